@@ -1,0 +1,68 @@
+"""The exceptions deconflict raises.
+
+One root, a shallow tree::
+
+    DeconflictError
+    ├── InvalidInput      bad data from a user or a file (CLI exit 2, HTTP 400/422)
+    ├── NotFound          a named thing does not exist (HTTP 404)
+    ├── Forbidden         the caller may not do this (HTTP 403)
+    ├── Conflict          the request clashes with the current state (HTTP 409)
+    ├── StoreError        the store failed or holds something unexpected
+    └── VerificationError a log, proof, receipt or signature does not verify (CLI exit 1)
+
+Adapters translate foreign exceptions into these with ``raise Ours(...) from exc``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "DeconflictError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "StoreError",
+    "VerificationError",
+]
+
+
+class DeconflictError(Exception):
+    """Root of every error deconflict raises on purpose."""
+
+    code = "error"
+
+
+class InvalidInput(DeconflictError, ValueError):
+    """Input that cannot be accepted; the message names what and where."""
+
+    code = "invalid_input"
+
+
+class NotFound(DeconflictError, LookupError):
+    """A named thing does not exist."""
+
+    code = "not_found"
+
+
+class Forbidden(DeconflictError):
+    """The caller is not allowed to do this."""
+
+    code = "forbidden"
+
+
+class Conflict(DeconflictError):
+    """The request clashes with the current state."""
+
+    code = "conflict"
+
+
+class StoreError(DeconflictError):
+    """The store failed or returned something unexpected."""
+
+    code = "store_error"
+
+
+class VerificationError(DeconflictError):
+    """Something that must verify (a log, a proof, a signature) does not."""
+
+    code = "verification_failed"

@@ -1,0 +1,165 @@
+"""Geodesy on the sphere of DESIGN.md, vectorised.
+
+Everything inside deconflict is SI: metres, seconds, metres per second. Latitude,
+longitude and track angles are degrees only at the edges; these functions convert them.
+
+The horizontal model is a sphere of radius :data:`EARTH_RADIUS_M`. A track's position is
+a unit vector ``u`` (earth-centred, earth-fixed axes); its horizontal velocity is a vector
+in the tangent plane at ``u``. Working in these 3-vectors makes the antimeridian and the
+poles ordinary places.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "FT_M",
+    "KT_MPS",
+    "NM_M",
+    "bearing_deg",
+    "destination",
+    "east_north_up",
+    "haversine_m",
+    "unit_vectors",
+    "velocity_vectors",
+]
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean earth radius (IUGG), metres: the sphere of every horizontal computation."""
+
+NM_M = 1852.0
+"""One international nautical mile in metres."""
+
+FT_M = 0.3048
+"""One international foot in metres."""
+
+KT_MPS = NM_M / 3600.0
+"""One knot in metres per second."""
+
+F64 = NDArray[np.float64]
+
+
+def unit_vectors(lat_deg: ArrayLike, lon_deg: ArrayLike) -> F64:
+    """Earth-centred unit vectors of points given in degrees.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like, shape (n,)
+        Latitude and longitude in degrees.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        ``(x, y, z)`` with x towards (0°, 0°), z towards the north pole.
+
+    >>> unit_vectors([0.0, 90.0], [90.0, 0.0]).round(12)
+    array([[0., 1., 0.],
+           [0., 0., 1.]])
+    """
+    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    cl = np.cos(lat)
+    return np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def east_north_up(lat_deg: ArrayLike, lon_deg: ArrayLike) -> tuple[F64, F64, F64]:
+    """Local east, north and up unit vectors, each of shape (n, 3).
+
+    At the poles "east" follows the longitude given, so a track's heading there is
+    measured from the meridian of that longitude.
+    """
+    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(lat)
+    east = np.stack([-so, co, zero], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return east, north, up
+
+
+def velocity_vectors(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, gs_mps: ArrayLike, track_deg: ArrayLike
+) -> F64:
+    """Horizontal velocity as earth-centred vectors in the local tangent plane.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like, shape (n,)
+        Position in degrees.
+    gs_mps : array_like, shape (n,)
+        Ground speed, m/s.
+    track_deg : array_like, shape (n,)
+        True track, degrees clockwise from north.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        Velocity in m/s.
+
+    >>> velocity_vectors([0.0], [0.0], [100.0], [90.0]).round(9)
+    array([[  0., 100.,   0.]])
+    """
+    east, north, _ = east_north_up(lat_deg, lon_deg)
+    trk = np.radians(np.asarray(track_deg, dtype=np.float64))
+    gs = np.asarray(gs_mps, dtype=np.float64)
+    ve = (gs * np.sin(trk))[..., None]
+    vn = (gs * np.cos(trk))[..., None]
+    return ve * east + vn * north
+
+
+def haversine_m(
+    lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike, lon2_deg: ArrayLike
+) -> F64:
+    """Great-circle distance in metres on the sphere, elementwise (broadcasting).
+
+    >>> float(haversine_m(0.0, 0.0, 0.0, 1.0).round(1))
+    111195.1
+    """
+    la1 = np.radians(np.asarray(lat1_deg, dtype=np.float64))
+    la2 = np.radians(np.asarray(lat2_deg, dtype=np.float64))
+    dla = la2 - la1
+    dlo = np.radians(np.asarray(lon2_deg, dtype=np.float64) - np.asarray(lon1_deg))
+    h = np.sin(dla / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlo / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+
+
+def bearing_deg(
+    lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike, lon2_deg: ArrayLike
+) -> F64:
+    """Initial great-circle bearing from point 1 to point 2, degrees in [0, 360).
+
+    >>> float(bearing_deg(0.0, 0.0, 0.0, 1.0))
+    90.0
+    """
+    la1 = np.radians(np.asarray(lat1_deg, dtype=np.float64))
+    la2 = np.radians(np.asarray(lat2_deg, dtype=np.float64))
+    dlo = np.radians(np.asarray(lon2_deg, dtype=np.float64) - np.asarray(lon1_deg))
+    y = np.sin(dlo) * np.cos(la2)
+    x = np.cos(la1) * np.sin(la2) - np.sin(la1) * np.cos(la2) * np.cos(dlo)
+    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
+
+
+def destination(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, bearing: ArrayLike, distance_m: ArrayLike
+) -> tuple[F64, F64]:
+    """Point reached along a great circle from a start, a bearing (degrees) and a distance.
+
+    Returns ``(lat_deg, lon_deg)`` with longitude in [-180, 180).
+
+    >>> lat, lon = destination(0.0, 179.5, 90.0, 111195.08)
+    >>> round(float(lat), 6), round(float(lon), 6)
+    (0.0, -179.5)
+    """
+    la = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    lo = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    b = np.radians(np.asarray(bearing, dtype=np.float64))
+    d = np.asarray(distance_m, dtype=np.float64) / EARTH_RADIUS_M
+    la2 = np.arcsin(np.sin(la) * np.cos(d) + np.cos(la) * np.sin(d) * np.cos(b))
+    lo2 = lo + np.arctan2(np.sin(b) * np.sin(d) * np.cos(la), np.cos(d) - np.sin(la) * np.sin(la2))
+    lon2 = (np.degrees(lo2) + 180.0) % 360.0 - 180.0
+    return np.asarray(np.degrees(la2)), np.asarray(lon2)
