@@ -1,0 +1,92 @@
+"""Log entries: JSON objects, hashed and kept as the exact UTF-8 bytes first written.
+
+The log writes each entry as *canonical JSON*: keys sorted, no spaces
+(``separators=(",", ":")``), non-ASCII characters as themselves (UTF-8), no NaN or
+infinity. Canonical form only decides how a new entry is written; verification always
+hashes the stored bytes and never re-serialises them.
+
+Every entry has at least
+
+``kind``
+    what happened (``note``, ``alert``, ``ack``, ``key-rotation``, ...), a non-empty string;
+``time``
+    when the service recorded it, ISO 8601 UTC with milliseconds (``...T06:25:00.000Z``);
+``party``
+    who it comes from or concerns, a non-empty string.
+
+The log adds two fields that tie the entry to its place: ``index`` (its position, from 0)
+and ``prev_root`` (hex root hash of the tree of the entries before it). With them a
+verifier can name the first entry that was changed, dropped or moved, even in an export
+that carries a single signed tree head.
+
+>>> text = canonical_json({"party": "blue", "kind": "note", "time": "2026-01-01T00:00:00.000Z"})
+>>> text
+'{"kind":"note","party":"blue","time":"2026-01-01T00:00:00.000Z"}'
+>>> parse_entry(text.encode())["party"]
+'blue'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import InvalidInput
+
+__all__ = [
+    "REQUIRED_FIELDS",
+    "canonical_json",
+    "format_time",
+    "parse_entry",
+]
+
+REQUIRED_FIELDS = ("kind", "time", "party")
+"""Keys every entry has, each a non-empty string."""
+
+
+def canonical_json(obj: Mapping[str, Any]) -> str:
+    """The canonical JSON text of ``obj`` (sorted keys, compact, UTF-8, no NaN)."""
+    try:
+        return json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"entry is not representable as JSON: {exc}") from exc
+
+
+def format_time(when: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and a ``Z``.
+
+    >>> format_time(datetime(2026, 11, 23, 6, 25, tzinfo=UTC))
+    '2026-11-23T06:25:00.000Z'
+    """
+    if when.tzinfo is None:
+        raise InvalidInput("entry time must carry a time zone")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def parse_entry(leaf: bytes) -> dict[str, Any]:
+    """Decode a leaf into its JSON object; check the required fields.
+
+    Raises :class:`~deconflict.errors.InvalidInput` naming what is wrong.
+
+    >>> parse_entry(b'{"kind":"note"}')
+    Traceback (most recent call last):
+    ...
+    deconflict.errors.InvalidInput: entry has no string 'time'
+    """
+    try:
+        obj = json.loads(leaf.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"entry is not UTF-8: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"entry is not JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise InvalidInput("entry is not a JSON object")
+    for key in REQUIRED_FIELDS:
+        value = obj.get(key)
+        if not isinstance(value, str) or not value:
+            raise InvalidInput(f"entry has no string {key!r}")
+    return obj

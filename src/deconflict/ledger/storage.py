@@ -1,0 +1,76 @@
+"""What the log needs from a store: the :class:`LedgerStore` protocol.
+
+A store keeps four things: the leaves (exact bytes, by index), the hash of every complete
+perfect subtree (by :data:`~deconflict.ledger.tree.NodeKey`, level 0 being the leaf
+hashes), the signed tree heads it has issued, and a few named values (the current public
+key). Appending ``k`` leaves writes them and the ``O(k + log n)`` subtrees they complete,
+in one transaction; any root or proof then reads ``O(log n)`` hashes.
+:mod:`deconflict.ledger.memory` holds one in memory; :mod:`deconflict.store` the SQLite
+and PostgreSQL ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from .signing import SignedTreeHead
+from .tree import NodeKey
+
+__all__ = ["LedgerStore", "NodeRow"]
+
+NodeRow = tuple[int, int, bytes]
+"""``(level, index, hash)`` of a complete perfect subtree."""
+
+
+class LedgerStore(Protocol):
+    """Persistence of one log. Implementations must be append-only."""
+
+    def ledger_size(self) -> int:
+        """Number of leaves stored."""
+        ...
+
+    def read_leaves(self, start: int, end: int) -> list[bytes]:
+        """Leaves ``[start, end)`` in order (fewer if the log is shorter)."""
+        ...
+
+    def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
+        """Hashes of the given perfect subtrees, in the order asked.
+
+        Raises :class:`~deconflict.errors.StoreError` if one is missing.
+        """
+        ...
+
+    def append_leaves(
+        self,
+        start: int,
+        leaves: Sequence[bytes],
+        nodes: Sequence[NodeRow],
+        meta: Mapping[str, str],
+    ) -> None:
+        """Write leaves ``start, start + 1, ...``, their subtrees and ``meta`` atomically.
+
+        Raises :class:`~deconflict.errors.Conflict` (writing nothing) when the store no
+        longer holds exactly ``start`` leaves, e.g. another writer came first.
+        """
+        ...
+
+    def save_head(self, head: SignedTreeHead) -> None:
+        """Keep a signed tree head the log issued."""
+        ...
+
+    def read_heads(self) -> list[SignedTreeHead]:
+        """Every kept signed tree head, by tree size then in the order kept."""
+        ...
+
+    def latest_head(self) -> SignedTreeHead | None:
+        """The signed tree head kept last, if any."""
+        ...
+
+    def get_meta(self, name: str) -> str | None:
+        """A named value, or ``None``."""
+        ...
+
+    def set_meta(self, name: str, value: str) -> None:
+        """Set a named value."""
+        ...
