@@ -1,3 +1,3 @@
-"""deconflict: predict where parties sharing an airspace will collide, tell them, keep the record."""
+"""deconflict: predict where parties sharing an airspace will collide; keep the record."""
 
 __version__ = "0.1.0"
