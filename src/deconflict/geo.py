@@ -101,7 +101,7 @@ def velocity_vectors(
     ndarray, shape (n, 3)
         Velocity in m/s.
 
-    >>> velocity_vectors([0.0], [0.0], [100.0], [90.0]).round(9)
+    >>> velocity_vectors([0.0], [0.0], [100.0], [90.0]).round(9) + 0.0
     array([[  0., 100.,   0.]])
     """
     east, north, _ = east_north_up(lat_deg, lon_deg)
