@@ -432,7 +432,10 @@ class Agreement:
         outside = self.disagreements - self.in_band
         if outside == 0:
             return text + ", all in ±0.5 % band"
-        return text + f": {self.in_band} in band, {outside} outside ({self.peer_wrong} peer wrong)"
+        return (
+            text + f": {self.in_band} in band, {outside} outside "
+            f"(BlueSky off: {self.peer_wrong}, deconflict off: {self.ours_wrong})"
+        )
 
 
 def _keys(run: EngineRun, n: int) -> np.ndarray:
@@ -474,7 +477,8 @@ def compare(
                 agreement.peer_wrong += 1
             else:
                 agreement.ours_wrong += 1
-            if len(agreement.examples) < 6:
+            wrong = "peer" if ours_right else "deconflict"
+            if sum(e["wrong"] == wrong for e in agreement.examples) < 3:
                 agreement.examples.append(
                     {
                         "i": int(k // n),
@@ -483,7 +487,7 @@ def compare(
                         "reference": verdict,
                         "min_ratio": round(ratio, 5),
                         "at_s": round(when, 2),
-                        "wrong": "peer" if ours_right else "deconflict",
+                        "wrong": wrong,
                     }
                 )
     return agreement
@@ -491,8 +495,8 @@ def compare(
 
 def _state_row(data: dict[str, np.ndarray], k: int) -> str:
     return (
-        f"T{k:07d},p,{data['lat'][k]!r},{data['lon'][k]!r},{data['alt_m'][k]!r},"
-        f"{data['gs_mps'][k]!r},{data['track_deg'][k]!r},{data['vs_mps'][k]!r}"
+        f"T{k:07d},p,{float(data['lat'][k])!r},{float(data['lon'][k])!r},{float(data['alt_m'][k])!r},"
+        f"{float(data['gs_mps'][k])!r},{float(data['track_deg'][k])!r},{float(data['vs_mps'][k])!r}"
     )
 
 
@@ -718,9 +722,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = _sizes(args)
     full = not (args.quick or args.sizes or args.adsb_sweep)
     sweep = args.adsb_sweep or (full and not args.no_adsb_sweep)
-    command = "python bench/separation.py" + ("" if argv is None else " " + " ".join(argv))
-    if argv is None and len(sys.argv) > 1:
-        command += " " + " ".join(sys.argv[1:])
+    try:
+        interpreter = str(Path(sys.executable).relative_to(ROOT))
+    except ValueError:
+        interpreter = "python"
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join([interpreter, "bench/separation.py", *given])
 
     bluesky = BlueSkySetup(None)
     if sizes and not args.no_bluesky:
@@ -740,7 +747,9 @@ def main(argv: list[str] | None = None) -> int:
 
     runs: dict[tuple[str, int], EngineRun] = {}
     agreements: dict[tuple[str, int], Agreement] = {}
-    reproducers: list[str] = []
+    ours_wrong: list[str] = []  # reproducers: deconflict contradicts the reference
+    peer_wrong: list[str] = []
+    seen: set[tuple[int, object, object]] = set()
     last_ok: dict[str, EngineRun] = {}
     budget = int(args.bluesky_mem_gib * GiB)
     with tempfile.TemporaryDirectory(prefix="bench-separation-") as tmp:
@@ -824,7 +833,11 @@ def main(argv: list[str] | None = None) -> int:
                         f"    {_state_row(data, int(ex['i']))}\n"
                         f"    {_state_row(data, int(ex['j']))}"
                     )
-                    reproducers.append(line)
+                    if ex["wrong"] == "deconflict":
+                        ours_wrong.append(line)
+                    elif (n, ex["i"], ex["j"]) not in seen:
+                        peer_wrong.append(line)
+                    seen.add((n, ex["i"], ex["j"]))
 
     table = markdown_table(sizes, runs, agreements) if sizes else ""
     goals = targets(runs, agreements)
@@ -845,16 +858,12 @@ def main(argv: list[str] | None = None) -> int:
         md += [f"| {t} | {m} | {ok} |" for t, m, ok in goals]
     if sweep_result is not None:
         md += ["", adsb_markdown(sweep_result)]
-    if reproducers:
-        md += [
-            "",
-            "Disagreements outside the ±0.5 % band (state rows: id,party,lat,lon,"
-            "alt_m,gs_mps,track_deg,vs_mps):",
-            "",
-            "```",
-            *reproducers,
-            "```",
-        ]
+    rows = "(state rows: id,party,lat,lon,alt_m,gs_mps,track_deg,vs_mps)"
+    if ours_wrong:
+        md += ["", f"deconflict outside the ±0.5 % band {rows}:", "", "```", *ours_wrong, "```"]
+    if peer_wrong:
+        md += ["", f"Examples where BlueSky is outside the band {rows}:", "", "```"]
+        md += [*peer_wrong[:4], "```"]
     text = "\n".join(md)
     print("\n" + text)
 
