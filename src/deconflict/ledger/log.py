@@ -255,10 +255,12 @@ class Log:
         signed = self.head()
         for index, leaf in self.entries(0, signed.head.tree_size):
             yield export_line(index, leaf)
-        yield canonical_json(signed.to_dict())
+        yield signed.to_line()
 
 
-def verify_store(store: LedgerStore, trusted_key: bytes | None = None) -> TreeHead:
+def verify_store(
+    store: LedgerStore, trusted_key: bytes | None = None, verifier: LogVerifier | None = None
+) -> TreeHead:
     """Check a store end to end; returns the latest verified tree head.
 
     Every entry is re-hashed and compared with the stored subtree hashes, the key chain
@@ -266,7 +268,7 @@ def verify_store(store: LedgerStore, trusted_key: bytes | None = None) -> TreeHe
     tree head fails. Raises :class:`~deconflict.errors.VerificationError` naming the
     first entry that does not verify.
     """
-    verifier = LogVerifier(trusted_key)
+    verifier = verifier if verifier is not None else LogVerifier(trusted_key)
     heads = store.read_heads()
     size = store.ledger_size()
     h = 0

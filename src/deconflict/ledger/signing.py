@@ -156,6 +156,10 @@ class SignedTreeHead:
             "public_key": b64encode(self.public_key),
         }
 
+    def to_line(self) -> str:
+        """:meth:`to_dict` as one compact JSON line, keys in that order (the export's last line)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
     @classmethod
     def from_dict(cls, obj: Any) -> SignedTreeHead:
         """Inverse of :meth:`to_dict`; :class:`VerificationError` if malformed."""

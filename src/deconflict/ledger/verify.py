@@ -66,6 +66,7 @@ class LogVerifier:
         self.roots: dict[int, bytes] = {}
         self.leaf_hashes: dict[int, bytes] = {}
         self.heads_checked = 0
+        self.verified: SignedTreeHead | None = None
 
     @property
     def size(self) -> int:
@@ -167,6 +168,7 @@ class LogVerifier:
                 raise VerificationError("tree head: root hash is not the empty tree's")
             raise self.fail(size - 1, "its bytes do not match the signed tree head")
         self.heads_checked += 1
+        self.verified = signed
         return head
 
 

@@ -1,0 +1,143 @@
+"""The log's Ed25519 signing key on disk, and opening a ready :class:`~deconflict.ledger.log.Log`.
+
+Where the key lives:
+
+- a SQLite database ``PATH`` keeps it beside the file, in ``PATH.key``;
+- otherwise (PostgreSQL, or to keep keys apart from data) in a key directory given by
+  ``--key-dir DIR`` or the environment variable ``DECONFLICT_KEY_DIR``, as
+  ``DIR/<stem>.key`` (``<stem>`` is the SQLite file's name, or ``deconflict-ledger`` for
+  PostgreSQL).
+
+The key is created on first use: unencrypted PKCS #8 PEM, written with mode ``0600``
+(owner only). A key file that others can read is refused. Its public key is stored in
+the database (``ledger.public_key``) so that a mismatched key file is caught at open.
+
+Rotation (:func:`rotate_key`) writes the new key to ``<key>.new`` (0600), appends the
+``key-rotation`` entry signed by the old key, then replaces the key file with the new one;
+the old private key is not kept. An interrupted rotation is completed or abandoned at the
+next open, according to which key the log names.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from ..errors import InvalidInput, StoreError
+from ..ledger.log import PUBLIC_KEY_META, Appended, Log
+from ..ledger.signing import Signer, b64encode
+from .base import Database
+
+__all__ = ["KEY_DIR_ENV", "key_path", "load_signer", "open_log", "rotate_key", "write_key"]
+
+KEY_DIR_ENV = "DECONFLICT_KEY_DIR"
+"""Environment variable naming the key directory when ``--key-dir`` is not given."""
+
+
+def key_path(db: Database, key_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where ``db``'s signing key lives (see the module docstring)."""
+    chosen = key_dir if key_dir is not None else os.environ.get(KEY_DIR_ENV) or None
+    directory = Path(chosen) if chosen is not None else db.default_key_dir()
+    if directory is None:
+        raise InvalidInput(
+            f"a PostgreSQL log keeps its signing key in a key directory: "
+            f"give --key-dir or set {KEY_DIR_ENV}"
+        )
+    return directory / f"{db.key_file_stem()}.key"
+
+
+def write_key(path: Path, signer: Signer, *, exclusive: bool = False) -> None:
+    """Write ``signer`` as PEM with mode 0600, atomically (``exclusive``: fail if present)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = signer.to_pem()
+    if exclusive:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_signer(path: Path) -> Signer:
+    """Read a key file; refuse one that group or others may read."""
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InvalidInput(
+                f"signing key {str(path)!r} is readable by others (mode {mode & 0o777:o}); "
+                "chmod 600 it"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read signing key {str(path)!r}: {exc}") from exc
+    return Signer.from_pem(data)
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + ".new")
+
+
+def open_log(
+    db: Database, key_dir: str | os.PathLike[str] | None = None, *, create_key: bool = True
+) -> Log:
+    """The log of ``db`` with its signing key, creating the key on first use."""
+    store = db.ledger
+    path = key_path(db, key_dir)
+    published = store.get_meta(PUBLIC_KEY_META)
+    pending = _pending(path)
+    if pending.exists():
+        new = load_signer(pending)
+        if published == b64encode(new.public_key):
+            os.replace(pending, path)
+        else:
+            pending.unlink()
+    if path.exists():
+        signer = load_signer(path)
+        if published is None:
+            store.set_meta(PUBLIC_KEY_META, b64encode(signer.public_key))
+        elif published != b64encode(signer.public_key):
+            raise StoreError(
+                f"signing key {str(path)!r} is not the log's key (the log names {published})"
+            )
+        return Log(store, signer)
+    if published is not None:
+        raise StoreError(f"the log's signing key {str(path)!r} is missing")
+    if not create_key:
+        raise InvalidInput(f"no signing key at {str(path)!r}")
+    signer = Signer.generate()
+    try:
+        write_key(path, signer, exclusive=True)
+    except FileExistsError:
+        return open_log(db, key_dir, create_key=False)
+    except OSError as exc:
+        raise StoreError(f"cannot write signing key {str(path)!r}: {exc}") from exc
+    store.set_meta(PUBLIC_KEY_META, b64encode(signer.public_key))
+    return Log(store, signer)
+
+
+def rotate_key(log: Log, db: Database, key_dir: str | os.PathLike[str] | None = None) -> Appended:
+    """Replace the log's key by a fresh one; the rotation entry is signed by the old key."""
+    path = key_path(db, key_dir)
+    new = Signer.generate()
+    pending = _pending(path)
+    try:
+        write_key(pending, new)
+    except OSError as exc:
+        raise StoreError(f"cannot write signing key {str(pending)!r}: {exc}") from exc
+    try:
+        appended = log.rotate_key(new)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    os.replace(pending, path)
+    return appended

@@ -1,0 +1,274 @@
+"""SQLite backend: one file, WAL journal, one writer at a time with ``BEGIN IMMEDIATE``.
+
+Every write is one transaction (:meth:`SQLiteDatabase.write`); on any error it rolls
+back, so nothing is half-written. The ledger's tables refuse ``UPDATE`` and ``DELETE``
+by trigger: the log is append-only even for someone holding the file, short of changing
+the schema (which ``deconflict verify`` then catches).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from ..errors import Conflict, InvalidInput, StoreError
+from ..ledger.signing import SignedTreeHead
+from ..ledger.storage import NodeRow
+from ..ledger.tree import NodeKey
+
+__all__ = ["SQLiteDatabase", "SQLiteLedgerStore"]
+
+_LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_leaves (
+    idx  INTEGER PRIMARY KEY,
+    leaf BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_nodes (
+    level INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    hash  BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_heads (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tree_size  INTEGER NOT NULL,
+    sth        TEXT NOT NULL,
+    signature  BLOB NOT NULL,
+    public_key BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS ledger_leaves_no_update BEFORE UPDATE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_leaves_no_delete BEFORE DELETE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+"""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite_file(path: str | Path) -> bool:
+    """Whether ``path`` is an existing SQLite database file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+class SQLiteDatabase:
+    """A SQLite file shared by every concern's store."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.target = str(path)
+        self.path = Path(path)
+        self.create = create
+        if not create and not self.path.is_file():
+            raise InvalidInput(f"--db: no database file {self.target!r}")
+        self._lock = threading.RLock()
+        try:
+            self.conn = sqlite3.connect(
+                self.target, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite database {self.target!r}: {exc}") from exc
+        self._ledger: SQLiteLedgerStore | None = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteDatabase({self.target!r})"
+
+    @property
+    def ledger(self) -> SQLiteLedgerStore:
+        """The log's store (tables created on first use)."""
+        if self._ledger is None:
+            self._ledger = SQLiteLedgerStore(self)
+        return self._ledger
+
+    def default_key_dir(self) -> Path | None:
+        """The directory of the database file."""
+        return self.path.resolve().parent
+
+    def key_file_stem(self) -> str:
+        """The database file's name."""
+        return self.path.name
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction; rolled back on any error."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite: cannot begin a write: {exc}") from exc
+            try:
+                yield self.conn
+            except BaseException as exc:
+                self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"SQLite: {exc}") from exc
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self.conn.execute("ROLLBACK")
+                    raise StoreError(f"SQLite: cannot commit: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads, with SQLite errors translated."""
+        with self._lock:
+            try:
+                yield self.conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite: {exc}") from exc
+
+    def executescript(self, script: str) -> None:
+        """Run DDL statements in one write transaction."""
+        with self.write() as conn:
+            for statement in _split_statements(script):
+                conn.execute(statement)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> SQLiteDatabase:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _split_statements(script: str) -> list[str]:
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]
+
+
+class SQLiteLedgerStore:
+    """The :class:`~deconflict.ledger.storage.LedgerStore` of a SQLite database."""
+
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self.db = db
+        if db.create:
+            db.executescript(_LEDGER_SCHEMA)
+        else:
+            with db.read() as conn:
+                row = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_leaves'"
+                ).fetchone()
+            if row is None:
+                raise InvalidInput(f"--db: {db.target!r} holds no ledger")
+
+    def ledger_size(self) -> int:
+        with self.db.read() as conn:
+            (n,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
+        return int(n)
+
+    def read_leaves(self, start: int, end: int) -> list[bytes]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT leaf FROM ledger_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+                (start, end),
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
+        found: dict[NodeKey, bytes] = {}
+        with self.db.read() as conn:
+            for i in range(0, len(keys), 400):
+                part = keys[i : i + 400]
+                values = ",".join("(?,?)" for _ in part)
+                params = [v for key in part for v in key]
+                rows = conn.execute(
+                    f"SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN "
+                    f"(VALUES {values})",
+                    params,
+                ).fetchall()
+                for level, idx, h in rows:
+                    found[(level, idx)] = bytes(h)
+        try:
+            return [found[key] for key in keys]
+        except KeyError as exc:
+            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+
+    def append_leaves(
+        self,
+        start: int,
+        leaves: Sequence[bytes],
+        nodes: Sequence[NodeRow],
+        meta: Mapping[str, str],
+    ) -> None:
+        with self.db.write() as conn:
+            (size,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
+            if size != start:
+                raise Conflict(f"ledger: holds {size} entries, not {start}")
+            conn.executemany(
+                "INSERT INTO ledger_leaves (idx, leaf) VALUES (?, ?)",
+                ((start + i, leaf) for i, leaf in enumerate(leaves)),
+            )
+            conn.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+            conn.executemany(
+                "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                meta.items(),
+            )
+
+    def save_head(self, head: SignedTreeHead) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO ledger_heads (tree_size, sth, signature, public_key) "
+                "VALUES (?, ?, ?, ?)",
+                (head.head.tree_size, head.sth, head.signature, head.public_key),
+            )
+
+    def read_heads(self) -> list[SignedTreeHead]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY tree_size, id"
+            ).fetchall()
+        return [SignedTreeHead(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
+
+    def latest_head(self) -> SignedTreeHead | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else SignedTreeHead(row[0], bytes(row[1]), bytes(row[2]))
+
+    def get_meta(self, name: str) -> str | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM ledger_meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
