@@ -153,7 +153,7 @@ class Tracks:
                 first, second = int(order[dup[0]]), int(order[dup[0] + 1])
                 raise InvalidInput(
                     f"{self._where(max(first, second))}, column 'id': duplicate id "
-                    f"{self.id[first]!r} (first at {self._where(min(first, second))})"
+                    f"{str(self.id[first])!r} (first at {self._where(min(first, second))})"
                 )
 
     def __len__(self) -> int:

@@ -89,8 +89,7 @@ def _column_index(name: str, header: list[str], wanted: tuple[str, ...]) -> dict
     missing = [c for c in wanted if c not in header]
     if missing:
         raise InvalidInput(
-            f"{name}: line 1: missing column(s) {', '.join(missing)} "
-            f"(need {','.join(wanted)})"
+            f"{name}: line 1: missing column(s) {', '.join(missing)} (need {','.join(wanted)})"
         )
     return {c: header.index(c) for c in wanted}
 
@@ -196,9 +195,7 @@ class History:
 
 def _empty_tracks() -> Tracks:
     e = np.empty(0)
-    return Tracks(
-        id=[], party=[], lat=e, lon=e, alt_m=e, gs_mps=e, track_deg=e, vs_mps=e
-    )
+    return Tracks(id=[], party=[], lat=e, lon=e, alt_m=e, gs_mps=e, track_deg=e, vs_mps=e)
 
 
 def _is_missing(text: str) -> bool:

@@ -431,6 +431,10 @@ def numpy_backend(
 ) -> tuple[I64, I64, F64, F64, F64, F64]:
     """The built-in backend: grid pruning then the exact test, all numpy."""
     n = len(state)
+    if n < 2:
+        none = np.empty(0, dtype=np.int64)
+        nothing = np.empty(0)
+        return none, none, nothing, nothing, nothing, nothing
     lo, hi = _swept_boxes(state, lookahead, h_sep, v_sep, _SLICES)
     box_group = None if group is None else np.tile(group, _SLICES)
     bi, bj = candidate_pairs(lo, hi, box_group, _grid_cells(lo, hi, v_sep), sweep=3)
