@@ -15,9 +15,9 @@ Every entry has at least
     who it comes from or concerns, a non-empty string.
 
 The log adds two fields that tie the entry to its place: ``index`` (its position, from 0)
-and ``prev_root`` (hex root hash of the tree of the entries before it). With them a
-verifier can name the first entry that was changed, dropped or moved, even in an export
-that carries a single signed tree head.
+and ``prev_hash`` (hex leaf hash of the entry before it; 64 zeros for entry 0). With
+them a verifier can name the first entry that was changed, dropped or moved, even in an
+export that carries a single signed tree head.
 
 >>> text = canonical_json({"party": "blue", "kind": "note", "time": "2026-01-01T00:00:00.000Z"})
 >>> text
@@ -36,11 +36,15 @@ from typing import Any
 from ..errors import InvalidInput
 
 __all__ = [
+    "NO_PREVIOUS",
     "REQUIRED_FIELDS",
     "canonical_json",
     "format_time",
     "parse_entry",
 ]
+
+NO_PREVIOUS = bytes(32)
+"""``prev_hash`` of entry 0: 32 zero bytes."""
 
 REQUIRED_FIELDS = ("kind", "time", "party")
 """Keys every entry has, each a non-empty string."""

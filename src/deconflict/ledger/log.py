@@ -1,6 +1,6 @@
 """The append-only log over a :class:`~deconflict.ledger.storage.LedgerStore`.
 
-:class:`Log` writes entries (adding ``time`` if absent, ``index`` and ``prev_root``),
+:class:`Log` writes entries (adding ``time`` if absent, ``index`` and ``prev_hash``),
 signs tree heads, gives roots, inclusion and consistency proofs and receipts from
 ``O(log n)`` stored hashes, rotates its key, and exports. :func:`verify_store` checks
 a store end to end.
@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import Conflict, InvalidInput, StoreError, VerificationError
-from .entry import REQUIRED_FIELDS, canonical_json, format_time
+from .entry import NO_PREVIOUS, REQUIRED_FIELDS, canonical_json, format_time
 from .hashing import leaf_hash
 from .proofs import consistency_ranges, inclusion_ranges
 from .receipt import Receipt
@@ -42,7 +42,7 @@ __all__ = ["PUBLIC_KEY_META", "Appended", "Log", "verify_store"]
 PUBLIC_KEY_META = "ledger.public_key"
 """Name of the store value holding the current public key (base64)."""
 
-RESERVED_FIELDS = ("index", "prev_root")
+RESERVED_FIELDS = ("index", "prev_hash")
 CHUNK = 10_000
 """Leaves read at a time when streaming the log."""
 
@@ -173,7 +173,7 @@ class Log:
             nodes: list[NodeRow] = []
             for i, obj in enumerate(objects):
                 obj["index"] = start + i
-                obj["prev_root"] = frontier.root().hex()
+                obj["prev_hash"] = (frontier.last_leaf_hash or NO_PREVIOUS).hex()
                 leaf = canonical_json(obj).encode("utf-8")
                 leaves.append(leaf)
                 nodes.extend(frontier.append(leaf_hash(leaf)))
@@ -192,7 +192,7 @@ class Log:
         """Append entries in one transaction; returns where each went.
 
         Each mapping needs ``kind`` and ``party`` (non-empty strings); ``time`` is added
-        when absent. ``index`` and ``prev_root`` are the log's to set.
+        when absent. ``index`` and ``prev_hash`` are the log's to set.
         """
         now = format_time(self.clock())
         prepared = [self._prepare(e, now) for e in entries]

@@ -10,8 +10,7 @@ the new one; a verifier that starts from the first key follows the chain.
 
 >>> old, new = Signer.generate(), Signer.generate()
 >>> fields = rotation_fields(old, new.public_key, 0, bytes(32))
->>> entry = {"index": 0, "prev_root": bytes(32).hex(), **fields}
->>> check_rotation(entry, 0, old.public_key) == (old.public_key, new.public_key)
+>>> check_rotation(fields, 0, old.public_key, bytes(32)) == (old.public_key, new.public_key)
 True
 """
 
@@ -56,12 +55,13 @@ def rotation_fields(
 
 
 def check_rotation(
-    entry: Mapping[str, Any], index: int, current_key: bytes | None
+    entry: Mapping[str, Any], index: int, current_key: bytes | None, root_before: bytes | None
 ) -> tuple[bytes, bytes]:
     """Check a rotation entry at ``index``; returns ``(previous_key, new_key)``.
 
     ``current_key`` is the key in force before it, or ``None`` when the verifier does not
-    know it yet (the rotation then names the first key). Raises
+    know it yet (the rotation then names the first key). ``root_before`` is the root of
+    the entries before it (``None``: not checked). Raises
     :class:`~deconflict.errors.VerificationError` when the statement does not match the
     entry or its signature does not verify.
     """
@@ -78,7 +78,7 @@ def check_rotation(
         raise VerificationError("key rotation: statement names another new key")
     if fields.get("tree_size") != index:
         raise VerificationError("key rotation: statement is for another position in the log")
-    if fields.get("root_hash") != entry.get("prev_root"):
+    if root_before is not None and fields.get("root_hash") != root_before.hex():
         raise VerificationError("key rotation: statement is for another log")
     previous = b64decode(fields.get("previous_public_key"), "key rotation: previous key")
     new = b64decode(fields.get("public_key"), "key rotation: new key")

@@ -120,12 +120,14 @@ class Frontier:
     True
     """
 
-    __slots__ = ("_hashes", "_levels", "size")
+    __slots__ = ("_hashes", "_levels", "last_leaf_hash", "size")
 
     def __init__(self) -> None:
         self.size = 0
         self._levels: list[int] = []
         self._hashes: list[bytes] = []
+        self.last_leaf_hash: bytes | None = None
+        """Hash of the last leaf appended (``None`` while empty)."""
 
     def __repr__(self) -> str:
         return f"Frontier(size={self.size})"
@@ -134,11 +136,12 @@ class Frontier:
     def load(cls, size: int, read_nodes: Callable[[Sequence[NodeKey]], list[bytes]]) -> Frontier:
         """The frontier of a tree of ``size`` leaves, reading its perfect subtrees."""
         keys = perfect_subtrees(0, size)
-        hashes = read_nodes(keys)
+        hashes = read_nodes([*keys, (0, size - 1)] if size else keys)
         frontier = cls()
         frontier.size = size
         frontier._levels = [level for level, _ in keys]
-        frontier._hashes = list(hashes)
+        frontier._hashes = list(hashes[: len(keys)])
+        frontier.last_leaf_hash = hashes[-1] if size else None
         return frontier
 
     def copy(self) -> Frontier:
@@ -147,6 +150,7 @@ class Frontier:
         other.size = self.size
         other._levels = list(self._levels)
         other._hashes = list(self._hashes)
+        other.last_leaf_hash = self.last_leaf_hash
         return other
 
     def append(self, leaf_hash_: bytes) -> list[tuple[int, int, bytes]]:
@@ -157,6 +161,7 @@ class Frontier:
         levels.append(0)
         hashes.append(leaf_hash_)
         self.size = index + 1
+        self.last_leaf_hash = leaf_hash_
         while len(levels) > 1 and levels[-1] == levels[-2]:
             right = hashes.pop()
             level = levels.pop() + 1

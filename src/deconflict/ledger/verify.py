@@ -7,10 +7,12 @@ tree, follows the key chain and checks every signed tree head it is given.
 :class:`~deconflict.errors.VerificationError` whose message starts with the first entry
 that does not verify (``entry 3: ...``) or with ``tree head:``.
 
-How the first bad entry is found: each entry records its ``index`` and ``prev_root``,
-the root of the entries before it. An entry whose ``prev_root`` disagrees with the
-recomputed root means that either it or the entry before it was altered; the next
-entry's ``prev_root`` (or the signed tree head, at the end) tells which.
+How the first bad entry is found: each entry records its ``index`` and ``prev_hash``,
+the leaf hash of the entry before it. An entry whose ``prev_hash`` disagrees with the
+entry before it means that one of the two was altered; the next entry's ``prev_hash``
+tells which (it vouches for the bytes of the entry in doubt), and at the end of the log
+the signed root does (it matches only if the earlier entry is the changed one). A change
+to the last entry shows as a root that does not match the signed tree head.
 
 >>> from deconflict.ledger.log import Log
 >>> from deconflict.ledger.memory import MemoryLedgerStore
@@ -33,8 +35,8 @@ import json
 from collections.abc import Iterable
 
 from ..errors import InvalidInput, VerificationError
-from .entry import parse_entry
-from .hashing import leaf_hash
+from .entry import NO_PREVIOUS, parse_entry
+from .hashing import HASH_SIZE, leaf_hash
 from .rotation import ROTATION_KIND, check_rotation
 from .signing import SignedTreeHead, TreeHead
 from .tree import Frontier
@@ -61,6 +63,8 @@ class LogVerifier:
         self.frontier = Frontier()
         self._keys: list[tuple[int, bytes]] = [] if trusted_key is None else [(0, trusted_key)]
         self._suspect: int | None = None
+        self._before_last: Frontier | None = None
+        self._if_previous_changed: Frontier | None = None
         self._watch_sizes = set(watch_sizes)
         self._watch_leaves = set(watch_leaves)
         self.roots: dict[int, bytes] = {}
@@ -90,19 +94,9 @@ class LogVerifier:
         if self._suspect is not None and index > self._suspect:
             j = self._suspect
             return VerificationError(
-                f"entry {j - 1}: does not match what entry {j} recorded as the log before it"
+                f"entry {j - 1}: does not match what entry {j} recorded as the entry before it"
             )
         return VerificationError(f"entry {index}: {message}")
-
-    def _resolve_suspect(self, root_matches: bool, what: str) -> None:
-        j = self._suspect
-        if j is None:
-            return
-        if root_matches:
-            raise VerificationError(
-                f"entry {j}: its prev_root does not match the entries before it"
-            )
-        raise VerificationError(f"entry {j - 1}: its bytes differ from those {what} recorded")
 
     def add(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Check the next entry's bytes; returns the subtrees it completes (leaf first)."""
@@ -115,27 +109,45 @@ class LogVerifier:
             raise self.fail(index, str(exc)) from exc
         if entry.get("index") != index:
             raise self.fail(index, f"records index {entry.get('index')!r}, expected {index}")
-        computed = self.frontier.root().hex()
-        recorded = entry.get("prev_root")
-        if self._suspect is not None:
-            self._resolve_suspect(recorded == computed, f"entry {index}")
+        recorded = entry.get("prev_hash")
         if not isinstance(recorded, str):
-            raise self.fail(index, "has no prev_root")
-        if recorded != computed:
+            raise self.fail(index, "has no prev_hash")
+        previous = self.frontier.last_leaf_hash
+        h = leaf_hash(leaf)
+        j = self._suspect
+        if j is not None:
+            # Entry j's prev_hash disagreed with entry j - 1. If this entry vouches for
+            # entry j's bytes, entry j is intact and entry j - 1 was changed.
+            if previous is not None and recorded == previous.hex():
+                raise VerificationError(
+                    f"entry {j - 1}: its bytes differ from those entry {j} recorded"
+                )
+            raise VerificationError(
+                f"entry {j}: its bytes differ from those entry {index} recorded"
+            )
+        if recorded != (previous or NO_PREVIOUS).hex():
             if index == 0:
-                raise self.fail(0, "its prev_root is not the empty tree's root")
+                raise self.fail(0, "its prev_hash is not 64 zeros")
             self._suspect = index
+            self._if_previous_changed = None
+            pointer = _hash_or_none(recorded)
+            if pointer is not None and self._before_last is not None:
+                hypothesis = self._before_last.copy()
+                hypothesis.append(pointer)
+                hypothesis.append(h)
+                self._if_previous_changed = hypothesis
         if entry["kind"] == ROTATION_KIND:
+            root_before = self.frontier.root() if self._suspect is None else None
             try:
-                previous, new = check_rotation(entry, index, self.key_at(index))
+                old, new = check_rotation(entry, index, self.key_at(index), root_before)
             except VerificationError as exc:
                 raise self.fail(index, str(exc)) from exc
             if not self._keys:
-                self._keys.append((0, previous))
+                self._keys.append((0, old))
             self._keys.append((index + 1, new))
-        h = leaf_hash(leaf)
         if index in self._watch_leaves:
             self.leaf_hashes[index] = h
+        self._before_last = self.frontier.copy()
         completed = self.frontier.append(h)
         if self.size in self._watch_sizes:
             self.roots[self.size] = self.frontier.root()
@@ -162,7 +174,17 @@ class LogVerifier:
                 f"not covered by the signed tree head (it covers {head.tree_size} entries)",
             )
         root = self.frontier.root()
-        self._resolve_suspect(head.root_hash == root, "the signed tree head")
+        j = self._suspect
+        if j is not None:
+            # The last entry's prev_hash disagreed with the entry before it: had that
+            # entry been changed, putting back the hash the last entry recorded would
+            # give the signed root.
+            fixed = self._if_previous_changed
+            if fixed is not None and fixed.root() == head.root_hash:
+                raise VerificationError(
+                    f"entry {j - 1}: its bytes differ from those entry {j} recorded"
+                )
+            raise VerificationError(f"entry {j}: its prev_hash does not match entry {j - 1}")
         if head.root_hash != root:
             if size == 0:
                 raise VerificationError("tree head: root hash is not the empty tree's")
@@ -170,6 +192,14 @@ class LogVerifier:
         self.heads_checked += 1
         self.verified = signed
         return head
+
+
+def _hash_or_none(text: str) -> bytes | None:
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return value if len(value) == HASH_SIZE else None
 
 
 def export_line(index: int, leaf: bytes) -> str:
