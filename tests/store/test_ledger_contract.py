@@ -85,25 +85,31 @@ def test_append_at_the_wrong_size_is_a_conflict_and_writes_nothing(db: Database)
 
 def test_a_failing_batch_leaves_nothing_half_written(db: Database) -> None:
     store = db.ledger
-    store.append_leaves(0, [b"a"], [(0, 0, leaf_hash(b"a"))], {})
-    # The second node row repeats an existing key: the database refuses the batch.
+    frontier = Frontier()
+    store.append_leaves(0, [b"a", b"b"], frontier.extend(leaf_hash(x) for x in (b"a", b"b")), {})
+    # The last subtree row repeats an existing key: the database refuses the whole batch
+    # after the leaves went in.
+    nodes = [(0, 2, leaf_hash(b"c")), (0, 3, leaf_hash(b"d")), (1, 0, bytes(32))]
     with pytest.raises(StoreError):
-        store.append_leaves(
-            1, [b"b", b"c"], [(0, 1, leaf_hash(b"b")), (0, 0, leaf_hash(b"c"))], {"m": "1"}
-        )
-    assert store.ledger_size() == 1
-    assert store.read_leaves(0, 5) == [b"a"]
+        store.append_leaves(2, [b"c", b"d"], nodes, {"m": "1"})
+    assert store.ledger_size() == 2
+    assert store.read_leaves(0, 5) == [b"a", b"b"]
     assert store.get_meta("m") is None
+    with pytest.raises(StoreError):
+        store.read_nodes([(0, 2)])
 
 
 def test_the_ledger_tables_refuse_update_and_delete(db: Database) -> None:
     store = db.ledger
-    store.append_leaves(0, [b"a"], [(0, 0, leaf_hash(b"a"))], {})
+    frontier = Frontier()
+    store.append_leaves(0, [b"a", b"b"], frontier.extend(leaf_hash(x) for x in (b"a", b"b")), {})
     with pytest.raises(StoreError, match="append-only"), db.write() as conn:
         conn.execute("UPDATE ledger_leaves SET leaf = leaf")
     with pytest.raises(StoreError, match="append-only"), db.write() as conn:
         conn.execute("DELETE FROM ledger_nodes")
-    assert store.read_leaves(0, 1) == [b"a"]
+    with pytest.raises(StoreError, match="append-only"), db.write() as conn:
+        conn.execute("DELETE FROM ledger_leaves WHERE idx = 1")
+    assert store.read_leaves(0, 2) == [b"a", b"b"]
 
 
 def test_log_roots_and_proofs_from_the_store(db: Database) -> None:

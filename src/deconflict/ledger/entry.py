@@ -50,12 +50,15 @@ REQUIRED_FIELDS = ("kind", "time", "party")
 """Keys every entry has, each a non-empty string."""
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(obj: Mapping[str, Any]) -> str:
     """The canonical JSON text of ``obj`` (sorted keys, compact, UTF-8, no NaN)."""
     try:
-        return json.dumps(
-            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        return _ENCODER.encode(obj)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"entry is not representable as JSON: {exc}") from exc
 

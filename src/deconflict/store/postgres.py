@@ -3,9 +3,10 @@
 Each write is one transaction; appends take a ``SHARE ROW EXCLUSIVE`` lock on the
 leaves table so that writers from several processes queue instead of interleaving.
 Tables live in the connection's ``search_path`` schema, or in ``schema`` when given
-(created if needed). As in SQLite, triggers refuse ``UPDATE`` and ``DELETE`` on the
-ledger's leaves and subtree hashes. The signing key is not kept in the database: give a
-key directory (``--key-dir`` or ``DECONFLICT_KEY_DIR``, see :mod:`deconflict.store.keys`).
+(created if needed). The tables are those of the SQLite backend and, as there,
+triggers refuse ``UPDATE`` and ``DELETE`` on the ledger's leaves and subtree hashes.
+The signing key is not kept in the database: give a key directory (``--key-dir`` or
+``DECONFLICT_KEY_DIR``, see :mod:`deconflict.store.keys`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from ..errors import Conflict, StoreError
 from ..ledger.signing import SignedTreeHead
 from ..ledger.storage import NodeRow
 from ..ledger.tree import NodeKey
+from .sqlite import split_rows
 
 __all__ = ["PostgresDatabase", "PostgresLedgerStore"]
 
 _LEDGER_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS ledger_leaves (
         idx  BIGINT PRIMARY KEY,
-        leaf BYTEA NOT NULL
+        leaf BYTEA NOT NULL,
+        hash BYTEA NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS ledger_nodes (
         level SMALLINT NOT NULL,
@@ -168,14 +171,24 @@ class PostgresLedgerStore:
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         if not keys:
             return []
+        leaf_idx = [idx for level, idx in keys if level == 0]
+        upper = [(level, idx) for level, idx in keys if level > 0]
+        found: dict[NodeKey, bytes] = {}
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
-                "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx) "
-                "ON n.level = k.level AND n.idx = k.idx",
-                ([k[0] for k in keys], [k[1] for k in keys]),
-            ).fetchall()
-        found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+            if leaf_idx:
+                rows = conn.execute(
+                    "SELECT idx, hash FROM ledger_leaves WHERE idx = ANY(%s::bigint[])",
+                    (leaf_idx,),
+                ).fetchall()
+                found.update(((0, int(idx)), bytes(h)) for idx, h in rows)
+            if upper:
+                rows = conn.execute(
+                    "SELECT n.level, n.idx, n.hash FROM ledger_nodes n "
+                    "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx) "
+                    "ON n.level = k.level AND n.idx = k.idx",
+                    ([k[0] for k in upper], [k[1] for k in upper]),
+                ).fetchall()
+                found.update(((int(level), int(idx)), bytes(h)) for level, idx, h in rows)
         try:
             return [found[key] for key in keys]
         except KeyError as exc:
@@ -194,12 +207,13 @@ class PostgresLedgerStore:
             assert row is not None
             if row[0] != start:
                 raise Conflict(f"ledger: holds {row[0]} entries, not {start}")
+            leaf_rows, node_rows = split_rows(start, leaves, nodes)
             with conn.cursor() as cur:
-                with cur.copy("COPY ledger_leaves (idx, leaf) FROM STDIN") as copy:
-                    for i, leaf in enumerate(leaves):
-                        copy.write_row((start + i, leaf))
+                with cur.copy("COPY ledger_leaves (idx, leaf, hash) FROM STDIN") as copy:
+                    for row in leaf_rows:
+                        copy.write_row(row)
                 with cur.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
-                    for node in nodes:
+                    for node in node_rows:
                         copy.write_row(node)
                 for name, value in meta.items():
                     cur.execute(

@@ -1,9 +1,11 @@
 """SQLite backend: one file, WAL journal, one writer at a time with ``BEGIN IMMEDIATE``.
 
 Every write is one transaction (:meth:`SQLiteDatabase.write`); on any error it rolls
-back, so nothing is half-written. The ledger's tables refuse ``UPDATE`` and ``DELETE``
-by trigger: the log is append-only even for someone holding the file, short of changing
-the schema (which ``deconflict verify`` then catches).
+back, so nothing is half-written. Leaves are kept with their leaf hashes
+(``ledger_leaves``: ``idx``, ``leaf``, ``hash``), larger complete subtrees in
+``ledger_nodes`` (``level`` ≥ 1, ``idx``, ``hash``). The ledger's tables refuse
+``UPDATE`` and ``DELETE`` by trigger: the log is append-only even for someone holding the
+file, short of changing the schema (which ``deconflict verify`` then catches).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ __all__ = ["SQLiteDatabase", "SQLiteLedgerStore"]
 _LEDGER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_leaves (
     idx  INTEGER PRIMARY KEY,
-    leaf BLOB NOT NULL
+    leaf BLOB NOT NULL,
+    hash BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ledger_nodes (
     level INTEGER NOT NULL,
@@ -82,6 +85,7 @@ class SQLiteDatabase:
             )
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA cache_size=-65536")
             self.conn.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self.target!r}: {exc}") from exc
@@ -169,6 +173,23 @@ def _split_statements(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
+def split_rows(
+    start: int, leaves: Sequence[bytes], nodes: Sequence[NodeRow]
+) -> tuple[list[tuple[int, bytes, bytes]], list[NodeRow]]:
+    """Leaf rows (index, bytes, leaf hash) and the rows of subtrees above the leaves.
+
+    Leaf hashes (level 0) live beside their leaves; ``nodes`` must hold one per leaf.
+    """
+    hashes = {idx: h for level, idx, h in nodes if level == 0}
+    try:
+        leaf_rows = [(start + i, leaf, hashes[start + i]) for i, leaf in enumerate(leaves)]
+    except KeyError as exc:
+        raise StoreError(f"ledger: no leaf hash given for entry {exc.args[0]}") from exc
+    if len(hashes) != len(leaves):
+        raise StoreError("ledger: leaf hashes given for entries not being appended")
+    return leaf_rows, [n for n in nodes if n[0] > 0]
+
+
 class SQLiteLedgerStore:
     """The :class:`~deconflict.ledger.storage.LedgerStore` of a SQLite database."""
 
@@ -198,23 +219,20 @@ class SQLiteLedgerStore:
         return [bytes(r[0]) for r in rows]
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
-        found: dict[NodeKey, bytes] = {}
+        out: list[bytes] = []
         with self.db.read() as conn:
-            for i in range(0, len(keys), 400):
-                part = keys[i : i + 400]
-                values = ",".join("(?,?)" for _ in part)
-                params = [v for key in part for v in key]
-                rows = conn.execute(
-                    f"SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN "
-                    f"(VALUES {values})",
-                    params,
-                ).fetchall()
-                for level, idx, h in rows:
-                    found[(level, idx)] = bytes(h)
-        try:
-            return [found[key] for key in keys]
-        except KeyError as exc:
-            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+            for level, idx in keys:
+                if level == 0:
+                    cursor = conn.execute("SELECT hash FROM ledger_leaves WHERE idx = ?", (idx,))
+                else:
+                    cursor = conn.execute(
+                        "SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?", (level, idx)
+                    )
+                row = cursor.fetchone()
+                if row is None:
+                    raise StoreError(f"ledger: no stored subtree {(level, idx)}")
+                out.append(bytes(row[0]))
+        return out
 
     def append_leaves(
         self,
@@ -227,11 +245,13 @@ class SQLiteLedgerStore:
             (size,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
             if size != start:
                 raise Conflict(f"ledger: holds {size} entries, not {start}")
+            leaf_rows, node_rows = split_rows(start, leaves, nodes)
             conn.executemany(
-                "INSERT INTO ledger_leaves (idx, leaf) VALUES (?, ?)",
-                ((start + i, leaf) for i, leaf in enumerate(leaves)),
+                "INSERT INTO ledger_leaves (idx, leaf, hash) VALUES (?, ?, ?)", leaf_rows
             )
-            conn.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+            conn.executemany(
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows
+            )
             conn.executemany(
                 "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
