@@ -287,3 +287,10 @@ def test_log_without_signer_reads_but_does_not_sign() -> None:
     assert reader.root() == log.root()
     with pytest.raises(InvalidInput):
         reader.sign_head()
+
+
+def test_text_that_is_not_unicode_is_invalid_input() -> None:
+    log = make_log(1)
+    with pytest.raises(InvalidInput, match="Unicode"):
+        log.append([{"kind": "note", "party": "blue", "text": "bad \udcff"}])
+    assert log.size == 1

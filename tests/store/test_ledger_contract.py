@@ -218,3 +218,12 @@ def test_store_verification_catches_a_dropped_entry(backend: Any, db: Database) 
     )
     with pytest.raises(VerificationError, match=r"^entry 4: "):
         verify_store(db.ledger)
+
+
+def test_signed_heads_are_append_only(db: Database) -> None:
+    log = Log(db.ledger, Signer.generate())
+    log.append(entries(1))
+    log.sign_head()
+    with pytest.raises(StoreError, match="append-only"), db.write() as conn:
+        conn.execute("DELETE FROM ledger_heads")
+    assert len(db.ledger.read_heads()) == 1

@@ -174,7 +174,10 @@ class Log:
             for i, obj in enumerate(objects):
                 obj["index"] = start + i
                 obj["prev_hash"] = (frontier.last_leaf_hash or NO_PREVIOUS).hex()
-                leaf = canonical_json(obj).encode("utf-8")
+                try:
+                    leaf = canonical_json(obj).encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise InvalidInput(f"entry is not valid Unicode text: {exc.reason}") from exc
                 leaves.append(leaf)
                 nodes.extend(frontier.append(leaf_hash(leaf)))
             try:

@@ -3,8 +3,8 @@
 Each write is one transaction; appends take a ``SHARE ROW EXCLUSIVE`` lock on the
 leaves table so that writers from several processes queue instead of interleaving.
 Tables live in the connection's ``search_path`` schema, or in ``schema`` when given
-(created if needed). The tables are those of the SQLite backend and, as there,
-triggers refuse ``UPDATE`` and ``DELETE`` on the ledger's leaves and subtree hashes.
+(created if needed). The tables are those of the SQLite backend and, as there, triggers
+refuse ``UPDATE`` and ``DELETE`` on leaves, subtree hashes and signed heads.
 The signing key is not kept in the database: give a key directory (``--key-dir`` or
 ``DECONFLICT_KEY_DIR``, see :mod:`deconflict.store.keys`).
 """
@@ -59,6 +59,9 @@ _LEDGER_SCHEMA = [
        FOR EACH ROW EXECUTE FUNCTION ledger_append_only()""",
     """CREATE OR REPLACE TRIGGER ledger_nodes_append_only
        BEFORE UPDATE OR DELETE ON ledger_nodes
+       FOR EACH ROW EXECUTE FUNCTION ledger_append_only()""",
+    """CREATE OR REPLACE TRIGGER ledger_heads_append_only
+       BEFORE UPDATE OR DELETE ON ledger_heads
        FOR EACH ROW EXECUTE FUNCTION ledger_append_only()""",
 ]
 

@@ -3,9 +3,10 @@
 Every write is one transaction (:meth:`SQLiteDatabase.write`); on any error it rolls
 back, so nothing is half-written. Leaves are kept with their leaf hashes
 (``ledger_leaves``: ``idx``, ``leaf``, ``hash``), larger complete subtrees in
-``ledger_nodes`` (``level`` ≥ 1, ``idx``, ``hash``). The ledger's tables refuse
-``UPDATE`` and ``DELETE`` by trigger: the log is append-only even for someone holding the
-file, short of changing the schema (which ``deconflict verify`` then catches).
+``ledger_nodes`` (``level`` ≥ 1, ``idx``, ``hash``). Leaves, subtree hashes and signed
+heads refuse ``UPDATE`` and ``DELETE`` by trigger: the log is append-only even for
+someone holding the file, short of changing the schema (which ``deconflict verify``
+then catches).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_heads_no_update BEFORE UPDATE ON ledger_heads
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_heads_no_delete BEFORE DELETE ON ledger_heads
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 """
 
