@@ -9,7 +9,8 @@ Builds a fresh SQLite log in a temporary directory through the public API
   build;
 - single appends: one entry per call (one transaction each);
 - inclusion and consistency proofs at the full size: generating them from the store
-  (``O(log n)`` stored hashes) and verifying them, for random leaves and old sizes.
+  (``O(log n)`` stored hashes) and verifying them, for random leaves and old sizes;
+- exporting the whole log, and verifying it end to end, as an export and as a store.
 
 Targets: at least 20,000 batched appends/s; proofs under 1 ms. Prints machine info and
 every number next to its target.
@@ -30,7 +31,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from deconflict.ledger import Log, Signer, verify_consistency, verify_inclusion
+from deconflict.ledger import (
+    Log,
+    Signer,
+    verify_consistency,
+    verify_export,
+    verify_inclusion,
+    verify_store,
+)
 from deconflict.store.sqlite import SQLiteDatabase
 
 TARGET_BATCHED_PER_S = 20_000.0
@@ -151,6 +159,17 @@ def main(argv: list[str] | None = None) -> int:
             verify_consistency(m, size, old_roots[m], root, p)
 
         ver_cons = timed_ms(check_consistency, args.proofs)
+
+        t0 = time.perf_counter()
+        lines = [line.encode("utf-8") for line in log.export_lines()]
+        export_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        verify_export(lines)
+        verify_export_s = time.perf_counter() - t0
+        del lines
+        t0 = time.perf_counter()
+        verify_store(db.ledger)
+        verify_store_s = time.perf_counter() - t0
         db.close()
 
     def verdict(samples: list[float]) -> str:
@@ -162,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  inclusion proof, verify:         {summary_ms(ver_incl)} {verdict(ver_incl)}")
     print(f"  consistency proof, from store:   {summary_ms(gen_cons)} {verdict(gen_cons)}")
     print(f"  consistency proof, verify:       {summary_ms(ver_cons)} {verdict(ver_cons)}")
+    print(
+        f"whole log: export {export_s:.1f} s; verify the export {verify_export_s:.1f} s "
+        f"({size / verify_export_s:,.0f} entries/s); verify the store {verify_store_s:.1f} s "
+        f"({size / verify_store_s:,.0f} entries/s)"
+    )
     return 0
 
 

@@ -227,3 +227,19 @@ def test_signed_heads_are_append_only(db: Database) -> None:
     with pytest.raises(StoreError, match="append-only"), db.write() as conn:
         conn.execute("DELETE FROM ledger_heads")
     assert len(db.ledger.read_heads()) == 1
+
+
+def test_read_nodes_runs_and_scattered_keys_agree(db: Database) -> None:
+    log = Log(db.ledger, Signer.generate())
+    log.append(entries(100))
+    store = db.ledger
+    run = [(0, i) for i in range(10, 60)] + [(1, i) for i in range(5, 30)]
+    scattered = [(0, 99), (3, 2), (0, 3), (6, 0), (2, 24)]
+    together = store.read_nodes(run + scattered)
+    one_by_one = [store.read_nodes([key])[0] for key in run + scattered]
+    assert together == one_by_one
+    assert together[:50] == [leaf_hash(leaf) for leaf in store.read_leaves(10, 60)]
+    with pytest.raises(StoreError):
+        store.read_nodes([*run, (0, 100)])
+    with pytest.raises(StoreError):
+        store.read_nodes([(0, i) for i in range(90, 120)])

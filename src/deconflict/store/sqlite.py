@@ -63,6 +63,8 @@ BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_RANGE_READ_MIN = 16
+"""Read this many or more neighbouring subtrees of one level with one range scan."""
 
 
 def is_sqlite_file(path: str | Path) -> bool:
@@ -224,20 +226,35 @@ class SQLiteLedgerStore:
         return [bytes(r[0]) for r in rows]
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
-        out: list[bytes] = []
+        # A proof asks for a few scattered subtrees (one indexed lookup each); verifying
+        # a whole store asks for runs of neighbours (one range scan per level).
+        by_level: dict[int, list[int]] = {}
+        for level, idx in keys:
+            by_level.setdefault(level, []).append(idx)
+        found: dict[NodeKey, bytes] = {}
         with self.db.read() as conn:
-            for level, idx in keys:
+            for level, indexes in by_level.items():
                 if level == 0:
-                    cursor = conn.execute("SELECT hash FROM ledger_leaves WHERE idx = ?", (idx,))
+                    table, where, params = "ledger_leaves", "", ()
                 else:
-                    cursor = conn.execute(
-                        "SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?", (level, idx)
-                    )
-                row = cursor.fetchone()
-                if row is None:
-                    raise StoreError(f"ledger: no stored subtree {(level, idx)}")
-                out.append(bytes(row[0]))
-        return out
+                    table, where, params = "ledger_nodes", "level = ? AND ", (level,)
+                lo, hi = min(indexes), max(indexes)
+                if len(indexes) >= _RANGE_READ_MIN and hi - lo < 2 * len(indexes):
+                    rows = conn.execute(
+                        f"SELECT idx, hash FROM {table} WHERE {where}idx BETWEEN ? AND ?",
+                        (*params, lo, hi),
+                    ).fetchall()
+                    found.update(((level, idx), bytes(h)) for idx, h in rows)
+                    continue
+                query = f"SELECT hash FROM {table} WHERE {where}idx = ?"
+                for idx in indexes:
+                    row = conn.execute(query, (*params, idx)).fetchone()
+                    if row is not None:
+                        found[(level, idx)] = bytes(row[0])
+        try:
+            return [found[key] for key in keys]
+        except KeyError as exc:
+            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
 
     def append_leaves(
         self,
