@@ -18,6 +18,7 @@ from deconflict.detect.separation import candidate_pairs, detect
 from deconflict.geo import destination, haversine_m
 from deconflict.model import Tracks
 
+BACKENDS = ["numpy", "numba"]
 BAND = 0.005
 SAMPLES = 801
 
@@ -116,3 +117,39 @@ def test_candidate_pairs_are_exactly_the_overlapping_boxes(seed, n, d):
         if group[a] != group[b] and np.all((lo[a] <= hi[b]) & (lo[b] <= hi[a]))
     }
     assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(traffic(), st.booleans())
+def test_backends_give_identical_results(tracks, between_parties):
+    a = detect(tracks, between_parties=between_parties, backend="numpy")
+    b = detect(tracks, between_parties=between_parties, backend="numba")
+    assert a.a.tolist() == b.a.tolist() and a.b.tolist() == b.b.tolist()
+    for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-9, atol=1e-6)
+
+
+def test_backends_agree_on_dense_regional_traffic():
+    rng = np.random.default_rng(3)
+    n = 4000
+    lat, lon = destination(
+        np.full(n, 33.0),
+        np.full(n, 40.0),
+        rng.uniform(0, 360, n),
+        np.sqrt(rng.uniform(0, 1, n)) * 150e3,
+    )
+    tracks = Tracks(
+        id=[f"d{k}" for k in range(n)],
+        party=rng.choice(["a", "b"], n),
+        lat=lat,
+        lon=lon,
+        alt_m=rng.integers(10, 41, n) * 304.8 + rng.uniform(-30, 30, n),
+        gs_mps=rng.uniform(60, 260, n),
+        track_deg=rng.uniform(0, 360, n),
+        vs_mps=np.where(rng.random(n) < 0.2, rng.uniform(-15, 15, n), 0.0),
+    )
+    a = detect(tracks, backend="numpy")
+    b = detect(tracks, backend="numba")
+    assert len(a) > 100
+    assert a.a.tolist() == b.a.tolist() and a.b.tolist() == b.b.tolist()
+    np.testing.assert_allclose(a.t_in, b.t_in, rtol=1e-9, atol=1e-6)

@@ -11,9 +11,10 @@ matrix is ever formed. The exact solver works per pair in the tangent plane at t
 pair's midpoint, so the antimeridian and high latitudes need no special case; the
 distance at t = 0 is the great-circle distance (see :func:`solve_pairs` for accuracy).
 
-Backends: the work is done by a :class:`Backend`; ``"numpy"`` is built in and is what
-``"auto"`` picks. Another backend (a GPU one) registers itself with
-:func:`register_backend` and is then accepted by name.
+Backends: the work is done by a :class:`Backend`. ``"numba"`` (the grid scan and the
+exact test fused and compiled, :mod:`deconflict.detect.compiled`) is what ``"auto"``
+picks; ``"numpy"`` is the same method in plain array operations. Another backend (a GPU
+one) registers itself with :func:`register_backend` and is then accepted by name.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from numpy.typing import NDArray
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M, unit_vectors, velocity_vectors
 from ..model import Tracks
+from .grid import candidate_pairs
 
 __all__ = [
     "DEFAULT_H_SEP_M",
@@ -54,9 +56,6 @@ I64 = NDArray[np.int64]
 
 _SLICES = 3
 """Time slices of the lookahead in the grid: shorter sweeps, smaller boxes."""
-
-_PAIR_CHUNK = 4_000_000
-"""Most candidate pairs materialised at once; bounds memory in dense cells."""
 
 
 @dataclass(frozen=True)
@@ -215,129 +214,10 @@ def _swept_boxes(
 def _grid_cells(lo: F64, hi: F64, v_sep: float) -> F64:
     """Cell sizes for :func:`candidate_pairs` on boxes from :func:`_swept_boxes`."""
     extent = np.median(hi - lo, axis=0)
-    return np.array([extent[0], extent[1], extent[2], max(extent[3], 2.0 * v_sep), 1.0])
-
-
-def candidate_pairs(
-    lo: F64,
-    hi: F64,
-    group: I64 | None = None,
-    cell: F64 | None = None,
-    sweep: int = 0,
-) -> tuple[I64, I64]:
-    """All pairs of boxes that overlap, without forming an N×N matrix.
-
-    Parameters
-    ----------
-    lo, hi : ndarray, shape (n, d)
-        Lower and upper corners of n axis-aligned boxes in d dimensions.
-    group : ndarray of int64, shape (n,), optional
-        Boxes of equal group are never paired.
-    cell : ndarray, shape (d,), optional
-        Grid cell size per dimension; by default the median box size. A dimension whose
-        whole range spans fewer than two cells is not hashed.
-    sweep : int
-        The dimension swept (sorted) inside each cell instead of hashed.
-
-    Returns
-    -------
-    i, j : ndarray of int64, shape (k,)
-        Each overlapping pair once, ``i < j``, in no particular order. Boxes that only
-        touch count as overlapping.
-
-    The boxes are hashed onto a grid over every dimension but ``sweep``; inside a cell
-    they are sorted on ``sweep`` so that each box meets only the boxes starting within
-    its own extent there. A pair is reported only by the cell holding the lower corner
-    of the two boxes' intersection, so no pair is reported twice.
-
-    >>> lo = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
-    >>> i, j = candidate_pairs(lo, lo + 2.0)
-    >>> i.tolist(), j.tolist()
-    ([0], [1])
-    """
-    n, d = lo.shape
-    empty = np.empty(0, dtype=np.int64)
-    if n < 2:
-        return empty, empty
-    lo_t = np.ascontiguousarray(lo.T)
-    hi_t = np.ascontiguousarray(hi.T)
-    if cell is None:
-        cell = np.median(hi_t - lo_t, axis=1)
-    cell = np.maximum(np.asarray(cell, dtype=np.float64), 1e-9)
-    origin = lo_t.min(axis=1)
-    hashed = [k for k in range(d) if k != sweep and (hi_t[k].max() - origin[k]) >= 2.0 * cell[k]]
-    clo = [np.floor((lo_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-    chi = [np.floor((hi_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-    span = [top - bottom + 1 for bottom, top in zip(clo, chi, strict=True)]
-    dims = [int(h.max()) + 1 for h in chi]
-    if float(np.prod(np.asarray(dims, dtype=np.float64))) >= 2.0**62:
-        raise InvalidInput("track boxes span too many grid cells (extreme coordinates?)")
-    # One entry per (box, cell) the box covers, as a single integer key per cell.
-    count = np.ones(n, dtype=np.int64)
-    for s in span:
-        count *= s
-    owner = np.repeat(np.arange(n, dtype=np.int64), count)
-    offset = np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-    key = np.zeros(owner.size, dtype=np.int64)
-    stride = 1
-    for k in range(len(hashed)):
-        s_k = span[k][owner]
-        key += (clo[k][owner] + offset % s_k) * stride
-        offset //= s_k
-        stride *= dims[k]
-    # Sort entries by (cell, lower edge on the sweep axis); then every box's partners in
-    # its cell are the entries after it up to the last one starting within its extent.
-    sweep_lo = lo_t[sweep][owner]
-    order = np.lexsort((sweep_lo, key))
-    key, owner, sweep_lo = key[order], owner[order], sweep_lo[order]
-    run = np.cumsum(np.r_[0, key[1:] != key[:-1]])
-    base = float(origin[sweep])
-    width = float(hi_t[sweep].max()) - base + 1.0
-    ranked = run * width + (sweep_lo - base)
-    reach = np.searchsorted(ranked, run * width + (hi_t[sweep][owner] - base), side="right")
-    partners = reach - np.arange(key.size) - 1
-    # Per-entry copies in sorted order keep the pair tests local in memory.
-    lo_e = [lo_t[k][owner] for k in range(d)]
-    hi_e = [hi_t[k][owner] for k in range(d)]
-    group_e = None if group is None else group[owner]
-    cum = np.cumsum(partners)
-    out_i: list[I64] = [empty]
-    out_j: list[I64] = [empty]
-    first = 0
-    while first < key.size:
-        done = int(cum[first - 1]) if first else 0
-        last = max(int(np.searchsorted(cum, done + _PAIR_CHUNK, side="right")), first + 1)
-        p = partners[first:last]
-        entry = np.arange(first, last, dtype=np.int64)
-        src = np.repeat(entry, p)
-        # dst runs from src + 1 to src + p: the output position plus a per-entry shift.
-        shift = entry + 1 - (np.cumsum(p) - p)
-        dst = np.arange(src.size, dtype=np.int64) + np.repeat(shift, p)
-        keep = np.ones(src.size, dtype=bool) if group_e is None else group_e[src] != group_e[dst]
-        src, dst = src[keep], dst[keep]
-        for k in range(d):
-            if k == sweep:
-                continue
-            keep = (lo_e[k][src] <= hi_e[k][dst]) & (lo_e[k][dst] <= hi_e[k][src])
-            src, dst = src[keep], dst[keep]
-        # Report only from the cell holding the lower corner of the intersection.
-        corner = np.zeros(src.size, dtype=np.int64)
-        stride = 1
-        for k, dim in enumerate(hashed):
-            low = np.maximum(lo_e[dim][src], lo_e[dim][dst])
-            corner += np.floor((low - origin[dim]) / cell[dim]).astype(np.int64) * stride
-            stride *= dims[k]
-        mine = corner == key[src]
-        bi, bj = owner[src[mine]], owner[dst[mine]]
-        out_i.append(np.minimum(bi, bj))
-        out_j.append(np.maximum(bi, bj))
-        first = last
-    return np.concatenate(out_i), np.concatenate(out_j)
-
-
-def _test_order(d: int) -> list[int]:
-    """Dimensions in the order that rejects most pairs first (altitude, then x, y, ...)."""
-    return [3, 0, 1, 2, *range(4, d)] if d >= 4 else list(range(d))
+    # One size for the three earth-centred axes, 1.5 median horizontal box sizes: for
+    # regional traffic the near-vertical third axis then spans one cell and is not hashed.
+    xyz = 1.5 * max(extent[0], extent[1])
+    return np.array([xyz, xyz, xyz, max(extent[3], 2.0 * v_sep), 1.0])
 
 
 def solve_pairs(
@@ -450,7 +330,15 @@ def numpy_backend(
     return i[hit], j[hit], t_in[hit], t_out[hit], tcpa[hit], dcpa[hit]
 
 
-_BACKENDS: dict[str, Callable[[], Backend]] = {"numpy": lambda: numpy_backend}
+def _compiled() -> Backend:
+    try:
+        from .compiled import numba_backend
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        raise InvalidInput(f"the numba backend is not available here: {exc}") from exc
+    return numba_backend
+
+
+_BACKENDS: dict[str, Callable[[], Backend]] = {"numpy": lambda: numpy_backend, "numba": _compiled}
 
 
 def register_backend(name: str, factory: Callable[[], Backend]) -> None:
@@ -467,7 +355,10 @@ def _resolve(backend: str | Backend) -> Backend:
     if not isinstance(backend, str):
         return backend
     if backend == "auto":
-        return numpy_backend
+        try:
+            return _compiled()
+        except InvalidInput:  # pragma: no cover - numba is a dependency
+            return numpy_backend
     try:
         factory = _BACKENDS[backend]
     except KeyError:
@@ -525,15 +416,18 @@ def detect(
     if between_parties:
         group = np.unique(tracks.party, return_inverse=True)[1].astype(np.int64)
     i, j, t_in, t_out, tcpa, dcpa = run(state, lookahead, h_sep, v_sep, group)
-    swap = tracks.id[i] > tracks.id[j]
+    # Order by id strings through integer ranks: one string sort of n ids, not of k pairs.
+    rank = np.empty(len(tracks), dtype=np.int64)
+    rank[np.argsort(tracks.id, kind="stable")] = np.arange(len(tracks))
+    swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
-    a, b = tracks.id[i], tracks.id[j]
-    order = np.lexsort((b, a))
+    order = np.argsort(rank[i] * len(tracks) + rank[j], kind="stable")
+    i, j = i[order], j[order]
     return Conflicts(
-        i=i[order],
-        j=j[order],
-        a=a[order],
-        b=b[order],
+        i=i,
+        j=j,
+        a=tracks.id[i],
+        b=tracks.id[j],
         t_in=t_in[order],
         t_out=t_out[order],
         tcpa=tcpa[order],
