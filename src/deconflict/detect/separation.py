@@ -13,7 +13,7 @@ distance at t = 0 is the great-circle distance (see :func:`solve_pairs` for accu
 
 Backends: the work is done by a :class:`Backend`. ``"numba"`` (the grid scan and the
 exact test fused and compiled, :mod:`deconflict.detect.compiled`) is what ``"auto"``
-picks; ``"numpy"`` is the same method in plain array operations. Another backend (a GPU
+picks from 5,000 tracks; ``"numpy"``, the same method in plain array operations, below. Another backend (a GPU
 one) registers itself with :func:`register_backend` and is then accepted by name.
 """
 
@@ -351,10 +351,17 @@ def available_backends() -> list[str]:
     return sorted(_BACKENDS)
 
 
-def _resolve(backend: str | Backend) -> Backend:
+_AUTO_COMPILED_FROM = 5_000
+"""Tracks from which ``"auto"`` picks the compiled backend; below, loading it costs more
+than it saves."""
+
+
+def _resolve(backend: str | Backend, n: int) -> Backend:
     if not isinstance(backend, str):
         return backend
     if backend == "auto":
+        if n < _AUTO_COMPILED_FROM:
+            return numpy_backend
         try:
             return _compiled()
         except InvalidInput:  # pragma: no cover - numba is a dependency
@@ -410,7 +417,7 @@ def detect(
     (['a'], ['b'], [115.8, 139.0])
     """
     _check_parameters(lookahead, h_sep, v_sep)
-    run = _resolve(backend)
+    run = _resolve(backend, len(tracks))
     state = TrackState.from_tracks(tracks)
     group: I64 | None = None
     if between_parties:
