@@ -234,10 +234,11 @@ class SQLiteLedgerStore:
         found: dict[NodeKey, bytes] = {}
         with self.db.read() as conn:
             for level, indexes in by_level.items():
+                params: tuple[int, ...] = () if level == 0 else (level,)
                 if level == 0:
-                    table, where, params = "ledger_leaves", "", ()
+                    table, where = "ledger_leaves", ""
                 else:
-                    table, where, params = "ledger_nodes", "level = ? AND ", (level,)
+                    table, where = "ledger_nodes", "level = ? AND "
                 lo, hi = min(indexes), max(indexes)
                 if len(indexes) >= _RANGE_READ_MIN and hi - lo < 2 * len(indexes):
                     rows = conn.execute(
