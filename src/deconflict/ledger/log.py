@@ -47,7 +47,7 @@ CHUNK = 10_000
 """Leaves read at a time when streaming the log."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Appended:
     """Where an entry went: its index and exact bytes."""
 
@@ -204,7 +204,7 @@ class Log:
                 raise InvalidInput("key rotations are written by rotate_key only")
         if not prepared:
             return []
-        return self._write(lambda start, frontier: [dict(o) for o in prepared], {})
+        return self._write(lambda start, frontier: prepared, {})
 
     def _need_signer(self) -> Signer:
         if self.signer is None:
