@@ -257,3 +257,22 @@ def test_cli_on_postgres(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     finally:
         db.drop_schema()
         db.close()
+
+
+def test_concurrent_appends_from_several_processes(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "deconflict"
+    db = str(tmp_path / "ops.db")
+    script = (
+        f'for i in 1 2 3 4 5; do "{exe}" log append --db "{db}" --party "p$1" '
+        f'--kind message --text "$i" > /dev/null || exit 1; done'
+    )
+    procs = [
+        subprocess.Popen(["sh", "-c", script, "sh", str(n)], stderr=subprocess.PIPE)
+        for n in range(4)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    ok = subprocess.run([str(exe), "verify", db], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(json.loads(ok.stdout)["sth"])["tree_size"] == 20

@@ -243,3 +243,13 @@ def test_read_nodes_runs_and_scattered_keys_agree(db: Database) -> None:
         store.read_nodes([*run, (0, 100)])
     with pytest.raises(StoreError):
         store.read_nodes([(0, i) for i in range(90, 120)])
+
+
+def test_database_errors_come_out_as_store_errors(backend: Any) -> None:
+    db = backend.open()
+    store = db.ledger
+    db.close()
+    with pytest.raises(StoreError):
+        store.ledger_size()
+    with pytest.raises(StoreError):
+        store.append_leaves(0, [b"a"], [(0, 0, leaf_hash(b"a"))], {})

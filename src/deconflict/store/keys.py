@@ -48,24 +48,26 @@ def key_path(db: Database, key_dir: str | os.PathLike[str] | None = None) -> Pat
 
 
 def write_key(path: Path, signer: Signer, *, exclusive: bool = False) -> None:
-    """Write ``signer`` as PEM with mode 0600, atomically (``exclusive``: fail if present)."""
+    """Write ``signer`` as PEM with mode 0600, atomically (``exclusive``: fail if present).
+
+    The key is written in full to a temporary file first, then put in place with
+    ``os.replace`` (or ``os.link`` when exclusive), so no reader ever sees part of a key.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = signer.to_pem()
-    if exclusive:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        return
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(signer.to_pem())
+            f.flush()
+            os.fsync(f.fileno())
+        if exclusive:
+            os.link(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_signer(path: Path) -> Signer:
