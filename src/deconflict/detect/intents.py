@@ -1,0 +1,213 @@
+"""Volume intents: overlaps between parties' plans, and tracks outside their own plans.
+
+A volume intent is an area x an altitude band x a time window, in the manner of the
+operational intents of ASTM F3548. Two intents **overlap** when they belong to different
+parties and their areas share interior points **and** their altitude bands overlap **and**
+their time windows overlap (bands and windows as half-open intervals: volumes that only
+touch, in plan, in altitude or in time, do not overlap). Pairs whose common window has
+ended before ``now`` are left out.
+
+A track is **non-conforming** when its party has declared volume intents and it is, at
+``now``, inside none of that party's intents active at ``now`` (area and altitude band
+as closed sets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from ..features import Volume
+from ..geo import unit_vectors
+from ..model import Tracks
+from .frames import (
+    Frames,
+    candidate_pairs,
+    cap_boxes,
+    from_frame,
+    lat_lon,
+    reproject,
+    to_frame,
+)
+
+__all__ = ["Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class VolumeSet:
+    """m volume intents as arrays (areas in their own local frames, metres).
+
+    Attributes
+    ----------
+    id, party : ndarray of str, shape (m,)
+    frames : Frames, length m
+    geom : ndarray of shapely geometries, shape (m,)
+    radius_m : ndarray, shape (m,)
+    alt_min_m, alt_max_m : ndarray, shape (m,)
+        Metres, +-inf when open.
+    start_s, end_s : ndarray, shape (m,)
+        POSIX seconds.
+    """
+
+    id: NDArray[np.str_]
+    party: NDArray[np.str_]
+    frames: Frames
+    geom: NDArray[np.object_]
+    radius_m: F64
+    alt_min_m: F64
+    alt_max_m: F64
+    start_s: F64
+    end_s: F64
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    @classmethod
+    def from_volumes(cls, volumes: Sequence[Volume]) -> VolumeSet:
+        """The arrays of parsed :class:`~deconflict.features.Volume` records."""
+        return cls(
+            id=np.array([v.id for v in volumes], dtype=np.str_),
+            party=np.array([v.party for v in volumes], dtype=np.str_),
+            frames=Frames([v.area.lat_deg for v in volumes], [v.area.lon_deg for v in volumes]),
+            geom=np.array([v.area.geom for v in volumes], dtype=object).reshape(-1),
+            radius_m=np.array([v.area.radius_m for v in volumes], dtype=np.float64),
+            alt_min_m=np.array([v.alt_min_m for v in volumes], dtype=np.float64),
+            alt_max_m=np.array([v.alt_max_m for v in volumes], dtype=np.float64),
+            start_s=np.array([v.start_s for v in volumes], dtype=np.float64),
+            end_s=np.array([v.end_s for v in volumes], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class Overlaps:
+    """Overlapping pairs of intents, sorted by (a, b), ``id[a] < id[b]``.
+
+    Attributes
+    ----------
+    a, b : ndarray of int64, shape (k,)
+        Indices into the volume set.
+    start_s, end_s : ndarray, shape (k,)
+        The common time window, POSIX seconds.
+    alt_min_m, alt_max_m : ndarray, shape (k,)
+        The common altitude band, metres.
+    area_m2 : ndarray, shape (k,)
+        Area of the common part, square metres.
+    lat_deg, lon_deg : ndarray, shape (k,)
+        A point inside the common part (its representative point), degrees.
+    """
+
+    a: I64
+    b: I64
+    start_s: F64
+    end_s: F64
+    alt_min_m: F64
+    alt_max_m: F64
+    area_m2: F64
+    lat_deg: F64
+    lon_deg: F64
+
+    def __len__(self) -> int:
+        return int(self.a.shape[0])
+
+
+def _boxes(vols: VolumeSet) -> tuple[NDArray[np.object_], I64]:
+    return cap_boxes(vols.frames.lat_deg, vols.frames.lon_deg, vols.radius_m)
+
+
+def find_overlaps(vols: VolumeSet, *, now_s: float = -np.inf) -> Overlaps:
+    """Every pair of intents of different parties that overlap in 4D.
+
+    Parameters
+    ----------
+    vols : VolumeSet
+        m intents.
+    now_s : float
+        POSIX seconds; pairs whose common window ended before it are left out.
+
+    Returns
+    -------
+    Overlaps
+        k pairs; see the module docstring for the definition.
+    """
+    boxes, owner = _boxes(vols)
+    a, b = candidate_pairs(boxes, owner, boxes, owner)
+    t0 = np.maximum(vols.start_s[a], vols.start_s[b])
+    t1 = np.minimum(vols.end_s[a], vols.end_s[b])
+    h0 = np.maximum(vols.alt_min_m[a], vols.alt_min_m[b])
+    h1 = np.minimum(vols.alt_max_m[a], vols.alt_max_m[b])
+    keep = (
+        (vols.id[a] < vols.id[b])
+        & (vols.party[a] != vols.party[b])
+        & (t0 < t1)
+        & (t1 >= now_s)
+        & (h0 < h1)
+    )
+    a, b, t0, t1, h0, h1 = a[keep], b[keep], t0[keep], t1[keep], h0[keep], h1[keep]
+    fa = vols.frames.take(a)
+    other = reproject(vols.geom[b], vols.frames.take(b), fa)
+    common = shapely.intersection(vols.geom[a], other)
+    area = shapely.area(common)
+    hit = area > 0
+    a, b, t0, t1, h0, h1, area = a[hit], b[hit], t0[hit], t1[hit], h0[hit], h1[hit], area[hit]
+    pts = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
+    u = from_frame(pts[:, 0], pts[:, 1], fa.take(np.flatnonzero(hit)))
+    lat, lon = lat_lon(u)
+    order = np.lexsort((vols.id[b], vols.id[a]))
+    return Overlaps(
+        a=a[order],
+        b=b[order],
+        start_s=t0[order],
+        end_s=t1[order],
+        alt_min_m=h0[order],
+        alt_max_m=h1[order],
+        area_m2=area[order],
+        lat_deg=lat[order],
+        lon_deg=lon[order],
+    )
+
+
+def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
+    """Indices (ascending, shape (k,)) of tracks outside every active intent of their party.
+
+    Only tracks whose party has declared at least one intent are considered; a track is
+    conforming when, at ``now_s``, it is inside (closed) the area and altitude band of
+    one of its party's intents whose window contains ``now_s``.
+
+    >>> from deconflict.features import parse_features
+    >>> fs = parse_features({"type": "Feature", "geometry": {"type": "Point",
+    ...     "coordinates": [0.0, 0.0]}, "properties": {"id": "v", "party": "blue",
+    ...     "kind": "volume", "radius_m": 5000, "start": "1970-01-01T00:00:00Z",
+    ...     "end": "1970-01-01T01:00:00Z"}})
+    >>> t = Tracks(id=["in", "out", "other"], party=["blue", "blue", "red"],
+    ...            lat=[0.0, 0.0, 0.0], lon=[0.01, 0.1, 0.5], alt_m=[100.0] * 3,
+    ...            gs_mps=[0.0] * 3, track_deg=[0.0] * 3, vs_mps=[0.0] * 3)
+    >>> non_conforming(t, VolumeSet.from_volumes(fs.volumes), now_s=60.0).tolist()
+    [1]
+    """
+    if len(tracks) == 0 or len(vols) == 0:
+        return np.zeros(0, dtype=np.int64)
+    declared = np.isin(tracks.party, vols.party)
+    tb, to = cap_boxes(tracks.lat, tracks.lon, np.zeros(len(tracks)))
+    vb, vo = _boxes(vols)
+    ti, vi = candidate_pairs(tb, to, vb, vo)
+    alt = tracks.alt_m[ti]
+    keep = (
+        (tracks.party[ti] == vols.party[vi])
+        & (vols.start_s[vi] <= now_s)
+        & (now_s <= vols.end_s[vi])
+        & (alt >= vols.alt_min_m[vi])
+        & (alt <= vols.alt_max_m[vi])
+    )
+    ti, vi = ti[keep], vi[keep]
+    x, y = to_frame(unit_vectors(tracks.lat[ti], tracks.lon[ti]), vols.frames.take(vi))
+    inside = shapely.intersects_xy(vols.geom[vi], x, y)
+    conforming = np.zeros(len(tracks), dtype=bool)
+    conforming[ti[inside]] = True
+    return np.flatnonzero(declared & ~conforming).astype(np.int64)

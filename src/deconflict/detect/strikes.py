@@ -1,0 +1,169 @@
+"""Strike intents checked against other parties' declared positions and protected sites.
+
+A strike is a circle (aim point, effects radius) over a time window; a position is a
+circle (point, radius) over its validity. A pair is reported when
+
+* the parties differ (a strike is never checked against its own party's declarations),
+* the strike's window and the position's validity overlap (closed intervals) and the
+  strike has not ended before ``now``,
+* the gap between the two circles is less than the strike's margin:
+  ``distance_m - strike_radius - position_radius < margin_m``.
+
+``distance_m`` is the great-circle distance between the centres; ``gap_m`` is the distance
+between the two circles' edges, ``max(0, distance_m - r_strike - r_position)`` (0 when
+they overlap). Candidates come from an STRtree over lon/lat boxes; nothing is O(S x P).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..features import Position, Strike
+from ..geo import haversine_m
+from .frames import candidate_pairs, cap_boxes
+
+__all__ = [
+    "DEFAULT_MARGIN_M",
+    "PositionSet",
+    "Proximity",
+    "StrikeSet",
+    "strike_proximity",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+DEFAULT_MARGIN_M = 1000.0
+"""Margin between a strike's effects circle and a position circle when the strike names
+none (``margin_m``), metres."""
+
+
+@dataclass(frozen=True)
+class StrikeSet:
+    """s strikes: ``id``, ``party`` (str), ``lat_deg``, ``lon_deg``, ``radius_m``,
+    ``margin_m`` (metres), ``start_s``, ``end_s`` (POSIX s); each of shape (s,)."""
+
+    id: NDArray[np.str_]
+    party: NDArray[np.str_]
+    lat_deg: F64
+    lon_deg: F64
+    radius_m: F64
+    margin_m: F64
+    start_s: F64
+    end_s: F64
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    @classmethod
+    def from_strikes(cls, strikes: Sequence[Strike]) -> StrikeSet:
+        """The arrays of parsed strike records (margin defaults to :data:`DEFAULT_MARGIN_M`)."""
+        return cls(
+            id=np.array([s.id for s in strikes], dtype=np.str_),
+            party=np.array([s.party for s in strikes], dtype=np.str_),
+            lat_deg=np.array([s.lat_deg for s in strikes], dtype=np.float64),
+            lon_deg=np.array([s.lon_deg for s in strikes], dtype=np.float64),
+            radius_m=np.array([s.radius_m for s in strikes], dtype=np.float64),
+            margin_m=np.array(
+                [DEFAULT_MARGIN_M if s.margin_m is None else s.margin_m for s in strikes],
+                dtype=np.float64,
+            ),
+            start_s=np.array([s.start_s for s in strikes], dtype=np.float64),
+            end_s=np.array([s.end_s for s in strikes], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class PositionSet:
+    """p positions: ``id``, ``party``, ``kind`` (str), ``lat_deg``, ``lon_deg``,
+    ``radius_m``, ``valid_from_s``, ``valid_to_s`` (POSIX s, +-inf when open); shape (p,)."""
+
+    id: NDArray[np.str_]
+    party: NDArray[np.str_]
+    kind: NDArray[np.str_]
+    lat_deg: F64
+    lon_deg: F64
+    radius_m: F64
+    valid_from_s: F64
+    valid_to_s: F64
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    @classmethod
+    def from_positions(cls, positions: Sequence[Position]) -> PositionSet:
+        """The arrays of parsed position records."""
+        return cls(
+            id=np.array([p.id for p in positions], dtype=np.str_),
+            party=np.array([p.party for p in positions], dtype=np.str_),
+            kind=np.array([p.kind for p in positions], dtype=np.str_),
+            lat_deg=np.array([p.lat_deg for p in positions], dtype=np.float64),
+            lon_deg=np.array([p.lon_deg for p in positions], dtype=np.float64),
+            radius_m=np.array([p.radius_m for p in positions], dtype=np.float64),
+            valid_from_s=np.array([p.valid_from_s for p in positions], dtype=np.float64),
+            valid_to_s=np.array([p.valid_to_s for p in positions], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class Proximity:
+    """(strike, position) pairs, sorted by (strike, position).
+
+    Attributes
+    ----------
+    strike, position : ndarray of int64, shape (k,)
+    distance_m : ndarray, shape (k,)
+        Great-circle distance between the centres, metres.
+    gap_m : ndarray, shape (k,)
+        Distance between the circles' edges, metres (0 when they overlap).
+    """
+
+    strike: I64
+    position: I64
+    distance_m: F64
+    gap_m: F64
+
+    def __len__(self) -> int:
+        return int(self.strike.shape[0])
+
+
+def strike_proximity(
+    strikes: StrikeSet, positions: PositionSet, *, now_s: float = -np.inf
+) -> Proximity:
+    """Every strike coming within its margin of another party's position.
+
+    >>> s = StrikeSet(id=np.array(["s"]), party=np.array(["blue"]), lat_deg=np.zeros(1),
+    ...     lon_deg=np.zeros(1), radius_m=np.array([500.0]), margin_m=np.array([2000.0]),
+    ...     start_s=np.zeros(1), end_s=np.ones(1))
+    >>> p = PositionSet(id=np.array(["mine", "theirs"]), party=np.array(["blue", "red"]),
+    ...     kind=np.array(["forces", "forces"]), lat_deg=np.zeros(2),
+    ...     lon_deg=np.array([0.0, 0.02]), radius_m=np.array([300.0, 300.0]),
+    ...     valid_from_s=np.full(2, -np.inf), valid_to_s=np.full(2, np.inf))
+    >>> r = strike_proximity(s, p)
+    >>> r.position.tolist(), r.distance_m.round().tolist(), r.gap_m.round().tolist()
+    ([1], [2224.0], [1424.0])
+    """
+    sb, so = cap_boxes(strikes.lat_deg, strikes.lon_deg, strikes.radius_m + strikes.margin_m)
+    pb, po = cap_boxes(positions.lat_deg, positions.lon_deg, positions.radius_m)
+    si, pi = candidate_pairs(sb, so, pb, po)
+    d = haversine_m(
+        strikes.lat_deg[si], strikes.lon_deg[si], positions.lat_deg[pi], positions.lon_deg[pi]
+    )
+    edge = d - strikes.radius_m[si] - positions.radius_m[pi]
+    keep = (
+        (strikes.party[si] != positions.party[pi])
+        & (strikes.end_s[si] >= now_s)
+        & (strikes.start_s[si] <= positions.valid_to_s[pi])
+        & (positions.valid_from_s[pi] <= strikes.end_s[si])
+        & (edge < strikes.margin_m[si])
+    )
+    return Proximity(
+        strike=si[keep],
+        position=pi[keep],
+        distance_m=d[keep],
+        gap_m=np.maximum(edge[keep], 0.0),
+    )
