@@ -13,8 +13,9 @@ distance at t = 0 is the great-circle distance (see :func:`solve_pairs` for accu
 
 Backends: the work is done by a :class:`Backend`. ``"numba"`` (the grid scan and the
 exact test fused and compiled, :mod:`deconflict.detect.compiled`) is what ``"auto"``
-picks from 5,000 tracks; ``"numpy"``, the same method in plain array operations, below. Another backend (a GPU
-one) registers itself with :func:`register_backend` and is then accepted by name.
+picks from 5,000 tracks; ``"numpy"``, the same method in plain array operations, below.
+Another backend (a GPU one) registers itself with :func:`register_backend` and is then
+accepted by name.
 """
 
 from __future__ import annotations
