@@ -88,12 +88,16 @@ class Area:
         The area in frame coordinates, metres.
     radius_m : float
         Largest distance of the area from the centre, metres.
+    circle_m : float or None
+        For a circle (a Point with ``radius_m``): its exact radius, metres; ``geom`` is
+        then an inscribed polygon.
     """
 
     lat_deg: float
     lon_deg: float
     geom: Any
     radius_m: float
+    circle_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -380,7 +384,7 @@ class _Feature:
                 self.fail("radius_m", "must be > 0 for a circle")
             if radius > MAX_AREA_RADIUS_M:
                 self.fail("radius_m", f"larger than {MAX_AREA_RADIUS_M:g} m")
-            return Area(float(pt.y), float(pt.x), circle(radius), radius)
+            return Area(float(pt.y), float(pt.x), circle(radius), radius, radius)
         if kind in ("LineString", "MultiLineString"):
             return self._side_of_line()
         lonlat = self.shape(self.geometry, prop, ["Polygon", "MultiPolygon"])

@@ -386,3 +386,159 @@ def _distance_to_time(d: F64, cum: F64, times_s: F64) -> F64:
     np.divide(d - c0, span, out=frac, where=span > 0)
     frac = np.clip(frac, 0.0, 1.0)
     return np.asarray(times_s[seg] + frac * (times_s[seg + 1] - times_s[seg]))
+
+
+def circle_intervals(
+    lat_deg: F64,
+    lon_deg: F64,
+    gs_mps: F64,
+    track_deg: F64,
+    centre_u: F64,
+    radius_m: F64,
+    lookahead_s: float,
+) -> tuple[F64, F64, NDArray[np.bool_]]:
+    """When great-circle paths are within spherical circles, exactly; one pair per row.
+
+    On the sphere, the cosine of the angular distance from a centre ``c`` along a great
+    circle ``u(θ) = u0 cos θ + v sin θ`` is ``A cos(θ - φ)``; the path is inside the
+    circle of angular radius ρ while that is at least ``cos ρ``.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg, gs_mps, track_deg : ndarray, shape (k,)
+        Track states.
+    centre_u : ndarray, shape (k, 3)
+        Circle centres, unit vectors.
+    radius_m : ndarray, shape (k,)
+        Circle radii, metres.
+    lookahead_s : float
+
+    Returns
+    -------
+    t_start, t_end : ndarray, shape (k,)
+        The time interval inside, clipped to [0, lookahead_s].
+    hit : ndarray of bool, shape (k,)
+        Whether the path is inside at some time in [0, lookahead_s] (boundary included).
+
+    >>> t0, t1, hit = circle_intervals(np.array([0.0]), np.array([-0.2]),
+    ...     np.array([100.0]), np.array([90.0]), unit_vectors([0.0], [0.0]),
+    ...     np.array([10000.0]), 300.0)
+    >>> round(float(t0[0]), 1), round(float(t1[0]), 1), bool(hit[0])
+    (122.4, 300.0, True)
+    """
+    u0 = unit_vectors(lat_deg, lon_deg)
+    v = velocity_vectors(lat_deg, lon_deg, np.ones_like(gs_mps), track_deg)
+    a = np.einsum("ij,ij->i", u0, centre_u)
+    b = np.einsum("ij,ij->i", v, centre_u)
+    amp = np.hypot(a, b)
+    phi = np.arctan2(b, a)
+    cos_rho = np.cos(np.minimum(radius_m / EARTH_RADIUS_M, np.pi))
+    reach = amp >= cos_rho
+    ratio = np.ones_like(amp)
+    np.divide(cos_rho, amp, out=ratio, where=reach & (amp > 0))
+    alpha = np.arccos(np.clip(ratio, -1.0, 1.0))
+    moving = gs_mps > 0
+    rate = np.ones_like(gs_mps)
+    np.divide(EARTH_RADIUS_M, gs_mps, out=rate, where=moving)
+    inside_now = a >= cos_rho
+    t0 = np.where(moving, (phi - alpha) * rate, np.where(inside_now, 0.0, np.inf))
+    t1 = np.where(moving, (phi + alpha) * rate, np.where(inside_now, lookahead_s, -np.inf))
+    t0 = np.maximum(t0, 0.0)
+    t1 = np.minimum(t1, lookahead_s)
+    hit = reach & (t0 <= t1)
+    return t0, t1, hit
+
+
+def polygon_edges(geoms: Geoms) -> tuple[F64, F64, I64]:
+    """The edges of polygons (every ring), grouped by polygon.
+
+    Returns
+    -------
+    start, end : ndarray, shape (e, 2)
+        Edge end points.
+    offset : ndarray of int64, shape (m + 1,)
+        Edges of polygon j are ``start[offset[j]:offset[j + 1]]``.
+    """
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    start = coords[:-1][same]
+    end = coords[1:][same]
+    owner = part_owner[ring_part[ring_of[:-1][same]]]
+    counts = np.bincount(owner, minlength=geoms.shape[0])
+    offset = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return start, end, offset
+
+
+def polygon_intervals(
+    xy: F64, targets: Geoms, edge_start: F64, edge_end: F64, edge_offset: I64, area: I64,
+    times_s: F64,
+) -> tuple[I64, F64, F64]:  # fmt: skip
+    """Like :func:`path_intervals`, by segment-edge intersection in numpy (small polygons).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (k, s, 2)
+        Path vertices per pair, in the area's plane, at ``times_s``.
+    targets : ndarray of shapely geometries, shape (k,)
+        The area of each pair (for inside tests; prepared for speed).
+    edge_start, edge_end, edge_offset
+        :func:`polygon_edges` of all areas.
+    area : ndarray of int64, shape (k,)
+        Index of each pair's area in those edges.
+    times_s : ndarray, shape (s,)
+
+    Every boundary point of a path is a piece of zero length; between consecutive
+    boundary points (and the path's ends) the path is inside or outside as its midpoint.
+    """
+    k, s, _ = xy.shape
+    first = edge_offset[area]
+    counts = edge_offset[area + 1] - first
+    pair = np.repeat(np.arange(k), counts)
+    start_of = np.repeat(np.cumsum(counts) - counts, counts)
+    edge = np.repeat(first, counts) + (np.arange(pair.shape[0]) - start_of)
+    q = edge_start[edge]
+    f = edge_end[edge] - q
+    hit_pair: list[I64] = []
+    hit_t: list[F64] = []
+    eps = 1e-12
+    for j in range(s - 1):
+        p = xy[pair, j]
+        d = xy[pair, j + 1] - p
+        den = d[:, 0] * f[:, 1] - d[:, 1] * f[:, 0]
+        w = q - p
+        num_s = w[:, 0] * f[:, 1] - w[:, 1] * f[:, 0]
+        num_u = w[:, 0] * d[:, 1] - w[:, 1] * d[:, 0]
+        ok = den != 0
+        sp = np.zeros_like(den)
+        ue = np.zeros_like(den)
+        np.divide(num_s, den, out=sp, where=ok)
+        np.divide(num_u, den, out=ue, where=ok)
+        ok &= (sp >= -eps) & (sp <= 1 + eps) & (ue >= -eps) & (ue <= 1 + eps)
+        hit_pair.append(pair[ok])
+        hit_t.append(times_s[j] + np.clip(sp[ok], 0.0, 1.0) * (times_s[j + 1] - times_s[j]))
+    bp = np.concatenate(hit_pair)
+    bt = np.concatenate(hit_t)
+    # consecutive boundary times (with the path's ends) bound the candidate intervals
+    ends = np.arange(k)
+    cp = np.concatenate([bp, ends, ends])
+    ct = np.concatenate([bt, np.full(k, times_s[0]), np.full(k, times_s[-1])])
+    order = np.lexsort((ct, cp))
+    cp, ct = cp[order], ct[order]
+    nxt = cp[1:] == cp[:-1]
+    ip, i0, i1 = cp[:-1][nxt], ct[:-1][nxt], ct[1:][nxt]
+    tm = 0.5 * (i0 + i1)
+    dt = times_s[1] - times_s[0]
+    seg = np.clip(((tm - times_s[0]) // dt).astype(np.int64), 0, s - 2)
+    frac = (tm - times_s[seg]) / dt
+    a = xy[ip, seg]
+    b = xy[ip, seg + 1]
+    mx = a[:, 0] + frac * (b[:, 0] - a[:, 0])
+    my = a[:, 1] + frac * (b[:, 1] - a[:, 1])
+    inside = shapely.intersects_xy(targets[ip], mx, my)
+    pair_out = np.concatenate([bp, ip[inside]]).astype(np.int64)
+    t0 = np.concatenate([bt, i0[inside]])
+    t1 = np.concatenate([bt, i1[inside]])
+    order = np.lexsort((t0, pair_out))
+    return pair_out[order], t0[order], t1[order]

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from ..features import ACTIONS, Zone
@@ -33,9 +34,12 @@ from .frames import (
     Frames,
     candidate_pairs,
     cap_boxes,
+    circle_intervals,
     lat_lon,
     path_intervals,
     path_samples,
+    polygon_edges,
+    polygon_intervals,
     segments_for,
     to_frame,
     track_path,
@@ -54,6 +58,9 @@ __all__ = [
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 I8 = NDArray[np.int8]
+
+SMALL_POLYGON_EDGES = 64
+"""Polygons with at most this many edges are intersected in numpy, larger by shapely."""
 
 ADVISORY, NOTIFY, FORBID = 1, 2, 3
 """Rule action codes (0: no rule applies); ``ACTIONS[code - 1]`` is the name."""
@@ -84,6 +91,12 @@ class ZoneSet:
         :data:`ADVISORY`, :data:`NOTIFY` or :data:`FORBID`.
     rule_lead_s : ndarray, shape (r,)
         Notice required before entry, seconds.
+    circle_m : ndarray, shape (m,)
+        Radius of a circular zone, metres (NaN for polygons); circles are solved exactly
+        on the sphere rather than through their inscribed polygon.
+    edges : tuple
+        :func:`~deconflict.detect.frames.polygon_edges` of ``geom`` (computed when
+        omitted).
     """
 
     id: NDArray[np.str_]
@@ -98,6 +111,15 @@ class ZoneSet:
     rule_party: NDArray[np.str_]
     rule_action: I8
     rule_lead_s: F64
+    circle_m: F64 | None = None
+    edges: tuple[F64, F64, I64] | None = None
+
+    def __post_init__(self) -> None:
+        if self.circle_m is None:
+            object.__setattr__(self, "circle_m", np.full(len(self), np.nan))
+        if self.edges is None:
+            object.__setattr__(self, "edges", polygon_edges(self.geom))
+        shapely.prepare(self.geom)
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -119,6 +141,10 @@ class ZoneSet:
             rule_party=np.array([r.party for _, r in rules], dtype=np.str_),
             rule_action=np.array([ACTIONS.index(r.action) + 1 for _, r in rules], dtype=np.int8),
             rule_lead_s=np.array([r.lead_s for _, r in rules], dtype=np.float64),
+            circle_m=np.array(
+                [np.nan if z.area.circle_m is None else z.area.circle_m for z in zones],
+                dtype=np.float64,
+            ),
         )
 
     def rule_matrix(self, parties: NDArray[np.str_]) -> tuple[I8, F64]:
@@ -218,6 +244,56 @@ def _empty() -> ZoneEntries:
     return ZoneEntries(i, i, f, f, f, f, np.zeros(0, np.int8), f, np.zeros(0, bool))
 
 
+def _pieces(
+    tracks: Tracks, zones: ZoneSet, ti: I64, zi: I64, horizon: float, longest_m: float
+) -> tuple[I64, F64, F64]:
+    """Pieces (pair, t_start, t_end) of each pair's path inside its zone, sorted.
+
+    Circles are solved exactly on the sphere; polygons of at most
+    :data:`SMALL_POLYGON_EDGES` edges by segment-edge intersection in numpy; larger
+    ones by shapely intersection. Polygons are worked in the zone's local frame.
+    """
+    assert zones.circle_m is not None and zones.edges is not None
+    radius = zones.circle_m[zi]
+    circ = np.flatnonzero(np.isfinite(radius))
+    c0, c1, hit = circle_intervals(
+        tracks.lat[ti[circ]],
+        tracks.lon[ti[circ]],
+        tracks.gs_mps[ti[circ]],
+        tracks.track_deg[ti[circ]],
+        zones.frames.u[zi[circ]],
+        radius[circ],
+        horizon,
+    )
+    pairs, starts, ends = [circ[hit]], [c0[hit]], [c1[hit]]
+    start, end, offset = zones.edges
+    n_edges = (offset[1:] - offset[:-1])[zi]
+    times = track_path(segments_for(longest_m), horizon)
+    s = times.shape[0]
+    for small in (True, False):
+        sel = np.flatnonzero(~np.isfinite(radius) & ((n_edges <= SMALL_POLYGON_EDGES) == small))
+        if sel.size == 0:
+            continue
+        rows, zs = ti[sel], zi[sel]
+        u = path_samples(
+            tracks.lat[rows], tracks.lon[rows], tracks.gs_mps[rows], tracks.track_deg[rows], times
+        )
+        x, y = to_frame(u.reshape(-1, 3), zones.frames.take(np.repeat(zs, s)))
+        xy = np.stack([x, y], axis=-1).reshape(-1, s, 2)
+        if small:
+            p, a, b = polygon_intervals(xy, zones.geom[zs], start, end, offset, zs, times)
+        else:
+            p, a, b = path_intervals(xy, zones.geom[zs], times)
+        pairs.append(sel[p])
+        starts.append(a)
+        ends.append(b)
+    pair = np.concatenate(pairs).astype(np.int64)
+    t0 = np.concatenate(starts)
+    t1 = np.concatenate(ends)
+    order = np.lexsort((t0, pair))
+    return pair[order], t0[order], t1[order]
+
+
 def predict_entries(
     tracks: Tracks, zones: ZoneSet, *, lookahead_s: float = 300.0, now_s: float = 0.0
 ) -> ZoneEntries:
@@ -276,13 +352,7 @@ def predict_entries(
     ti, zi, lo, hi = ti[keep], zi[keep], lo[keep], hi[keep]
     if ti.size == 0:
         return _empty()
-    # paths in each pair's zone frame, intersected with the zone
-    times = track_path(segments_for(float(length.max())), horizon)
-    s = times.shape[0]
-    u = path_samples(tracks.lat[ti], tracks.lon[ti], tracks.gs_mps[ti], tracks.track_deg[ti], times)
-    x, y = to_frame(u.reshape(-1, 3), zones.frames.take(np.repeat(zi, s)))
-    xy = np.stack([x, y], axis=-1).reshape(-1, s, 2)
-    pair, t0, t1 = path_intervals(xy, zones.geom[zi], times)
+    pair, t0, t1 = _pieces(tracks, zones, ti, zi, horizon, float(length.max()))
     start = np.maximum(t0, lo[pair])
     ok = start <= np.minimum(t1, hi[pair]) + 1e-9
     pair, start = pair[ok], start[ok]
