@@ -147,10 +147,6 @@ def numba_backend(
     from .separation import _SLICES, _grid_cells, _swept_boxes
 
     n = len(state)
-    if n < 2:
-        none = np.empty(0, dtype=np.int64)
-        nothing = np.empty(0)
-        return none, none, nothing, nothing, nothing, nothing
     lo, hi = _swept_boxes(state, lookahead, h_sep, v_sep, _SLICES)
     grid = build_grid(lo, hi, _grid_cells(lo, hi, v_sep), sweep=_ALT)
     box_group = np.empty(0, dtype=np.int64) if group is None else np.tile(group, _SLICES)

@@ -109,6 +109,8 @@ class Conflicts:
 class Backend(Protocol):
     """What a detection backend provides: all conflicting pairs, in any order.
 
+    It is called with at least two tracks.
+
     Arrays are as in :func:`solve_pairs`; ``group`` is an int64 array of shape (n,)
     whose equal values mark tracks that must not be paired (the same party when only
     pairs between parties are wanted), or ``None``. Returns ``(i, j, t_in, t_out, tcpa,
@@ -312,10 +314,6 @@ def numpy_backend(
 ) -> tuple[I64, I64, F64, F64, F64, F64]:
     """The built-in backend: grid pruning then the exact test, all numpy."""
     n = len(state)
-    if n < 2:
-        none = np.empty(0, dtype=np.int64)
-        nothing = np.empty(0)
-        return none, none, nothing, nothing, nothing, nothing
     lo, hi = _swept_boxes(state, lookahead, h_sep, v_sep, _SLICES)
     box_group = None if group is None else np.tile(group, _SLICES)
     bi, bj = candidate_pairs(lo, hi, box_group, _grid_cells(lo, hi, v_sep), sweep=3)
@@ -423,7 +421,11 @@ def detect(
     group: I64 | None = None
     if between_parties:
         group = np.unique(tracks.party, return_inverse=True)[1].astype(np.int64)
-    i, j, t_in, t_out, tcpa, dcpa = run(state, lookahead, h_sep, v_sep, group)
+    if len(tracks) < 2:
+        none, nothing = np.empty(0, dtype=np.int64), np.empty(0)
+        i, j, t_in, t_out, tcpa, dcpa = none, none, nothing, nothing, nothing, nothing
+    else:
+        i, j, t_in, t_out, tcpa, dcpa = run(state, lookahead, h_sep, v_sep, group)
     # Order by id strings through integer ranks: one string sort of n ids, not of k pairs.
     rank = np.empty(len(tracks), dtype=np.int64)
     rank[np.argsort(tracks.id, kind="stable")] = np.arange(len(tracks))
