@@ -153,3 +153,11 @@ def test_backends_agree_on_dense_regional_traffic():
     assert len(a) > 100
     assert a.a.tolist() == b.a.tolist() and a.b.tolist() == b.b.tolist()
     np.testing.assert_allclose(a.t_in, b.t_in, rtol=1e-9, atol=1e-6)
+
+
+def test_candidate_pairs_with_a_few_huge_boxes_among_tiny_ones():
+    # The median box is tiny; the huge ones must not be entered in billions of cells.
+    lo = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    hi = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1e9, 1e9]])
+    i, j = candidate_pairs(lo, hi)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 3), (1, 3), (2, 3)]

@@ -22,6 +22,9 @@ __all__ = ["Grid", "build_grid", "candidate_pairs"]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
+MAX_ENTRIES_PER_BOX = 64
+"""Cells a box may be entered in on average before the grid is made coarser."""
+
 PAIR_CHUNK = 4_000_000
 """Most pairs tested at once by :func:`candidate_pairs`; bounds memory in dense cells."""
 
@@ -85,20 +88,29 @@ def build_grid(lo: F64, hi: F64, cell: F64 | None = None, sweep: int = 0) -> Gri
         cell = np.median(hi_t - lo_t, axis=1) if n else np.ones(d)
     cell = np.maximum(np.asarray(cell, dtype=np.float64), 1e-9)
     origin = lo_t.min(axis=1) if n else np.zeros(d)
-    hashed = [
-        k for k in range(d) if k != sweep and n and (hi_t[k].max() - origin[k]) >= 2.0 * cell[k]
-    ]
-    clo = [np.floor((lo_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-    chi = [np.floor((hi_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-    span = [top - bottom + 1 for bottom, top in zip(clo, chi, strict=True)]
+    while True:
+        hashed = [
+            k for k in range(d) if k != sweep and n and (hi_t[k].max() - origin[k]) >= 2.0 * cell[k]
+        ]
+        clo = [np.floor((lo_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
+        chi = [np.floor((hi_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
+        span = [top - bottom + 1 for bottom, top in zip(clo, chi, strict=True)]
+        entries = np.ones(n)
+        for s in span:
+            entries *= s
+        # Boxes much larger than the cells (a skewed mix of sizes) would be entered in
+        # too many cells: coarsen the grid until the entries stay proportional to n.
+        if float(entries.sum()) <= MAX_ENTRIES_PER_BOX * n + 1024:
+            break
+        cell = cell * 2.0
     dims = [int(h.max()) + 1 for h in chi]
     if len(hashed) > 8 or float(np.prod(np.asarray(dims, dtype=np.float64))) >= 2.0**62:
         raise InvalidInput("boxes span too many grid cells (extreme coordinates?)")
     strides = np.cumprod([1, *dims[:-1]]).astype(np.int64) if dims else np.empty(0, np.int64)
     # One entry per (box, cell) the box covers, as a single integer key per cell.
     count = np.ones(n, dtype=np.int64)
-    for s in span:
-        count *= s
+    for s_k in span:
+        count *= s_k
     owner = np.repeat(np.arange(n, dtype=np.int64), count)
     offset = np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
     key = np.zeros(owner.size, dtype=np.int64)
