@@ -28,17 +28,22 @@ from numpy.typing import ArrayLike, NDArray
 from ..geo import EARTH_RADIUS_M, east_north_up, unit_vectors, velocity_vectors
 
 __all__ = [
+    "BOUNDARY_TOLERANCE_M",
     "CIRCLE_QUAD_SEGS",
     "Frames",
     "candidate_pairs",
     "cap_boxes",
     "circle",
+    "circle_intervals",
     "from_frame",
     "lat_lon",
     "path_intervals",
     "path_samples",
+    "polygon_edges",
+    "polygon_intervals",
     "project_geometries",
     "reproject",
+    "segments_for",
     "to_frame",
     "track_path",
 ]
@@ -50,6 +55,10 @@ Geoms = NDArray[np.object_]
 CIRCLE_QUAD_SEGS = 32
 """Segments per quarter circle of a circle polygon (128 vertices, inscribed: the radius
 is short by at most 1 - cos(pi/128), i.e. 0.03 %)."""
+
+
+BOUNDARY_TOLERANCE_M = 1e-3
+"""Circles are closed with this much slack, metres, so rounding never loses a graze."""
 
 
 class Frames:
@@ -432,12 +441,12 @@ def circle_intervals(
     b = np.einsum("ij,ij->i", v, centre_u)
     amp = np.hypot(a, b)
     phi = np.arctan2(b, a)
-    cos_rho = np.cos(np.minimum(radius_m / EARTH_RADIUS_M, np.pi))
+    cos_rho = np.cos(np.minimum((radius_m + BOUNDARY_TOLERANCE_M) / EARTH_RADIUS_M, np.pi))
     reach = amp >= cos_rho
     ratio = np.ones_like(amp)
     np.divide(cos_rho, amp, out=ratio, where=reach & (amp > 0))
     alpha = np.arccos(np.clip(ratio, -1.0, 1.0))
-    moving = gs_mps > 0
+    moving = gs_mps * lookahead_s > 1e-6  # shorter paths are points, as in path_intervals
     rate = np.ones_like(gs_mps)
     np.divide(EARTH_RADIUS_M, gs_mps, out=rate, where=moving)
     inside_now = a >= cos_rho
@@ -513,8 +522,9 @@ def polygon_intervals(
         ok = den != 0
         sp = np.zeros_like(den)
         ue = np.zeros_like(den)
-        np.divide(num_s, den, out=sp, where=ok)
-        np.divide(num_u, den, out=ue, where=ok)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.divide(num_s, den, out=sp, where=ok)
+            np.divide(num_u, den, out=ue, where=ok)
         ok &= (sp >= -eps) & (sp <= 1 + eps) & (ue >= -eps) & (ue <= 1 + eps)
         hit_pair.append(pair[ok])
         hit_t.append(times_s[j] + np.clip(sp[ok], 0.0, 1.0) * (times_s[j + 1] - times_s[j]))

@@ -229,7 +229,7 @@ def altitude_window(alt_m: F64, vs_mps: F64, alt_min_m: F64, alt_max_m: F64) -> 
     climbing = vs_mps != 0
     t1 = np.zeros_like(alt_m)
     t2 = np.zeros_like(alt_m)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         np.divide(alt_min_m - alt_m, vs_mps, out=t1, where=climbing)
         np.divide(alt_max_m - alt_m, vs_mps, out=t2, where=climbing)
     inside = (alt_m >= alt_min_m) & (alt_m <= alt_max_m)

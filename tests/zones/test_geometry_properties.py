@@ -1,0 +1,148 @@
+"""Property tests of the zone geometry against brute force in an independent frame.
+
+The reference samples each great-circle path densely with :func:`deconflict.geo.destination`
+and tests each sample against the zone projected by pyproj (azimuthal equidistant on the
+same sphere) with shapely's closed-set predicate; circles are checked with haversine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from zonekit import collection, point, tracks, zone
+
+from deconflict.detect import zones as zones_module
+from deconflict.detect.zones import ZoneSet, predict_entries
+from deconflict.features import parse_features
+from deconflict.geo import EARTH_RADIUS_M, destination, haversine_m
+
+LOOKAHEAD = 300.0
+STEPS = 3000
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def ring_polygon(draw):
+    """A star-shaped polygon (maybe with a hole, maybe two parts) near a random place."""
+    lat = draw(st.floats(-70, 70))
+    lon = draw(st.sampled_from([draw(st.floats(-180, 180)), 179.95, -179.95]))
+    n = draw(st.integers(3, 12))
+    jitter = draw(st.lists(st.floats(-0.3, 0.3), min_size=n, max_size=n))
+    radii = draw(st.lists(st.floats(5e3, 40e3), min_size=n, max_size=n))
+    ang = (np.arange(n) + np.asarray(jitter)) * 2 * np.pi / n
+    lats, lons = destination(lat, lon, np.degrees(ang), np.asarray(radii))
+    ring = [[float(a), float(b)] for a, b in zip(lons, lats, strict=True)]
+    lons_c = np.asarray(lons)
+    # keep the ring continuous across the antimeridian (RFC 7946 would split it)
+    lons_c = np.where(
+        lons_c - lon > 180, lons_c - 360, np.where(lons_c - lon < -180, lons_c + 360, lons_c)
+    )
+    ring = [[float(a), float(b)] for a, b in zip(lons_c, lats, strict=True)]
+    rings = [[*ring, ring[0]]]
+    if draw(st.booleans()):
+        hlat, hlon = destination(lat, lon, np.degrees(ang), np.full(n, 0.4 * min(radii)))
+        hlon = np.where(hlon - lon > 180, hlon - 360, np.where(hlon - lon < -180, hlon + 360, hlon))
+        hole = [[float(a), float(b)] for a, b in zip(hlon[::-1], hlat[::-1], strict=True)]
+        rings.append([*hole, hole[0]])
+    geom = {"type": "Polygon", "coordinates": rings}
+    return lat, lon, geom
+
+
+@st.composite
+def track_near(draw, lat, lon):
+    bearing = draw(st.floats(0, 360))
+    dist = draw(st.floats(0, 90e3))
+    tlat, tlon = destination(lat, lon, bearing, dist)
+    gs = draw(st.sampled_from([0.0, draw(st.floats(20, 300))]))
+    trk = draw(st.floats(0, 360))
+    return float(tlat), float(tlon), gs, trk
+
+
+def samples(tlat, tlon, gs, trk):
+    t = np.linspace(0.0, LOOKAHEAD, STEPS + 1)
+    lat, lon = destination(np.full_like(t, tlat), np.full_like(t, tlon), trk, gs * t)
+    return t, lat, lon
+
+
+def first_inside(mask):
+    hit = np.flatnonzero(mask)
+    return None if hit.size == 0 else int(hit[0])
+
+
+@SETTINGS
+@given(data=st.data())
+def test_polygon_entry_matches_brute_force(data):
+    lat, lon, geom = data.draw(ring_polygon())
+    tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
+    fs = parse_features(collection(zone(geom)))
+    z = ZoneSet.from_zones(fs.zones)
+    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
+    area = fs.zones[0].area
+    proj = pyproj.Proj(proj="aeqd", lat_0=area.lat_deg, lon_0=area.lon_deg, R=EARTH_RADIUS_M)
+    t, slat, slon = samples(tlat, tlon, gs, trk)
+    x, y = proj(slon, slat)
+    ref = shapely.transform(
+        shapely.geometry.shape(geom), lambda c: np.column_stack(proj(c[:, 0], c[:, 1]))
+    )
+    k = first_inside(shapely.intersects_xy(ref, x, y))
+    dt = LOOKAHEAD / STEPS
+    if k is not None:
+        assert len(e) == 1
+        lo = 0.0 if k == 0 else t[k - 1]
+        assert lo - 1e-6 <= e.t_s[0] <= t[k] + 1e-6
+    elif len(e):
+        # a graze between samples: the predicted point must lie on the boundary
+        px, py = proj(e.lon_deg[0], e.lat_deg[0])
+        assert shapely.distance(ref, shapely.Point(px, py)) < 1.0 + gs * dt
+    # the numpy and the shapely intersections agree exactly
+    zones_module.SMALL_POLYGON_EDGES, saved = -1, zones_module.SMALL_POLYGON_EDGES
+    try:
+        e2 = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
+    finally:
+        zones_module.SMALL_POLYGON_EDGES = saved
+    assert len(e2) == len(e)
+    np.testing.assert_allclose(e2.t_s, e.t_s, atol=1e-6)
+
+
+@SETTINGS
+@given(
+    lat=st.floats(-80, 80),
+    lon=st.sampled_from([0.0, 45.0, 179.99, -179.99]),
+    radius=st.floats(1e3, 60e3),
+    data=st.data(),
+)
+def test_circle_entry_matches_haversine(lat, lon, radius, data):
+    tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
+    z = ZoneSet.from_zones(parse_features(collection(zone(point(lon, lat), radius_m=radius))).zones)
+    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
+    t, slat, slon = samples(tlat, tlon, gs, trk)
+    d = haversine_m(lat, lon, slat, slon)
+    k = first_inside(d <= radius)
+    if k is not None:
+        assert len(e) == 1
+        lo = 0.0 if k == 0 else t[k - 1]
+        assert lo - 1e-6 <= e.t_s[0] <= t[k] + 1e-6
+    elif len(e):
+        assert haversine_m(lat, lon, e.lat_deg[0], e.lon_deg[0]) == pytest.approx(radius, abs=1.0)
+    if len(e) and e.t_s[0] > 0:
+        # the entry point is on the circle
+        assert haversine_m(lat, lon, e.lat_deg[0], e.lon_deg[0]) == pytest.approx(radius, rel=1e-6)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_entry_is_first_time_in_band_and_area(data):
+    """With a climbing track, the entry is inside the band and no earlier sample qualifies."""
+    lat, lon, geom = data.draw(ring_polygon())
+    tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
+    vs = data.draw(st.floats(-20, 20))
+    fs = parse_features(collection(zone(geom, alt_min_m=900, alt_max_m=2000)))
+    z = ZoneSet.from_zones(fs.zones)
+    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, vs)]), z, lookahead_s=LOOKAHEAD)
+    if len(e):
+        assert 900 - 1e-6 <= e.alt_m[0] <= 2000 + 1e-6
+        assert e.alt_m[0] == pytest.approx(1000 + vs * e.t_s[0])
