@@ -2,10 +2,10 @@
 
 A volume intent is an area x an altitude band x a time window, in the manner of the
 operational intents of ASTM F3548. Two intents **overlap** when they belong to different
-parties and their areas share interior points **and** their altitude bands overlap **and**
-their time windows overlap (bands and windows as half-open intervals: volumes that only
-touch, in plan, in altitude or in time, do not overlap). Pairs whose common window has
-ended before ``now`` are left out.
+parties **and** their areas share more than :data:`MIN_OVERLAP_M2` **and** their altitude
+bands overlap **and** their time windows overlap (bands and windows as half-open
+intervals: volumes that only touch, in plan, in altitude or in time, do not overlap).
+Pairs whose common window has ended before ``now`` are left out.
 
 A track is **non-conforming** when its party has declared volume intents and it is, at
 ``now``, inside none of that party's intents active at ``now`` (area and altitude band
@@ -34,7 +34,11 @@ from .frames import (
     to_frame,
 )
 
-__all__ = ["Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
+__all__ = ["MIN_OVERLAP_M2", "Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
+
+MIN_OVERLAP_M2 = 1.0
+"""Areas sharing less than this, square metres, only touch (edges drawn straight in two
+frames differ by slivers far thinner than a millimetre)."""
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -154,7 +158,7 @@ def find_overlaps(vols: VolumeSet, *, now_s: float = -np.inf) -> Overlaps:
     other = reproject(vols.geom[b], vols.frames.take(b), fa)
     common = shapely.intersection(vols.geom[a], other)
     area = shapely.area(common)
-    hit = area > 0
+    hit = area > MIN_OVERLAP_M2
     a, b, t0, t1, h0, h1, area = a[hit], b[hit], t0[hit], t1[hit], h0[hit], h1[hit], area[hit]
     pts = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
     u = from_frame(pts[:, 0], pts[:, 1], fa.take(np.flatnonzero(hit)))
