@@ -31,6 +31,7 @@ __all__ = [
     "BOUNDARY_TOLERANCE_M",
     "CIRCLE_QUAD_SEGS",
     "Frames",
+    "arc_near",
     "candidate_pairs",
     "cap_boxes",
     "circle",
@@ -115,14 +116,14 @@ def to_frame(u: F64, frames: Frames) -> tuple[F64, F64]:
 
     Parameters
     ----------
-    u : ndarray, shape (k, 3)
-        Points as unit vectors.
+    u : ndarray, shape (k, 3) or (k, s, 3)
+        Points as unit vectors (``s`` points per frame in the second form).
     frames : Frames, length k (or 1, broadcast)
         The frame of each row.
 
     Returns
     -------
-    x, y : ndarray, shape (k,)
+    x, y : ndarray, shape (k,) or (k, s)
         East and north coordinates, metres. The antipode of a centre maps to a point at
         distance pi*R in an arbitrary direction.
 
@@ -131,9 +132,10 @@ def to_frame(u: F64, frames: Frames) -> tuple[F64, F64]:
     >>> round(float(x[0]), 1), round(float(y[0]), 1)
     (111195.1, 0.0)
     """
-    d = np.einsum("ij,ij->i", u, np.broadcast_to(frames.u, u.shape))
-    xe = np.einsum("ij,ij->i", u, np.broadcast_to(frames.east, u.shape))
-    yn = np.einsum("ij,ij->i", u, np.broadcast_to(frames.north, u.shape))
+    shape = (-1,) + (1,) * (u.ndim - 2) + (3,)
+    d = np.einsum("...j,...j->...", u, frames.u.reshape(shape))
+    xe = np.einsum("...j,...j->...", u, frames.east.reshape(shape))
+    yn = np.einsum("...j,...j->...", u, frames.north.reshape(shape))
     s = np.hypot(xe, yn)
     c = np.arctan2(s, d)
     scale = np.full_like(s, EARTH_RADIUS_M)
@@ -264,7 +266,8 @@ def candidate_pairs(a_boxes: Geoms, a_owner: I64, b_boxes: Geoms, b_owner: I64) 
     a = a_owner[hits[0]]
     b = b_owner[hits[1]]
     nb = int(b_owner.max()) + 1
-    key = np.unique(a * nb + b)
+    key = np.sort(a * nb + b)
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     return (key // nb).astype(np.int64), (key % nb).astype(np.int64)
 
 
@@ -395,6 +398,30 @@ def _distance_to_time(d: F64, cum: F64, times_s: F64) -> F64:
     np.divide(d - c0, span, out=frac, where=span > 0)
     frac = np.clip(frac, 0.0, 1.0)
     return np.asarray(times_s[seg] + frac * (times_s[seg + 1] - times_s[seg]))
+
+
+def arc_near(
+    lat_deg: F64,
+    lon_deg: F64,
+    gs_mps: F64,
+    track_deg: F64,
+    centre_u: F64,
+    radius_m: F64,
+    lookahead_s: float,
+) -> NDArray[np.bool_]:
+    """Whether each path comes within ``radius_m`` of ``centre_u`` (one pair per row).
+
+    The closest point of the arc ``u0 cos θ + v sin θ``, θ in [0, gs T / R], to ``c``
+    is at ``θ* = clip(atan2(v.c, u0.c), 0, gs T / R)``; all inputs of shape (k,) (the
+    centres (k, 3)). Used to prune candidate pairs before exact geometry.
+    """
+    u0 = unit_vectors(lat_deg, lon_deg)
+    v = velocity_vectors(lat_deg, lon_deg, np.ones_like(gs_mps), track_deg)
+    a = np.einsum("ij,ij->i", u0, centre_u)
+    b = np.einsum("ij,ij->i", v, centre_u)
+    theta = np.clip(np.arctan2(b, a), 0.0, gs_mps * lookahead_s / EARTH_RADIUS_M)
+    reach = np.minimum((radius_m + 1.0) / EARTH_RADIUS_M, np.pi)
+    return np.asarray(a * np.cos(theta) + b * np.sin(theta) >= np.cos(reach))
 
 
 def circle_intervals(

@@ -19,7 +19,6 @@ shapely call. No Python loop runs over tracks or zones.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,10 +27,10 @@ import shapely
 from numpy.typing import NDArray
 
 from ..features import ACTIONS, Zone
-from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
 from .frames import (
     Frames,
+    arc_near,
     candidate_pairs,
     cap_boxes,
     circle_intervals,
@@ -269,17 +268,17 @@ def _pieces(
     start, end, offset = zones.edges
     n_edges = (offset[1:] - offset[:-1])[zi]
     times = track_path(segments_for(longest_m), horizon)
-    s = times.shape[0]
+    used, back = np.unique(ti, return_inverse=True)
+    u_used = path_samples(
+        tracks.lat[used], tracks.lon[used], tracks.gs_mps[used], tracks.track_deg[used], times
+    )
     for small in (True, False):
         sel = np.flatnonzero(~np.isfinite(radius) & ((n_edges <= SMALL_POLYGON_EDGES) == small))
         if sel.size == 0:
             continue
-        rows, zs = ti[sel], zi[sel]
-        u = path_samples(
-            tracks.lat[rows], tracks.lon[rows], tracks.gs_mps[rows], tracks.track_deg[rows], times
-        )
-        x, y = to_frame(u.reshape(-1, 3), zones.frames.take(np.repeat(zs, s)))
-        xy = np.stack([x, y], axis=-1).reshape(-1, s, 2)
+        zs = zi[sel]
+        x, y = to_frame(u_used[back[sel]], zones.frames.take(zs))
+        xy = np.stack([x, y], axis=-1)
         if small:
             p, a, b = polygon_intervals(xy, zones.geom[zs], start, end, offset, zs, times)
         else:
@@ -341,15 +340,23 @@ def predict_entries(
     zb, zo = cap_boxes(zones.frames.lat_deg, zones.frames.lon_deg, zones.radius_m)
     ti, zi = candidate_pairs(tb, to, zb, zo)
     act = action[zi, code[ti]]
-    cos_gap = np.einsum("ij,ij->i", mid[ti], zones.frames.u[zi])
-    reach = np.minimum((length[ti] / 2 + zones.radius_m[zi]) / EARTH_RADIUS_M + 1e-6, math.pi)
     alt_lo, alt_hi = altitude_window(
         tracks.alt_m[ti], tracks.vs_mps[ti], zones.alt_min_m[zi], zones.alt_max_m[zi]
     )
     lo = np.maximum.reduce([np.zeros_like(alt_lo), alt_lo, zones.valid_from_s[zi] - now_s])
     hi = np.minimum.reduce([np.full_like(alt_hi, horizon), alt_hi, zones.valid_to_s[zi] - now_s])
-    keep = (act > 0) & (cos_gap >= np.cos(reach)) & (lo <= hi)
+    keep = (act > 0) & (lo <= hi)
     ti, zi, lo, hi = ti[keep], zi[keep], lo[keep], hi[keep]
+    near = arc_near(
+        tracks.lat[ti],
+        tracks.lon[ti],
+        tracks.gs_mps[ti],
+        tracks.track_deg[ti],
+        zones.frames.u[zi],
+        zones.radius_m[zi],
+        horizon,
+    )
+    ti, zi, lo, hi = ti[near], zi[near], lo[near], hi[near]
     if ti.size == 0:
         return _empty()
     pair, t0, t1 = _pieces(tracks, zones, ti, zi, horizon, float(length.max()))
