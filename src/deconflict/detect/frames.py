@@ -267,7 +267,7 @@ def candidate_pairs(a_boxes: Geoms, a_owner: I64, b_boxes: Geoms, b_owner: I64) 
     b = b_owner[hits[1]]
     nb = int(b_owner.max()) + 1
     key = np.sort(a * nb + b)
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    key = key[np.concatenate([key[:1] == key[:1], key[1:] != key[:-1]])]
     return (key // nb).astype(np.int64), (key % nb).astype(np.int64)
 
 
