@@ -88,8 +88,16 @@ def _num(x: float, digits: int) -> float | None:
     return round(float(x), digits) + 0.0 if math.isfinite(x) else None
 
 
-def _alert(kind: str, parties: set[str], subjects: list[str], t: float, lat: float, lon: float,
-           **extra: Any) -> dict[str, Any]:  # fmt: skip
+def _alert(
+    kind: str,
+    parties: set[str],
+    subjects: list[str],
+    t: float,
+    lat: float,
+    lon: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One alert: the keys of DESIGN.md first (t clamped at 0, lon wrapped), then ``extra``."""
     out: dict[str, Any] = {
         "kind": kind,
         "parties": sorted(parties),
