@@ -314,6 +314,12 @@ def predict_entries(
     ZoneEntries
         k rows, the earliest entry of each pair; see the module docstring.
 
+    Notes
+    -----
+    Circles are exact. For polygons, paths are sampled in equal segments of at most
+    25 km of the longest path of the call, so an entry time may differ by far less than
+    a millisecond between calls with different tracks.
+
     >>> from deconflict.features import parse_features
     >>> fs = parse_features({"type": "Feature", "geometry": {"type": "Point",
     ...     "coordinates": [0.0, 0.0]}, "properties": {"id": "z", "status": "claimed",
