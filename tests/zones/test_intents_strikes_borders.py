@@ -196,3 +196,13 @@ def test_example_countries_iraq_to_syria():
     assert shapely.intersects_xy(
         cs[[x.id for x in cs].index("syr")].geom, c.lon_deg[0] - 0.01, c.lat_deg[0]
     )
+
+
+def test_strike_across_the_antimeridian():
+    s, p = positions_and_strikes(
+        strike(179.99, 0.0, radius=500, margin_m=2000),
+        position("east", -179.99, 0.0, radius=500),  # 2.2 km away across the antimeridian
+    )
+    r = strike_proximity(s, p)
+    assert r.distance_m == pytest.approx([0.02 * DEG_M], rel=1e-9)
+    assert r.gap_m == pytest.approx([0.02 * DEG_M - 1000])
