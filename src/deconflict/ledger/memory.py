@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..errors import Conflict, StoreError
 from .signing import SignedTreeHead
-from .storage import NodeRow
+from .storage import NodeRow, check_append_start, nodes_in_order
 from .tree import NodeKey
 
 __all__ = ["MemoryLedgerStore"]
@@ -34,10 +33,7 @@ class MemoryLedgerStore:
         return self._leaves[start:end]
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
-        try:
-            return [self._nodes[key] for key in keys]
-        except KeyError as exc:
-            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+        return nodes_in_order(self._nodes, keys)
 
     def append_leaves(
         self,
@@ -46,8 +42,7 @@ class MemoryLedgerStore:
         nodes: Sequence[NodeRow],
         meta: Mapping[str, str],
     ) -> None:
-        if start != len(self._leaves):
-            raise Conflict(f"ledger: holds {len(self._leaves)} entries, not {start}")
+        check_append_start(len(self._leaves), start)
         self._leaves.extend(leaves)
         for level, index, h in nodes:
             self._nodes[(level, index)] = h

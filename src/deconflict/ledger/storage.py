@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from ..errors import Conflict, StoreError
 from .signing import SignedTreeHead
 from .tree import NodeKey
 
-__all__ = ["LedgerStore", "NodeRow"]
+__all__ = ["LedgerStore", "NodeRow", "check_append_start", "nodes_in_order"]
 
 NodeRow = tuple[int, int, bytes]
 """``(level, index, hash)`` of a complete perfect subtree."""
@@ -74,3 +75,30 @@ class LedgerStore(Protocol):
     def set_meta(self, name: str, value: str) -> None:
         """Set a named value."""
         ...
+
+
+def check_append_start(size: int, start: int) -> None:
+    """Refuse an append at ``start`` to a store holding ``size`` leaves.
+
+    >>> check_append_start(3, 3)
+    >>> check_append_start(4, 3)
+    Traceback (most recent call last):
+    ...
+    deconflict.errors.Conflict: ledger: holds 4 entries, not 3
+    """
+    if size != start:
+        raise Conflict(f"ledger: holds {size} entries, not {start}")
+
+
+def nodes_in_order(found: Mapping[NodeKey, bytes], keys: Sequence[NodeKey]) -> list[bytes]:
+    """The hashes of ``keys`` from those ``found``, in the order asked.
+
+    Raises :class:`~deconflict.errors.StoreError` naming the first key not found.
+
+    >>> nodes_in_order({(0, 1): b"b", (1, 0): b"ab"}, [(1, 0), (0, 1)])
+    [b'ab', b'b']
+    """
+    try:
+        return [found[key] for key in keys]
+    except KeyError as exc:
+        raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc

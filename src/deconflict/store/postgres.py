@@ -11,20 +11,18 @@ The signing key is not kept in the database: give a key directory (``--key-dir``
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from ..errors import Conflict, StoreError
-from ..ledger.signing import SignedTreeHead
-from ..ledger.storage import NodeRow
+from ..errors import StoreError
+from ..ledger.storage import NodeRow, nodes_in_order
 from ..ledger.tree import NodeKey
-from .sqlite import split_rows
+from .sql import LeafRow, SQLDatabase, SQLLedgerStore
 
 __all__ = ["PostgresDatabase", "PostgresLedgerStore"]
 
@@ -66,13 +64,15 @@ _LEDGER_SCHEMA = [
 ]
 
 
-class PostgresDatabase:
+class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
     """A PostgreSQL database (or one schema of it) shared by every concern's store."""
 
+    driver_error = psycopg.Error
+    label = "PostgreSQL"
+
     def __init__(self, url: str, *, schema: str | None = None) -> None:
-        self.target = url
+        super().__init__(url)
         self.schema = schema
-        self._lock = threading.RLock()
         try:
             self.conn = psycopg.connect(url, autocommit=True)
             if schema is not None:
@@ -82,17 +82,12 @@ class PostgresDatabase:
                 self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         except psycopg.Error as exc:
             raise StoreError(f"cannot open PostgreSQL database: {exc}") from exc
-        self._ledger: PostgresLedgerStore | None = None
 
     def __repr__(self) -> str:
         return f"PostgresDatabase(schema={self.schema!r})"
 
-    @property
-    def ledger(self) -> PostgresLedgerStore:
-        """The log's store (tables created on first use)."""
-        if self._ledger is None:
-            self._ledger = PostgresLedgerStore(self)
-        return self._ledger
+    def _open_ledger(self) -> PostgresLedgerStore:
+        return PostgresLedgerStore(self)
 
     def default_key_dir(self) -> Path | None:
         """None: a server database has no natural place for a key file."""
@@ -103,21 +98,12 @@ class PostgresDatabase:
         return "deconflict-ledger" + (f"-{self.schema}" if self.schema else "")
 
     @contextmanager
-    def write(self) -> Iterator[psycopg.Connection]:
+    def write(self) -> Iterator[psycopg.Connection[Any]]:
         """One transaction; rolled back on any error."""
         with self._lock:
             try:
                 with self.conn.transaction():
                     yield self.conn
-            except psycopg.Error as exc:
-                raise StoreError(f"PostgreSQL: {exc}") from exc
-
-    @contextmanager
-    def read(self) -> Iterator[psycopg.Connection]:
-        """The connection for reads, with psycopg errors translated."""
-        with self._lock:
-            try:
-                yield self.conn
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL: {exc}") from exc
 
@@ -130,46 +116,18 @@ class PostgresDatabase:
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
             )
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self.conn.close()
 
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class PostgresLedgerStore:
+class PostgresLedgerStore(SQLLedgerStore[psycopg.Connection[Any]]):
     """The :class:`~deconflict.ledger.storage.LedgerStore` of a PostgreSQL database."""
 
+    placeholder = "%s"
+
     def __init__(self, db: PostgresDatabase) -> None:
-        self.db = db
+        super().__init__(db)
         with db.write() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('deconflict.ledger.schema'))")
             for statement in _LEDGER_SCHEMA:
                 conn.execute(statement)
-
-    def ledger_size(self) -> int:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
-        assert row is not None
-        return int(row[0])
-
-    def read_leaves(self, start: int, end: int) -> list[bytes]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT leaf FROM ledger_leaves WHERE idx >= %s AND idx < %s ORDER BY idx",
-                (start, end),
-            ).fetchall()
-        return [bytes(r[0]) for r in rows]
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         if not keys:
@@ -192,70 +150,21 @@ class PostgresLedgerStore:
                     ([k[0] for k in upper], [k[1] for k in upper]),
                 ).fetchall()
                 found.update(((int(level), int(idx)), bytes(h)) for level, idx, h in rows)
-        try:
-            return [found[key] for key in keys]
-        except KeyError as exc:
-            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+        return nodes_in_order(found, keys)
 
-    def append_leaves(
+    def _lock_for_append(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("LOCK TABLE ledger_leaves IN SHARE ROW EXCLUSIVE MODE")
+
+    def _insert_rows(
         self,
-        start: int,
-        leaves: Sequence[bytes],
-        nodes: Sequence[NodeRow],
-        meta: Mapping[str, str],
+        conn: psycopg.Connection[Any],
+        leaves: Iterable[LeafRow],
+        nodes: Iterable[NodeRow],
     ) -> None:
-        with self.db.write() as conn:
-            conn.execute("LOCK TABLE ledger_leaves IN SHARE ROW EXCLUSIVE MODE")
-            row = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
-            assert row is not None
-            if row[0] != start:
-                raise Conflict(f"ledger: holds {row[0]} entries, not {start}")
-            leaf_rows, node_rows = split_rows(start, leaves, nodes)
-            with conn.cursor() as cur:
-                with cur.copy("COPY ledger_leaves (idx, leaf, hash) FROM STDIN") as copy:
-                    for row in leaf_rows:
-                        copy.write_row(row)
-                with cur.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
-                    for node in node_rows:
-                        copy.write_row(node)
-                for name, value in meta.items():
-                    cur.execute(
-                        "INSERT INTO ledger_meta (name, value) VALUES (%s, %s) "
-                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                        (name, value),
-                    )
-
-    def save_head(self, head: SignedTreeHead) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO ledger_heads (tree_size, sth, signature, public_key) "
-                "VALUES (%s, %s, %s, %s)",
-                (head.head.tree_size, head.sth, head.signature, head.public_key),
-            )
-
-    def read_heads(self) -> list[SignedTreeHead]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY tree_size, id"
-            ).fetchall()
-        return [SignedTreeHead(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
-
-    def latest_head(self) -> SignedTreeHead | None:
-        with self.db.read() as conn:
-            row = conn.execute(
-                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-        return None if row is None else SignedTreeHead(row[0], bytes(row[1]), bytes(row[2]))
-
-    def get_meta(self, name: str) -> str | None:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT value FROM ledger_meta WHERE name = %s", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, name: str, value: str) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO ledger_meta (name, value) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, value),
-            )
+        with conn.cursor() as cur:
+            with cur.copy("COPY ledger_leaves (idx, leaf, hash) FROM STDIN") as copy:
+                for leaf in leaves:
+                    copy.write_row(leaf)
+            with cur.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
+                for node in nodes:
+                    copy.write_row(node)

@@ -12,16 +12,14 @@ then catches).
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 
-from ..errors import Conflict, InvalidInput, StoreError
-from ..ledger.signing import SignedTreeHead
-from ..ledger.storage import NodeRow
+from ..errors import InvalidInput, StoreError
+from ..ledger.storage import NodeRow, nodes_in_order
 from ..ledger.tree import NodeKey
+from .sql import LeafRow, SQLDatabase, SQLLedgerStore
 
 __all__ = ["SQLiteDatabase", "SQLiteLedgerStore"]
 
@@ -76,16 +74,18 @@ def is_sqlite_file(path: str | Path) -> bool:
         return False
 
 
-class SQLiteDatabase:
+class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
     """A SQLite file shared by every concern's store."""
 
+    driver_error = sqlite3.Error
+    label = "SQLite"
+
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        self.target = str(path)
+        super().__init__(str(path))
         self.path = Path(path)
         self.create = create
         if not create and not self.path.is_file():
             raise InvalidInput(f"--db: no database file {self.target!r}")
-        self._lock = threading.RLock()
         try:
             self.conn = sqlite3.connect(
                 self.target, isolation_level=None, check_same_thread=False, timeout=30.0
@@ -96,17 +96,12 @@ class SQLiteDatabase:
             self.conn.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self.target!r}: {exc}") from exc
-        self._ledger: SQLiteLedgerStore | None = None
 
     def __repr__(self) -> str:
         return f"SQLiteDatabase({self.target!r})"
 
-    @property
-    def ledger(self) -> SQLiteLedgerStore:
-        """The log's store (tables created on first use)."""
-        if self._ledger is None:
-            self._ledger = SQLiteLedgerStore(self)
-        return self._ledger
+    def _open_ledger(self) -> SQLiteLedgerStore:
+        return SQLiteLedgerStore(self)
 
     def default_key_dir(self) -> Path | None:
         """The directory of the database file."""
@@ -138,36 +133,11 @@ class SQLiteDatabase:
                     self.conn.execute("ROLLBACK")
                     raise StoreError(f"SQLite: cannot commit: {exc}") from exc
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection for reads, with SQLite errors translated."""
-        with self._lock:
-            try:
-                yield self.conn
-            except sqlite3.Error as exc:
-                raise StoreError(f"SQLite: {exc}") from exc
-
     def executescript(self, script: str) -> None:
         """Run DDL statements in one write transaction."""
         with self.write() as conn:
             for statement in _split_statements(script):
                 conn.execute(statement)
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self.conn.close()
-
-    def __enter__(self) -> SQLiteDatabase:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _split_statements(script: str) -> list[str]:
@@ -180,28 +150,15 @@ def _split_statements(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def split_rows(
-    start: int, leaves: Sequence[bytes], nodes: Sequence[NodeRow]
-) -> tuple[list[tuple[int, bytes, bytes]], list[NodeRow]]:
-    """Leaf rows (index, bytes, leaf hash) and the rows of subtrees above the leaves.
-
-    Leaf hashes (level 0) live beside their leaves; ``nodes`` must hold one per leaf.
-    """
-    hashes = {idx: h for level, idx, h in nodes if level == 0}
-    try:
-        leaf_rows = [(start + i, leaf, hashes[start + i]) for i, leaf in enumerate(leaves)]
-    except KeyError as exc:
-        raise StoreError(f"ledger: no leaf hash given for entry {exc.args[0]}") from exc
-    if len(hashes) != len(leaves):
-        raise StoreError("ledger: leaf hashes given for entries not being appended")
-    return leaf_rows, [n for n in nodes if n[0] > 0]
-
-
-class SQLiteLedgerStore:
+class SQLiteLedgerStore(SQLLedgerStore[sqlite3.Connection]):
     """The :class:`~deconflict.ledger.storage.LedgerStore` of a SQLite database."""
 
+    placeholder = "?"
+    # No _lock_for_append: the BEGIN IMMEDIATE of every write already keeps other
+    # writers out until it commits.
+
     def __init__(self, db: SQLiteDatabase) -> None:
-        self.db = db
+        super().__init__(db)
         if db.create:
             db.executescript(_LEDGER_SCHEMA)
         else:
@@ -211,19 +168,6 @@ class SQLiteLedgerStore:
                 ).fetchone()
             if row is None:
                 raise InvalidInput(f"--db: {db.target!r} holds no ledger")
-
-    def ledger_size(self) -> int:
-        with self.db.read() as conn:
-            (n,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
-        return int(n)
-
-    def read_leaves(self, start: int, end: int) -> list[bytes]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT leaf FROM ledger_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
-                (start, end),
-            ).fetchall()
-        return [bytes(r[0]) for r in rows]
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         # A proof asks for a few scattered subtrees (one indexed lookup each); verifying
@@ -252,66 +196,10 @@ class SQLiteLedgerStore:
                     row = conn.execute(query, (*params, idx)).fetchone()
                     if row is not None:
                         found[(level, idx)] = bytes(row[0])
-        try:
-            return [found[key] for key in keys]
-        except KeyError as exc:
-            raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+        return nodes_in_order(found, keys)
 
-    def append_leaves(
-        self,
-        start: int,
-        leaves: Sequence[bytes],
-        nodes: Sequence[NodeRow],
-        meta: Mapping[str, str],
+    def _insert_rows(
+        self, conn: sqlite3.Connection, leaves: Iterable[LeafRow], nodes: Iterable[NodeRow]
     ) -> None:
-        with self.db.write() as conn:
-            (size,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves").fetchone()
-            if size != start:
-                raise Conflict(f"ledger: holds {size} entries, not {start}")
-            leaf_rows, node_rows = split_rows(start, leaves, nodes)
-            conn.executemany(
-                "INSERT INTO ledger_leaves (idx, leaf, hash) VALUES (?, ?, ?)", leaf_rows
-            )
-            conn.executemany(
-                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows
-            )
-            conn.executemany(
-                "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                meta.items(),
-            )
-
-    def save_head(self, head: SignedTreeHead) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO ledger_heads (tree_size, sth, signature, public_key) "
-                "VALUES (?, ?, ?, ?)",
-                (head.head.tree_size, head.sth, head.signature, head.public_key),
-            )
-
-    def read_heads(self) -> list[SignedTreeHead]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY tree_size, id"
-            ).fetchall()
-        return [SignedTreeHead(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
-
-    def latest_head(self) -> SignedTreeHead | None:
-        with self.db.read() as conn:
-            row = conn.execute(
-                "SELECT sth, signature, public_key FROM ledger_heads ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-        return None if row is None else SignedTreeHead(row[0], bytes(row[1]), bytes(row[2]))
-
-    def get_meta(self, name: str) -> str | None:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT value FROM ledger_meta WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, name: str, value: str) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, value),
-            )
+        conn.executemany("INSERT INTO ledger_leaves (idx, leaf, hash) VALUES (?, ?, ?)", leaves)
+        conn.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
