@@ -263,9 +263,7 @@ class _Feature:
     ) -> float:
         value = self.props.get(key)
         if value is None:
-            if default is None:
-                self.fail(key, "missing")
-            return default
+            return self._absent(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, f"must be a number, got {value!r}")
         x = float(value)
@@ -278,15 +276,19 @@ class _Feature:
     def time(self, key: str, default: float | None = None) -> float:
         value = self.props.get(key)
         if value is None:
-            if default is None:
-                self.fail(key, "missing")
-            return default
+            return self._absent(key, default)
         if not isinstance(value, str):
             self.fail(key, f"must be an ISO 8601 time, got {value!r}")
         try:
             return parse_time(value)
         except InvalidInput:
             self.fail(key, f"not an ISO 8601 time: {value!r}")
+
+    def _absent(self, key: str, default: float | None) -> float:
+        """``default`` for an absent property; fail when it has none."""
+        if default is None:
+            self.fail(key, "missing")
+        return default
 
     def window(self, lo: str, hi: str, required: bool) -> tuple[float, float]:
         t0 = self.time(lo, None if required else -math.inf)
@@ -554,7 +556,6 @@ def _point(f: _Feature) -> tuple[float, float]:
 def _position(f: _Feature, kind: str) -> Position:
     lat, lon = _point(f)
     v0, v1 = f.window("valid_from", "valid_to", required=False)
-    name = f.props.get("name")
     return Position(
         id=f.text("id"),
         party=f.text("party"),
@@ -562,7 +563,7 @@ def _position(f: _Feature, kind: str) -> Position:
         lat_deg=lat,
         lon_deg=lon,
         radius_m=f.number("radius_m", minimum=0.0),
-        name=name if isinstance(name, str) else "",
+        name=_name(f.props, ""),
         valid_from_s=v0,
         valid_to_s=v1,
         where=f.where,
@@ -673,8 +674,7 @@ def parse_borders(doc: Any, source: str = "<input>") -> tuple[Country, ...]:
         geom = f.shape(f.geometry, "geometry", ["Polygon", "MultiPolygon"])
         if not shapely.is_valid(geom):
             f.fail("geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}")
-        name = f.props.get("name")
-        out.append(Country(cid, name if isinstance(name, str) else cid, geom))
+        out.append(Country(cid, _name(f.props, cid), geom))
     return tuple(out)
 
 
