@@ -19,7 +19,8 @@ Areas are closed sets: a path that only touches a boundary yields a piece of zer
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -27,11 +28,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..geo import EARTH_RADIUS_M, east_north_up, unit_vectors, velocity_vectors
 
+if TYPE_CHECKING:
+    from ..features import Area
+
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
     "CIRCLE_QUAD_SEGS",
     "Frames",
     "arc_near",
+    "area_arrays",
     "candidate_pairs",
     "cap_boxes",
     "circle",
@@ -195,6 +200,20 @@ def reproject(geoms: Geoms, src: Frames, dst: Frames) -> Geoms:
         x, y = to_frame(u, dst.take(idx))
         shapely.set_coordinates(out, np.column_stack([x, y]))
     return out
+
+
+def area_arrays(areas: Sequence[Area]) -> tuple[Frames, Geoms, F64]:
+    """The frames, geometries (in those frames, metres) and radii (m) of areas, shape (n,).
+
+    >>> frames, geom, radius_m = area_arrays([])
+    >>> len(frames), geom.shape, radius_m.shape
+    (0, (0,), (0,))
+    """
+    return (
+        Frames([a.lat_deg for a in areas], [a.lon_deg for a in areas]),
+        np.array([a.geom for a in areas], dtype=object).reshape(-1),
+        np.array([a.radius_m for a in areas], dtype=np.float64),
+    )
 
 
 def circle(radius_m: float) -> Any:

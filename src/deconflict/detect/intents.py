@@ -26,6 +26,7 @@ from ..geo import unit_vectors
 from ..model import Tracks
 from .frames import (
     Frames,
+    area_arrays,
     candidate_pairs,
     cap_boxes,
     from_frame,
@@ -76,12 +77,13 @@ class VolumeSet:
     @classmethod
     def from_volumes(cls, volumes: Sequence[Volume]) -> VolumeSet:
         """The arrays of parsed :class:`~deconflict.features.Volume` records."""
+        frames, geom, radius_m = area_arrays([v.area for v in volumes])
         return cls(
             id=np.array([v.id for v in volumes], dtype=np.str_),
             party=np.array([v.party for v in volumes], dtype=np.str_),
-            frames=Frames([v.area.lat_deg for v in volumes], [v.area.lon_deg for v in volumes]),
-            geom=np.array([v.area.geom for v in volumes], dtype=object).reshape(-1),
-            radius_m=np.array([v.area.radius_m for v in volumes], dtype=np.float64),
+            frames=frames,
+            geom=geom,
+            radius_m=radius_m,
             alt_min_m=np.array([v.alt_min_m for v in volumes], dtype=np.float64),
             alt_max_m=np.array([v.alt_max_m for v in volumes], dtype=np.float64),
             start_s=np.array([v.start_s for v in volumes], dtype=np.float64),

@@ -31,6 +31,7 @@ from ..model import Tracks
 from .frames import (
     Frames,
     arc_near,
+    area_arrays,
     candidate_pairs,
     cap_boxes,
     circle_intervals,
@@ -127,11 +128,12 @@ class ZoneSet:
     def from_zones(cls, zones: Sequence[Zone]) -> ZoneSet:
         """The arrays of parsed :class:`~deconflict.features.Zone` records."""
         rules = [(k, r) for k, z in enumerate(zones) for r in z.rules]
+        frames, geom, radius_m = area_arrays([z.area for z in zones])
         return cls(
             id=np.array([z.id for z in zones], dtype=np.str_),
-            frames=Frames([z.area.lat_deg for z in zones], [z.area.lon_deg for z in zones]),
-            geom=np.array([z.area.geom for z in zones], dtype=object).reshape(-1),
-            radius_m=np.array([z.area.radius_m for z in zones], dtype=np.float64),
+            frames=frames,
+            geom=geom,
+            radius_m=radius_m,
             alt_min_m=np.array([z.alt_min_m for z in zones], dtype=np.float64),
             alt_max_m=np.array([z.alt_max_m for z in zones], dtype=np.float64),
             valid_from_s=np.array([z.valid_from_s for z in zones], dtype=np.float64),
