@@ -751,7 +751,7 @@ def main(argv: list[str] | None = None) -> int:
     agreements: dict[tuple[str, int], Agreement] = {}
     ours_wrong: list[str] = []  # reproducers: deconflict contradicts the reference
     peer_wrong: list[str] = []
-    seen: set[tuple[int, object, object]] = set()
+    seen: set[tuple[object, object]] = set()
     last_ok: dict[str, EngineRun] = {}
     budget = int(args.bluesky_mem_gib * GiB)
     with tempfile.TemporaryDirectory(prefix="bench-separation-") as tmp:
@@ -837,9 +837,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     if ex["wrong"] == "deconflict":
                         ours_wrong.append(line)
-                    elif (n, ex["i"], ex["j"]) not in seen:
+                    elif (ex["i"], ex["j"]) not in seen:
                         peer_wrong.append(line)
-                    seen.add((n, ex["i"], ex["j"]))
+                    seen.add((ex["i"], ex["j"]))
 
     table = markdown_table(sizes, runs, agreements) if sizes else ""
     goals = targets(runs, agreements)
