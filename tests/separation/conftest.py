@@ -1,31 +1,13 @@
-"""Helpers to build tracks for the separation tests."""
+"""Track builders for the separation tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 import pytest
 
-from deconflict.model import Tracks
-
-
-def make_tracks(rows: Sequence[tuple[float, ...]], parties: Sequence[str] | None = None) -> Tracks:
-    """Tracks from (lat, lon, alt_m, gs_mps, track_deg, vs_mps) rows; ids t0, t1, ..."""
-    arr = np.asarray(rows, dtype=float).reshape(-1, 6)
-    n = arr.shape[0]
-    return Tracks(
-        id=[f"t{k}" for k in range(n)],
-        party=list(parties) if parties is not None else ["p"] * n,
-        lat=arr[:, 0],
-        lon=arr[:, 1],
-        alt_m=arr[:, 2],
-        gs_mps=arr[:, 3],
-        track_deg=arr[:, 4],
-        vs_mps=arr[:, 5],
-    )
+from trackkit import tracks
 
 
 @pytest.fixture(name="make_tracks")
 def make_tracks_fixture():
-    return make_tracks
+    """Tracks from (lat, lon, alt_m, gs_mps, track_deg, vs_mps) rows; ids t0, t1, ..."""
+    return tracks

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+from trackkit import tracks
 
-from deconflict.model import Tracks
+__all__ = ["box", "collection", "feature", "point", "polygon", "tracks", "zone"]
 
 
 def feature(geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
@@ -39,19 +39,3 @@ def zone(geometry: dict[str, Any], zid: str = "z", **props: Any) -> dict[str, An
     }
     base.update(props)
     return feature(geometry, **base)
-
-
-def tracks(rows: Sequence[Sequence[float]], parties: Sequence[str] | None = None) -> Tracks:
-    """Tracks from (lat, lon, alt_m, gs_mps, track_deg, vs_mps) rows; ids t0, t1, ..."""
-    arr = np.asarray(rows, dtype=float).reshape(-1, 6)
-    n = arr.shape[0]
-    return Tracks(
-        id=[f"t{k}" for k in range(n)],
-        party=list(parties) if parties is not None else ["blue"] * n,
-        lat=arr[:, 0],
-        lon=arr[:, 1],
-        alt_m=arr[:, 2],
-        gs_mps=arr[:, 3],
-        track_deg=arr[:, 4],
-        vs_mps=arr[:, 5],
-    )
