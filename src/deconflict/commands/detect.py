@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--backend",
         default="auto",
         metavar="NAME",
-        help=f"auto (default), {', '.join(available_backends())} or gpu",
+        help=f"auto (default) or {', '.join(available_backends())}; gpu where one is registered",
     )
     p.add_argument(
         "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)"

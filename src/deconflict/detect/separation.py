@@ -368,6 +368,11 @@ def _resolve(backend: str | Backend, n: int) -> Backend:
     try:
         factory = _BACKENDS[backend]
     except KeyError:
+        if backend == "gpu":
+            raise InvalidInput(
+                "no GPU backend is registered in this installation; available here: "
+                f"auto, {', '.join(available_backends())}"
+            ) from None
         raise InvalidInput(
             f"unknown backend {backend!r}; available here: auto, {', '.join(available_backends())}"
         ) from None
