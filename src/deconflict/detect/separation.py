@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -67,8 +68,10 @@ class Conflicts:
     ----------
     i, j : ndarray of int64, shape (k,)
         Indices into the :class:`~deconflict.model.Tracks` given; ``id[i] < id[j]``.
+    ids : ndarray of str, shape (n,)
+        The ids of all the tracks given.
     a, b : ndarray of str, shape (k,)
-        The ids of ``i`` and ``j``.
+        The ids of ``i`` and ``j`` (``ids[i]``, ``ids[j]``, made on first use).
     t_in, t_out : ndarray of float64, shape (k,)
         Seconds from now when loss of separation starts and ends, clipped to [0, T].
     tcpa : ndarray of float64, shape (k,)
@@ -79,8 +82,7 @@ class Conflicts:
 
     i: I64
     j: I64
-    a: NDArray[np.str_]
-    b: NDArray[np.str_]
+    ids: NDArray[np.str_]
     t_in: F64
     t_out: F64
     tcpa: F64
@@ -88,6 +90,16 @@ class Conflicts:
 
     def __len__(self) -> int:
         return int(self.i.shape[0])
+
+    @cached_property
+    def a(self) -> NDArray[np.str_]:
+        """Ids of the first track of each pair, shape (k,)."""
+        return self.ids[self.i]
+
+    @cached_property
+    def b(self) -> NDArray[np.str_]:
+        """Ids of the second track of each pair, shape (k,)."""
+        return self.ids[self.j]
 
     def records(self) -> list[dict[str, str | float]]:
         """One dict per pair with the keys of the ``deconflict detect`` output."""
@@ -436,13 +448,11 @@ def detect(
     rank[np.argsort(tracks.id, kind="stable")] = np.arange(len(tracks))
     swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
-    order = np.argsort(rank[i] * len(tracks) + rank[j], kind="stable")
-    i, j = i[order], j[order]
+    order = np.argsort(rank[i] * len(tracks) + rank[j])
     return Conflicts(
-        i=i,
-        j=j,
-        a=tracks.id[i],
-        b=tracks.id[j],
+        i=i[order],
+        j=j[order],
+        ids=tracks.id,
         t_in=t_in[order],
         t_out=t_out[order],
         tcpa=tcpa[order],
