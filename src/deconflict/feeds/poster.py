@@ -1,0 +1,137 @@
+"""Posting track batches to the service: ``POST {service}/v1/tracks``.
+
+One request carries at most 10,000 tracks and an ``Idempotency-Key`` (a uuid4 per batch):
+a batch retried unchanged after a timeout keeps its key, so the service counts it once.
+Answers: 2xx accepted; 429 waits ``Retry-After`` seconds; 5xx and network errors retry
+with exponential backoff; 401/403 stop the feed (the token is refused); other 4xx reject
+the batch (counted, not retried).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ..errors import Forbidden
+from .state import TrackState
+
+__all__ = ["MAX_TRACKS_PER_POST", "Backoff", "PostOutcome", "TrackPoster", "track_json"]
+
+MAX_TRACKS_PER_POST = 10_000
+
+
+def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
+    """A track as the service takes it (ISO 8601 UTC time with milliseconds, SI units).
+
+    >>> track_json(TrackState("4ca2d6", 0.25, 51.5, -0.25, 11000.0, 230.0, 90.0, 0.0))["time"]
+    '1970-01-01T00:00:00.250Z'
+    """
+    stamp = datetime.fromtimestamp(s.time_s + time_shift_s, UTC)
+    return {
+        "id": s.id,
+        "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
+        "lat": round(s.lat, 6),
+        "lon": round(s.lon, 6),
+        "alt_m": round(s.alt_m, 1),
+        "gs_mps": round(s.gs_mps, 2),
+        "track_deg": round(s.track_deg, 2),
+        "vs_mps": round(s.vs_mps, 2),
+    }
+
+
+class Backoff:
+    """Exponential backoff with jitter: ``initial_s`` doubling up to ``max_s``."""
+
+    def __init__(self, initial_s: float = 0.5, max_s: float = 30.0) -> None:
+        self.initial_s = initial_s
+        self.max_s = max_s
+        self._next = initial_s
+
+    def next_delay(self) -> float:
+        """The wait before the next try (between half and all of the current step)."""
+        step = self._next
+        self._next = min(self._next * 2.0, self.max_s)
+        return step * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self._next = self.initial_s
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What one post came to: ``ok``; or ``retry_after_s`` (try again after that wait,
+    None for the backoff's); or neither: rejected for good with ``error``."""
+
+    ok: bool
+    status: int | None
+    accepted: int = 0
+    latency_s: float = 0.0
+    retry: bool = False
+    retry_after_s: float | None = None
+    error: str = ""
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        err = body["error"]
+        return f"{response.status_code} {err.get('code', '')}: {err.get('message', '')}"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"{response.status_code} {response.text[:200]!r}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    text = response.headers.get("Retry-After")
+    if text is None:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        return None
+
+
+class TrackPoster:
+    """Sends one batch at a time to ``{service}/v1/tracks`` with a party's token."""
+
+    def __init__(self, client: httpx.AsyncClient, service: str, token: str) -> None:
+        self.client = client
+        self.url = service.rstrip("/") + "/v1/tracks"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    @staticmethod
+    def new_key() -> str:
+        return str(uuid.uuid4())
+
+    async def post(self, tracks: list[dict[str, Any]], key: str) -> PostOutcome:
+        """Post one batch (at most :data:`MAX_TRACKS_PER_POST`); never raises for HTTP or
+        network errors, except :class:`Forbidden` for a refused token."""
+        if len(tracks) > MAX_TRACKS_PER_POST:
+            raise ValueError(f"{len(tracks)} tracks in one post (at most {MAX_TRACKS_PER_POST})")
+        t0 = time.monotonic()
+        try:
+            r = await self.client.post(
+                self.url, json=tracks, headers={**self.headers, "Idempotency-Key": key}
+            )
+        except httpx.HTTPError as exc:
+            return PostOutcome(False, None, retry=True, error=f"{type(exc).__name__}: {exc}")
+        latency = time.monotonic() - t0
+        if 200 <= r.status_code < 300:
+            try:
+                accepted = int(r.json().get("accepted", len(tracks)))
+            except (ValueError, AttributeError, TypeError):
+                accepted = len(tracks)
+            return PostOutcome(True, r.status_code, accepted, latency)
+        error = _error_text(r)
+        if r.status_code in (401, 403):
+            raise Forbidden(f"the service refused the token ({error})")
+        if r.status_code in (408, 429) or r.status_code >= 500:
+            return PostOutcome(
+                False, r.status_code, retry=True, retry_after_s=_retry_after(r), error=error
+            )
+        return PostOutcome(False, r.status_code, error=error)

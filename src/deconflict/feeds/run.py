@@ -1,0 +1,279 @@
+"""One feed: read a source into the aircraft table, post changed tracks in batches.
+
+The reader and the poster run side by side. Every ``batch_interval_s`` (sooner after
+``batch_updates`` messages) the poster takes the aircraft whose complete state changed
+and posts their newest states. While the service is down it keeps only the newest state
+per aircraft and sends that when the service is back; an aircraft that left the table in
+the meantime (not heard for ``max_age_s``, or dropped for the cap) is not sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TextIO
+
+import httpx
+
+from ..errors import InvalidInput
+from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json
+from .readers import Pacer, read_file, read_poll, read_tcp
+from .sources import Intake, SourceSpec, parse_source
+from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable, TrackState
+from .stats import FeedStats
+
+__all__ = ["FeedOptions", "run_feed"]
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How a feed batches, ages, caps, replays and reports (times in s)."""
+
+    batch_interval_s: float = 1.0
+    batch_updates: int = 1000
+    max_batch: int = MAX_TRACKS_PER_POST
+    max_aircraft: int = DEFAULT_MAX_AIRCRAFT
+    max_age_s: float = DEFAULT_MAX_AGE_S
+    speed: float = 1.0
+    original_time: bool = False
+    poll_s: float = 10.0
+    receiver: tuple[float, float] | None = None
+    duration_s: float | None = None
+    stats_every_s: float | None = None
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    drain_s: float = 30.0
+    http_timeout_s: float = 10.0
+
+    def check(self) -> None:
+        """Raise :class:`InvalidInput` for an option out of range."""
+        positive = {
+            "batch interval": self.batch_interval_s,
+            "batch updates": self.batch_updates,
+            "poll interval": self.poll_s,
+            "backoff": self.backoff_initial_s,
+            "HTTP timeout": self.http_timeout_s,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise InvalidInput(f"{name} must be > 0, got {value}")
+        if not 1 <= self.max_batch <= MAX_TRACKS_PER_POST:
+            raise InvalidInput(f"max batch must be 1..{MAX_TRACKS_PER_POST}, got {self.max_batch}")
+        if self.receiver is not None:
+            lat, lon = self.receiver
+            if not (abs(lat) <= 90 and abs(lon) <= 180):
+                raise InvalidInput(f"receiver position out of range: {lat}, {lon}")
+        if self.duration_s is not None and not self.duration_s > 0:
+            raise InvalidInput(f"duration must be > 0 s, got {self.duration_s}")
+        if self.stats_every_s is not None and not self.stats_every_s > 0:
+            raise InvalidInput(f"stats interval must be > 0 s, got {self.stats_every_s}")
+
+
+class _Feed:
+    def __init__(
+        self,
+        spec: SourceSpec,
+        service: str,
+        token: str,
+        options: FeedOptions,
+        stats_out: TextIO | None,
+        status_out: TextIO | None,
+    ) -> None:
+        self.spec = spec
+        self.service = service
+        self.token = token
+        self.o = options
+        self.stats_out = stats_out
+        self.status_out = status_out
+        self.table = AircraftTable(options.max_aircraft, options.max_age_s)
+        self.intake = Intake(self.table, options.receiver)
+        self.stats = FeedStats()
+        self.flush = asyncio.Event()
+        self.pending: dict[str, TrackState] = {}
+        self._sent_at_messages = 0
+        self._last_sig: tuple[TrackState, ...] | None = None
+        self._last_key = ""
+
+    # -- reading --------------------------------------------------------------------
+    def notify(self) -> None:
+        """Called by the readers after each chunk or message: flush on enough updates."""
+        if self.intake.messages - self._sent_at_messages >= self.o.batch_updates:
+            self.flush.set()
+
+    async def read(self, client: httpx.AsyncClient) -> None:
+        backoff = Backoff(self.o.backoff_initial_s, self.o.backoff_max_s)
+        spec = self.spec
+        if spec.path is not None:
+            await read_file(
+                spec,
+                self.intake,
+                self.stats,
+                Pacer(self.o.speed, self.o.original_time),
+                self.notify,
+            )
+        elif spec.url is not None:
+            await read_poll(
+                spec, self.intake, self.stats, backoff, client, self.o.poll_s, self.notify
+            )
+        else:
+            await read_tcp(spec, self.intake, self.stats, backoff, self.notify)
+
+    # -- posting --------------------------------------------------------------------
+    def _take(self) -> None:
+        if not self.o.original_time:
+            self.table.now = max(self.table.now, time.time())
+        self.table.expire()
+        for s in self.table.take_changed():
+            self.pending[s.id] = s
+        for gone in [i for i in self.pending if i not in self.table]:
+            del self.pending[gone]
+        self._sent_at_messages = self.intake.messages
+
+    async def post_loop(self, poster: TrackPoster) -> None:
+        backoff = Backoff(self.o.backoff_initial_s, self.o.backoff_max_s)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.flush.wait(), timeout=self.o.batch_interval_s)
+            self.flush.clear()
+            await self.send(poster, backoff, deadline=None)
+
+    async def send(self, poster: TrackPoster, backoff: Backoff, deadline: float | None) -> bool:
+        """Post every pending track; False when ``deadline`` (monotonic) came first."""
+        self._take()
+        stats = self.stats
+        while self.pending:
+            chunk = tuple(islice(self.pending.values(), self.o.max_batch))
+            if chunk != self._last_sig:
+                self._last_sig, self._last_key = chunk, poster.new_key()
+            outcome = await poster.post([track_json(s) for s in chunk], self._last_key)
+            if outcome.ok or not outcome.retry:
+                for s in chunk:
+                    if self.pending.get(s.id) is s:
+                        del self.pending[s.id]
+                self._last_sig = None
+                if outcome.ok:
+                    stats.posts += 1
+                    stats.tracks_sent += len(chunk)
+                    stats.last_post_latency_s = outcome.latency_s
+                    stats.service = "up"
+                    backoff.reset()
+                else:
+                    stats.rejected += len(chunk)
+                    stats.last_error = f"service: {outcome.error}"
+                continue
+            stats.retries += 1
+            stats.service = "busy" if outcome.status == 429 else "down"
+            stats.last_error = f"service: {outcome.error}"
+            if outcome.retry_after_s is not None:
+                delay = outcome.retry_after_s
+            else:
+                delay = backoff.next_delay()
+            if deadline is not None and time.monotonic() + delay > deadline:
+                stats.unsent = len(self.pending)
+                return False
+            await asyncio.sleep(delay)
+            self._take()
+        stats.unsent = 0
+        return True
+
+    # -- reporting ------------------------------------------------------------------
+    def refresh(self) -> None:
+        s = self.stats
+        s.aircraft = len(self.table)
+        s.complete = len(self.table.ready())
+        s.messages = self.intake.messages
+        s.bad = self.intake.bad
+        s.evicted = self.table.evicted
+        s.expired = self.table.expired
+
+    def emit_json(self) -> None:
+        if self.stats_out is not None:
+            self.stats_out.write(json.dumps(self.stats.as_json()) + "\n")
+            self.stats_out.flush()
+
+    async def report_loop(self) -> None:
+        every = self.o.stats_every_s
+        last_json = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            self.refresh()
+            self.stats.tick()
+            if self.status_out is not None:
+                self.status_out.write("\r\x1b[K" + self.stats.status_line())
+                self.status_out.flush()
+            if every is not None and time.monotonic() - last_json >= every:
+                last_json = time.monotonic()
+                self.emit_json()
+
+
+async def _wait_first(*aws: asyncio.Task[Any]) -> None:
+    await asyncio.wait(aws, return_when=asyncio.FIRST_COMPLETED)
+
+
+async def run_feed(
+    source: str,
+    service: str,
+    token: str,
+    options: FeedOptions | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+    stats_out: TextIO | None = None,
+    status_out: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FeedStats:
+    """Run a feed from ``source`` to ``service`` as the party whose token is ``token``.
+
+    Runs until the file ends, ``options.duration_s`` passes, or ``stop`` is set; then
+    posts what is pending (for at most ``drain_s``) and returns the counters. ``stats_out``
+    gets a JSON stats line every ``stats_every_s`` and a last one at the end;
+    ``status_out`` a status line every second. Raises :class:`InvalidInput` for a bad
+    source or option, :class:`deconflict.errors.Forbidden` when the token is refused.
+    """
+    o = options or FeedOptions()
+    o.check()
+    if not token:
+        raise InvalidInput("no token: set DECONFLICT_TOKEN to the party's token")
+    if not service.startswith(("http://", "https://")):
+        raise InvalidInput(f"service {service!r}: expected an http:// or https:// URL")
+    feed = _Feed(parse_source(source), service, token, o, stats_out, status_out)
+    stop = stop or asyncio.Event()
+    async with httpx.AsyncClient(timeout=o.http_timeout_s, transport=transport) as client:
+        poster = TrackPoster(client, service, token)
+        reader = asyncio.create_task(feed.read(client))
+        posting = asyncio.create_task(feed.post_loop(poster))
+        reporting = asyncio.create_task(feed.report_loop())
+        stopper = asyncio.create_task(stop.wait())
+        ender: list[asyncio.Task[Any]] = [reader, posting, stopper]
+        if o.duration_s is not None:
+            ender.append(asyncio.create_task(asyncio.sleep(o.duration_s)))
+        try:
+            await _wait_first(*ender)
+        finally:
+            for task in (reader, posting, reporting, *ender):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(reader, posting, reporting, *ender, return_exceptions=True)
+        for task in (reader, posting):
+            if not task.cancelled() and task.exception() is not None:
+                raise _exception(task)
+        await feed.send(
+            poster,
+            Backoff(o.backoff_initial_s, o.backoff_max_s),
+            deadline=time.monotonic() + o.drain_s,
+        )
+    feed.refresh()
+    feed.stats.tick()
+    if status_out is not None:
+        status_out.write("\r\x1b[K" + feed.stats.status_line() + "\n")
+    feed.emit_json()
+    return feed.stats
+
+
+def _exception(task: asyncio.Task[None]) -> BaseException:
+    exc = task.exception()
+    assert exc is not None
+    return exc
