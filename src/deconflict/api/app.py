@@ -1,0 +1,456 @@
+"""The FastAPI application over a :class:`~deconflict.service.core.Service`.
+
+Routes are DESIGN's *HTTP* table under ``/v1``; every request carries
+``Authorization: Bearer <party token>``. Writes run in worker threads (the service
+serialises them); the WebSocket stream runs on the event loop and is fed by the
+:class:`~deconflict.api.broker.Broker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, Depends, FastAPI, Header, Query, Request, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
+
+from ..errors import DeconflictError, InvalidInput
+from ..service.auth import Unauthenticated
+from ..service.core import Service
+from ..service.runner import DetectionRunner
+from .broker import Broker, Subscriber
+from .errors import ApiError, install_error_handlers, status_of
+from .ratelimit import RateLimiter
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("deconflict.api")
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body accepted (413 beyond)."""
+
+
+class TrackIn(BaseModel):
+    """One track as a party reports it (DESIGN: the CSV columns plus ``time``)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(min_length=1, max_length=64)
+    time: str = Field(description="ISO 8601, e.g. 2017-06-18T16:40:00Z")
+    party: str | None = Field(default=None, description="if given, must be the caller")
+    lat: float = Field(ge=-90, le=90, description="WGS84 degrees")
+    lon: float = Field(ge=-180, le=180, description="WGS84 degrees")
+    alt_m: float = Field(description="metres")
+    gs_mps: float = Field(ge=0, description="ground speed, m/s")
+    track_deg: float = Field(description="true track, degrees")
+    vs_mps: float = Field(description="vertical speed, m/s, up positive")
+
+
+class AckIn(BaseModel):
+    response: Literal["roger", "wilco", "unable", "standby"]
+    text: str | None = Field(default=None, max_length=2000)
+
+
+class MessageIn(BaseModel):
+    to: list[Annotated[str, Field(min_length=1, max_length=63)]] = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class SuspendIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ResumeIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before they are read whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await self._refuse(send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise ApiError(413, "too_large", f"body over {self.limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {"error": {"code": "too_large", "message": f"body over {self.limit} bytes"}}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def create_app(
+    service: Service,
+    *,
+    run_detection: bool = True,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The API over ``service``; detection runs in a background thread unless told not to."""
+    broker = Broker()
+    limiter = RateLimiter(service.config.rate_per_s, service.config.burst)
+    runner = DetectionRunner(service) if run_detection else None
+    previous_publish = service.publish
+
+    def publish(party: str, event: dict[str, Any]) -> None:
+        previous_publish(party, event)
+        broker.publish(party, event)
+
+    service.publish = publish
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        broker.bind(asyncio.get_running_loop())
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(
+        title="deconflict",
+        version="1",
+        summary="Incident prevention between parties sharing airspace",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.broker = broker
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    install_error_handlers(app)
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> str:
+        party = service.authenticate(_bearer(authorization))
+        wait = limiter.take(party)
+        if wait > 0:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"party {party!r} is over {service.config.rate_per_s:g} requests/s",
+                {"Retry-After": str(max(1, round(wait + 0.5)))},
+            )
+        return party
+
+    Party = Annotated[str, Depends(caller)]
+    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+    # -- tracks ----------------------------------------------------------------------
+
+    @app.post("/v1/tracks", tags=["tracks"])
+    def post_tracks(
+        party: Party, tracks: Annotated[list[TrackIn], Body()], idem: IdemKey = None
+    ) -> dict[str, Any]:
+        """Report the caller's tracks; answers ``{"accepted", "receipt"}``."""
+        items = [t.model_dump(exclude_none=True) for t in tracks]
+        return service.report_tracks(party, items, idempotency_key=idem)
+
+    @app.get("/v1/tracks", tags=["tracks"])
+    def get_tracks(party: Party) -> dict[str, Any]:
+        """The caller's own current tracks."""
+        return {"tracks": service.tracks_of(party)}
+
+    # -- declarations ----------------------------------------------------------------
+
+    def _declare(
+        expect: str, party: str, doc: dict[str, Any], idem: str | None
+    ) -> dict[str, Any]:
+        return service.declare(party, doc, expect=expect, idempotency_key=idem)
+
+    @app.post("/v1/positions", tags=["declarations"])
+    def post_positions(
+        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
+    ) -> dict[str, Any]:
+        """Declare forces positions or protected sites (GeoJSON Points with radius_m)."""
+        return _declare("positions", party, doc, idem)
+
+    @app.get("/v1/positions", tags=["declarations"])
+    def get_positions(party: Party) -> dict[str, Any]:
+        """The caller's own declared positions."""
+        features = service.own_declarations(party, ["position"])
+        return {"type": "FeatureCollection", "features": features}
+
+    @app.post("/v1/intents", tags=["declarations"])
+    def post_intents(
+        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
+    ) -> dict[str, Any]:
+        """Declare plans: 4D volumes and strikes (GeoJSON)."""
+        return _declare("intents", party, doc, idem)
+
+    @app.get("/v1/intents", tags=["declarations"])
+    def get_intents(party: Party) -> dict[str, Any]:
+        """The caller's own declared intents."""
+        features = service.own_declarations(party, ["strike", "volume"])
+        return {"type": "FeatureCollection", "features": features}
+
+    @app.post("/v1/zones", tags=["zones"])
+    def post_zones(
+        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
+    ) -> dict[str, Any]:
+        """Claim zones (GeoJSON); each named party consents on its own."""
+        return _declare("zones", party, doc, idem)
+
+    @app.get("/v1/zones", tags=["zones"])
+    def get_zones(party: Party) -> dict[str, Any]:
+        """Every zone, with its status and who has not consented."""
+        return {"type": "FeatureCollection", "features": service.zones()}
+
+    @app.post("/v1/zones/{zone_id}/consent", tags=["zones"])
+    def post_consent(party: Party, zone_id: str) -> dict[str, Any]:
+        """The caller consents to a zone that names it."""
+        return service.consent(party, zone_id)
+
+    # -- alerts ----------------------------------------------------------------------
+
+    @app.get("/v1/alerts", tags=["alerts"])
+    def get_alerts(party: Party) -> dict[str, Any]:
+        """The alerts that involve the caller, live ones first."""
+        return {"alerts": service.alerts_for(party)}
+
+    @app.get("/v1/alerts/{alert_id}", tags=["alerts"])
+    def get_alert(party: Party, alert_id: str) -> dict[str, Any]:
+        """One alert that involves the caller."""
+        return {"alert": service.alert_for(party, alert_id)}
+
+    @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"])
+    def post_ack(party: Party, alert_id: str, ack: AckIn) -> dict[str, Any]:
+        """Answer an alert: roger, wilco, unable or standby."""
+        return service.answer(party, alert_id, ack.response, ack.text)
+
+    # -- messages and channel --------------------------------------------------------
+
+    @app.post("/v1/messages", tags=["messages"])
+    def post_message(party: Party, message: MessageIn) -> dict[str, Any]:
+        """Send a free-text message to other parties."""
+        return service.send_message(party, message.to, message.text)
+
+    @app.get("/v1/messages", tags=["messages"])
+    def get_messages(party: Party) -> dict[str, Any]:
+        """Messages sent to or by the caller."""
+        return {"messages": service.messages_for(party)}
+
+    @app.get("/v1/channel", tags=["channel"])
+    def get_channel(party: Party) -> dict[str, Any]:
+        """The hotline's state: who suspended it, since when, why; its history."""
+        return service.channel_state()
+
+    @app.post("/v1/channel/suspend", tags=["channel"])
+    def post_suspend(party: Party, body: SuspendIn) -> dict[str, Any]:
+        """The caller suspends its participation (with a reason)."""
+        return service.set_channel(party, True, body.reason)
+
+    @app.post("/v1/channel/resume", tags=["channel"])
+    def post_resume(party: Party, body: Annotated[ResumeIn | None, Body()] = None) -> dict[str, Any]:
+        """The caller resumes its participation."""
+        return service.set_channel(party, False, body.reason if body else None)
+
+    # -- the record ------------------------------------------------------------------
+
+    @app.get("/v1/log/head", tags=["log"])
+    def get_head(party: Party) -> dict[str, Any]:
+        """The signed tree head and the service's public key."""
+        return service.head()
+
+    @app.get("/v1/log/inclusion", tags=["log"])
+    def get_inclusion(
+        party: Party,
+        index: Annotated[int, Query(ge=0)],
+        tree_size: Annotated[int | None, Query(ge=1)] = None,
+    ) -> dict[str, Any]:
+        """Inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
+        return service.inclusion(index, tree_size)
+
+    @app.get("/v1/log/consistency", tags=["log"])
+    def get_consistency(
+        party: Party,
+        first: Annotated[int, Query(ge=0)],
+        second: Annotated[int | None, Query(ge=1)] = None,
+    ) -> dict[str, Any]:
+        """Consistency proof between two tree sizes."""
+        return service.consistency(first, second)
+
+    @app.get("/v1/log/export", tags=["log"])
+    def get_export(party: Party) -> StreamingResponse:
+        """The log as JSON lines; entries the caller may not read appear as their hash."""
+        lines = service.export_for(party)
+
+        def body() -> Iterator[bytes]:
+            for line in lines:
+                yield (line + "\n").encode("utf-8")
+
+        return StreamingResponse(body(), media_type="application/x-ndjson")
+
+    # -- the stream ------------------------------------------------------------------
+
+    @app.websocket("/v1/stream")
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        token = _bearer(ws.headers.get("authorization"))
+        try:
+            if token is None:
+                first = await asyncio.wait_for(ws.receive_json(), timeout=10.0)
+                if not isinstance(first, dict) or first.get("type") != "auth":
+                    raise Unauthenticated("first message must be {\"type\": \"auth\", \"token\"}")
+                token = first.get("token") if isinstance(first.get("token"), str) else None
+            party = await run_in_threadpool(service.authenticate, token)
+        except (TimeoutError, ValueError, WebSocketDisconnect, DeconflictError) as exc:
+            reason = str(exc) if isinstance(exc, DeconflictError) else "authentication expected"
+            with contextlib.suppress(Exception):
+                await ws.send_json({"type": "error", "error": {"code": "unauthenticated",
+                                                               "message": reason}})
+                await ws.close(code=4401, reason="unauthenticated")
+            return
+        sub = broker.subscribe(party)
+        try:
+            hello = await run_in_threadpool(
+                lambda: {
+                    "type": "hello",
+                    "party": party,
+                    "language": service.language_of(party),
+                    "alerts": service.alerts_for(party),
+                    "channel": service.channel_state(),
+                }
+            )
+            await ws.send_json(hello)
+            await _pump(ws, sub, party)
+        finally:
+            broker.unsubscribe(sub)
+
+    async def _pump(ws: WebSocket, sub: Subscriber, party: str) -> None:
+        async def sender() -> None:
+            while True:
+                get = asyncio.ensure_future(sub.queue.get())
+                closed = asyncio.ensure_future(sub.closed.wait())
+                done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if closed in done:
+                    get.cancel()
+                    await ws.send_json({"type": "closed", "reason": sub.dropped})
+                    await ws.close(code=4408, reason=(sub.dropped or "closed")[:120])
+                    return
+                closed.cancel()
+                await ws.send_json(get.result())
+
+        async def receiver() -> None:
+            while True:
+                try:
+                    msg = await ws.receive_json()
+                except (ValueError, json.JSONDecodeError):
+                    await ws.send_json(
+                        {"type": "error", "error": {"code": "invalid_input",
+                                                    "message": "messages are JSON objects"}}
+                    )
+                    continue
+                reply = await _handle(msg, party)
+                if reply is not None:
+                    await ws.send_json(reply)
+
+        tasks = [asyncio.ensure_future(sender()), asyncio.ensure_future(receiver())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(BaseException):
+                    await t
+
+    async def _handle(msg: Any, party: str) -> dict[str, Any] | None:
+        if not isinstance(msg, dict):
+            return {"type": "error", "error": {"code": "invalid_input",
+                                               "message": "messages are JSON objects"}}
+        kind = msg.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind == "tracks":
+            try:
+                if limiter.take(party) > 0:
+                    raise ApiError(429, "rate_limited", "over the request rate")
+                result = await run_in_threadpool(
+                    service.report_tracks, party, msg.get("tracks"),
+                    idempotency_key=msg.get("idempotency_key"),
+                )
+            except DeconflictError as exc:
+                return {"type": "error", "ref": msg.get("ref"),
+                        "error": {"code": exc.code, "message": str(exc)},
+                        "status": status_of(exc)}
+            return {"type": "receipt", "ref": msg.get("ref"), **result}
+        return {"type": "error", "error": {"code": "invalid_input",
+                                           "message": f"unknown message type {kind!r}"}}
+
+    # -- the map page ----------------------------------------------------------------
+
+    web = resources.files("deconflict") / "web"
+
+    @app.get("/", include_in_schema=False, response_model=None)
+    def index() -> HTMLResponse | JSONResponse:
+        page = web / "index.html"
+        if page.is_file():
+            return HTMLResponse(page.read_text(encoding="utf-8"))
+        return JSONResponse({"service": "deconflict", "api": "/v1", "openapi": "/openapi.json"})
+
+    @app.get("/static/{name:path}", include_in_schema=False, response_model=None)
+    def static(name: str) -> FileResponse | JSONResponse:
+        if ".." in name.split("/"):
+            raise InvalidInput("bad path")
+        path = web / "static" / name
+        if not path.is_file():
+            return JSONResponse(
+                {"error": {"code": "not_found", "message": f"no file {name!r}"}}, 404
+            )
+        return FileResponse(str(path))
+
+    return app
+
+
+async def _unused(request: Request) -> None:  # pragma: no cover - keeps Request imported
+    del request

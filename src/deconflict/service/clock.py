@@ -1,0 +1,58 @@
+"""Clocks: the wall clock for live operation, a settable one for replay and tests."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+__all__ = ["Clock", "SimClock", "WallClock", "iso", "to_datetime"]
+
+
+class Clock(Protocol):
+    """Gives the present as POSIX seconds."""
+
+    def now(self) -> float: ...
+
+
+class WallClock:
+    """The system's real-time clock."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class SimClock:
+    """A clock that only moves when told to (replay, tests)."""
+
+    def __init__(self, start_s: float) -> None:
+        self.t = float(start_s)
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by ``seconds`` (>= 0)."""
+        if seconds < 0:
+            raise ValueError("a clock does not go back")
+        self.t += seconds
+
+    def set(self, t_s: float) -> None:
+        """Move to ``t_s`` (not before the present)."""
+        self.advance(t_s - self.t)
+
+
+def to_datetime(t_s: float) -> datetime:
+    """POSIX seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(t_s, UTC)
+
+
+def iso(t_s: float | None) -> str | None:
+    """POSIX seconds as ISO 8601 UTC with milliseconds and ``Z``; ``None`` stays ``None``.
+
+    >>> iso(0.0)
+    '1970-01-01T00:00:00.000Z'
+    """
+    if t_s is None:
+        return None
+    return to_datetime(t_s).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,119 @@
+"""Service settings: separation minima, lookahead, track age, answer deadlines, limits."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from ..errors import InvalidInput
+
+__all__ = ["DEFAULT_DEADLINES_S", "ServiceConfig"]
+
+DEFAULT_DEADLINES_S: Mapping[str, float] = {
+    "separation": 60.0,
+    "zone-entry": 120.0,
+    "intent-overlap": 900.0,
+    "strike-proximity": 600.0,
+    "border-crossing": 120.0,
+    "non-conforming": 120.0,
+    "declaration": 3600.0,
+}
+"""Longest time a party has to answer an alert of each kind, seconds."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """What a running service is tuned with (SI units).
+
+    Attributes
+    ----------
+    lookahead_s, h_sep_m, v_sep_m
+        Separation: lookahead T (s), horizontal and vertical minima (m).
+    track_max_age_s
+        A track not re-reported for this long is dropped from the picture.
+    max_future_s
+        A report stamped more than this ahead of the service clock is refused.
+    deadlines_s
+        Answer deadline per alert kind (s). Kinds with a time to conflict
+        (separation, zone-entry, strike-proximity, border-crossing) get at most half that
+        time, and never less than :attr:`min_deadline_s`.
+    min_deadline_s
+        Floor of a deadline shortened by the time to conflict.
+    material_t_s, material_m
+        An alert is updated (logged, pushed) when its time moves by more than
+        ``material_t_s`` or its place by more than ``material_m``.
+    full_pass_s
+        Period of the full detection pass that backs up the incremental one.
+    detect_interval_s
+        Shortest time between two incremental detection runs (changes are coalesced).
+    max_batch
+        Most records in one request.
+    rate_per_s, burst
+        Per-party request rate limit: sustained requests per second and burst size.
+    """
+
+    lookahead_s: float = 300.0
+    h_sep_m: float = 9260.0
+    v_sep_m: float = 304.8
+    track_max_age_s: float = 60.0
+    max_future_s: float = 5.0
+    deadlines_s: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES_S))
+    min_deadline_s: float = 10.0
+    material_t_s: float = 15.0
+    material_m: float = 1000.0
+    full_pass_s: float = 10.0
+    detect_interval_s: float = 0.02
+    max_batch: int = 10_000
+    rate_per_s: float = 200.0
+    burst: int = 400
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                if not math.isfinite(value) or value < 0:
+                    raise InvalidInput(f"{f.name}: must be a finite number >= 0, got {value}")
+        for kind, seconds in self.deadlines_s.items():
+            if not math.isfinite(seconds) or seconds <= 0:
+                raise InvalidInput(f"deadline for {kind!r}: must be > 0 seconds, got {seconds}")
+        if self.h_sep_m <= 0 or self.v_sep_m <= 0 or self.lookahead_s <= 0:
+            raise InvalidInput("lookahead_s, h_sep_m and v_sep_m must be > 0")
+
+    def with_overrides(self, **values: Any) -> ServiceConfig:
+        """A copy with the given fields replaced (``None`` values ignored)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceConfig:
+        """Defaults overridden by ``DECONFLICT_<FIELD>`` variables (e.g. ``DECONFLICT_H_SEP_M``).
+
+        ``DECONFLICT_DEADLINE_<KIND>`` (kind upper-cased, ``-`` as ``_``) sets one deadline.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = "DECONFLICT_" + f.name.upper()
+            if name in env and f.name != "deadlines_s":
+                try:
+                    values[f.name] = int(env[name]) if f.type == "int" else float(env[name])
+                except ValueError as exc:
+                    raise InvalidInput(f"{name}: not a number: {env[name]!r}") from exc
+        deadlines = dict(DEFAULT_DEADLINES_S)
+        for kind in deadlines:
+            name = "DECONFLICT_DEADLINE_" + kind.upper().replace("-", "_")
+            if name in env:
+                try:
+                    deadlines[kind] = float(env[name])
+                except ValueError as exc:
+                    raise InvalidInput(f"{name}: not a number: {env[name]!r}") from exc
+        return cls(deadlines_s=deadlines, **values)
+
+    def deadline_s(self, kind: str, t_s: float | None) -> float:
+        """Seconds a party has to answer an alert of ``kind`` due in ``t_s`` seconds."""
+        base = self.deadlines_s.get(kind, 600.0)
+        if t_s is None or kind in ("intent-overlap", "declaration"):
+            return base
+        return max(self.min_deadline_s, min(base, 0.5 * t_s))

@@ -1,0 +1,219 @@
+"""The alert lifecycle: raised, notified, answered by each party, resolved or expired;
+escalated when an answer is late.
+
+A :class:`LiveAlert` is the service's alert: the conflict (kind, parties, subjects, time,
+place, details, geometry) plus who must answer, the answers, the deadline and the marks
+(escalated, overdue parties, suspended parties). Transitions here are pure: they change
+the record and say what happened; the service logs and publishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Conflict, InvalidInput, NotFound
+from .clock import iso
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FINAL_RESPONSES",
+    "RESPONSES",
+    "LiveAlert",
+    "alert_id",
+    "check_response",
+    "material_change",
+]
+
+RESPONSES = ("roger", "wilco", "unable", "standby")
+"""Answers a party may give (controller–pilot data link practice)."""
+FINAL_RESPONSES = ("roger", "wilco", "unable")
+"""Answers that close an alert for the party that gives them (``standby`` does not)."""
+ACTIVE_STATES = ("open", "notified", "answered")
+"""States in which an alert is still live."""
+CLOSED_STATES = ("resolved", "expired")
+
+
+def alert_id(key: str, raised_at: float) -> str:
+    """A stable, unguessable-looking id from the alert's key and the time it was raised.
+
+    >>> alert_id("separation|a|b", 0.0)
+    'al-57d1b1e492c19bad'
+    """
+    digest = hashlib.sha256(f"{key}@{raised_at:.3f}".encode()).hexdigest()
+    return "al-" + digest[:16]
+
+
+def check_response(response: Any, text: Any) -> tuple[str, str | None]:
+    """Validate an answer; raises :class:`InvalidInput` naming what is wrong."""
+    if response not in RESPONSES:
+        raise InvalidInput(f"response: must be one of {', '.join(RESPONSES)}, got {response!r}")
+    if text is not None and (not isinstance(text, str) or len(text) > 2000):
+        raise InvalidInput("text: must be a string of at most 2000 characters")
+    return str(response), text
+
+
+@dataclass
+class LiveAlert:
+    """An alert as the hotline keeps it (times POSIX seconds, place degrees)."""
+
+    id: str
+    key: str
+    kind: str
+    parties: tuple[str, ...]
+    subjects: tuple[str, ...]
+    awaiting: tuple[str, ...]
+    raised_at: float
+    updated_at: float
+    t_s: float
+    lat: float
+    lon: float
+    deadline: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+    geometry: dict[str, Any] | None = None
+    state: str = "open"
+    acks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    escalated: bool = False
+    overdue: list[str] = field(default_factory=list)
+    suspended: list[str] = field(default_factory=list)
+    closed_at: float | None = None
+
+    def __post_init__(self) -> None:
+        for p in self.parties:
+            self.acks.setdefault(p, None)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def happens_at(self) -> float:
+        """POSIX time the conflict is predicted to happen."""
+        return self.updated_at + self.t_s
+
+    def unanswered(self) -> list[str]:
+        """Parties that must answer and have no final answer yet."""
+        return [
+            p
+            for p in self.awaiting
+            if (a := self.acks.get(p)) is None or a["response"] not in FINAL_RESPONSES
+        ]
+
+    def answer(self, party: str, response: str, text: str | None, at: float) -> None:
+        """Record ``party``'s answer; the alert is ``answered`` once all must-answer parties
+        have given a final one. Raises :class:`NotFound` if ``party`` is not involved,
+        :class:`Conflict` if the alert is closed."""
+        if party not in self.parties:
+            raise NotFound(f"no alert {self.id!r}")
+        if not self.active:
+            raise Conflict(f"alert {self.id} is {self.state}; it takes no more answers")
+        ack: dict[str, Any] = {"response": response, "at": iso(at)}
+        if text:
+            ack["text"] = text
+        self.acks[party] = ack
+        if party in self.overdue and response in FINAL_RESPONSES:
+            self.overdue.remove(party)
+        if self.awaiting and not self.unanswered():
+            self.state = "answered"
+
+    def escalate(self, now: float) -> list[str]:
+        """Mark overdue the must-answer parties without a final answer past the deadline
+        (suspended parties are marked suspended instead); returns the newly overdue."""
+        if not self.active or self.deadline is None or now < self.deadline:
+            return []
+        late = [p for p in self.unanswered() if p not in self.suspended and p not in self.overdue]
+        if late:
+            self.overdue.extend(late)
+            self.escalated = True
+        return late
+
+    def close(self, now: float) -> str:
+        """Resolved if the conflict went away before its time, expired if its time came."""
+        self.state = "expired" if now >= self.happens_at - 1e-6 else "resolved"
+        self.closed_at = now
+        self.updated_at = max(self.updated_at, now)
+        return self.state
+
+    def record(self) -> dict[str, Any]:
+        """The ledger/storage form: every field, times in ISO 8601."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "kind": self.kind,
+            "parties": list(self.parties),
+            "subjects": list(self.subjects),
+            "awaiting": list(self.awaiting),
+            "state": self.state,
+            "t": round(self.t_s, 3),
+            "raised_at": iso(self.raised_at),
+            "updated_at": iso(self.updated_at),
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "deadline": iso(self.deadline),
+            "acks": dict(self.acks),
+            "escalated": self.escalated,
+            "overdue": list(self.overdue),
+            "suspended": list(self.suspended),
+            "closed_at": iso(self.closed_at),
+            "details": self.details,
+            "geometry": self.geometry,
+        }
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> LiveAlert:
+        """Back from :meth:`record` (service restart)."""
+        from ..trackio import parse_time
+
+        def t(key: str) -> float | None:
+            v = rec.get(key)
+            return None if v is None else parse_time(str(v))
+
+        raised = t("raised_at")
+        updated = t("updated_at")
+        assert raised is not None and updated is not None
+        return cls(
+            id=str(rec["id"]),
+            key=str(rec["key"]),
+            kind=str(rec["kind"]),
+            parties=tuple(rec["parties"]),
+            subjects=tuple(rec["subjects"]),
+            awaiting=tuple(rec.get("awaiting", ())),
+            raised_at=raised,
+            updated_at=updated,
+            t_s=float(rec["t"]),
+            lat=float(rec["lat"]),
+            lon=float(rec["lon"]),
+            deadline=t("deadline"),
+            details=dict(rec.get("details") or {}),
+            geometry=rec.get("geometry"),
+            state=str(rec["state"]),
+            acks=dict(rec.get("acks") or {}),
+            escalated=bool(rec.get("escalated")),
+            overdue=list(rec.get("overdue") or []),
+            suspended=list(rec.get("suspended") or []),
+            closed_at=t("closed_at"),
+        )
+
+
+def material_change(
+    alert: LiveAlert, t_s: float, lat: float, lon: float, now: float, *, dt_s: float, dm: float
+) -> bool:
+    """Whether a new sighting of ``alert``'s conflict differs enough to be pushed again:
+    its time moved by more than ``dt_s`` or its place by more than ``dm`` metres."""
+    old_at = alert.happens_at
+    new_at = now + t_s
+    if abs(new_at - old_at) > dt_s:
+        return True
+    lat1, lat2 = math.radians(alert.lat), math.radians(lat)
+    dlat = lat2 - lat1
+    dlon = math.radians((lon - alert.lon + 180.0) % 360.0 - 180.0)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))) > dm
+
+
+def parties_of(alerts: Iterable[LiveAlert]) -> set[str]:
+    """Every party involved in any of ``alerts``."""
+    return {p for a in alerts for p in a.parties}

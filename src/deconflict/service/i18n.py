@@ -1,0 +1,129 @@
+"""One-line summaries of alerts in a party's language (en, ru, ar).
+
+The same facts in every language; numbers, times and durations formatted for the locale
+with Babel. Structured fields never change with the language: only ``summary`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
+
+from .clock import to_datetime
+
+__all__ = ["LANGUAGES", "summary"]
+
+LANGUAGES = ("en", "ru", "ar")
+"""Languages a party may choose."""
+
+_TEMPLATES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "separation": "Separation: {a} and {b} predicted {dist} m apart at {time} UTC (in {dt})",
+        "zone-entry": "Zone entry: {track} predicted to enter {zone} ({rule}) at {time} UTC "
+        "(in {dt})",
+        "intent-overlap": "Plans overlap: {a} and {b} from {time} UTC (in {dt})",
+        "strike-proximity": "Strike {a} planned {dist} m from {b} at {time} UTC (in {dt})",
+        "border-crossing": "Border crossing: {track} from {src} to {dst} at {time} UTC (in {dt})",
+        "non-conforming": "{track} is outside its party's declared plans at {time} UTC",
+        "declaration": "Declaration by {party}: {what} {a}; answer required",
+    },
+    "ru": {
+        "separation": "Опасное сближение: {a} и {b}, прогноз {dist} м в {time} UTC (через {dt})",
+        "zone-entry": "Вход в зону: {track} войдёт в зону {zone} ({rule}) в {time} UTC "
+        "(через {dt})",
+        "intent-overlap": "Пересечение планов: {a} и {b} с {time} UTC (через {dt})",
+        "strike-proximity": "Удар {a} запланирован в {dist} м от {b} в {time} UTC (через {dt})",
+        "border-crossing": "Пересечение границы: {track} из {src} в {dst} в {time} UTC "
+        "(через {dt})",
+        "non-conforming": "{track} вне заявленных планов своей стороны в {time} UTC",
+        "declaration": "Объявление стороны {party}: {what} {a}; требуется ответ",
+    },
+    "ar": {
+        "separation": "خطر تقارب: {a} و{b}، مسافة متوقعة {dist} م عند {time} UTC (بعد {dt})",
+        "zone-entry": "دخول منطقة: {track} سيدخل المنطقة {zone} ({rule}) عند {time} UTC "
+        "(بعد {dt})",
+        "intent-overlap": "تداخل الخطط: {a} و{b} من {time} UTC (بعد {dt})",
+        "strike-proximity": "ضربة {a} مخططة على بعد {dist} م من {b} عند {time} UTC (بعد {dt})",
+        "border-crossing": "عبور حدود: {track} من {src} إلى {dst} عند {time} UTC (بعد {dt})",
+        "non-conforming": "{track} خارج الخطط المعلنة لطرفه عند {time} UTC",
+        "declaration": "إعلان من {party}: {what} {a}؛ مطلوب رد",
+    },
+}
+
+_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "forbid": "forbidden",
+        "notify": "notify before entry",
+        "advisory": "advisory",
+        "forces": "forces position",
+        "protected": "protected site",
+        "zone": "zone",
+        "strike": "strike plan",
+        "volume": "flight plan volume",
+    },
+    "ru": {
+        "forbid": "запрещено",
+        "notify": "уведомить до входа",
+        "advisory": "рекомендательно",
+        "forces": "позиция войск",
+        "protected": "охраняемый объект",
+        "zone": "зона",
+        "strike": "план удара",
+        "volume": "объём плана полёта",
+    },
+    "ar": {
+        "forbid": "محظورة",
+        "notify": "إخطار قبل الدخول",
+        "advisory": "استشارية",
+        "forces": "موقع قوات",
+        "protected": "موقع محمي",
+        "zone": "منطقة",
+        "strike": "خطة ضربة",
+        "volume": "حجم خطة طيران",
+    },
+}
+
+
+def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
+    """The one-line summary of ``alert`` (the service's alert object) for ``language``.
+
+    ``at_s`` is the POSIX time the alert's ``t`` counts from. Unknown languages fall back
+    to English.
+
+    >>> a = {"kind": "separation", "subjects": ["a1", "b7"], "t": 95.0,
+    ...      "details": {"dcpa_m": 1234.5}}
+    >>> summary(a, "en", 0.0)
+    'Separation: a1 and b7 predicted 1,234 m apart at 00:01:35 UTC (in 2 minutes)'
+    >>> summary(a, "ru", 0.0).replace("\\xa0", " ")
+    'Опасное сближение: a1 и b7, прогноз 1 234 м в 00:01:35 UTC (через 2 минуты)'
+    """
+    lang = language if language in _TEMPLATES else "en"
+    kind = str(alert["kind"])
+    subjects = [str(s) for s in alert.get("subjects", [])]
+    details: Mapping[str, Any] = alert.get("details") or {}
+    words = _WORDS[lang]
+    t_s = float(alert.get("t") or 0.0)
+    when = to_datetime(at_s + t_s)
+    values: dict[str, str] = {
+        "a": subjects[0] if subjects else "",
+        "b": subjects[1] if len(subjects) > 1 else "",
+        "track": subjects[0] if subjects else "",
+        "time": format_datetime(when, "HH:mm:ss", tzinfo=when.tzinfo, locale=lang),
+        "dt": format_timedelta(timedelta(seconds=t_s), locale=lang, threshold=1.5),
+        "dist": format_decimal(
+            round(float(details.get("dcpa_m", details.get("distance_m", 0.0)))),
+            locale=lang,
+        ),
+        "zone": str(details.get("zone_name") or details.get("zone") or ""),
+        "rule": words.get(str(details.get("rule", "")), str(details.get("rule", ""))),
+        "src": str(details.get("from", "")),
+        "dst": str(details.get("to", "")),
+        "party": str(details.get("declared_by", "")),
+        "what": words.get(str(details.get("feature_kind", "")), ""),
+    }
+    template = _TEMPLATES[lang].get(kind, "{a}")
+    return template.format(**values)

@@ -1,0 +1,72 @@
+"""Party administration: add, revoke, rotate a token; each change is a ledger entry.
+
+Usable without a running service (``deconflict party ...`` against the same database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..errors import InvalidInput
+from ..ledger.log import Log
+from ..store.base import Database
+from ..store.records import PartyRow, ServiceStore
+from .auth import check_party_name, hash_token, new_token
+from .clock import Clock, WallClock
+from .i18n import LANGUAGES
+
+__all__ = ["PartyAdmin"]
+
+
+class PartyAdmin:
+    """Adds, lists, revokes parties and rotates their tokens in ``db``."""
+
+    def __init__(
+        self, db: Database, log: Log, store: ServiceStore | None = None, clock: Clock | None = None
+    ) -> None:
+        self.db = db
+        self.log = log
+        self.store = store or ServiceStore(db)
+        self.clock = clock or WallClock()
+
+    def _write(self, entries: Sequence[Mapping[str, Any]], effect: Callable[[], None]) -> None:
+        with self.db.write():
+            effect()
+            self.log.append(entries)
+            self.log.sign_head()
+
+    def add(self, name: str, language: str = "en") -> str:
+        """Create a party; returns its token (shown once, stored only as a hash)."""
+        check_party_name(name)
+        if language not in LANGUAGES:
+            raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}, got {language!r}")
+        token = new_token()
+        now = self.clock.now()
+        self._write(
+            [{"kind": "party", "party": name, "action": "added", "language": language}],
+            lambda: self.store.add_party(name, hash_token(token), language, now),
+        )
+        return token
+
+    def revoke(self, name: str) -> None:
+        """Revoke a party's token; it stops working at once."""
+        self.store.party(name)
+        now = self.clock.now()
+        self._write(
+            [{"kind": "party", "party": name, "action": "revoked"}],
+            lambda: self.store.revoke_party(name, now),
+        )
+
+    def rotate(self, name: str) -> str:
+        """A new token for ``name``; the old one stops working at once."""
+        self.store.party(name)
+        token = new_token()
+        self._write(
+            [{"kind": "party", "party": name, "action": "token-rotated"}],
+            lambda: self.store.set_token_hash(name, hash_token(token)),
+        )
+        return token
+
+    def list(self) -> list[PartyRow]:
+        return self.store.parties()

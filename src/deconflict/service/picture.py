@@ -1,0 +1,461 @@
+"""The live picture: every party's current tracks and declarations, and detection on it.
+
+Tracks are kept per party under a qualified id ``party/id`` (two parties may use the same
+id for different things); alerts show each party's own ids. Detection is incremental: the
+tracks reported since the last run are checked against the standing picture, and a full
+pass runs as a safety net. :meth:`Picture.evaluate` says which alerts it found and what
+it covered, so that an alert it covered and did not find again can be closed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..errors import InvalidInput
+from ..trackio import parse_time
+from .clock import iso
+from .config import ServiceConfig
+
+__all__ = [
+    "Coverage",
+    "Declared",
+    "Found",
+    "Picture",
+    "TrackReport",
+    "parse_track_reports",
+]
+
+TRACK_KINDS = ("separation", "zone-entry", "border-crossing", "non-conforming")
+"""Alert kinds whose subjects include tracks."""
+_NUMBERS = ("lat", "lon", "alt_m", "gs_mps", "track_deg", "vs_mps")
+_KINDS_BY_ENDPOINT = {
+    "positions": ("forces", "protected"),
+    "intents": ("strike", "volume"),
+    "zones": ("zone",),
+}
+
+
+@dataclass(frozen=True)
+class TrackReport:
+    """One track as reported: id, time (POSIX s) and state (degrees, m, m/s)."""
+
+    id: str
+    time_s: float
+    lat: float
+    lon: float
+    alt_m: float
+    gs_mps: float
+    track_deg: float
+    vs_mps: float
+
+    def row(self) -> tuple[str, float, float, float, float, float, float, float]:
+        return (
+            self.id,
+            self.time_s,
+            self.lat,
+            self.lon,
+            self.alt_m,
+            self.gs_mps,
+            self.track_deg,
+            self.vs_mps,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": iso(self.time_s),
+            **{k: getattr(self, k) for k in _NUMBERS},
+        }
+
+
+def parse_track_reports(
+    items: Any,
+    party: str,
+    *,
+    now: float,
+    max_future_s: float,
+    max_age_s: float,
+    max_batch: int,
+) -> list[TrackReport]:
+    """Validate a batch of track objects from ``party``; all or nothing.
+
+    Each needs ``id`` (1–64 characters), ``time`` (ISO 8601), ``lat`` in [-90, 90], ``lon``
+    in [-180, 180], ``alt_m``, ``gs_mps`` >= 0, ``track_deg``, ``vs_mps`` (finite numbers);
+    ``party``, if given, must be the caller. A time more than ``max_future_s`` ahead of
+    ``now`` or more than ``max_age_s`` behind it is refused (clock skew). The same id
+    twice in a batch keeps the later report.
+    """
+    if not isinstance(items, list):
+        raise InvalidInput("body: a JSON list of track objects")
+    if len(items) > max_batch:
+        raise InvalidInput(f"body: {len(items)} tracks; at most {max_batch} per request")
+    out: dict[str, TrackReport] = {}
+    for i, item in enumerate(items):
+        where = f"tracks[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(f"{where}: not an object")
+        if "party" in item and item["party"] != party:
+            raise InvalidInput(
+                f"{where}.party: {item['party']!r} is not the caller ({party!r}); "
+                "a party reports only its own tracks"
+            )
+        tid = item.get("id")
+        if not isinstance(tid, str) or not 1 <= len(tid) <= 64 or not tid.isprintable():
+            raise InvalidInput(f"{where}.id: a printable string of 1 to 64 characters")
+        text = item.get("time")
+        if not isinstance(text, str):
+            raise InvalidInput(f"{where}.time: an ISO 8601 time string")
+        try:
+            t = parse_time(text)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}.time: {exc}") from exc
+        if t > now + max_future_s:
+            raise InvalidInput(
+                f"{where}.time: {text} is {t - now:.1f} s ahead of the service clock "
+                f"(at most {max_future_s:g} s allowed)"
+            )
+        if t < now - max_age_s:
+            raise InvalidInput(
+                f"{where}.time: {text} is {now - t:.1f} s old (tracks older than "
+                f"{max_age_s:g} s are dropped)"
+            )
+        values: dict[str, float] = {}
+        for name in _NUMBERS:
+            v = item.get(name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise InvalidInput(f"{where}.{name}: a finite number, got {v!r}")
+            values[name] = float(v)
+        if abs(values["lat"]) > 90:
+            raise InvalidInput(f"{where}.lat: {values['lat']} is outside [-90, 90]")
+        if abs(values["lon"]) > 180:
+            raise InvalidInput(f"{where}.lon: {values['lon']} is outside [-180, 180]")
+        if values["gs_mps"] < 0:
+            raise InvalidInput(f"{where}.gs_mps: negative ground speed {values['gs_mps']}")
+        if not -2000.0 <= values["alt_m"] <= 100_000.0:
+            raise InvalidInput(f"{where}.alt_m: {values['alt_m']} is outside [-2000, 100000]")
+        report = TrackReport(tid, t, **values)
+        prev = out.get(tid)
+        if prev is None or report.time_s >= prev.time_s:
+            out[tid] = report
+    return list(out.values())
+
+
+@dataclass
+class Declared:
+    """A position, intent or zone as declared (the GeoJSON kept as accepted)."""
+
+    party: str
+    id: str
+    kind: str
+    """``position``, ``strike``, ``volume`` or ``zone``."""
+    feature_kind: str
+    """``forces``, ``protected``, ``strike``, ``volume`` or ``zone``."""
+    feature: dict[str, Any]
+    consents: list[str]
+    created_at: float
+    lat: float
+    lon: float
+    starts_s: float | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """An alert found by detection, in the service's terms.
+
+    ``alert`` is the core :class:`~deconflict.model.Alert` (over qualified ids); ``key``
+    its stable key; ``subjects`` the ids the parties know; ``tracks`` the qualified ids of
+    its track subjects.
+    """
+
+    key: str
+    alert: Any
+    subjects: tuple[str, ...]
+    details: dict[str, Any]
+    tracks: frozenset[str] = frozenset()
+
+
+@dataclass
+class Coverage:
+    """What one detection run looked at: every track or only some, and the declarations."""
+
+    all_tracks: bool
+    tracks: set[str] = field(default_factory=set)
+    features: bool = False
+
+    def covers(self, alert: Any, gone: set[str]) -> bool:
+        """Whether this run would have found ``alert`` (a LiveAlert) again if it still held."""
+        refs = set(alert.details.get("tracks", ()))
+        if refs & gone:
+            return True
+        if alert.kind in TRACK_KINDS:
+            return self.all_tracks or bool(refs & self.tracks)
+        return self.features
+
+
+def _qid(party: str, id: str) -> str:
+    return f"{party}/{id}"
+
+
+def _anchor(feature: Mapping[str, Any]) -> tuple[float, float]:
+    geom = shapely.geometry.shape(feature["geometry"])
+    pt = geom if geom.geom_type == "Point" else geom.representative_point()
+    return float(pt.y), float(pt.x)
+
+
+class Picture:
+    """Tracks and declarations of every party, with detection over them."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        from ..detect.live import LivePairs
+
+        self.config = config
+        self.reports: dict[str, tuple[str, TrackReport]] = {}
+        self.live = LivePairs(
+            lookahead_s=config.lookahead_s,
+            h_sep_m=config.h_sep_m,
+            v_sep_m=config.v_sep_m,
+            between_parties=True,
+        )
+        self.changed: set[str] = set()
+        self.declared: dict[tuple[str, str], Declared] = {}
+        self.features_dirty = True
+        self._records: Any = None
+        self._last_features = -math.inf
+
+    # -- tracks ----------------------------------------------------------------------
+
+    def upsert_tracks(self, party: str, reports: Sequence[TrackReport]) -> None:
+        """Take the newer of each report and the state held; mark them changed."""
+        from ..model import Tracks
+
+        fresh = []
+        for r in reports:
+            q = _qid(party, r.id)
+            held = self.reports.get(q)
+            if held is None or r.time_s >= held[1].time_s:
+                self.reports[q] = (party, r)
+                fresh.append(r)
+        if not fresh:
+            return
+        tracks = Tracks(
+            id=[_qid(party, r.id) for r in fresh],
+            party=[party] * len(fresh),
+            lat=[r.lat for r in fresh],
+            lon=[r.lon for r in fresh],
+            alt_m=[r.alt_m for r in fresh],
+            gs_mps=[r.gs_mps for r in fresh],
+            track_deg=[r.track_deg for r in fresh],
+            vs_mps=[r.vs_mps for r in fresh],
+        )
+        self.live.upsert(tracks, np.array([r.time_s for r in fresh], dtype=np.float64))
+        self.changed.update(_qid(party, r.id) for r in fresh)
+
+    def tracks_of(self, party: str) -> list[dict[str, Any]]:
+        return [
+            {**r.to_json(), "party": p}
+            for q, (p, r) in sorted(self.reports.items())
+            if p == party
+        ]
+
+    def drop_stale(self, now: float) -> list[str]:
+        """Qualified ids of tracks not reported for longer than the maximum age."""
+        limit = now - self.config.track_max_age_s
+        return [q for q, (_, r) in self.reports.items() if r.time_s < limit]
+
+    def keys_of(self, qids: Iterable[str]) -> list[tuple[str, str]]:
+        return [(self.reports[q][0], self.reports[q][1].id) for q in qids if q in self.reports]
+
+    def forget(self, qids: Sequence[str]) -> None:
+        """Remove tracks from the picture."""
+        if not qids:
+            return
+        self.live.remove(list(qids))
+        for q in qids:
+            self.reports.pop(q, None)
+            self.changed.discard(q)
+
+    # -- declarations ----------------------------------------------------------------
+
+    def parse_declarations(
+        self, doc: Any, party: str, *, expect: str, now: float
+    ) -> list[Declared]:
+        """Validate GeoJSON positions, intents or zones from ``party``; all or nothing."""
+        from ..features import parse_features
+
+        allowed = _KINDS_BY_ENDPOINT[expect]
+        if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+            raws = doc.get("features")
+            if not isinstance(raws, list):
+                raise InvalidInput("body: 'features' must be a list")
+        elif isinstance(doc, dict) and doc.get("type") == "Feature":
+            raws = [doc]
+        else:
+            raise InvalidInput("body: a GeoJSON Feature or FeatureCollection")
+        if not raws:
+            raise InvalidInput("body: no features")
+        if len(raws) > 1000:
+            raise InvalidInput(f"body: {len(raws)} features; at most 1000 per request")
+        out: list[Declared] = []
+        seen: set[str] = set()
+        for i, raw in enumerate(raws):
+            where = f"features[{i}]"
+            if not isinstance(raw, dict) or not isinstance(raw.get("properties"), dict):
+                raise InvalidInput(f"{where}: a Feature with a 'properties' object")
+            feature = json.loads(json.dumps(raw))
+            props = feature["properties"]
+            kind = props.get("kind", "zone" if expect == "zones" else None)
+            if kind not in allowed:
+                raise InvalidInput(
+                    f"{where}.properties.kind: {kind!r} does not belong in /v1/{expect} "
+                    f"(expected {' or '.join(allowed)})"
+                )
+            consents: list[str] = []
+            if kind == "zone":
+                named = props.get("parties")
+                given = props.get("consents") or []
+                if not isinstance(given, list):
+                    raise InvalidInput(f"{where}.properties.consents: a list of party names")
+                others = [p for p in given if p != party]
+                if others:
+                    raise InvalidInput(
+                        f"{where}.properties.consents: {others[0]!r} is not the caller; "
+                        "each party consents for itself (POST /v1/zones/{id}/consent)"
+                    )
+                if isinstance(named, list) and party in named:
+                    consents = [party]
+                status = "agreed" if isinstance(named, list) and set(named) <= set(consents) else "claimed"
+                if props.get("status") == "agreed" and status != "agreed":
+                    raise InvalidInput(
+                        f"{where}.properties.status: 'agreed' needs the consent of every "
+                        "named party; declare it 'claimed' and let them consent"
+                    )
+                props["status"] = status
+                props["consents"] = consents
+                props["owner"] = party
+            else:
+                if "party" in props and props["party"] != party:
+                    raise InvalidInput(
+                        f"{where}.properties.party: {props['party']!r} is not the caller "
+                        f"({party!r}); a party declares only its own"
+                    )
+                props["party"] = party
+            parsed = parse_features(feature, where)
+            rec = (parsed.zones or parsed.positions or parsed.strikes or parsed.volumes)[0]
+            if rec.id in seen:
+                raise InvalidInput(f"{where}.properties.id: {rec.id!r} twice in the request")
+            if not 1 <= len(rec.id) <= 64:
+                raise InvalidInput(f"{where}.properties.id: 1 to 64 characters")
+            seen.add(rec.id)
+            lat, lon = _anchor(feature)
+            starts = getattr(rec, "start_s", None)
+            out.append(
+                Declared(
+                    party=party,
+                    id=rec.id,
+                    kind="position" if kind in ("forces", "protected") else str(kind),
+                    feature_kind=str(kind),
+                    feature=feature,
+                    consents=consents,
+                    created_at=now,
+                    lat=lat,
+                    lon=lon,
+                    starts_s=float(starts) if starts is not None else None,
+                )
+            )
+        return out
+
+    def set_feature(
+        self,
+        party: str,
+        id: str,
+        kind: str,
+        feature: dict[str, Any],
+        consents: Sequence[str],
+        created_at: float,
+    ) -> None:
+        lat, lon = _anchor(feature)
+        props = feature.get("properties", {})
+        self.declared[(party, id)] = Declared(
+            party=party,
+            id=id,
+            kind=kind,
+            feature_kind=str(props.get("kind", "zone")),
+            feature=feature,
+            consents=list(consents),
+            created_at=created_at,
+            lat=lat,
+            lon=lon,
+            starts_s=None,
+        )
+        self.features_dirty = True
+        self._records = None
+
+    def zone_owner(self, zone_id: str) -> str | None:
+        for (party, id), d in self.declared.items():
+            if d.kind == "zone" and id == zone_id:
+                return party
+        return None
+
+    def zone_feature(self, zone_id: str) -> dict[str, Any]:
+        owner = self.zone_owner(zone_id)
+        assert owner is not None
+        d = self.declared[(owner, zone_id)]
+        feature = json.loads(json.dumps(d.feature))
+        props = feature["properties"]
+        named = list(props.get("parties") or [])
+        props["consents"] = list(d.consents)
+        props["awaiting_consent"] = [p for p in named if p not in d.consents]
+        props["owner"] = owner
+        return feature
+
+    def zone_features(self) -> list[dict[str, Any]]:
+        ids = sorted(id for (_, id), d in self.declared.items() if d.kind == "zone")
+        return [self.zone_feature(z) for z in ids]
+
+    def features_of(self, party: str, kinds: set[str]) -> list[dict[str, Any]]:
+        return [
+            d.feature
+            for (p, _), d in sorted(self.declared.items())
+            if p == party and d.kind in kinds
+        ]
+
+    def records(self) -> Any:
+        """The declarations as one core FeatureSet (parsed once per change)."""
+        from ..features import FeatureSet, parse_features
+
+        if self._records is None:
+            fs = FeatureSet()
+            for (_, _), d in sorted(self.declared.items(), key=lambda kv: kv[1].created_at):
+                part = parse_features(d.feature, f"{d.party}/{d.id}")
+                fs = FeatureSet(
+                    fs.zones + part.zones,
+                    fs.positions + part.positions,
+                    fs.strikes + part.strikes,
+                    fs.volumes + part.volumes,
+                )
+            self._records = fs
+        return self._records
+
+    # -- detection -------------------------------------------------------------------
+
+    def evaluate(self, now: float, *, full: bool) -> tuple[list[Found], Coverage]:
+        """Alerts over the tracks changed since the last run (every track when ``full``)
+        and, when they changed or once a second, over the declarations."""
+        from .detection import run_detectors
+
+        features = full or self.features_dirty or now - self._last_features >= 1.0
+        changed = set(self.changed)
+        self.changed.clear()
+        coverage = Coverage(all_tracks=full, tracks=changed, features=features)
+        if features:
+            self._last_features = now
+            self.features_dirty = False
+        found = run_detectors(self, now, coverage)
+        return found, coverage

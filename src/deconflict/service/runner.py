@@ -1,0 +1,64 @@
+"""The detection loop of a live service: runs :meth:`Service.step` in a thread.
+
+A run starts as soon as a report changes the picture (changes within
+``detect_interval_s`` are coalesced into one run) and at least every ``idle_s`` for
+deadlines, expiry and the periodic full pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from ..errors import DeconflictError
+from .core import Service
+
+__all__ = ["DetectionRunner"]
+
+log = logging.getLogger("deconflict.service")
+
+
+class DetectionRunner:
+    """Runs ``service.step()`` in a daemon thread until :meth:`stop`."""
+
+    def __init__(self, service: Service, *, idle_s: float = 0.25) -> None:
+        self.service = service
+        self.idle_s = idle_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+        self.failures = 0
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="deconflict-detect", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.service.changed.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        interval = self.service.config.detect_interval_s
+        while not self._stop.is_set():
+            self.service.changed.wait(self.idle_s)
+            if self._stop.is_set():
+                return
+            try:
+                self.service.step()
+                self.runs += 1
+            except DeconflictError as exc:
+                self.failures += 1
+                log.error("detection run failed: %s", exc)
+                time.sleep(min(1.0, self.idle_s))
+            except Exception:
+                self.failures += 1
+                log.exception("detection run failed")
+                time.sleep(min(1.0, self.idle_s))
+            if interval > 0:
+                time.sleep(interval)
