@@ -39,9 +39,7 @@ BATCH = 250
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def free_port() -> int:
@@ -53,7 +51,9 @@ def free_port() -> int:
 def cli(*args: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout
 
@@ -85,8 +85,16 @@ class Traffic:
     def batch(self, start: int, t: float) -> bytes:
         when = iso(t)
         items = [
-            {"id": self.ids[i], "time": when, "lat": self.lat[i], "lon": self.lon[i],
-             "alt_m": self.alt[i], "gs_mps": 220.0, "track_deg": self.trk[i], "vs_mps": 0.0}
+            {
+                "id": self.ids[i],
+                "time": when,
+                "lat": self.lat[i],
+                "lon": self.lon[i],
+                "alt_m": self.alt[i],
+                "gs_mps": 220.0,
+                "track_deg": self.trk[i],
+                "vs_mps": 0.0,
+            }
             for i in range(start, min(start + BATCH, len(self.ids)))
         ]
         return json.dumps(items).encode()
@@ -112,8 +120,7 @@ async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) 
         interval = BATCH / (args.rate / PARTIES)
         start = 0
         next_t = time.monotonic() + rng.uniform(0, interval)
-        headers = {"Authorization": f"Bearer {tokens[f'p{k}']}",
-                   "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {tokens[f'p{k}']}", "Content-Type": "application/json"}
         while time.monotonic() < stop_at:
             delay = next_t - time.monotonic()
             if delay > 0:
@@ -132,7 +139,8 @@ async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) 
     async def listener() -> None:
         url = base.replace("http://", "ws://") + "/v1/stream"
         async with websockets.connect(
-            url, additional_headers={"Authorization": f"Bearer {tokens['probe-a']}"},
+            url,
+            additional_headers={"Authorization": f"Bearer {tokens['probe-a']}"},
             max_size=None,
         ) as ws:
             while time.monotonic() < stop_at + 5:
@@ -154,14 +162,24 @@ async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) 
             lat = -30.0 - (k % 50) * 0.5
             lon = -60.0 - (k // 50) * 0.5
             pid = f"probe{k}-{uuid.uuid4().hex[:6]}"
-            a = {"id": f"{pid}a", "time": iso(time.time()), "lat": lat, "lon": lon,
-                 "alt_m": 5000.0, "gs_mps": 200.0, "track_deg": 90.0, "vs_mps": 0.0}
+            a = {
+                "id": f"{pid}a",
+                "time": iso(time.time()),
+                "lat": lat,
+                "lon": lon,
+                "alt_m": 5000.0,
+                "gs_mps": 200.0,
+                "track_deg": 90.0,
+                "vs_mps": 0.0,
+            }
             b = dict(a, id=f"{pid}b", lon=lon + 0.05, track_deg=270.0)
-            await client.post("/v1/tracks", json=[a],
-                              headers={"Authorization": f"Bearer {tokens['probe-a']}"})
+            await client.post(
+                "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}
+            )
             sent_probes[a["id"]] = time.perf_counter()
-            r = await client.post("/v1/tracks", json=[b],
-                                  headers={"Authorization": f"Bearer {tokens['probe-b']}"})
+            r = await client.post(
+                "/v1/tracks", json=[b], headers={"Authorization": f"Bearer {tokens['probe-b']}"}
+            )
             sent_probes[a["id"]] = time.perf_counter() - r.elapsed.total_seconds()
             await asyncio.sleep(1.0)
 
@@ -201,8 +219,12 @@ def main() -> int:
     p.add_argument("--tracks", type=int, default=10_000, help="live tracks")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run")
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
-    p.add_argument("--postgres", default=os.environ.get(
-        "DECONFLICT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"))
+    p.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "DECONFLICT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="deconflict-bench-"))
     schema = None
@@ -223,9 +245,21 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, "DECONFLICT_RATE_PER_S": "100000", "DECONFLICT_BURST": "100000"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "deconflict.cli", "serve", "--db", target, "--key-dir",
-         key_dir, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "deconflict.cli",
+            "serve",
+            "--db",
+            target,
+            "--key-dir",
+            key_dir,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

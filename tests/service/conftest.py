@@ -1,138 +1,16 @@
-"""A real service for the tests: a ``deconflict serve`` subprocess on SQLite or PostgreSQL,
-parties made with ``deconflict party add``, real HTTP and WebSocket clients."""
+"""Fixtures: an empty service database on each backend, and servers started on it."""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class StoreTarget:
-    """Where a test service keeps its data."""
-
-    kind: str
-    target: str
-    key_dir: Path
-
-
-def cli(store: StoreTarget, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``deconflict ARGS --db ... --key-dir ...`` in a subprocess."""
-    cmd = [sys.executable, "-m", "deconflict.cli", *args]
-    cmd += ["--db", store.target, "--key-dir", str(store.key_dir)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if check and out.returncode != 0:
-        raise AssertionError(f"{' '.join(args)}: exit {out.returncode}\n{out.stderr}")
-    return out
-
-
-def add_party(store: StoreTarget, name: str, language: str = "en") -> str:
-    """Create a party; its token (the last line of the output)."""
-    out = cli(store, "party", "add", name, "--language", language)
-    return out.stdout.strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """A ``deconflict serve`` subprocess."""
-
-    store: StoreTarget
-    log_path: Path
-    env: Mapping[str, str] = field(default_factory=dict)
-    port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> Server:
-        self.port = free_port()
-        env = {**os.environ, **self.env}
-        cmd = [
-            sys.executable, "-m", "deconflict.cli", "serve",
-            "--db", self.store.target, "--key-dir", str(self.store.key_dir),
-            "--port", str(self.port),
-        ]
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/openapi.json", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError(f"server did not start: {self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.proc = None
-
-    def kill(self) -> None:
-        """``kill -9``: no chance to clean up."""
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-        self.proc = None
-
-
-def client(server: Server, token: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
-    )
-
-
-def iso_now(offset_s: float = 0.0) -> str:
-    return (
-        datetime.fromtimestamp(time.time() + offset_s, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def track(id: str, lat: float, lon: float, track_deg: float, **kw: Any) -> dict[str, Any]:
-    """A track object at the present, 250 m/s level at 9,000 m unless told otherwise."""
-    return {
-        "id": id,
-        "time": kw.pop("time", iso_now()),
-        "lat": lat,
-        "lon": lon,
-        "alt_m": kw.pop("alt_m", 9000.0),
-        "gs_mps": kw.pop("gs_mps", 250.0),
-        "track_deg": track_deg,
-        "vs_mps": kw.pop("vs_mps", 0.0),
-        **kw,
-    }
+from servicekit import Server, StoreTarget
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import StoreTarget, add_party, client, track
-from streams import Stream, alert_event
+
+from servicekit import StoreTarget, Stream, add_party, alert_event, client, track
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +40,13 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any) -> None:
     zone = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [40.2, 35.2]},
-        "properties": {"id": "z-east", "status": "claimed", "parties": ["blue", "red"],
-                       "radius_m": 20000, "rules": [{"party": "*", "action": "forbid"}]},
+        "properties": {
+            "id": "z-east",
+            "status": "claimed",
+            "parties": ["blue", "red"],
+            "radius_m": 20000,
+            "rules": [{"party": "*", "action": "forbid"}],
+        },
     }
     assert c["blue"].post("/v1/zones", json=zone).status_code == 200
     site = {
@@ -84,8 +89,10 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any) -> None:
         assert forged.status_code == 400
         forged_site = {**site, "properties": {**site["properties"], "id": "x", "party": other}}
         assert cl.post("/v1/positions", json=forged_site).status_code == 400
-        forged_zone = {**zone, "properties": {**zone["properties"], "id": f"z-{p}",
-                                              "consents": [other]}}
+        forged_zone = {
+            **zone,
+            "properties": {**zone["properties"], "id": f"z-{p}", "consents": [other]},
+        }
         assert cl.post("/v1/zones", json=forged_zone).status_code == 400
         # the export: entries the party may not read are hashes only
         lines = [json.loads(x) for x in cl.get("/v1/log/export").text.splitlines()]

@@ -14,22 +14,26 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from conftest import StoreTarget, add_party, cli, client, track
 
 from deconflict.ledger.receipt import Receipt, verify_receipt_against
+from servicekit import StoreTarget, add_party, cli, client, track
 
 pytestmark = pytest.mark.slow
 
 
-def _writer(base: str, token: str, prefix: str, out: list[dict[str, Any]],
-            stop: threading.Event) -> None:
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                      timeout=5.0) as c:
+def _writer(
+    base: str, token: str, prefix: str, out: list[dict[str, Any]], stop: threading.Event
+) -> None:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=5.0
+    ) as c:
         k = 0
         while not stop.is_set():
             k += 1
-            batch = [track(f"{prefix}{k % 50}-{j}", 30.0 + j * 0.01, 20.0 + k * 1e-4, 45.0)
-                     for j in range(20)]
+            batch = [
+                track(f"{prefix}{k % 50}-{j}", 30.0 + j * 0.01, 20.0 + k * 1e-4, 45.0)
+                for j in range(20)
+            ]
             try:
                 r = c.post("/v1/tracks", json=batch)
             except httpx.HTTPError:
@@ -74,8 +78,11 @@ def test_kill_9_loses_no_acknowledged_write(
 
 def cli_plain(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args], capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "deconflict.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -93,9 +100,7 @@ def _change_one_byte(store: StoreTarget, index: int) -> None:
         return
     with psycopg.connect(store.target, autocommit=True) as conn:
         conn.execute("ALTER TABLE ledger_leaves DISABLE TRIGGER USER")
-        (leaf,) = conn.execute(
-            "SELECT leaf FROM ledger_leaves WHERE idx = %s", (index,)
-        ).fetchone()
+        (leaf,) = conn.execute("SELECT leaf FROM ledger_leaves WHERE idx = %s", (index,)).fetchone()
         changed = bytes(leaf).replace(b'"blue"', b'"blve"', 1)
         assert changed != bytes(leaf)
         conn.execute("UPDATE ledger_leaves SET leaf = %s WHERE idx = %s", (changed, index))

@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, StoreTarget, add_party, cli, client, track
-from streams import Stream, alert_event
 
 from deconflict.ledger.receipt import Receipt
 from deconflict.ledger.signing import b64decode
+from servicekit import Server, StoreTarget, Stream, add_party, alert_event, cli, client, track
 
 pytestmark = pytest.mark.slow
 
@@ -34,11 +33,10 @@ def tree_size(c: httpx.Client) -> int:
     return int(c.get("/v1/log/head").json()["tree_size"])
 
 
-def test_three_parties_full_flow(
-    store: StoreTarget, server_factory: Any, tmp_path: Path
-) -> None:
-    tokens = {p: add_party(store, p, lang) for p, lang in
-              (("blue", "en"), ("red", "ru"), ("green", "ar"))}
+def test_three_parties_full_flow(store: StoreTarget, server_factory: Any, tmp_path: Path) -> None:
+    tokens = {
+        p: add_party(store, p, lang) for p, lang in (("blue", "en"), ("red", "ru"), ("green", "ar"))
+    }
     server: Server = server_factory()
     blue, red, green = (client(server, tokens[p]) for p in ("blue", "red", "green"))
     receipts: list[dict[str, Any]] = []
@@ -81,9 +79,9 @@ def test_three_parties_full_flow(
     }
     listed = blue.get("/v1/alerts").json()["alerts"]
     assert [a["id"] for a in listed if a["kind"] == "separation"] == [alert_id]
-    assert all(
-        a["id"] != alert_id for a in green.get("/v1/alerts").json()["alerts"]
-    ), "an uninvolved party sees nothing of the alert"
+    assert all(a["id"] != alert_id for a in green.get("/v1/alerts").json()["alerts"]), (
+        "an uninvolved party sees nothing of the alert"
+    )
     assert green.get(f"/v1/alerts/{alert_id}").status_code == 404
     assert green.post(f"/v1/alerts/{alert_id}/ack", json={"response": "roger"}).status_code == 404
 
@@ -94,8 +92,11 @@ def test_three_parties_full_flow(
     assert ra.status_code == 200, ra.text
     receipts.append(ra.json()["receipt"])
     seen = s_blue.wait_for(
-        lambda e: e["type"] == "alert" and e["alert"]["id"] == alert_id
-        and (e["alert"]["acks"]["red"] or {}).get("response") == "wilco"
+        lambda e: (
+            e["type"] == "alert"
+            and e["alert"]["id"] == alert_id
+            and (e["alert"]["acks"]["red"] or {}).get("response") == "wilco"
+        )
     )
     assert seen["alert"]["acks"]["red"]["text"] == "turning"
     ba = blue.post(f"/v1/alerts/{alert_id}/ack", json={"response": "roger"})
@@ -107,8 +108,9 @@ def test_three_parties_full_flow(
     before = tree_size(blue)
     forged = blue.post("/v1/tracks", json=[track("x1", 35.0, 41.0, 0.0, party="red")])
     assert forged.status_code == 400 and "party" in error_of(forged)["message"]
-    half = blue.post("/v1/tracks", json=[track("x2", 35.0, 41.0, 0.0),
-                                         track("x3", 95.0, 41.0, 0.0)])
+    half = blue.post(
+        "/v1/tracks", json=[track("x2", 35.0, 41.0, 0.0), track("x3", 95.0, 41.0, 0.0)]
+    )
     assert half.status_code == 400 and "lat" in error_of(half)["message"]
     assert tree_size(blue) == before
     assert all(t["id"] != "x2" for t in blue.get("/v1/tracks").json()["tracks"])
@@ -138,9 +140,9 @@ def test_three_parties_full_flow(
     b2, r2 = head_on("b2", "r2", lat=36.0)
     assert blue.post("/v1/tracks", json=[b2]).status_code == 200
     assert red.post("/v1/tracks", json=[r2]).status_code == 200
-    marked = s_blue.wait_for(
-        lambda e: e["type"] == "alert" and "b2" in e["alert"]["subjects"]
-    )["alert"]
+    marked = s_blue.wait_for(lambda e: e["type"] == "alert" and "b2" in e["alert"]["subjects"])[
+        "alert"
+    ]
     assert marked["suspended"] == ["red"]
     res = red.post("/v1/channel/resume", json={"reason": "line restored"})
     assert res.status_code == 200
@@ -153,8 +155,12 @@ def test_three_parties_full_flow(
     site = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [40.14, 35.33]},
-        "properties": {"id": "hospital-1", "kind": "protected", "radius_m": 500,
-                       "name": "Al-Assad hospital"},
+        "properties": {
+            "id": "hospital-1",
+            "kind": "protected",
+            "radius_m": 500,
+            "name": "Al-Assad hospital",
+        },
     }
     d = blue.post("/v1/positions", json=site)
     assert d.status_code == 200, d.text
@@ -176,8 +182,9 @@ def test_three_parties_full_flow(
     size = tree_size(blue)
     two = blue.post("/v1/tracks", json=batch, headers={"Idempotency-Key": "k-1"})
     assert one.json() == two.json() and tree_size(blue) == size
-    other = blue.post("/v1/tracks", json=[track("b8", 10.0, 10.0, 0.0)],
-                      headers={"Idempotency-Key": "k-1"})
+    other = blue.post(
+        "/v1/tracks", json=[track("b8", 10.0, 10.0, 0.0)], headers={"Idempotency-Key": "k-1"}
+    )
     assert other.status_code == 409
 
     # the record: every receipt verifies against the published key and the export
@@ -205,6 +212,9 @@ def cli_plain(*args: str) -> Any:
     import sys
 
     return subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args], capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "deconflict.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )

@@ -200,9 +200,7 @@ def create_app(
 
     # -- declarations ----------------------------------------------------------------
 
-    def _declare(
-        expect: str, party: str, doc: dict[str, Any], idem: str | None
-    ) -> dict[str, Any]:
+    def _declare(expect: str, party: str, doc: dict[str, Any], idem: str | None) -> dict[str, Any]:
         return service.declare(party, doc, expect=expect, idempotency_key=idem)
 
     @app.post("/v1/positions", tags=["declarations"])
@@ -288,7 +286,9 @@ def create_app(
         return service.set_channel(party, True, body.reason)
 
     @app.post("/v1/channel/resume", tags=["channel"])
-    def post_resume(party: Party, body: Annotated[ResumeIn | None, Body()] = None) -> dict[str, Any]:
+    def post_resume(
+        party: Party, body: Annotated[ResumeIn | None, Body()] = None
+    ) -> dict[str, Any]:
         """The caller resumes its participation."""
         return service.set_channel(party, False, body.reason if body else None)
 
@@ -338,14 +338,15 @@ def create_app(
             if token is None:
                 first = await asyncio.wait_for(ws.receive_json(), timeout=10.0)
                 if not isinstance(first, dict) or first.get("type") != "auth":
-                    raise Unauthenticated("first message must be {\"type\": \"auth\", \"token\"}")
+                    raise Unauthenticated('first message must be {"type": "auth", "token"}')
                 token = first.get("token") if isinstance(first.get("token"), str) else None
             party = await run_in_threadpool(service.authenticate, token)
         except (TimeoutError, ValueError, WebSocketDisconnect, DeconflictError) as exc:
             reason = str(exc) if isinstance(exc, DeconflictError) else "authentication expected"
             with contextlib.suppress(Exception):
-                await ws.send_json({"type": "error", "error": {"code": "unauthenticated",
-                                                               "message": reason}})
+                await ws.send_json(
+                    {"type": "error", "error": {"code": "unauthenticated", "message": reason}}
+                )
                 await ws.close(code=4401, reason="unauthenticated")
             return
         sub = broker.subscribe(party)
@@ -384,8 +385,13 @@ def create_app(
                     msg = await ws.receive_json()
                 except (ValueError, json.JSONDecodeError):
                     await ws.send_json(
-                        {"type": "error", "error": {"code": "invalid_input",
-                                                    "message": "messages are JSON objects"}}
+                        {
+                            "type": "error",
+                            "error": {
+                                "code": "invalid_input",
+                                "message": "messages are JSON objects",
+                            },
+                        }
                     )
                     continue
                 reply = await _handle(msg, party)
@@ -406,8 +412,10 @@ def create_app(
 
     async def _handle(msg: Any, party: str) -> dict[str, Any] | None:
         if not isinstance(msg, dict):
-            return {"type": "error", "error": {"code": "invalid_input",
-                                               "message": "messages are JSON objects"}}
+            return {
+                "type": "error",
+                "error": {"code": "invalid_input", "message": "messages are JSON objects"},
+            }
         kind = msg.get("type")
         if kind == "ping":
             return {"type": "pong"}
@@ -416,16 +424,23 @@ def create_app(
                 if limiter.take(party) > 0:
                     raise ApiError(429, "rate_limited", "over the request rate")
                 result = await run_in_threadpool(
-                    service.report_tracks, party, msg.get("tracks"),
+                    service.report_tracks,
+                    party,
+                    msg.get("tracks"),
                     idempotency_key=msg.get("idempotency_key"),
                 )
             except DeconflictError as exc:
-                return {"type": "error", "ref": msg.get("ref"),
-                        "error": {"code": exc.code, "message": str(exc)},
-                        "status": status_of(exc)}
+                return {
+                    "type": "error",
+                    "ref": msg.get("ref"),
+                    "error": {"code": exc.code, "message": str(exc)},
+                    "status": status_of(exc),
+                }
             return {"type": "receipt", "ref": msg.get("ref"), **result}
-        return {"type": "error", "error": {"code": "invalid_input",
-                                           "message": f"unknown message type {kind!r}"}}
+        return {
+            "type": "error",
+            "error": {"code": "invalid_input", "message": f"unknown message type {kind!r}"},
+        }
 
     # -- the map page ----------------------------------------------------------------
 

@@ -73,9 +73,9 @@ class ServiceConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, float | int) and not isinstance(value, bool):
-                if not math.isfinite(value) or value < 0:
-                    raise InvalidInput(f"{f.name}: must be a finite number >= 0, got {value}")
+            number = isinstance(value, float | int) and not isinstance(value, bool)
+            if number and (not math.isfinite(value) or value < 0):
+                raise InvalidInput(f"{f.name}: must be a finite number >= 0, got {value}")
         for kind, seconds in self.deadlines_s.items():
             if not math.isfinite(seconds) or seconds <= 0:
                 raise InvalidInput(f"deadline for {kind!r}: must be > 0 seconds, got {seconds}")

@@ -25,11 +25,11 @@ from ..ledger.signing import SignedTreeHead
 from ..store.base import Database
 from ..store.records import ServiceStore
 from .auth import Unauthenticated, hash_token, same_hash
-from .parties import PartyAdmin
 from .clock import Clock, WallClock, iso
 from .config import ServiceConfig
 from .hotline import LiveAlert, alert_id, check_response, material_change
 from .i18n import summary
+from .parties import PartyAdmin
 from .picture import Found, Picture, TrackReport, parse_track_reports
 
 __all__ = ["SERVICE_PARTY", "Party", "Service"]
@@ -264,8 +264,7 @@ class Service:
         def do() -> tuple[dict[str, Any], Callable[[], None] | None]:
             with self.lock:
                 entries: list[dict[str, Any]] = [
-                    {"kind": "declaration", "party": party, "feature": d.feature}
-                    for d in declared
+                    {"kind": "declaration", "party": party, "feature": d.feature} for d in declared
                 ]
                 raised = [self._declaration_alert(party, d, now) for d in declared]
                 raised = [a for a in raised if a is not None]
@@ -274,9 +273,7 @@ class Service:
 
                 def effect() -> None:
                     for d in declared:
-                        self.store.upsert_feature(
-                            party, d.id, d.kind, d.feature, d.consents, now
-                        )
+                        self.store.upsert_feature(party, d.id, d.kind, d.feature, d.consents, now)
                     for a in raised:
                         self.store.upsert_alert(a.id, a.key, a.state, a.record(), now)
 
@@ -533,7 +530,7 @@ class Service:
                     closed = LiveAlert.from_record(alert.record())
                     event = closed.close(now)
                     changes.append((closed, event))
-            for key, aid in list(self.active.items()):
+            for aid in list(self.active.values()):
                 alert = self.alerts[aid]
                 if any(c[0].id == aid for c in changes):
                     continue
@@ -754,12 +751,9 @@ class Service:
                 if self.visible(party, entry):
                     lines.append(export_line(index, leaf))
                 else:
-                    lines.append(
-                        json.dumps({"index": index, "leaf_hash": leaf_hash(leaf).hex()})
-                    )
+                    lines.append(json.dumps({"index": index, "leaf_hash": leaf_hash(leaf).hex()}))
             lines.append(signed.to_line())
         return lines
-
 
     def head(self) -> dict[str, Any]:
         """The latest signed tree head and the public key."""

@@ -44,8 +44,7 @@ _TEMPLATES: Mapping[str, Mapping[str, str]] = {
     },
     "ar": {
         "separation": "خطر تقارب: {a} و{b}، مسافة متوقعة {dist} م عند {time} UTC (بعد {dt})",
-        "zone-entry": "دخول منطقة: {track} سيدخل المنطقة {zone} ({rule}) عند {time} UTC "
-        "(بعد {dt})",
+        "zone-entry": "دخول منطقة: {track} سيدخل المنطقة {zone} ({rule}) عند {time} UTC (بعد {dt})",
         "intent-overlap": "تداخل الخطط: {a} و{b} من {time} UTC (بعد {dt})",
         "strike-proximity": "ضربة {a} مخططة على بعد {dist} م من {b} عند {time} UTC (بعد {dt})",
         "border-crossing": "عبور حدود: {track} من {src} إلى {dst} عند {time} UTC (بعد {dt})",

@@ -259,9 +259,7 @@ class Picture:
 
     def tracks_of(self, party: str) -> list[dict[str, Any]]:
         return [
-            {**r.to_json(), "party": p}
-            for q, (p, r) in sorted(self.reports.items())
-            if p == party
+            {**r.to_json(), "party": p} for q, (p, r) in sorted(self.reports.items()) if p == party
         ]
 
     def drop_stale(self, now: float) -> list[str]:
@@ -330,7 +328,11 @@ class Picture:
                     )
                 if isinstance(named, list) and party in named:
                     consents = [party]
-                status = "agreed" if isinstance(named, list) and set(named) <= set(consents) else "claimed"
+                status = (
+                    "agreed"
+                    if isinstance(named, list) and set(named) <= set(consents)
+                    else "claimed"
+                )
                 if props.get("status") == "agreed" and status != "agreed":
                     raise InvalidInput(
                         f"{where}.properties.status: 'agreed' needs the consent of every "

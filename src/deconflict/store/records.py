@@ -267,7 +267,9 @@ class ServiceStore:
 
     def alerts(self) -> list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = conn.execute("SELECT body FROM service_alerts ORDER BY updated_at, id").fetchall()
+            rows = conn.execute(
+                "SELECT body FROM service_alerts ORDER BY updated_at, id"
+            ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def add_message(self, id: str, body: dict[str, Any], at: float) -> None:
