@@ -20,11 +20,14 @@ __all__ = [
     "KT_MPS",
     "NM_M",
     "bearing_deg",
+    "dead_reckon",
     "destination",
     "east_north_up",
     "haversine_m",
+    "lat_lon",
     "unit_vectors",
     "velocity_vectors",
+    "wrap_lon",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -163,3 +166,96 @@ def destination(
     lo2 = lo + np.arctan2(np.sin(b) * np.sin(d) * np.cos(la), np.cos(d) - np.sin(la) * np.sin(la2))
     lon2 = (np.degrees(lo2) + 180.0) % 360.0 - 180.0
     return np.asarray(np.degrees(la2)), np.asarray(lon2)
+
+
+def wrap_lon(lon_deg: ArrayLike) -> F64:
+    """Longitudes wrapped into [-180, 180), degrees, elementwise.
+
+    >>> wrap_lon([180.0, -180.0, 190.0, 359.5]).tolist()
+    [-180.0, -180.0, -170.0, -0.5]
+    """
+    return np.asarray((np.asarray(lon_deg, dtype=np.float64) + 180.0) % 360.0 - 180.0)
+
+
+def lat_lon(u: ArrayLike) -> tuple[F64, F64]:
+    """Latitude and longitude (degrees, lon in [-180, 180]) of vectors ``u``, shape (..., 3).
+
+    ``u`` need not be normalised.
+
+    >>> lat, lon = lat_lon(np.array([[0.0, 1.0, 0.0]]))
+    >>> float(lat[0]), float(lon[0])
+    (0.0, 90.0)
+    """
+    v = np.asarray(u, dtype=np.float64)
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    lat = np.degrees(np.arctan2(z, np.hypot(x, y)))
+    lon = np.degrees(np.arctan2(y, x))
+    return np.asarray(lat), np.asarray(lon)
+
+
+def dead_reckon(
+    lat_deg: ArrayLike,
+    lon_deg: ArrayLike,
+    alt_m: ArrayLike,
+    gs_mps: ArrayLike,
+    track_deg: ArrayLike,
+    vs_mps: ArrayLike,
+    dt_s: ArrayLike,
+) -> tuple[F64, F64, F64, F64]:
+    """States moved ``dt_s`` seconds along their great circles, elementwise (broadcasting).
+
+    Each track flies its great circle at constant ground speed and climbs at constant
+    vertical speed, the motion every detector assumes; ``dt_s`` may be negative (back in
+    time) and is a scalar or one value per track.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like, shape (n,)
+        Positions, degrees.
+    alt_m : array_like, shape (n,)
+        Altitudes, metres.
+    gs_mps : array_like, shape (n,)
+        Ground speeds, m/s.
+    track_deg : array_like, shape (n,)
+        True tracks, degrees clockwise from north.
+    vs_mps : array_like, shape (n,)
+        Vertical speeds, m/s.
+    dt_s : float or array_like, shape (n,)
+        Seconds to move.
+
+    Returns
+    -------
+    lat_deg, lon_deg, alt_m, track_deg : ndarray, shape (n,)
+        The new states. Longitude is in [-180, 180); the track is the great circle's
+        direction at the new position, in [0, 360), so moving on from there continues
+        the same path. Where a state does not move (``gs_mps * dt_s == 0``) position and
+        track are returned exactly as given. NaN in gives NaN out (nothing is validated
+        here; :class:`~deconflict.model.Tracks` never holds NaN).
+
+    >>> lat, lon, alt, trk = dead_reckon(0.0, 179.5, 1000.0, 100.0, 90.0, 2.0, 1111.95)
+    >>> round(float(lat), 6), round(float(lon), 4), float(alt), float(trk)
+    (0.0, -179.5, 3223.9, 90.0)
+    """
+    lat, lon, alt, gs, trk, vs, dt = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (lat_deg, lon_deg, alt_m, gs_mps, track_deg,
+                                                   vs_mps, dt_s))
+    )  # fmt: skip
+    u0 = unit_vectors(lat, lon)
+    east, north, _ = east_north_up(lat, lon)
+    heading = np.radians(trk)[..., None]
+    d = np.sin(heading) * east + np.cos(heading) * north
+    theta = (gs * dt / EARTH_RADIUS_M)[..., None]
+    u = np.cos(theta) * u0 + np.sin(theta) * d
+    v = np.cos(theta) * d - np.sin(theta) * u0
+    lat2, lon2 = lat_lon(u)
+    east2, north2, _ = east_north_up(lat2, lon2)
+    trk2 = np.degrees(np.arctan2(np.sum(v * east2, axis=-1), np.sum(v * north2, axis=-1)))
+    moved = theta[..., 0] != 0.0
+    trk2 = np.mod(trk2, 360.0)
+    trk2 = np.where(trk2 >= 360.0, 0.0, trk2)  # -1e-17 % 360 rounds to 360
+    return (
+        np.asarray(np.where(moved, lat2, lat)),
+        np.asarray(np.where(moved, wrap_lon(lon2), lon)),
+        np.asarray(alt + vs * dt),
+        np.asarray(np.where(moved, trk2, trk)),
+    )

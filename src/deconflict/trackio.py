@@ -10,22 +10,16 @@ Every error names the file, the line (1 = header) and the column.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import IO
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .csvtable import column_index, parse_float, read_rows
 from .errors import InvalidInput
-from .geo import destination
 from .model import TRACK_COLUMNS, Tracks
+from .timefmt import parse_time
 
 __all__ = ["History", "parse_time", "read_history", "read_states"]
 
@@ -34,104 +28,14 @@ DEFAULT_PARTY = "default"
 """The party given to every track of a file that has no ``party`` column."""
 
 
-def parse_time(text: str) -> float:
-    """Seconds since the Unix epoch of an ISO 8601 time (UTC when no offset is given).
-
-    >>> parse_time("1970-01-01T00:01:00Z")
-    60.0
-    """
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"not an ISO 8601 time: {text!r}") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
-
-
-def _open_text(path: str | os.PathLike[str]) -> IO[str]:
-    p = os.fspath(path)
-    try:
-        if p.endswith(".gz"):
-            return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8", newline="")
-        return open(p, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InvalidInput(f"{p}: cannot open ({exc.strerror or exc})") from exc
-
-
-def _rows(path: str | os.PathLike[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and an iterator of (line number, fields) of a CSV file."""
-    name = os.fspath(path)
-    fh = _open_text(path)
-    try:
-        text = fh.read()
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-        fh.close()
-        raise InvalidInput(f"{name}: cannot read ({exc})") from exc
-    fh.close()
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput(f"{name}: empty file (no header line)") from None
-    header = [h.strip() for h in header]
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        for fields in reader:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            yield reader.line_num, fields
-
-    return header, numbered()
-
-
-def _column_index(name: str, header: list[str], wanted: tuple[str, ...]) -> dict[str, int]:
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"{name}: line 1: missing column(s) {', '.join(missing)} (need {','.join(wanted)})"
-        )
-    return {c: header.index(c) for c in wanted}
-
-
-def _float(name: str, line: int, column: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{name}: line {line}, column {column!r}: not a number: {text!r}"
-        ) from None
-    if not math.isfinite(value):
-        raise InvalidInput(f"{name}: line {line}, column {column!r}: {text!r} is not finite")
-    return value
-
-
 def read_states(path: str | os.PathLike[str]) -> Tracks:
-    """Read a snapshot states file: one row per track.
+    """Read a snapshot states file: one row per track (:meth:`Tracks.from_csv`).
 
     Raises :class:`InvalidInput` for a missing column, a short row, a value that is not a
-    finite number, a latitude outside ±90, a negative speed, a duplicate or empty id,
-    or an empty file.
+    finite number, a latitude outside ±90, a longitude outside ±180, a negative speed, a
+    duplicate or empty id, or an empty file.
     """
-    name = os.fspath(path)
-    header, rows = _rows(path)
-    cols = _column_index(name, header, TRACK_COLUMNS)
-    width = max(cols.values()) + 1
-    ids: list[str] = []
-    parties: list[str] = []
-    values: list[list[float]] = []
-    labels: list[str] = []
-    for line, fields in rows:
-        if len(fields) < width:
-            missing = [c for c, i in cols.items() if i >= len(fields)]
-            raise InvalidInput(f"{name}: line {line}, column {missing[0]!r}: missing value")
-        ids.append(fields[cols["id"]].strip())
-        parties.append(fields[cols["party"]].strip())
-        values.append([_float(name, line, c, fields[cols[c]]) for c in FLOAT_COLUMNS])
-        labels.append(f"{name}: line {line}")
-    arr = np.asarray(values, dtype=np.float64).reshape(-1, len(FLOAT_COLUMNS))
-    kwargs = {c: arr[:, k] for k, c in enumerate(FLOAT_COLUMNS)}
-    return Tracks(id=ids, party=parties, row_labels=tuple(labels), **kwargs)
+    return Tracks.from_csv(path)
 
 
 @dataclass(frozen=True)
@@ -158,13 +62,14 @@ class History:
     def at(self, time_s: float, max_age_s: float = 60.0) -> Tracks:
         """Each track's latest state at or before ``time_s``, dead-reckoned to ``time_s``.
 
-        States older than ``max_age_s`` are ignored. Position moves along the great circle
-        of the recorded track at the recorded ground speed; altitude at the vertical speed.
+        States older than ``max_age_s`` are ignored. Each state moves on by its age with
+        :meth:`Tracks.advanced`: along its great circle at the recorded ground speed (its
+        track becomes the circle's direction there), altitude at the vertical speed.
         """
         if max_age_s < 0:
             raise InvalidInput(f"max age must be >= 0 s, got {max_age_s}")
         if self.id.size == 0:
-            return _empty_tracks()
+            return Tracks.empty()
         starts = np.flatnonzero(np.r_[True, self.id[1:] != self.id[:-1]])
         ends = np.r_[starts[1:], self.id.size]
         # Within each id the times are sorted: find the last index <= time_s per group.
@@ -180,22 +85,17 @@ class History:
         fresh = age <= max_age_s
         last, age = last[fresh], age[fresh]
         v = self.values[last]
-        lat, lon = destination(v[:, 0], v[:, 1], v[:, 4], v[:, 3] * age)
-        return Tracks(
+        recorded = Tracks(
             id=self.id[last],
             party=self.party[last],
-            lat=lat,
-            lon=lon,
-            alt_m=v[:, 2] + v[:, 5] * age,
+            lat=v[:, 0],
+            lon=v[:, 1],
+            alt_m=v[:, 2],
             gs_mps=v[:, 3],
             track_deg=v[:, 4],
             vs_mps=v[:, 5],
         )
-
-
-def _empty_tracks() -> Tracks:
-    e = np.empty(0)
-    return Tracks(id=[], party=[], lat=e, lon=e, alt_m=e, gs_mps=e, track_deg=e, vs_mps=e)
+        return recorded.advanced(age)
 
 
 def _is_missing(text: str) -> bool:
@@ -210,10 +110,10 @@ def read_history(path: str | os.PathLike[str]) -> History:
     that is present but malformed is an error naming its line and column.
     """
     name = os.fspath(path)
-    header, rows = _rows(path)
+    header, rows = read_rows(path)
     id_col = "id" if "id" in header else "icao24"
     wanted: tuple[str, ...] = ("time", id_col, *FLOAT_COLUMNS)
-    cols = _column_index(name, header, wanted)
+    cols = column_index(name, header, wanted)
     party_col = header.index("party") if "party" in header else None
     width = max([*cols.values(), party_col or 0]) + 1
     ids: list[str] = []
@@ -232,10 +132,14 @@ def read_history(path: str | os.PathLike[str]) -> History:
             t = parse_time(fields[cols["time"]])
         except InvalidInput as exc:
             raise InvalidInput(f"{name}: line {line}, column 'time': {exc}") from None
-        row = [_float(name, line, c, fields[cols[c]]) for c in FLOAT_COLUMNS]
+        row = [parse_float(name, line, c, fields[cols[c]]) for c in FLOAT_COLUMNS]
         if abs(row[0]) > 90.0:
             raise InvalidInput(
                 f"{name}: line {line}, column 'lat': latitude outside [-90, 90] ({row[0]})"
+            )
+        if abs(row[1]) > 180.0:
+            raise InvalidInput(
+                f"{name}: line {line}, column 'lon': longitude outside [-180, 180] ({row[1]})"
             )
         if row[3] < 0.0:
             raise InvalidInput(

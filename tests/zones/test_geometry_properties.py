@@ -16,11 +16,13 @@ from hypothesis import strategies as st
 from zonekit import collection, point, tracks, zone
 
 from deconflict.detect import zones as zones_module
+from deconflict.detect.areas import zone_area
 from deconflict.detect.zones import ZoneSet, predict_entries
 from deconflict.features import parse_features
-from deconflict.geo import EARTH_RADIUS_M, destination, haversine_m
+from deconflict.geo import EARTH_RADIUS_M, destination, haversine_m, wrap_lon
 
 LOOKAHEAD = 300.0
+NOW = 1577836800.0  # 2020-01-01T00:00:00Z; these zones have no validity window
 STEPS = 3000
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -34,20 +36,15 @@ def ring_polygon(draw):
     jitter = draw(st.lists(st.floats(-0.3, 0.3), min_size=n, max_size=n))
     radii = draw(st.lists(st.floats(5e3, 40e3), min_size=n, max_size=n))
     ang = (np.arange(n) + np.asarray(jitter)) * 2 * np.pi / n
+    # positions as RFC 7946 has them, lon in [-180, 180): a ring near the antimeridian
+    # jumps from +180 to -180, and its edges are still the short ones (local frames)
     lats, lons = destination(lat, lon, np.degrees(ang), np.asarray(radii))
     ring = [[float(a), float(b)] for a, b in zip(lons, lats, strict=True)]
-    lons_c = np.asarray(lons)
-    # keep the ring continuous across the antimeridian (RFC 7946 would split it)
-    lons_c = np.where(
-        lons_c - lon > 180, lons_c - 360, np.where(lons_c - lon < -180, lons_c + 360, lons_c)
-    )
-    ring = [[float(a), float(b)] for a, b in zip(lons_c, lats, strict=True)]
     rings = [[*ring, ring[0]]]
     # A hole at 0.4 of the smallest radius stays inside when every angular gap is
     # under 2.01 rad (cos(1.005) > 0.4): five vertices or more with this jitter.
     if n >= 5 and draw(st.booleans()):
         hlat, hlon = destination(lat, lon, np.degrees(ang), np.full(n, 0.4 * min(radii)))
-        hlon = np.where(hlon - lon > 180, hlon - 360, np.where(hlon - lon < -180, hlon + 360, hlon))
         hole = [[float(a), float(b)] for a, b in zip(hlon[::-1], hlat[::-1], strict=True)]
         rings.append([*hole, hole[0]])
     geom = {"type": "Polygon", "coordinates": rings}
@@ -82,8 +79,10 @@ def test_polygon_entry_matches_brute_force(data):
     tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
     fs = parse_features(collection(zone(geom)))
     z = ZoneSet.from_zones(fs.zones)
-    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
-    area = fs.zones[0].area
+    e = predict_entries(
+        tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD, now_s=NOW
+    )
+    area = zone_area(fs.zones[0])
     proj = pyproj.Proj(proj="aeqd", lat_0=area.lat_deg, lon_0=area.lon_deg, R=EARTH_RADIUS_M)
     t, slat, slon = samples(tlat, tlon, gs, trk)
     x, y = proj(slon, slat)
@@ -103,7 +102,9 @@ def test_polygon_entry_matches_brute_force(data):
     # the numpy and the shapely intersections agree exactly
     zones_module.SMALL_POLYGON_EDGES, saved = -1, zones_module.SMALL_POLYGON_EDGES
     try:
-        e2 = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
+        e2 = predict_entries(
+            tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD, now_s=NOW
+        )
     finally:
         zones_module.SMALL_POLYGON_EDGES = saved
     assert len(e2) == len(e)
@@ -120,7 +121,9 @@ def test_polygon_entry_matches_brute_force(data):
 def test_circle_entry_matches_haversine(lat, lon, radius, data):
     tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
     z = ZoneSet.from_zones(parse_features(collection(zone(point(lon, lat), radius_m=radius))).zones)
-    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD)
+    e = predict_entries(
+        tracks([(tlat, tlon, 1000, gs, trk, 0)]), z, lookahead_s=LOOKAHEAD, now_s=NOW
+    )
     t, slat, slon = samples(tlat, tlon, gs, trk)
     d = haversine_m(lat, lon, slat, slon)
     k = first_inside(d <= radius)
@@ -135,19 +138,47 @@ def test_circle_entry_matches_haversine(lat, lon, radius, data):
         assert haversine_m(lat, lon, e.lat_deg[0], e.lon_deg[0]) == pytest.approx(radius, rel=1e-6)
 
 
+BAND = (900.0, 2000.0)
+MARGIN_M = 5.0
+"""Samples closer than this to the boundary are not counted either way (the detector's
+path is straight between samples of at most 25 km: well under a metre of sag)."""
+
+
 @SETTINGS
 @given(data=st.data())
 def test_entry_is_first_time_in_band_and_area(data):
-    """With a climbing track, the entry is inside the band and no earlier sample qualifies."""
+    """With a climbing track, the entry is the first time in band and area: no sample
+    before it qualifies, and when there is none, no sample qualifies at all."""
     lat, lon, geom = data.draw(ring_polygon())
     tlat, tlon, gs, trk = data.draw(track_near(lat, lon))
     vs = data.draw(st.floats(-20, 20))
-    fs = parse_features(collection(zone(geom, alt_min_m=900, alt_max_m=2000)))
+    fs = parse_features(collection(zone(geom, alt_min_m=BAND[0], alt_max_m=BAND[1])))
     z = ZoneSet.from_zones(fs.zones)
-    e = predict_entries(tracks([(tlat, tlon, 1000, gs, trk, vs)]), z, lookahead_s=LOOKAHEAD)
-    if len(e):
-        assert 900 - 1e-6 <= e.alt_m[0] <= 2000 + 1e-6
-        assert e.alt_m[0] == pytest.approx(1000 + vs * e.t_s[0])
+    e = predict_entries(
+        tracks([(tlat, tlon, 1000, gs, trk, vs)]), z, now_s=NOW, lookahead_s=LOOKAHEAD
+    )
+    area = zone_area(fs.zones[0])
+    proj = pyproj.Proj(proj="aeqd", lat_0=area.lat_deg, lon_0=area.lon_deg, R=EARTH_RADIUS_M)
+    ref = shapely.transform(
+        shapely.geometry.shape(geom), lambda c: np.column_stack(proj(c[:, 0], c[:, 1]))
+    )
+    t, slat, slon = samples(tlat, tlon, gs, trk)
+    x, y = proj(slon, slat)
+    alt = 1000 + vs * t
+    clear = shapely.distance(ref.boundary, shapely.points(x, y)) > MARGIN_M
+    qualifies = (
+        shapely.intersects_xy(ref, x, y) & clear & (alt > BAND[0] + 0.01) & (alt < BAND[1] - 0.01)
+    )
+    first = first_inside(qualifies)
+    if len(e) == 0:
+        assert first is None, f"sample at t={t[first]} s is inside and in band, none found"
+        return
+    assert BAND[0] - 1e-6 <= e.alt_m[0] <= BAND[1] + 1e-6
+    assert e.alt_m[0] == pytest.approx(1000 + vs * e.t_s[0])
+    earlier = t < e.t_s[0] - 1e-6
+    assert not qualifies[earlier].any(), f"sample at t={t[earlier & qualifies][0]} s qualifies"
+    if first is not None:
+        assert e.t_s[0] <= t[first] + 1e-6
 
 
 @settings(max_examples=15, deadline=None)
@@ -175,7 +206,7 @@ def test_batch_equals_one_track_at_a_time(seed):
     rows = np.column_stack(
         [
             rng.uniform(-1.2, 1.2, n),
-            rng.choice([-0.9, 0.0, 179.8], n) + rng.uniform(-0.3, 0.3, n),
+            wrap_lon(rng.choice([-0.9, 0.0, 179.8], n) + rng.uniform(-0.3, 0.3, n)),
             rng.uniform(0, 3000, n),
             rng.uniform(0, 300, n),
             rng.uniform(0, 360, n),
@@ -183,9 +214,11 @@ def test_batch_equals_one_track_at_a_time(seed):
         ]
     )
     parties = list(rng.choice(["blue", "red"], n))
-    batch = predict_entries(tracks(rows, parties), z, lookahead_s=600)
+    batch = predict_entries(tracks(rows, parties), z, lookahead_s=600, now_s=NOW)
     for i in range(n):
-        one = predict_entries(tracks(rows[i : i + 1], parties[i : i + 1]), z, lookahead_s=600)
+        one = predict_entries(
+            tracks(rows[i : i + 1], parties[i : i + 1]), z, lookahead_s=600, now_s=NOW
+        )
         mine = batch.track == i
         assert one.zone.tolist() == batch.zone[mine].tolist()
         # the paths' sampling follows the longest path of the call: a polygon's entry may

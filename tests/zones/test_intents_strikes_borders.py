@@ -7,6 +7,7 @@ import pytest
 import shapely
 from zonekit import box, collection, feature, point, polygon, tracks
 
+from deconflict.detect.areas import country_shape
 from deconflict.detect.borders import BORDER_GAP_M, BorderSet, predict_crossings
 from deconflict.detect.intents import VolumeSet, find_overlaps, non_conforming
 from deconflict.detect.strikes import DEFAULT_MARGIN_M, PositionSet, StrikeSet, strike_proximity
@@ -34,7 +35,7 @@ def vset(*features):
 def test_overlap_needs_area_band_window_and_two_parties():
     a = volume("a", "blue", polygon(box(0, 0, 1, 1)), alt_min_m=0, alt_max_m=3000)
     b = volume("b", "red", polygon(box(0.5, 0.5, 1.5, 1.5)), alt_min_m=2000, alt_max_m=5000)
-    ov = find_overlaps(vset(a, b))
+    ov = find_overlaps(vset(a, b), now_s=T0)
     assert (ov.a.tolist(), ov.b.tolist()) == ([0], [1])
     assert (ov.alt_min_m[0], ov.alt_max_m[0]) == (2000.0, 3000.0)
     assert (ov.start_s[0], ov.end_s[0]) == (T0, T0 + 3600)
@@ -55,13 +56,13 @@ def test_overlap_needs_area_band_window_and_two_parties():
 )
 def test_no_overlap(other):
     a = volume("a", "blue", polygon(box(0, 0, 1, 1)), alt_min_m=0, alt_max_m=3000)
-    assert len(find_overlaps(vset(a, other))) == 0
+    assert len(find_overlaps(vset(a, other), now_s=T0)) == 0
 
 
 def test_overlap_of_circle_and_polygon_across_antimeridian_and_expiry():
     a = volume("a", "blue", point(180.0, 0.0), radius_m=20_000)
     b = volume("b", "red", polygon([[-179.9, -0.1], [-179.5, -0.1], [-179.5, 0.1], [-179.9, 0.1]]))
-    ov = find_overlaps(vset(a, b))
+    ov = find_overlaps(vset(a, b), now_s=T0)
     assert len(ov) == 1 and -179.9 <= ov.lon_deg[0] <= -179.8
     assert len(find_overlaps(vset(a, b), now_s=T0 + 3601)) == 0
 
@@ -118,7 +119,7 @@ def test_strike_distance_and_gap():
         position("on", 0, 0.001, kind="protected", radius=0),  # inside the effects circle
         position("own", 0, 0, party="blue"),  # the striking party's own: never checked
     )
-    r = strike_proximity(s, p)
+    r = strike_proximity(s, p, now_s=T0)
     assert [str(p.id[i]) for i in r.position] == ["closer", "on"]
     assert r.distance_m == pytest.approx([d - 1, 0.001 * DEG_M], abs=1e-3)
     assert r.gap_m == pytest.approx([999.0, 0.0], abs=1e-3)
@@ -132,7 +133,7 @@ def test_strike_margin_and_time():
         position("expired", 0, 0, valid_to="2019-12-31T23:00:00Z"),
         position("later", 0, 0, valid_from=H1),  # valid from the strike's last instant
     )
-    r = strike_proximity(s, p)
+    r = strike_proximity(s, p, now_s=T0)
     assert [str(p.id[i]) for i in r.position] == ["a", "later"]
     assert len(strike_proximity(s, p, now_s=T0 + 3601)) == 0  # the strike is over
 
@@ -194,7 +195,7 @@ def test_example_countries_iraq_to_syria():
         (str(b.id[f]), str(b.id[g])) for f, g in zip(c.from_country, c.to_country, strict=True)
     ] == [("irq", "syr")]
     assert shapely.intersects_xy(
-        cs[[x.id for x in cs].index("syr")].geom, c.lon_deg[0] - 0.01, c.lat_deg[0]
+        country_shape(cs[[x.id for x in cs].index("syr")]), c.lon_deg[0] - 0.01, c.lat_deg[0]
     )
 
 
@@ -203,6 +204,6 @@ def test_strike_across_the_antimeridian():
         strike(179.99, 0.0, radius=500, margin_m=2000),
         position("east", -179.99, 0.0, radius=500),  # 2.2 km away across the antimeridian
     )
-    r = strike_proximity(s, p)
+    r = strike_proximity(s, p, now_s=T0)
     assert r.distance_m == pytest.approx([0.02 * DEG_M], rel=1e-9)
     assert r.gap_m == pytest.approx([0.02 * DEG_M - 1000])

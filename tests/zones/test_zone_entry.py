@@ -11,6 +11,7 @@ from deconflict.features import parse_features
 from deconflict.geo import EARTH_RADIUS_M
 
 DEG_M = np.pi * EARTH_RADIUS_M / 180.0  # metres per degree of great circle
+NOW = 1577836800.0  # 2020-01-01T00:00:00Z; these zones have no validity window
 
 
 def zset(*features):
@@ -20,7 +21,7 @@ def zset(*features):
 def test_circle_entry_time_and_point():
     z = zset(zone(point(0.0, 0.0), radius_m=10_000))
     t = tracks([(0.0, -0.2, 3000, 100, 90, 0)])
-    e = predict_entries(t, z, lookahead_s=300)
+    e = predict_entries(t, z, lookahead_s=300, now_s=NOW)
     assert len(e) == 1
     assert e.t_s[0] == pytest.approx((0.2 * DEG_M - 10_000) / 100, abs=1e-3)
     assert e.lat_deg[0] == pytest.approx(0.0, abs=1e-9)
@@ -32,27 +33,27 @@ def test_square_entry_time_polygon():
     # the equator is a great circle: entering the box's west edge at lon -0.1
     z = zset(zone(polygon(box(-0.1, -0.1, 0.1, 0.1))))
     t = tracks([(0.0, -0.3, 3000, 200, 90, 0)])
-    e = predict_entries(t, z, lookahead_s=300)
+    e = predict_entries(t, z, lookahead_s=300, now_s=NOW)
     assert e.t_s[0] == pytest.approx(0.2 * DEG_M / 200, rel=1e-5)
     assert e.lon_deg[0] == pytest.approx(-0.1, abs=1e-6)
 
 
 def test_start_inside_is_entry_at_zero():
     z = zset(zone(polygon(box(-0.1, -0.1, 0.1, 0.1))))
-    e = predict_entries(tracks([(0.0, 0.0, 3000, 200, 0, 0)]), z)
+    e = predict_entries(tracks([(0.0, 0.0, 3000, 200, 0, 0)]), z, now_s=NOW)
     assert e.t_s.tolist() == [0.0]
 
 
 def test_miss_and_beyond_lookahead():
     z = zset(zone(point(0.0, 0.0), radius_m=10_000))
     t = tracks([(1.0, -0.2, 3000, 100, 90, 0), (0.0, -1.0, 3000, 100, 90, 0)])
-    assert len(predict_entries(t, z, lookahead_s=300)) == 0
+    assert len(predict_entries(t, z, lookahead_s=300, now_s=NOW)) == 0
 
 
 def test_stationary_track_inside_and_outside():
     z = zset(zone(point(0.0, 0.0), radius_m=10_000), zone(polygon(box(1, 1, 2, 2)), "sq"))
     t = tracks([(0.0, 0.05, 100, 0, 0, 0), (1.5, 1.5, 100, 0, 0, 0), (5, 5, 100, 0, 0, 0)])
-    e = predict_entries(t, z)
+    e = predict_entries(t, z, now_s=NOW)
     assert list(zip(e.track.tolist(), e.zone.tolist(), e.t_s.tolist(), strict=True)) == [
         (0, 0, 0.0),
         (1, 1, 0.0),
@@ -63,7 +64,7 @@ def test_altitude_band_with_climb():
     # inside horizontally from t = 0, but below the band until it climbs into it at 10 m/s
     z = zset(zone(point(0.0, 0.0), radius_m=50_000, alt_min_m=2000, alt_max_m=4000))
     t = tracks([(0.0, 0.0, 1000, 100, 90, 10), (0.0, 0.0, 1000, 100, 90, 0)])
-    e = predict_entries(t, z, lookahead_s=300)
+    e = predict_entries(t, z, lookahead_s=300, now_s=NOW)
     assert e.track.tolist() == [0]
     assert e.t_s[0] == pytest.approx(100.0)
     assert e.alt_m[0] == pytest.approx(2000.0)
@@ -90,25 +91,27 @@ def test_rules_per_party_and_lead_time():
         [(0.0, -0.2, 3000, 100, 90, 0), (0.0, -0.5, 3000, 100, 90, 0), (0, -0.2, 0, 100, 90, 0)],
         parties=["blue", "green", "red"],
     )
-    e = predict_entries(t, z, lookahead_s=400)
+    e = predict_entries(t, z, lookahead_s=400, now_s=NOW)
     names = dict(zip(e.track.tolist(), e.action_names(), strict=True))
     assert names == {0: "notify", 2: "advisory"}  # green's entry is beyond the lookahead
     assert e.lead_met.tolist() == [True, True]
     e = predict_entries(
-        t, zset(zone(point(0, 0), radius_m=10_000, rules=rules[:1])), lookahead_s=400
+        t, zset(zone(point(0, 0), radius_m=10_000, rules=rules[:1])), lookahead_s=400, now_s=NOW
     )
     row = e.track.tolist().index(0)
     assert e.action[row] == NOTIFY
     assert e.t_s[row] == pytest.approx(122.39, abs=0.01)
     assert bool(e.lead_met[row]) is True
     lead = [{"party": "*", "action": "notify", "lead_s": 300}]
-    e = predict_entries(t, zset(zone(point(0, 0), radius_m=10_000, rules=lead)), lookahead_s=400)
+    e = predict_entries(
+        t, zset(zone(point(0, 0), radius_m=10_000, rules=lead)), lookahead_s=400, now_s=NOW
+    )
     assert e.lead_met.tolist() == [False, False]
 
 
 def test_no_rule_no_entry():
     z = zset(zone(point(0.0, 0.0), radius_m=10_000, rules=[{"party": "red", "action": "forbid"}]))
-    assert len(predict_entries(tracks([(0.0, 0.0, 3000, 100, 90, 0)]), z)) == 0
+    assert len(predict_entries(tracks([(0.0, 0.0, 3000, 100, 90, 0)]), z, now_s=NOW)) == 0
 
 
 def test_hole_is_outside():
@@ -116,10 +119,13 @@ def test_hole_is_outside():
     hole = box(-0.1, -0.1, 0.1, 0.1)[::-1]
     z = zset(zone(polygon(outer, hole)))
     # starts in the hole, flies east: enters the ring at lon 0.1
-    e = predict_entries(tracks([(0.0, 0.0, 100, 100, 90, 0)]), z, lookahead_s=300)
+    e = predict_entries(tracks([(0.0, 0.0, 100, 100, 90, 0)]), z, lookahead_s=300, now_s=NOW)
     assert e.t_s[0] == pytest.approx(0.1 * DEG_M / 100, rel=1e-5)
     # stays in the hole
-    assert len(predict_entries(tracks([(0.0, 0.0, 100, 10, 90, 0)]), z, lookahead_s=300)) == 0
+    assert (
+        len(predict_entries(tracks([(0.0, 0.0, 100, 10, 90, 0)]), z, lookahead_s=300, now_s=NOW))
+        == 0
+    )
 
 
 def test_multipolygon_first_part_entered():
@@ -131,14 +137,14 @@ def test_multipolygon_first_part_entered():
         ],
     }
     z = zset(zone(geom))
-    e = predict_entries(tracks([(0.0, 0.0, 100, 200, 90, 0)]), z, lookahead_s=600)
+    e = predict_entries(tracks([(0.0, 0.0, 100, 200, 90, 0)]), z, lookahead_s=600, now_s=NOW)
     assert e.t_s[0] == pytest.approx(0.1 * DEG_M / 200, rel=1e-5)
 
 
 def test_touching_boundary_counts():
     # a meridian is a great circle: flying south along lon -0.1 runs along the west edge
     z = zset(zone(polygon(box(-0.1, -0.1, 0.1, 0.1))))
-    e = predict_entries(tracks([(0.2, -0.1, 100, 200, 180, 0)]), z, lookahead_s=300)
+    e = predict_entries(tracks([(0.2, -0.1, 100, 200, 180, 0)]), z, lookahead_s=300, now_s=NOW)
     assert e.t_s[0] == pytest.approx(0.1 * DEG_M / 200, rel=1e-4)
     assert e.lat_deg[0] == pytest.approx(0.1, abs=1e-6)
 
@@ -147,7 +153,7 @@ def test_antimeridian_polygon_and_circle():
     ring = [[179.9, -0.1], [-179.9, -0.1], [-179.9, 0.1], [179.9, 0.1]]
     z = zset(zone(polygon(ring), "am"), zone(point(180.0, 10.0), "c", radius_m=20_000))
     t = tracks([(0.0, 179.7, 100, 200, 90, 0), (10.0, -179.5, 100, 200, 270, 0)])
-    e = predict_entries(t, z, lookahead_s=600)
+    e = predict_entries(t, z, lookahead_s=600, now_s=NOW)
     assert e.zone.tolist() == [0, 1]
     assert e.t_s[0] == pytest.approx(0.2 * DEG_M / 200, rel=1e-5)
     d = 0.5 * DEG_M * np.cos(np.radians(10.0))  # about; the exact value is the great circle
@@ -161,12 +167,12 @@ def test_side_of_line_zone():
     within = polygon(box(-1, -1, 1, 1))
     z = zset(zone(line, side="west", within=within))
     t = tracks([(0.0, 0.5, 100, 200, 270, 0), (0.0, -0.5, 100, 200, 90, 0)])
-    e = predict_entries(t, z, lookahead_s=600)
+    e = predict_entries(t, z, lookahead_s=600, now_s=NOW)
     assert e.track.tolist() == [0, 1]
     assert e.t_s[0] == pytest.approx(0.5 * DEG_M / 200, rel=1e-4)
     assert e.t_s[1] == 0.0
     right = zset(zone(line, side="right", within=within))  # facing south, right is west
-    assert predict_entries(t, right, lookahead_s=600).t_s.tolist() == e.t_s.tolist()
+    assert predict_entries(t, right, lookahead_s=600, now_s=NOW).t_s.tolist() == e.t_s.tolist()
 
 
 def test_example_zones_load():

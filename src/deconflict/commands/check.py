@@ -16,8 +16,8 @@ from ..detect.intents import VolumeSet, find_overlaps, non_conforming
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
 from ..errors import InvalidInput
-from ..features import Country, FeatureSet, read_borders, read_features
-from ..model import Tracks
+from ..features import FeatureSet, read_borders, read_features
+from ..model import Country, Tracks
 from ..trackio import parse_time
 
 DEFAULT_LOOKAHEAD_S = 300.0

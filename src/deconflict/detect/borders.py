@@ -11,6 +11,10 @@ B != A. Independently simplified borders leave slivers between neighbours; an ex
 an entry less than :data:`BORDER_GAP_M` of flight apart (in either order) are one
 crossing, reported at the entry. Leaving into, or arriving from, a place that is in no
 given country (the sea, the edge of a clipped map) is not reported.
+
+Countries have no validity window, so there is no ``now_s`` here. Other conventions
+(``lookahead_s``, indices into the inputs, no NaN, empty in gives empty out):
+:mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ..features import Country
-from ..model import Tracks
+from ..model import Country, Tracks
+from .areas import country_shape
 from .frames import lat_lon, path_intervals, path_samples, segments_for, track_path
+from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead
 
-__all__ = ["BORDER_GAP_M", "BorderSet", "Crossings", "predict_crossings"]
+__all__ = ["BORDER_GAP_M", "DEFAULT_LOOKAHEAD_S", "BorderSet", "Crossings", "predict_crossings"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -49,11 +54,11 @@ class BorderSet:
 
     @classmethod
     def from_countries(cls, countries: Sequence[Country]) -> BorderSet:
-        """The arrays of parsed :class:`~deconflict.features.Country` records."""
+        """The arrays of :class:`~deconflict.model.Country` records, in their order."""
         return cls(
             id=np.array([c.id for c in countries], dtype=np.str_),
             name=np.array([c.name for c in countries], dtype=np.str_),
-            geom=np.array([c.geom for c in countries], dtype=object).reshape(-1),
+            geom=np.array([country_shape(c) for c in countries], dtype=object).reshape(-1),
         )
 
 
@@ -69,7 +74,7 @@ class Crossings:
     lat_deg, lon_deg : ndarray, shape (k,)
         Where, on the track's path.
     from_country, to_country : ndarray of int64, shape (k,)
-        Indices into the border set.
+        Indices into the border set (the order of the country records).
     """
 
     track: I64
@@ -90,9 +95,11 @@ def _empty() -> Crossings:
 
 
 def predict_crossings(
-    tracks: Tracks, borders: BorderSet, *, lookahead_s: float = 300.0
+    tracks: Tracks, borders: BorderSet, *, lookahead_s: float = DEFAULT_LOOKAHEAD_S
 ) -> Crossings:
-    """Every border crossing of every track within the lookahead.
+    """Every border crossing of every track within the lookahead (seconds >= 0).
+
+    No tracks or no countries: no crossings.
 
     >>> import shapely
     >>> b = BorderSet(np.array(["w", "e"]), np.array(["West", "East"]),
@@ -103,9 +110,9 @@ def predict_crossings(
     >>> round(float(c.t_s[0]), 1), c.from_country.tolist(), c.to_country.tolist()
     (55.6, [0], [1])
     """
+    horizon = check_lookahead(lookahead_s)
     if len(tracks) == 0 or len(borders) == 0:
         return _empty()
-    horizon = float(lookahead_s)
     times = track_path(segments_for(float((tracks.gs_mps * horizon).max())), horizon)
     lat, lon = lat_lon(path_samples(tracks.lat, tracks.lon, tracks.gs_mps, tracks.track_deg, times))
     lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0

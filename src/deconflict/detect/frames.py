@@ -1,11 +1,12 @@
 """Local frames, straight paths and path-versus-area intervals, vectorised.
 
-Every area (zone, volume intent) lives in its own **local frame**: the azimuthal
-equidistant projection of the sphere of :data:`~deconflict.geo.EARTH_RADIUS_M` centred on
-the area. Distances from the centre are exact, shapes within a few hundred kilometres of
-it are distorted by well under 1 %, and the antimeridian does not exist there. Frames are
-given by their centre's unit vector and its east and north unit vectors, one row per
-frame, so points can be projected into many frames at once (one frame per row).
+Every area (zone, volume intent; built by :mod:`deconflict.detect.areas`) lives in its
+own **local frame**: the azimuthal equidistant projection of the sphere of
+:data:`~deconflict.geo.EARTH_RADIUS_M` centred on the area. Distances from the centre are
+exact, shapes within a few hundred kilometres of it are distorted by well under 1 %, and
+the antimeridian does not exist there. Frames are given by their centre's unit vector
+and its east and north unit vectors, one row per frame, so points can be projected into
+many frames at once (one frame per row).
 
 A track's **path** is the great circle it flies at constant ground speed over the
 lookahead, sampled at ``n + 1`` equally spaced times; between samples it is a straight
@@ -19,27 +20,19 @@ Areas are closed sets: a path that only touches a boundary yields a piece of zer
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from ..geo import EARTH_RADIUS_M, east_north_up, unit_vectors, velocity_vectors
-
-if TYPE_CHECKING:
-    from ..features import Area
+from ..geo import EARTH_RADIUS_M, east_north_up, lat_lon, unit_vectors, velocity_vectors
 
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
-    "CIRCLE_QUAD_SEGS",
     "Frames",
     "arc_near",
-    "area_arrays",
     "candidate_pairs",
     "cap_boxes",
-    "circle",
     "circle_intervals",
     "from_frame",
     "lat_lon",
@@ -57,11 +50,6 @@ __all__ = [
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 Geoms = NDArray[np.object_]
-
-CIRCLE_QUAD_SEGS = 32
-"""Segments per quarter circle of a circle polygon (128 vertices, inscribed: the radius
-is short by at most 1 - cos(pi/128), i.e. 0.03 %)."""
-
 
 BOUNDARY_TOLERANCE_M = 1e-3
 """Circles are closed with this much slack, metres, so rounding never loses a graze."""
@@ -101,19 +89,6 @@ class Frames:
         """Frames centred on unit vectors ``u`` of shape (m, 3) (need not be normalised)."""
         lat, lon = lat_lon(u)
         return cls(lat, lon)
-
-
-def lat_lon(u: F64) -> tuple[F64, F64]:
-    """Latitude and longitude (degrees, lon in [-180, 180]) of vectors ``u``, shape (..., 3).
-
-    >>> lat, lon = lat_lon(np.array([[0.0, 1.0, 0.0]]))
-    >>> float(lat[0]), float(lon[0])
-    (0.0, 90.0)
-    """
-    x, y, z = u[..., 0], u[..., 1], u[..., 2]
-    lat = np.degrees(np.arctan2(z, np.hypot(x, y)))
-    lon = np.degrees(np.arctan2(y, x))
-    return np.asarray(lat), np.asarray(lon)
 
 
 def to_frame(u: F64, frames: Frames) -> tuple[F64, F64]:
@@ -200,25 +175,6 @@ def reproject(geoms: Geoms, src: Frames, dst: Frames) -> Geoms:
         x, y = to_frame(u, dst.take(idx))
         shapely.set_coordinates(out, np.column_stack([x, y]))
     return out
-
-
-def area_arrays(areas: Sequence[Area]) -> tuple[Frames, Geoms, F64]:
-    """The frames, geometries (in those frames, metres) and radii (m) of areas, shape (n,).
-
-    >>> frames, geom, radius_m = area_arrays([])
-    >>> len(frames), geom.shape, radius_m.shape
-    (0, (0,), (0,))
-    """
-    return (
-        Frames([a.lat_deg for a in areas], [a.lon_deg for a in areas]),
-        np.array([a.geom for a in areas], dtype=object).reshape(-1),
-        np.array([a.radius_m for a in areas], dtype=np.float64),
-    )
-
-
-def circle(radius_m: float) -> Any:
-    """A circle of ``radius_m`` metres around the origin of a frame (inscribed polygon)."""
-    return shapely.buffer(shapely.Point(0.0, 0.0), radius_m, quad_segs=CIRCLE_QUAD_SEGS)
 
 
 def cap_boxes(lat_deg: F64, lon_deg: F64, radius_m: F64) -> tuple[Geoms, I64]:

@@ -10,6 +10,9 @@ Pairs whose common window has ended before ``now`` are left out.
 A track is **non-conforming** when its party has declared volume intents and it is, at
 ``now``, inside none of that party's intents active at ``now`` (area and altitude band
 as closed sets).
+
+Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
+out): :mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -21,12 +24,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ..features import Volume
 from ..geo import unit_vectors
-from ..model import Tracks
+from ..model import Tracks, Volume
+from .areas import area_arrays, volume_area
 from .frames import (
     Frames,
-    area_arrays,
     candidate_pairs,
     cap_boxes,
     from_frame,
@@ -34,6 +36,7 @@ from .frames import (
     reproject,
     to_frame,
 )
+from .inputs import check_now, no_nan
 
 __all__ = ["MIN_OVERLAP_M2", "Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
 
@@ -71,13 +74,26 @@ class VolumeSet:
     start_s: F64
     end_s: F64
 
+    def __post_init__(self) -> None:
+        no_nan(
+            "volume set",
+            radius_m=self.radius_m,
+            alt_min_m=self.alt_min_m,
+            alt_max_m=self.alt_max_m,
+            start_s=self.start_s,
+            end_s=self.end_s,
+        )
+
     def __len__(self) -> int:
         return int(self.id.shape[0])
 
     @classmethod
     def from_volumes(cls, volumes: Sequence[Volume]) -> VolumeSet:
-        """The arrays of parsed :class:`~deconflict.features.Volume` records."""
-        frames, geom, radius_m = area_arrays([v.area for v in volumes])
+        """The arrays of :class:`~deconflict.model.Volume` records, in their order.
+
+        Areas are built by :func:`~deconflict.detect.areas.volume_area` (cached).
+        """
+        frames, geom, radius_m = area_arrays([volume_area(v) for v in volumes])
         return cls(
             id=np.array([v.id for v in volumes], dtype=np.str_),
             party=np.array([v.party for v in volumes], dtype=np.str_),
@@ -98,7 +114,7 @@ class Overlaps:
     Attributes
     ----------
     a, b : ndarray of int64, shape (k,)
-        Indices into the volume set.
+        Indices into the volume set (the order of the volume records).
     start_s, end_s : ndarray, shape (k,)
         The common time window, POSIX seconds.
     alt_min_m, alt_max_m : ndarray, shape (k,)
@@ -127,7 +143,7 @@ def _boxes(vols: VolumeSet) -> tuple[NDArray[np.object_], I64]:
     return cap_boxes(vols.frames.lat_deg, vols.frames.lon_deg, vols.radius_m)
 
 
-def find_overlaps(vols: VolumeSet, *, now_s: float = -np.inf) -> Overlaps:
+def find_overlaps(vols: VolumeSet, *, now_s: float) -> Overlaps:
     """Every pair of intents of different parties that overlap in 4D.
 
     Parameters
@@ -135,13 +151,16 @@ def find_overlaps(vols: VolumeSet, *, now_s: float = -np.inf) -> Overlaps:
     vols : VolumeSet
         m intents.
     now_s : float
-        POSIX seconds; pairs whose common window ended before it are left out.
+        The present, POSIX seconds (required); pairs whose common window ended before it
+        are left out.
 
     Returns
     -------
     Overlaps
-        k pairs; see the module docstring for the definition.
+        k pairs; see the module docstring for the definition. Fewer than two intents:
+        no pairs.
     """
+    now_s = check_now(now_s)
     boxes, owner = _boxes(vols)
     a, b = candidate_pairs(boxes, owner, boxes, owner)
     t0 = np.maximum(vols.start_s[a], vols.start_s[b])
@@ -183,20 +202,20 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
     """Indices (ascending, shape (k,)) of tracks outside every active intent of their party.
 
     Only tracks whose party has declared at least one intent are considered; a track is
-    conforming when, at ``now_s``, it is inside (closed) the area and altitude band of
-    one of its party's intents whose window contains ``now_s``.
+    conforming when, at ``now_s`` (POSIX seconds, required), it is inside (closed) the
+    area and altitude band of one of its party's intents whose window contains ``now_s``.
+    No tracks or no intents: no indices.
 
-    >>> from deconflict.features import parse_features
-    >>> fs = parse_features({"type": "Feature", "geometry": {"type": "Point",
-    ...     "coordinates": [0.0, 0.0]}, "properties": {"id": "v", "party": "blue",
-    ...     "kind": "volume", "radius_m": 5000, "start": "1970-01-01T00:00:00Z",
-    ...     "end": "1970-01-01T01:00:00Z"}})
+    >>> from deconflict.model import Geometry
+    >>> v = Volume("v", "blue", Geometry("Point", (0.0, 0.0)), start_s=0.0, end_s=3600.0,
+    ...            radius_m=5000.0)
     >>> t = Tracks(id=["in", "out", "other"], party=["blue", "blue", "red"],
     ...            lat=[0.0, 0.0, 0.0], lon=[0.01, 0.1, 0.5], alt_m=[100.0] * 3,
     ...            gs_mps=[0.0] * 3, track_deg=[0.0] * 3, vs_mps=[0.0] * 3)
-    >>> non_conforming(t, VolumeSet.from_volumes(fs.volumes), now_s=60.0).tolist()
+    >>> non_conforming(t, VolumeSet.from_volumes([v]), now_s=60.0).tolist()
     [1]
     """
+    now_s = check_now(now_s)
     if len(tracks) == 0 or len(vols) == 0:
         return np.zeros(0, dtype=np.int64)
     declared = np.isin(tracks.party, vols.party)

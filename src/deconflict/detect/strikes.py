@@ -12,6 +12,9 @@ circle (point, radius) over its validity. A pair is reported when
 ``distance_m`` is the great-circle distance between the centres; ``gap_m`` is the distance
 between the two circles' edges, ``max(0, distance_m - r_strike - r_position)`` (0 when
 they overlap). Candidates come from an STRtree over lon/lat boxes; nothing is O(S x P).
+
+Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
+out): :mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..features import Position, Strike
 from ..geo import haversine_m
+from ..model import Position, Strike
 from .frames import candidate_pairs, cap_boxes
+from .inputs import check_now, no_nan
 
 __all__ = [
     "DEFAULT_MARGIN_M",
@@ -56,12 +60,24 @@ class StrikeSet:
     start_s: F64
     end_s: F64
 
+    def __post_init__(self) -> None:
+        no_nan(
+            "strike set",
+            lat_deg=self.lat_deg,
+            lon_deg=self.lon_deg,
+            radius_m=self.radius_m,
+            margin_m=self.margin_m,
+            start_s=self.start_s,
+            end_s=self.end_s,
+        )
+
     def __len__(self) -> int:
         return int(self.id.shape[0])
 
     @classmethod
     def from_strikes(cls, strikes: Sequence[Strike]) -> StrikeSet:
-        """The arrays of parsed strike records (margin defaults to :data:`DEFAULT_MARGIN_M`)."""
+        """The arrays of strike records, in their order (margin defaults to
+        :data:`DEFAULT_MARGIN_M`)."""
         return cls(
             id=np.array([s.id for s in strikes], dtype=np.str_),
             party=np.array([s.party for s in strikes], dtype=np.str_),
@@ -91,12 +107,22 @@ class PositionSet:
     valid_from_s: F64
     valid_to_s: F64
 
+    def __post_init__(self) -> None:
+        no_nan(
+            "position set",
+            lat_deg=self.lat_deg,
+            lon_deg=self.lon_deg,
+            radius_m=self.radius_m,
+            valid_from_s=self.valid_from_s,
+            valid_to_s=self.valid_to_s,
+        )
+
     def __len__(self) -> int:
         return int(self.id.shape[0])
 
     @classmethod
     def from_positions(cls, positions: Sequence[Position]) -> PositionSet:
-        """The arrays of parsed position records."""
+        """The arrays of position records, in their order."""
         return cls(
             id=np.array([p.id for p in positions], dtype=np.str_),
             party=np.array([p.party for p in positions], dtype=np.str_),
@@ -116,6 +142,7 @@ class Proximity:
     Attributes
     ----------
     strike, position : ndarray of int64, shape (k,)
+        Indices into the strike set and the position set (the order of their records).
     distance_m : ndarray, shape (k,)
         Great-circle distance between the centres, metres.
     gap_m : ndarray, shape (k,)
@@ -131,10 +158,11 @@ class Proximity:
         return int(self.strike.shape[0])
 
 
-def strike_proximity(
-    strikes: StrikeSet, positions: PositionSet, *, now_s: float = -np.inf
-) -> Proximity:
+def strike_proximity(strikes: StrikeSet, positions: PositionSet, *, now_s: float) -> Proximity:
     """Every strike coming within its margin of another party's position.
+
+    ``now_s`` (POSIX seconds, required): strikes that ended before it are over. No
+    strikes or no positions: no pairs.
 
     >>> s = StrikeSet(id=np.array(["s"]), party=np.array(["blue"]), lat_deg=np.zeros(1),
     ...     lon_deg=np.zeros(1), radius_m=np.array([500.0]), margin_m=np.array([2000.0]),
@@ -143,10 +171,11 @@ def strike_proximity(
     ...     kind=np.array(["forces", "forces"]), lat_deg=np.zeros(2),
     ...     lon_deg=np.array([0.0, 0.02]), radius_m=np.array([300.0, 300.0]),
     ...     valid_from_s=np.full(2, -np.inf), valid_to_s=np.full(2, np.inf))
-    >>> r = strike_proximity(s, p)
+    >>> r = strike_proximity(s, p, now_s=0.0)
     >>> r.position.tolist(), r.distance_m.round().tolist(), r.gap_m.round().tolist()
     ([1], [2224.0], [1424.0])
     """
+    now_s = check_now(now_s)
     sb, so = cap_boxes(strikes.lat_deg, strikes.lon_deg, strikes.radius_m + strikes.margin_m)
     pb, po = cap_boxes(positions.lat_deg, positions.lon_deg, positions.radius_m)
     si, pi = candidate_pairs(sb, so, pb, po)

@@ -10,6 +10,9 @@ lookahead ``T``. It *enters* zone z at the first time t in [0, T] at which, at o
 and a rule of the zone applies to its party: the rule naming the party, else the ``"*"``
 rule, else none (then no entry is reported). Tracks already inside at t = 0 enter at 0.
 
+The conventions of every detector (``now_s``, ``lookahead_s``, indices, NaN, empty
+inputs) are those of :mod:`deconflict.detect.inputs`.
+
 How: one lon/lat box per track path and per zone (spherical caps, split at the
 antimeridian) go into an STRtree; candidate pairs are filtered by rule, altitude and
 validity in array operations; the survivors' paths are projected into their zone's local
@@ -26,12 +29,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ..features import ACTIONS, Zone
-from ..model import Tracks
+from ..model import ACTIONS, Tracks, Zone
+from .areas import area_arrays, zone_area
 from .frames import (
     Frames,
     arc_near,
-    area_arrays,
     candidate_pairs,
     cap_boxes,
     circle_intervals,
@@ -44,9 +46,11 @@ from .frames import (
     to_frame,
     track_path,
 )
+from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_now, no_nan
 
 __all__ = [
     "ADVISORY",
+    "DEFAULT_LOOKAHEAD_S",
     "FORBID",
     "NOTIFY",
     "ZoneEntries",
@@ -115,6 +119,15 @@ class ZoneSet:
     edges: tuple[F64, F64, I64] | None = None
 
     def __post_init__(self) -> None:
+        no_nan(
+            "zone set",
+            alt_min_m=self.alt_min_m,
+            alt_max_m=self.alt_max_m,
+            valid_from_s=self.valid_from_s,
+            valid_to_s=self.valid_to_s,
+            radius_m=self.radius_m,
+            rule_lead_s=self.rule_lead_s,
+        )
         if self.circle_m is None:
             object.__setattr__(self, "circle_m", np.full(len(self), np.nan))
         if self.edges is None:
@@ -126,9 +139,14 @@ class ZoneSet:
 
     @classmethod
     def from_zones(cls, zones: Sequence[Zone]) -> ZoneSet:
-        """The arrays of parsed :class:`~deconflict.features.Zone` records."""
+        """The arrays of :class:`~deconflict.model.Zone` records, in their order.
+
+        Areas are built by :func:`~deconflict.detect.areas.zone_area` (cached); a zone
+        whose geometry cannot be built raises :class:`InvalidInput` naming it.
+        """
         rules = [(k, r) for k, z in enumerate(zones) for r in z.rules]
-        frames, geom, radius_m = area_arrays([z.area for z in zones])
+        areas = [zone_area(z) for z in zones]
+        frames, geom, radius_m = area_arrays(areas)
         return cls(
             id=np.array([z.id for z in zones], dtype=np.str_),
             frames=frames,
@@ -143,8 +161,7 @@ class ZoneSet:
             rule_action=np.array([ACTIONS.index(r.action) + 1 for _, r in rules], dtype=np.int8),
             rule_lead_s=np.array([r.lead_s for _, r in rules], dtype=np.float64),
             circle_m=np.array(
-                [np.nan if z.area.circle_m is None else z.area.circle_m for z in zones],
-                dtype=np.float64,
+                [np.nan if a.circle_m is None else a.circle_m for a in areas], dtype=np.float64
             ),
         )
 
@@ -186,7 +203,7 @@ class ZoneEntries:
     Attributes
     ----------
     track, zone : ndarray of int64, shape (k,)
-        Indices into the tracks and the zones.
+        Indices into the tracks and into the zone set (the order of the zone records).
     t_s : ndarray, shape (k,)
         Seconds from now until entry (0 when already inside).
     lat_deg, lon_deg, alt_m : ndarray, shape (k,)
@@ -296,7 +313,11 @@ def _pieces(
 
 
 def predict_entries(
-    tracks: Tracks, zones: ZoneSet, *, lookahead_s: float = 300.0, now_s: float = 0.0
+    tracks: Tracks,
+    zones: ZoneSet,
+    *,
+    now_s: float,
+    lookahead_s: float = DEFAULT_LOOKAHEAD_S,
 ) -> ZoneEntries:
     """Every (track, zone) pair whose straight path enters the zone under an applying rule.
 
@@ -306,15 +327,16 @@ def predict_entries(
         n tracks.
     zones : ZoneSet
         m zones.
+    now_s : float
+        The present, POSIX seconds (required: validity windows are compared with it).
     lookahead_s : float
         T, seconds (>= 0).
-    now_s : float
-        The present, POSIX seconds (for validity windows).
 
     Returns
     -------
     ZoneEntries
-        k rows, the earliest entry of each pair; see the module docstring.
+        k rows, the earliest entry of each pair; see the module docstring. No tracks or
+        no zones: no rows. Inputs hold no NaN (see the module docstring).
 
     Notes
     -----
@@ -322,20 +344,19 @@ def predict_entries(
     25 km of the longest path of the call, so an entry time may differ by far less than
     a millisecond between calls with different tracks.
 
-    >>> from deconflict.features import parse_features
-    >>> fs = parse_features({"type": "Feature", "geometry": {"type": "Point",
-    ...     "coordinates": [0.0, 0.0]}, "properties": {"id": "z", "status": "claimed",
-    ...     "parties": ["red"], "radius_m": 10000,
-    ...     "rules": [{"party": "*", "action": "forbid"}]}})
+    >>> from deconflict.model import Geometry, Rule
+    >>> z = Zone("z", "z", "claimed", ("red",), (), (Rule("*", "forbid"),),
+    ...          Geometry("Point", (0.0, 0.0)), radius_m=10000.0)
     >>> t = Tracks(id=["a"], party=["blue"], lat=[0.0], lon=[-0.2], alt_m=[3000.0],
     ...            gs_mps=[100.0], track_deg=[90.0], vs_mps=[0.0])
-    >>> e = predict_entries(t, ZoneSet.from_zones(fs.zones), lookahead_s=300.0)
+    >>> e = predict_entries(t, ZoneSet.from_zones([z]), now_s=0.0, lookahead_s=300.0)
     >>> round(float(e.t_s[0]), 1), e.action_names()
     (122.4, ['forbid'])
     """
+    now_s = check_now(now_s)
+    horizon = check_lookahead(lookahead_s)
     if len(tracks) == 0 or len(zones) == 0:
         return _empty()
-    horizon = float(lookahead_s)
     parties, code = np.unique(tracks.party, return_inverse=True)
     action, lead = zones.rule_matrix(parties)
     # candidates: caps around each path (centre at mid-path) and each zone
