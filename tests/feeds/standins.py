@@ -165,17 +165,21 @@ class ReceiverStandIn:
 
     def __exit__(self, *exc: object) -> None:
         self._closing.set()
-        self.sock.close()
         self._thread.join(timeout=5)
+        self.sock.close()
         for conn in self._held:
             conn.close()
 
     def _serve(self) -> None:
+        self.sock.settimeout(0.05)
         while not self._closing.is_set():
             try:
                 conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             self.connections += 1
             data = self.sessions.popleft() if self.sessions else b""
             last = not self.sessions

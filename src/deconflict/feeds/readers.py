@@ -179,7 +179,14 @@ async def read_file(
 async def _replay_lines(
     spec: SourceSpec, fh: IO[bytes], intake: Intake, pacer: Pacer, notify: Callable[[], None]
 ) -> None:
-    for raw in io.TextIOWrapper(fh, encoding="ascii", errors="replace"):
+    with io.TextIOWrapper(fh, encoding="ascii", errors="replace") as text:
+        await _replay_text(spec, text, intake, pacer, notify)
+
+
+async def _replay_text(
+    spec: SourceSpec, text: IO[str], intake: Intake, pacer: Pacer, notify: Callable[[], None]
+) -> None:
+    for raw in text:
         line = raw.strip()
         if not line:
             continue
