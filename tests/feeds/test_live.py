@@ -159,9 +159,12 @@ def test_retried_unchanged_batch_keeps_its_key_and_counts_once(tmp_path: Any) ->
 
 
 def test_refused_token_stops_the_feed(history: History) -> None:
-    with StandInService(token="another") as service, ReceiverStandIn([sbs_bytes(history)]) as rx:
-        with pytest.raises(Forbidden, match="refused the token"):
-            feed_until(rx.url("sbs"), service, FAST, lambda: False, timeout_s=10.0)
+    with (
+        StandInService(token="another") as service,
+        ReceiverStandIn([sbs_bytes(history)]) as rx,
+        pytest.raises(Forbidden, match="refused the token"),
+    ):
+        feed_until(rx.url("sbs"), service, FAST, lambda: False, timeout_s=10.0)
 
 
 def test_rejected_batch_is_counted_not_retried(history: History) -> None:
