@@ -20,7 +20,6 @@ a store end to end.
 
 from __future__ import annotations
 
-import time as _time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,8 +66,9 @@ def _utcnow() -> datetime:
 class Log:
     """An append-only, verifiable log kept in ``store`` and signed by ``signer``.
 
-    ``clock`` gives the time written into entries that carry none (timezone-aware).
-    Tree heads carry the wall-clock time in milliseconds.
+    ``clock`` gives the time written into entries that carry none (timezone-aware) and
+    the time of signed tree heads (in milliseconds): the wall clock unless a replay
+    gives its simulated one.
     """
 
     def __init__(
@@ -215,7 +215,7 @@ class Log:
         """Sign and keep a tree head for the whole log now."""
         signer = self._need_signer()
         frontier = self._frontier()
-        head = TreeHead(frontier.size, frontier.root(), int(_time.time() * 1000))
+        head = TreeHead(frontier.size, frontier.root(), int(self.clock().timestamp() * 1000))
         signed = signer.sign_head(head)
         self.store.save_head(signed)
         return signed
