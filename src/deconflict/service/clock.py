@@ -1,12 +1,14 @@
-"""Clocks: the wall clock for live operation, a settable one for replay and tests."""
+"""Clocks: the wall clock for live operation, a settable one for replay and tests, and a
+scaled one that runs a scenario's time live at a multiple of real time (the demo)."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["Clock", "SimClock", "WallClock", "iso", "to_datetime"]
+__all__ = ["Clock", "ScaledClock", "SimClock", "WallClock", "iso", "to_datetime"]
 
 
 class Clock(Protocol):
@@ -40,6 +42,33 @@ class SimClock:
     def set(self, t_s: float) -> None:
         """Move to ``t_s`` (not before the present)."""
         self.advance(t_s - self.t)
+
+
+class ScaledClock:
+    """A clock that starts at ``start_s`` and runs ``speed`` times as fast as real time.
+
+    >>> ticks = iter([100.0, 102.5])
+    >>> clock = ScaledClock(1_000.0, 10.0, wall=lambda: next(ticks))
+    >>> clock.now()
+    1025.0
+    """
+
+    def __init__(
+        self, start_s: float, speed: float, *, wall: Callable[[], float] = time.monotonic
+    ) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be > 0")
+        self.start_s = float(start_s)
+        self.speed = float(speed)
+        self._wall = wall
+        self._wall0 = wall()
+
+    def now(self) -> float:
+        return self.start_s + (self._wall() - self._wall0) * self.speed
+
+    def wall_seconds_until(self, t_s: float) -> float:
+        """Real seconds until this clock shows ``t_s`` (0 if it already has)."""
+        return max(0.0, (t_s - self.now()) / self.speed)
 
 
 def to_datetime(t_s: float) -> datetime:
