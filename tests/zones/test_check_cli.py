@@ -38,7 +38,12 @@ def write(tmp_path, name, content):
 
 def test_example_scenario(capsys):
     status, out, err = run(capsys, *EXAMPLE_ARGS)
-    assert status == 0 and err == ""
+    assert status == 0
+    assert err == (
+        "12 alert(s): 5 zone-entry, 1 intent-overlap, 2 strike-proximity, 1 border-crossing, "
+        "3 non-conforming; 6 zone(s), 6 track(s), 4 position(s), 1 strike(s), 2 volume(s), "
+        "6 country(ies) at 2017-06-20T08:00:00Z, lookahead 300 s\n"
+    )
     rows = [json.loads(line) for line in out.splitlines()]
     for r in rows:
         assert list(r)[:6] == ["kind", "parties", "subjects", "t", "lat", "lon"]
@@ -70,8 +75,26 @@ def test_deterministic(capsys):
     assert run(capsys, *EXAMPLE_ARGS) == first
 
 
-def test_nothing_to_check_prints_nothing(capsys):
-    assert run(capsys, "--at", "2020-01-01T00:00:00Z") == (0, "", "")
+def test_no_input_is_a_usage_error(capsys):
+    status, out, err = run(capsys, "--at", "2020-01-01T00:00:00Z")
+    assert (status, out) == (2, "")
+    assert err == (
+        "deconflict check: nothing to check: give at least one of "
+        "--zones, --tracks, --positions, --intents, --borders\n"
+    )
+
+
+def test_empty_result_is_visibly_empty(capsys):
+    """Plans all over before the present: no alert, and the summary says why."""
+    args = ["--positions", SCENARIO / "positions.geojson", "--intents"]
+    status, out, err = run(capsys, *args, SCENARIO / "intents.geojson")  # at the clock
+    assert (status, out) == (0, "")
+    assert err.startswith("0 alert(s); 0 zone(s), 0 track(s), 4 position(s), 1 strike(s)")
+    assert " (now), lookahead 300 s; 3 of 3 plan(s) ended before then\n" in err
+    status, out, err = run(capsys, *args, SCENARIO / "intents.geojson", "--at", "2017-06-20")
+    assert status == 0 and len(out.splitlines()) == 3
+    assert err.startswith("3 alert(s): 1 intent-overlap, 2 strike-proximity; ")
+    assert "at 2017-06-20T00:00:00Z, lookahead 300 s\n" in err
 
 
 def test_files_may_mix_kinds(tmp_path, capsys):
@@ -87,7 +110,7 @@ def test_files_may_mix_kinds(tmp_path, capsys):
     tr = write(tmp_path, "t.csv", HEADER + "a,blue,0,-0.3,1000,200,90,0\n")
     status, out, err = run(capsys, "--zones", f, "--tracks", tr, "--at", "2020-01-01T00:00:00Z")
     rows = [json.loads(x) for x in out.splitlines()]
-    assert status == 0 and err == ""
+    assert status == 0 and err.startswith("2 alert(s): 1 zone-entry, 1 strike-proximity; ")
     assert [(r["kind"], r["subjects"]) for r in rows] == [
         ("zone-entry", ["a", "box"]),
         ("strike-proximity", ["hit", "pos"]),
@@ -124,9 +147,10 @@ def test_bad_input_exit_2_nothing_on_stdout(tmp_path, capsys, option, content, e
 
 
 def test_bad_options(tmp_path, capsys):
-    status, out, err = run(capsys, "--at", "yesterday")
+    zones = GEO / "zones.geojson"
+    status, out, err = run(capsys, "--zones", zones, "--at", "yesterday")
     assert (status, out) == (2, "") and "ISO 8601" in err
-    status, out, err = run(capsys, "--lookahead", "-1")
+    status, out, err = run(capsys, "--zones", zones, "--lookahead", "-1")
     assert (status, out) == (2, "") and "--lookahead" in err
 
 

@@ -1,4 +1,9 @@
-"""``deconflict check``: zone entries, intent overlaps, strike proximity, border crossings."""
+"""``deconflict check``: zone entries, intent overlaps, strike proximity, border crossings.
+
+Loads the inputs into a :class:`~deconflict.model.Picture`, evaluates it with
+:func:`deconflict.alerts.evaluate` and prints each :class:`~deconflict.model.Alert` as one
+JSON line (rounded here, at output only), then a one-line summary on stderr.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,62 @@ import json
 import math
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from ..detect.borders import BorderSet, predict_crossings
-from ..detect.intents import VolumeSet, find_overlaps, non_conforming
-from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
-from ..detect.zones import ZoneSet, predict_entries
+from ..alerts import count_by_kind, evaluate
 from ..errors import InvalidInput
 from ..features import FeatureSet, read_borders, read_features
-from ..model import Country, Tracks
-from ..trackio import parse_time
+from ..model import Alert, Country, Picture, Strike, Tracks, Volume
+from ..timefmt import format_time, parse_time
 
 DEFAULT_LOOKAHEAD_S = 300.0
+
+INPUT_OPTIONS = ("--zones", "--tracks", "--positions", "--intents", "--borders")
+
+_T, _DEG = 1, 5
+"""Decimals of ``t`` (seconds) and of ``lat``/``lon`` (degrees) in the output."""
+
+_FIELDS: dict[str, tuple[tuple[str, str, int | None], ...]] = {
+    "zone-entry": (
+        ("zone", "zone", None),
+        ("zone_name", "zone_name", None),
+        ("status", "status", None),
+        ("rule", "rule", None),
+        ("alt_m", "alt_m", 1),
+        ("lead_s", "lead_s", 1),
+        ("lead_time_met", "lead_time_met", None),
+    ),
+    "intent-overlap": (
+        ("start", "start_s", None),
+        ("end", "end_s", None),
+        ("alt_min_m", "alt_min_m", 1),
+        ("alt_max_m", "alt_max_m", 1),
+        ("area_m2", "area_m2", 0),
+    ),
+    "non-conforming": (("alt_m", "alt_m", 1),),
+    "strike-proximity": (
+        ("strike_party", "strike_party", None),
+        ("position_party", "position_party", None),
+        ("position_kind", "position_kind", None),
+        ("distance_m", "distance_m", 0),
+        ("gap_m", "gap_m", 0),
+        ("radius_m", "radius_m", 0),
+        ("position_radius_m", "position_radius_m", 0),
+        ("margin_m", "margin_m", 0),
+        ("start", "start_s", None),
+        ("end", "end_s", None),
+    ),
+    "border-crossing": (
+        ("from", "from", None),
+        ("to", "to", None),
+        ("countries", "countries", None),
+        ("alt_m", "alt_m", 1),
+    ),
+}
+"""Per kind, the output keys after the common ones: (key, details key, decimals).
+Details keys ending in ``_s`` without decimals are instants, printed as ISO 8601."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,8 +79,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "and against their own party's tracks, and strike intents against other "
             "parties' declared positions. Prints one JSON object per alert with kind, "
             "parties (sorted), subjects, t (seconds from --at until it happens, 0 if "
-            "already so), lat and lon, sorted by (t, kind, subjects). The GeoJSON files "
-            "may each hold any mix of zones, positions and intents."
+            "already so), lat and lon, sorted by (t, kind, subjects), then a one-line "
+            "summary on stderr. The GeoJSON files may each hold any mix of zones, "
+            "positions and intents. At least one input is required."
         ),
     )
     p.add_argument("--zones", metavar="F", action="append", default=[], help="GeoJSON zones")
@@ -58,174 +106,104 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 class Inputs:
     """Everything ``check`` reads, validated."""
 
-    features: FeatureSet
-    tracks: Tracks | None
-    countries: tuple[Country, ...]
+    picture: Picture
     now_s: float
     lookahead_s: float
+    clock: bool = False
+    """Whether ``now_s`` is the clock's (no ``--at``)."""
 
 
 def load(args: argparse.Namespace) -> Inputs:
     """Read and validate every input; raises :class:`InvalidInput` before any output."""
+    given = [args.zones, args.tracks, args.positions, args.intents, args.borders]
+    if not any(given):
+        raise InvalidInput(f"nothing to check: give at least one of {', '.join(INPUT_OPTIONS)}")
     if not math.isfinite(args.lookahead) or args.lookahead < 0:
         raise InvalidInput(f"--lookahead: must be a number of seconds >= 0, got {args.lookahead}")
     now_s = time.time() if args.at is None else parse_time(args.at)
     features = FeatureSet()
     for path in [*args.zones, *args.positions, *args.intents]:
         features = features.merge(read_features(path))
-    tracks = Tracks.from_csv(args.tracks) if args.tracks else None
-    countries = read_borders(args.borders) if args.borders else ()
-    return Inputs(features, tracks, countries, now_s, float(args.lookahead))
+    tracks = Tracks.from_csv(args.tracks) if args.tracks else Tracks.empty()
+    countries: tuple[Country, ...] = read_borders(args.borders) if args.borders else ()
+    picture = Picture(
+        tracks=tracks,
+        zones=features.zones,
+        positions=features.positions,
+        strikes=features.strikes,
+        volumes=features.volumes,
+        countries=countries,
+    )
+    return Inputs(picture, now_s, float(args.lookahead), clock=args.at is None)
 
 
-def _iso(t: float) -> str | None:
-    if not math.isfinite(t):
+def _num(x: float | None, digits: int) -> float | None:
+    if x is None or not math.isfinite(x):
         return None
-    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+    return round(float(x), digits) + 0.0
 
 
-def _num(x: float, digits: int) -> float | None:
-    return round(float(x), digits) + 0.0 if math.isfinite(x) else None
-
-
-def _alert(
-    kind: str,
-    parties: set[str],
-    subjects: list[str],
-    t: float,
-    lat: float,
-    lon: float,
-    **extra: Any,
-) -> dict[str, Any]:
-    """One alert: the keys of DESIGN.md first (t clamped at 0, lon wrapped), then ``extra``."""
+def row(alert: Alert) -> dict[str, Any]:
+    """One alert as printed: the keys of the ``check`` contract first, then the kind's
+    specifics (times ISO 8601, numbers rounded)."""
     out: dict[str, Any] = {
-        "kind": kind,
-        "parties": sorted(parties),
-        "subjects": subjects,
-        "t": _num(max(t, 0.0), 1),
-        "lat": _num(lat, 5),
-        "lon": _num(((lon + 180.0) % 360.0) - 180.0, 5),
+        "kind": alert.kind,
+        "parties": list(alert.parties),
+        "subjects": list(alert.subjects),
+        "t": _num(alert.t_s, _T),
+        "lat": _num(alert.lat_deg, _DEG),
+        "lon": _num(alert.lon_deg, _DEG),
     }
-    out.update(extra)
+    d = alert.details
+    for key, source, digits in _FIELDS.get(alert.kind, ()):
+        if source not in d:
+            continue
+        value = d[source]
+        if digits is not None:
+            value = _num(value, digits)
+        elif source.endswith("_s") and isinstance(value, float):
+            value = format_time(value)
+        out[key] = value
     return out
 
 
-def alerts(inp: Inputs) -> list[dict[str, Any]]:
-    """Every alert of the inputs, as JSON-ready dicts in the output order."""
-    out: list[dict[str, Any]] = []
-    fs, tracks, now = inp.features, inp.tracks, inp.now_s
-    if tracks is not None and fs.zones:
-        zset = ZoneSet.from_zones(fs.zones)
-        e = predict_entries(tracks, zset, lookahead_s=inp.lookahead_s, now_s=now)
-        for k, action in enumerate(e.action_names()):
-            i, z = int(e.track[k]), int(e.zone[k])
-            zone = fs.zones[z]
-            extra: dict[str, Any] = {
-                "zone": zone.id,
-                "zone_name": zone.name,
-                "status": zone.status,
-                "rule": action,
-                "alt_m": _num(e.alt_m[k], 1),
-            }
-            if action == "notify":
-                extra["lead_s"] = _num(e.lead_s[k], 1)
-                extra["lead_time_met"] = bool(e.lead_met[k])
-            out.append(
-                _alert(
-                    "zone-entry",
-                    {str(tracks.party[i]), *zone.parties},
-                    [str(tracks.id[i]), zone.id],
-                    float(e.t_s[k]),
-                    float(e.lat_deg[k]),
-                    float(e.lon_deg[k]),
-                    **extra,
-                )
-            )
-    if fs.volumes:
-        vset = VolumeSet.from_volumes(fs.volumes)
-        ov = find_overlaps(vset, now_s=now)
-        for k in range(len(ov)):
-            va, vb = fs.volumes[int(ov.a[k])], fs.volumes[int(ov.b[k])]
-            out.append(
-                _alert(
-                    "intent-overlap",
-                    {va.party, vb.party},
-                    [va.id, vb.id],
-                    float(ov.start_s[k]) - now,
-                    float(ov.lat_deg[k]),
-                    float(ov.lon_deg[k]),
-                    start=_iso(float(ov.start_s[k])),
-                    end=_iso(float(ov.end_s[k])),
-                    alt_min_m=_num(ov.alt_min_m[k], 1),
-                    alt_max_m=_num(ov.alt_max_m[k], 1),
-                    area_m2=_num(ov.area_m2[k], 0),
-                )
-            )
-        if tracks is not None:
-            for i in non_conforming(tracks, vset, now_s=now).tolist():
-                out.append(
-                    _alert(
-                        "non-conforming",
-                        {str(tracks.party[i])},
-                        [str(tracks.id[i])],
-                        0.0,
-                        float(tracks.lat[i]),
-                        float(tracks.lon[i]),
-                        alt_m=_num(tracks.alt_m[i], 1),
-                    )
-                )
-    if fs.strikes and fs.positions:
-        sset = StrikeSet.from_strikes(fs.strikes)
-        pr = strike_proximity(sset, PositionSet.from_positions(fs.positions), now_s=now)
-        for k in range(len(pr)):
-            st, pos = fs.strikes[int(pr.strike[k])], fs.positions[int(pr.position[k])]
-            out.append(
-                _alert(
-                    "strike-proximity",
-                    {st.party, pos.party},
-                    [st.id, pos.id],
-                    st.start_s - now,
-                    st.lat_deg,
-                    st.lon_deg,
-                    strike_party=st.party,
-                    position_party=pos.party,
-                    position_kind=pos.kind,
-                    distance_m=_num(pr.distance_m[k], 0),
-                    gap_m=_num(pr.gap_m[k], 0),
-                    radius_m=_num(st.radius_m, 0),
-                    position_radius_m=_num(pos.radius_m, 0),
-                    margin_m=_num(float(sset.margin_m[int(pr.strike[k])]), 0),
-                    start=_iso(st.start_s),
-                    end=_iso(st.end_s),
-                )
-            )
-    if tracks is not None and inp.countries:
-        bset = BorderSet.from_countries(inp.countries)
-        cr = predict_crossings(tracks, bset, lookahead_s=inp.lookahead_s)
-        for k in range(len(cr)):
-            i = int(cr.track[k])
-            a, b = inp.countries[int(cr.from_country[k])], inp.countries[int(cr.to_country[k])]
-            out.append(
-                _alert(
-                    "border-crossing",
-                    {str(tracks.party[i])},
-                    [str(tracks.id[i])],
-                    float(cr.t_s[k]),
-                    float(cr.lat_deg[k]),
-                    float(cr.lon_deg[k]),
-                    **{"from": a.id, "to": b.id},
-                    countries=[a.name, b.name],
-                    alt_m=_num(tracks.alt_m[i] + tracks.vs_mps[i] * cr.t_s[k], 1),
-                )
-            )
+def rows(alerts: Sequence[Alert]) -> list[dict[str, Any]]:
+    """The printed rows, sorted by the printed (t, kind, subjects)."""
+    out = [row(a) for a in alerts]
     out.sort(key=lambda r: (r["t"], r["kind"], r["subjects"]))
     return out
 
 
+def summary(alerts: Sequence[Alert], inp: Inputs) -> str:
+    """One line: alerts by kind; what was checked; when; plans already over."""
+    by_kind = count_by_kind(alerts)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in by_kind.items())
+    p = inp.picture
+    counts = (
+        (len(p.zones), "zone(s)"),
+        (len(p.tracks), "track(s)"),
+        (len(p.positions), "position(s)"),
+        (len(p.strikes), "strike(s)"),
+        (len(p.volumes), "volume(s)"),
+        (len(p.countries), "country(ies)"),
+    )
+    checked = ", ".join(f"{n} {what}" for n, what in counts)
+    text = f"{len(alerts)} alert(s){': ' + kinds if kinds else ''}; {checked}"
+    text += f" at {format_time(math.floor(inp.now_s))}{' (now)' if inp.clock else ''}"
+    text += f", lookahead {inp.lookahead_s:g} s"
+    plans: list[Strike | Volume] = [*p.strikes, *p.volumes]
+    over = sum(1 for x in plans if x.end_s < inp.now_s)
+    if over:
+        text += f"; {over} of {len(plans)} plan(s) ended before then"
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
     inputs = load(args)
-    rows = alerts(inputs)
+    alerts = evaluate(inputs.picture, now_s=inputs.now_s, lookahead_s=inputs.lookahead_s)
     write = sys.stdout.write
-    for row in rows:
-        write(json.dumps(row, ensure_ascii=False) + "\n")
+    for r in rows(alerts):
+        write(json.dumps(r, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    print(summary(alerts, inputs), file=sys.stderr)
     return 0

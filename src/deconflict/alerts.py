@@ -1,0 +1,391 @@
+"""Detector results -> :class:`~deconflict.model.Alert` records (pure).
+
+One function per detector turns its result (indices into the inputs, see
+:mod:`deconflict.detect.inputs`) into alerts; :func:`evaluate` runs every detector over a
+:class:`~deconflict.model.Picture` and returns all alerts, sorted by ``(t_s, kind,
+subjects)``. Each alert names every party the conflict involves, its subjects in the
+kind's natural order, when it happens (``t_s`` seconds from ``now_s``, 0 if already so),
+where (lon in [-180, 180)), unrounded JSON-ready details and a GeoJSON geometry:
+
+================  ====================  ==============================================
+kind              subjects              parties; details; geometry
+================  ====================  ==============================================
+separation        (a, b), a < b         both tracks' parties; ``t_in_s``, ``t_out_s``,
+                                        ``tcpa_s`` (from ``now_s``), ``dcpa_m``,
+                                        ``a_party``, ``b_party``; LineString between
+                                        the two at closest approach (``lat``/``lon``
+                                        its middle)
+zone-entry        (track, zone)         the track's party and the zone's ``parties``;
+                                        ``zone``, ``zone_name``, ``status``, ``rule``,
+                                        ``alt_m``, for ``notify`` ``lead_s`` and
+                                        ``lead_time_met``, ``track_party``; Point of
+                                        entry
+intent-overlap    (a, b), sorted        both parties; ``start_s``, ``end_s`` (the
+                                        common window), ``alt_min_m``, ``alt_max_m``
+                                        (the common band, None when open),
+                                        ``area_m2``; Point inside the common area
+strike-proximity  (strike, position)    both parties; ``strike_party``,
+                                        ``position_party``, ``position_kind``,
+                                        ``distance_m``, ``gap_m``, ``radius_m``,
+                                        ``position_radius_m``, ``margin_m``,
+                                        ``start_s``, ``end_s``; Point of aim
+border-crossing   (track,)              the track's party; ``from``, ``to`` (country
+                                        ids), ``countries`` (names), ``alt_m``; Point
+                                        of crossing
+non-conforming    (track,)              the track's party; ``alt_m``; Point of the
+                                        track
+================  ====================  ==============================================
+
+Instants in details are POSIX seconds; open bounds are ``None`` (JSON has no infinity).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .detect.borders import BorderSet, Crossings, predict_crossings
+from .detect.inputs import check_lookahead, check_now
+from .detect.intents import Overlaps, VolumeSet, find_overlaps, non_conforming
+from .detect.separation import Conflicts
+from .detect.strikes import DEFAULT_MARGIN_M, PositionSet, Proximity, StrikeSet, strike_proximity
+from .detect.zones import NOTIFY, ZoneEntries, ZoneSet, predict_entries
+from .errors import InvalidInput
+from .geo import dead_reckon, lat_lon, unit_vectors, wrap_lon
+from .model import (
+    ACTIONS,
+    ALERT_KINDS,
+    Alert,
+    Country,
+    Picture,
+    Position,
+    Strike,
+    Tracks,
+    Volume,
+    Zone,
+)
+
+__all__ = [
+    "border_alerts",
+    "count_by_kind",
+    "evaluate",
+    "intent_overlap_alerts",
+    "non_conforming_alerts",
+    "separation_alerts",
+    "sort_key",
+    "strike_alerts",
+    "zone_entry_alerts",
+]
+
+
+def _point(lat: float, lon: float) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _open(x: float) -> float | None:
+    """A bound as JSON: None when open (infinite)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _lon(lon: float) -> float:
+    return float(wrap_lon(lon))
+
+
+def separation_alerts(tracks: Tracks, conflicts: Conflicts, *, now_s: float) -> list[Alert]:
+    """One ``separation`` alert per conflicting pair of :func:`~deconflict.detect.
+    separation.detect` run on ``tracks`` (the same tracks, in the same order).
+
+    ``lat``/``lon`` is the middle of the two tracks at closest approach (``tcpa``); the
+    geometry a LineString from ``a`` to ``b`` there.
+    """
+    now_s = check_now(now_s)
+    if conflicts.ids.shape != tracks.id.shape or not np.array_equal(conflicts.ids, tracks.id):
+        raise InvalidInput("separation: the conflicts were detected on other tracks")
+    i, j, tcpa = conflicts.i, conflicts.j, conflicts.tcpa
+    rows = np.concatenate([i, j])
+    lat, lon, _, _ = dead_reckon(
+        tracks.lat[rows],
+        tracks.lon[rows],
+        tracks.alt_m[rows],
+        tracks.gs_mps[rows],
+        tracks.track_deg[rows],
+        tracks.vs_mps[rows],
+        np.concatenate([tcpa, tcpa]),
+    )
+    k = len(conflicts)
+    mid_lat, mid_lon = lat_lon(unit_vectors(lat[:k], lon[:k]) + unit_vectors(lat[k:], lon[k:]))
+    out = []
+    for n in range(k):
+        a, b = int(i[n]), int(j[n])
+        pa, pb = str(tracks.party[a]), str(tracks.party[b])
+        out.append(
+            Alert(
+                kind="separation",
+                parties=(pa, pb),
+                subjects=(str(tracks.id[a]), str(tracks.id[b])),
+                now_s=now_s,
+                t_s=max(float(conflicts.t_in[n]), 0.0),
+                lat_deg=float(mid_lat[n]),
+                lon_deg=_lon(mid_lon[n]),
+                details={
+                    "t_in_s": float(conflicts.t_in[n]),
+                    "t_out_s": float(conflicts.t_out[n]),
+                    "tcpa_s": float(tcpa[n]),
+                    "dcpa_m": float(conflicts.dcpa_m[n]),
+                    "a_party": pa,
+                    "b_party": pb,
+                },
+                geometry={
+                    "type": "LineString",
+                    "coordinates": [
+                        [float(lon[n]), float(lat[n])],
+                        [float(lon[k + n]), float(lat[k + n])],
+                    ],
+                },
+            )
+        )
+    return out
+
+
+def zone_entry_alerts(
+    tracks: Tracks, zones: Sequence[Zone], entries: ZoneEntries, *, now_s: float
+) -> list[Alert]:
+    """One ``zone-entry`` alert per row of :func:`~deconflict.detect.zones.predict_entries`
+    (``zones`` in the order the zone set was made from)."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(entries)):
+        i, zone = int(entries.track[k]), zones[int(entries.zone[k])]
+        party = str(tracks.party[i])
+        action = int(entries.action[k])
+        details: dict[str, Any] = {
+            "zone": zone.id,
+            "zone_name": zone.name,
+            "status": zone.status,
+            "rule": ACTIONS[action - 1],
+            "alt_m": float(entries.alt_m[k]),
+        }
+        if action == NOTIFY:
+            details["lead_s"] = float(entries.lead_s[k])
+            details["lead_time_met"] = bool(entries.lead_met[k])
+        details["track_party"] = party
+        lat, lon = float(entries.lat_deg[k]), _lon(entries.lon_deg[k])
+        out.append(
+            Alert(
+                kind="zone-entry",
+                parties=(party, *zone.parties),
+                subjects=(str(tracks.id[i]), zone.id),
+                now_s=now_s,
+                t_s=max(float(entries.t_s[k]), 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details=details,
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def intent_overlap_alerts(
+    volumes: Sequence[Volume], overlaps: Overlaps, *, now_s: float
+) -> list[Alert]:
+    """One ``intent-overlap`` alert per pair of :func:`~deconflict.detect.intents.
+    find_overlaps`; ``t_s`` runs until the common window opens."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(overlaps)):
+        va, vb = volumes[int(overlaps.a[k])], volumes[int(overlaps.b[k])]
+        start = float(overlaps.start_s[k])
+        lat, lon = float(overlaps.lat_deg[k]), _lon(overlaps.lon_deg[k])
+        out.append(
+            Alert(
+                kind="intent-overlap",
+                parties=(va.party, vb.party),
+                subjects=(va.id, vb.id),
+                now_s=now_s,
+                t_s=max(start - now_s, 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details={
+                    "start_s": start,
+                    "end_s": float(overlaps.end_s[k]),
+                    "alt_min_m": _open(overlaps.alt_min_m[k]),
+                    "alt_max_m": _open(overlaps.alt_max_m[k]),
+                    "area_m2": float(overlaps.area_m2[k]),
+                },
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def strike_alerts(
+    strikes: Sequence[Strike],
+    positions: Sequence[Position],
+    proximity: Proximity,
+    *,
+    now_s: float,
+) -> list[Alert]:
+    """One ``strike-proximity`` alert per pair of :func:`~deconflict.detect.strikes.
+    strike_proximity`; ``t_s`` runs until the strike's start."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(proximity)):
+        st, pos = strikes[int(proximity.strike[k])], positions[int(proximity.position[k])]
+        lat, lon = st.lat_deg, _lon(st.lon_deg)
+        out.append(
+            Alert(
+                kind="strike-proximity",
+                parties=(st.party, pos.party),
+                subjects=(st.id, pos.id),
+                now_s=now_s,
+                t_s=max(st.start_s - now_s, 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details={
+                    "strike_party": st.party,
+                    "position_party": pos.party,
+                    "position_kind": pos.kind,
+                    "distance_m": float(proximity.distance_m[k]),
+                    "gap_m": float(proximity.gap_m[k]),
+                    "radius_m": st.radius_m,
+                    "position_radius_m": pos.radius_m,
+                    "margin_m": DEFAULT_MARGIN_M if st.margin_m is None else st.margin_m,
+                    "start_s": st.start_s,
+                    "end_s": st.end_s,
+                },
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def border_alerts(
+    tracks: Tracks, countries: Sequence[Country], crossings: Crossings, *, now_s: float
+) -> list[Alert]:
+    """One ``border-crossing`` alert per row of :func:`~deconflict.detect.borders.
+    predict_crossings` (``countries`` in the order the border set was made from)."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(crossings)):
+        i = int(crossings.track[k])
+        a = countries[int(crossings.from_country[k])]
+        b = countries[int(crossings.to_country[k])]
+        t = float(crossings.t_s[k])
+        lat, lon = float(crossings.lat_deg[k]), _lon(crossings.lon_deg[k])
+        out.append(
+            Alert(
+                kind="border-crossing",
+                parties=(str(tracks.party[i]),),
+                subjects=(str(tracks.id[i]),),
+                now_s=now_s,
+                t_s=max(t, 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details={
+                    "from": a.id,
+                    "to": b.id,
+                    "countries": [a.name, b.name],
+                    "alt_m": float(tracks.alt_m[i] + tracks.vs_mps[i] * t),
+                },
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def non_conforming_alerts(tracks: Tracks, index: Iterable[int], *, now_s: float) -> list[Alert]:
+    """One ``non-conforming`` alert per track index of :func:`~deconflict.detect.intents.
+    non_conforming`, where the track is now."""
+    now_s = check_now(now_s)
+    out = []
+    for i in index:
+        lat, lon = float(tracks.lat[i]), _lon(tracks.lon[i])
+        out.append(
+            Alert(
+                kind="non-conforming",
+                parties=(str(tracks.party[i]),),
+                subjects=(str(tracks.id[i]),),
+                now_s=now_s,
+                t_s=0.0,
+                lat_deg=lat,
+                lon_deg=lon,
+                details={"alt_m": float(tracks.alt_m[i])},
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def sort_key(alert: Alert) -> tuple[float, str, tuple[str, ...]]:
+    """The order of :func:`evaluate`: ``(t_s, kind, subjects)``."""
+    return alert.t_s, alert.kind, alert.subjects
+
+
+def evaluate(
+    picture: Picture,
+    *,
+    now_s: float,
+    lookahead_s: float,
+    separation: Conflicts | None = None,
+) -> list[Alert]:
+    """Every alert of a picture at ``now_s``, sorted by ``(t_s, kind, subjects)``.
+
+    Parameters
+    ----------
+    picture : Picture
+        Tracks (states at ``now_s``), zones, positions, strikes, volumes, countries.
+    now_s : float
+        The present, POSIX seconds.
+    lookahead_s : float
+        Horizon of the track predictions (zone entries, border crossings), seconds.
+        Plans (intent overlaps, strikes) are checked whenever they are, not only within
+        it.
+    separation : Conflicts, optional
+        Separation conflicts already detected on ``picture.tracks`` (e.g. by
+        :func:`deconflict.detect.separation.detect` or an incremental detector); they
+        become ``separation`` alerts. When None, separation is not evaluated here.
+
+    Returns
+    -------
+    list of Alert
+        Empty when the picture holds nothing to compare.
+    """
+    now_s = check_now(now_s)
+    lookahead_s = check_lookahead(lookahead_s)
+    p, tracks = picture, picture.tracks
+    out: list[Alert] = []
+    if separation is not None:
+        out += separation_alerts(tracks, separation, now_s=now_s)
+    if len(tracks) and p.zones:
+        zset = ZoneSet.from_zones(p.zones)
+        entries = predict_entries(tracks, zset, now_s=now_s, lookahead_s=lookahead_s)
+        out += zone_entry_alerts(tracks, p.zones, entries, now_s=now_s)
+    if p.volumes:
+        vset = VolumeSet.from_volumes(p.volumes)
+        out += intent_overlap_alerts(p.volumes, find_overlaps(vset, now_s=now_s), now_s=now_s)
+        if len(tracks):
+            index = non_conforming(tracks, vset, now_s=now_s).tolist()
+            out += non_conforming_alerts(tracks, index, now_s=now_s)
+    if p.strikes and p.positions:
+        sset, pset = StrikeSet.from_strikes(p.strikes), PositionSet.from_positions(p.positions)
+        proximity = strike_proximity(sset, pset, now_s=now_s)
+        out += strike_alerts(p.strikes, p.positions, proximity, now_s=now_s)
+    if len(tracks) and p.countries:
+        bset = BorderSet.from_countries(p.countries)
+        crossings = predict_crossings(tracks, bset, lookahead_s=lookahead_s)
+        out += border_alerts(tracks, p.countries, crossings, now_s=now_s)
+    out.sort(key=sort_key)
+    return out
+
+
+def count_by_kind(alerts: Iterable[Alert]) -> Mapping[str, int]:
+    """How many alerts of each kind, in the order of :data:`~deconflict.model.ALERT_KINDS`
+    (kinds with none left out)."""
+    counts = {kind: 0 for kind in ALERT_KINDS}
+    for a in alerts:
+        counts[a.kind] += 1
+    return {kind: n for kind, n in counts.items() if n}
