@@ -1,4 +1,4 @@
-"""Geodesy on the sphere of DESIGN.md, vectorised.
+"""Geodesy on the sphere of the design (docs/design.md), vectorised.
 
 Everything inside deconflict is SI: metres, seconds, metres per second. Latitude,
 longitude and track angles are degrees only at the edges; these functions convert them.

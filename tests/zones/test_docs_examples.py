@@ -1,4 +1,5 @@
-"""The commands shown in docs/zones.md and the README print exactly the output shown there."""
+"""The commands shown in docs/zones.md and the README print exactly the output shown
+there, and the Python shown in docs/zones.md runs."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ def test_documented_output_is_real(doc, capsys, monkeypatch):
     for argv, shown in found:
         assert main(argv) == 0
         assert capsys.readouterr().out == shown
+
+
+def test_documented_python_runs(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs/zones.md").read_text(), re.S)
+    assert len(blocks) == 2
+    scopes: list[dict] = []
+    for code in blocks:
+        scopes.append({})
+        exec(compile(code, "docs/zones.md", "exec"), scopes[-1])
+    a = scopes[0]["a"]
+    assert a.kind == "intent-overlap" and a.key == "intent-overlap|coal-dez-cas|ru-dez-cap"
+    assert (a.details["start_s"], a.details["end_s"]) == (1497945600.0, 1497951000.0)
+    assert a.details["alt_min_m"] == 5000.0
+    assert len(scopes[1]["e"]) == 5

@@ -69,6 +69,7 @@ class Crossings:
     Attributes
     ----------
     track : ndarray of int64, shape (k,)
+        Rows of the tracks given.
     t_s : ndarray, shape (k,)
         Seconds from now.
     lat_deg, lon_deg : ndarray, shape (k,)
@@ -99,7 +100,7 @@ def predict_crossings(
 ) -> Crossings:
     """Every border crossing of every track within the lookahead (seconds >= 0).
 
-    No tracks or no countries: no crossings.
+    No tracks or no countries: no crossings. Tracks hold no NaN (checked when built).
 
     >>> import shapely
     >>> b = BorderSet(np.array(["w", "e"]), np.array(["West", "East"]),

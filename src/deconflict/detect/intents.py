@@ -158,7 +158,7 @@ def find_overlaps(vols: VolumeSet, *, now_s: float) -> Overlaps:
     -------
     Overlaps
         k pairs; see the module docstring for the definition. Fewer than two intents:
-        no pairs.
+        no pairs. The set holds no NaN (checked when it is built).
     """
     now_s = check_now(now_s)
     boxes, owner = _boxes(vols)
@@ -204,7 +204,8 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
     Only tracks whose party has declared at least one intent are considered; a track is
     conforming when, at ``now_s`` (POSIX seconds, required), it is inside (closed) the
     area and altitude band of one of its party's intents whose window contains ``now_s``.
-    No tracks or no intents: no indices.
+    No tracks or no intents: no indices. Neither input holds NaN (both are checked when
+    built).
 
     >>> from deconflict.model import Geometry
     >>> v = Volume("v", "blue", Geometry("Point", (0.0, 0.0)), start_s=0.0, end_s=3600.0,

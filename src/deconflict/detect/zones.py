@@ -203,7 +203,8 @@ class ZoneEntries:
     Attributes
     ----------
     track, zone : ndarray of int64, shape (k,)
-        Indices into the tracks and into the zone set (the order of the zone records).
+        Rows of the tracks given, and indices into the zone set (the order of the zone
+        records).
     t_s : ndarray, shape (k,)
         Seconds from now until entry (0 when already inside).
     lat_deg, lon_deg, alt_m : ndarray, shape (k,)
@@ -336,7 +337,7 @@ def predict_entries(
     -------
     ZoneEntries
         k rows, the earliest entry of each pair; see the module docstring. No tracks or
-        no zones: no rows. Inputs hold no NaN (see the module docstring).
+        no zones: no rows. Neither input holds NaN (both are checked when built).
 
     Notes
     -----
