@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--h-sep", type=float, metavar="M", help="horizontal separation, m")
     p.add_argument("--v-sep", type=float, metavar="M", help="vertical separation, m")
     p.add_argument("--track-max-age", type=float, metavar="S", help="drop tracks older than S")
+    p.add_argument("--borders", metavar="F", help="GeoJSON countries: report border crossings")
     p.add_argument("--rate", type=float, metavar="N", help="requests per second per party")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     p.set_defaults(func=run)
@@ -55,9 +56,14 @@ def run(args: argparse.Namespace) -> int:
     from ..store.keys import open_log
 
     config = config_from(args)
+    countries = ()
+    if args.borders:
+        from ..features import read_borders
+
+        countries = read_borders(args.borders)
     db = open_database(args.db or "deconflict.db", create=True)
     with db:
-        service = Service(db, open_log(db, args.key_dir), config=config)
+        service = Service(db, open_log(db, args.key_dir), config=config, countries=countries)
         app = create_app(service)
         print(
             f"deconflict: serving {db.target} on http://{args.host}:{args.port}/ "

@@ -56,7 +56,11 @@ def _digest(obj: Any) -> str:
 
 
 class Service:
-    """The live deconfliction service over ``db`` and its ``log``."""
+    """The live deconfliction service over ``db`` and its ``log``.
+
+    ``countries`` (core :class:`~deconflict.model.Country` records) turn on border
+    crossing alerts.
+    """
 
     def __init__(
         self,
@@ -66,6 +70,7 @@ class Service:
         config: ServiceConfig | None = None,
         clock: Clock | None = None,
         publish: Publish | None = None,
+        countries: Sequence[Any] = (),
     ) -> None:
         self.db = db
         self.log = log
@@ -76,6 +81,7 @@ class Service:
         self.admin = PartyAdmin(db, log, self.store, self.clock)
         self.lock = threading.RLock()
         self.picture = Picture(self.config)
+        self.picture.countries = tuple(countries)
         self.parties: dict[str, Party] = {}
         self.alerts: dict[str, LiveAlert] = {}
         self.active: dict[str, str] = {}
@@ -169,10 +175,12 @@ class Service:
     ) -> tuple[list[int], SignedTreeHead]:
         """Run ``effect`` (store writes) and append ``entries`` in one transaction, then
         sign a tree head in it; returns the entries' indices and the head."""
+        stamp = iso(self.clock.now())
+        stamped = [e if "time" in e else {**e, "time": stamp} for e in entries]
         with self.db.write():
             if effect is not None:
                 effect()
-            appended = self.log.append(entries)
+            appended = self.log.append(stamped)
             signed = self.log.sign_head()
         return [a.index for a in appended], signed
 

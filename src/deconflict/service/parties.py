@@ -13,7 +13,7 @@ from ..ledger.log import Log
 from ..store.base import Database
 from ..store.records import PartyRow, ServiceStore
 from .auth import check_party_name, hash_token, new_token
-from .clock import Clock, WallClock
+from .clock import Clock, WallClock, iso
 from .i18n import LANGUAGES
 
 __all__ = ["PartyAdmin"]
@@ -31,9 +31,10 @@ class PartyAdmin:
         self.clock = clock or WallClock()
 
     def _write(self, entries: Sequence[Mapping[str, Any]], effect: Callable[[], None]) -> None:
+        stamp = iso(self.clock.now())
         with self.db.write():
             effect()
-            self.log.append(entries)
+            self.log.append([{**e, "time": stamp} for e in entries])
             self.log.sign_head()
 
     def add(self, name: str, language: str = "en") -> str:

@@ -224,6 +224,7 @@ class Picture:
             between_parties=True,
         )
         self.changed: set[str] = set()
+        self.countries: tuple[Any, ...] = ()
         self.declared: dict[tuple[str, str], Declared] = {}
         self.features_dirty = True
         self._records: Any = None

@@ -1,0 +1,127 @@
+"""One detection run over the live picture: the core's detectors and alert builders
+applied to what changed, in the service's terms (:class:`~deconflict.service.picture.Found`).
+
+Separation comes from the incremental detector (:class:`~deconflict.detect.live.LivePairs`):
+the pairs involving a changed track, or every pair on a full pass. Zone entries, border
+crossings and non-conformance are evaluated for the changed tracks (all on a full pass);
+intent overlaps and strike proximity when declarations changed, once a second and on a
+full pass. Track ids are qualified (``party/id``) inside; each alert shows the ids its
+parties know, and keeps the qualified ones in ``details["tracks"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import alerts as core
+from ..detect.borders import BorderSet, predict_crossings
+from ..detect.intents import VolumeSet, find_overlaps, non_conforming
+from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
+from ..detect.zones import ZoneSet, predict_entries
+from ..model import Alert, Tracks
+from .picture import TRACK_KINDS, Coverage, Found
+
+if TYPE_CHECKING:
+    from .picture import Picture
+
+__all__ = ["run_detectors"]
+
+
+def _plain(qid: str) -> str:
+    return qid.split("/", 1)[1] if "/" in qid else qid
+
+
+def _found(alert: Alert, track_ids: Iterable[str]) -> Found:
+    tracks = frozenset(track_ids)
+    subjects = tuple(_plain(s) if s in tracks else s for s in alert.subjects)
+    details: dict[str, Any] = {
+        k: (_plain(v) if isinstance(v, str) and v in tracks else v)
+        for k, v in alert.details.items()
+    }
+    details["tracks"] = sorted(tracks)
+    key = f"{alert.key}#{','.join(alert.parties)}"
+    return Found(key=key, alert=alert, subjects=subjects, details=details, tracks=tracks)
+
+
+def _states(tracks: Tracks, rows: Iterable[int]) -> Mapping[str, Any]:
+    """Each subject track's state at the alert (what the other party may see of it)."""
+    out = {}
+    for i in rows:
+        out[_plain(str(tracks.id[i]))] = {
+            "party": str(tracks.party[i]),
+            "lat": float(tracks.lat[i]),
+            "lon": float(tracks.lon[i]),
+            "alt_m": float(tracks.alt_m[i]),
+            "gs_mps": float(tracks.gs_mps[i]),
+            "track_deg": float(tracks.track_deg[i]),
+            "vs_mps": float(tracks.vs_mps[i]),
+        }
+    return out
+
+
+def _with_states(alert: Alert, tracks: Tracks, index: Mapping[str, int]) -> Found:
+    rows = [index[s] for s in alert.subjects if s in index]
+    found = _found(alert, (str(tracks.id[i]) for i in rows))
+    found.details["states"] = _states(tracks, rows)
+    return found
+
+
+def run_detectors(picture: Picture, now: float, coverage: Coverage) -> list[Found]:
+    """Every alert of this run (see the module docstring)."""
+    config = picture.config
+    out: list[Found] = []
+    tracks = picture.live.tracks_at(now)
+    index = {str(q): i for i, q in enumerate(tracks.id.tolist())}
+    records = picture.records()
+    if len(tracks):
+        conflicts = None
+        if coverage.all_tracks:
+            conflicts = picture.live.all_conflicts(now_s=now)
+        elif coverage.tracks:
+            conflicts = picture.live.conflicts_of(sorted(coverage.tracks), now_s=now)
+        if conflicts is not None and len(conflicts):
+            for a in core.separation_alerts(tracks, conflicts, now_s=now):
+                out.append(_with_states(a, tracks, index))
+        if coverage.all_tracks:
+            sub = tracks
+        else:
+            sub = tracks.take(np.isin(tracks.id, np.array(sorted(coverage.tracks), dtype=str)))
+        if len(sub):
+            sub_index = {str(q): i for i, q in enumerate(sub.id.tolist())}
+            found: list[Alert] = []
+            if records.zones:
+                zones = list(records.zones)
+                entries = predict_entries(
+                    sub, ZoneSet.from_zones(zones), now_s=now, lookahead_s=config.lookahead_s
+                )
+                found += core.zone_entry_alerts(sub, zones, entries, now_s=now)
+            if records.volumes:
+                vset = VolumeSet.from_volumes(list(records.volumes))
+                rows = non_conforming(sub, vset, now_s=now).tolist()
+                found += core.non_conforming_alerts(sub, rows, now_s=now)
+            if picture.countries:
+                crossings = predict_crossings(
+                    sub,
+                    BorderSet.from_countries(picture.countries),
+                    lookahead_s=config.lookahead_s,
+                )
+                found += core.border_alerts(sub, picture.countries, crossings, now_s=now)
+            out += [_with_states(a, sub, sub_index) for a in found]
+    if coverage.features:
+        if records.volumes:
+            volumes = list(records.volumes)
+            overlaps = find_overlaps(VolumeSet.from_volumes(volumes), now_s=now)
+            out += [_found(a, ()) for a in core.intent_overlap_alerts(volumes, overlaps, now_s=now)]
+        if records.strikes and records.positions:
+            strikes, positions = list(records.strikes), list(records.positions)
+            proximity = strike_proximity(
+                StrikeSet.from_strikes(strikes), PositionSet.from_positions(positions), now_s=now
+            )
+            out += [
+                _found(a, ()) for a in core.strike_alerts(strikes, positions, proximity, now_s=now)
+            ]
+    assert all(f.alert.kind in TRACK_KINDS or not f.tracks for f in out)
+    return out
