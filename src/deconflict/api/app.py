@@ -6,7 +6,6 @@ serialises them); the WebSocket stream runs on the event loop and is fed by the
 :class:`~deconflict.api.broker.Broker`.
 """
 
-from __future__ import annotations
 
 import asyncio
 import contextlib

@@ -67,8 +67,14 @@ def error_response(
 
 
 def _where(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
-    return ".".join(parts) if parts else "body"
+    """A pydantic location as a path: ``("body", 3, "lat")`` -> ``body[3].lat``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
 
 
 def install_error_handlers(app: FastAPI) -> None:

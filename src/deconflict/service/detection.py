@@ -73,7 +73,9 @@ def run_detectors(picture: Picture, now: float, coverage: Coverage) -> list[Foun
     """Every alert of this run (see the module docstring)."""
     config = picture.config
     out: list[Found] = []
-    tracks = picture.live.tracks_at(now)
+    if not picture.reports and not coverage.features:
+        return out
+    tracks = picture.live.tracks_at(now) if picture.reports else Tracks.empty()
     index = {str(q): i for i, q in enumerate(tracks.id.tolist())}
     records = picture.records()
     if len(tracks):

@@ -213,22 +213,29 @@ class Picture:
     """Tracks and declarations of every party, with detection over them."""
 
     def __init__(self, config: ServiceConfig) -> None:
-        from ..detect.live import LivePairs
-
         self.config = config
         self.reports: dict[str, tuple[str, TrackReport]] = {}
-        self.live = LivePairs(
-            lookahead_s=config.lookahead_s,
-            h_sep_m=config.h_sep_m,
-            v_sep_m=config.v_sep_m,
-            between_parties=True,
-        )
+        self._live: Any = None
         self.changed: set[str] = set()
         self.countries: tuple[Any, ...] = ()
         self.declared: dict[tuple[str, str], Declared] = {}
         self.features_dirty = True
         self._records: Any = None
         self._last_features = -math.inf
+
+    @property
+    def live(self) -> Any:
+        """The incremental separation detector over the standing tracks (made on first use)."""
+        if self._live is None:
+            from ..detect.live import LivePairs
+
+            self._live = LivePairs(
+                lookahead_s=self.config.lookahead_s,
+                h_sep_m=self.config.h_sep_m,
+                v_sep_m=self.config.v_sep_m,
+                between_parties=True,
+            )
+        return self._live
 
     # -- tracks ----------------------------------------------------------------------
 
