@@ -127,3 +127,34 @@ def test_the_installed_command_on_the_example(tmp_path):
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert "line 2" in result.stderr
+
+
+DRIFTING = (
+    HEADER
+    + "A,p,0,0,9000,250,0,0\n"
+    # 9,200 m east of A (destination(0, 0, 90, 9200)), drifting away at 9.4 m/s.
+    + "B,q,0,0.08273747346265736,9000,250.18,2.155,0\n"
+)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_pair_is_printed_once(tmp_path, capsys, backend, fmt):
+    status, out, _ = run(capsys, write(tmp_path, DRIFTING), "--backend", backend, "--format", fmt)
+    assert status == 0
+    lines = out.splitlines()
+    if fmt == "csv":
+        lines = lines[1:]
+    assert len(lines) == 1, out
+    assert lines[0].startswith('{"a": "A", "b": "B"' if fmt == "jsonl" else "A,B,")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_no_negative_zero_is_printed(tmp_path, capsys, backend, fmt):
+    # Same place, one stationary: the closest approach is now, and -b / a is -0.0.
+    text = HEADER + "a,p,0,0,9000,0,0,0\nb,q,0,0,9000,100,0,0\nc,p,0,0,9000,0,0,0\n"
+    status, out, _ = run(capsys, write(tmp_path, text), "--backend", backend, "--format", fmt)
+    assert status == 0
+    assert len(out.splitlines()) == (3 if fmt == "jsonl" else 4)
+    assert "-0" not in out, out

@@ -10,6 +10,7 @@ import time
 from typing import TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..detect.separation import (
     DEFAULT_H_SEP_M,
@@ -104,15 +105,21 @@ def load(args: argparse.Namespace) -> Tracks:
     return history.at(at, max_age_s=args.max_age)
 
 
+def _decimals(values: NDArray[np.float64]) -> list[float]:
+    """Values rounded to 3 decimals, never negative zero (``+ 0.0`` turns -0.0 into 0.0)."""
+    rounded: list[float] = (np.round(values, 3) + 0.0).tolist()
+    return rounded
+
+
 def write(conflicts: Conflicts, fmt: str, out: TextIO) -> None:
     """Write pairs as JSON lines or CSV (times in s, distances in m, 3 decimals)."""
     rows = zip(
         conflicts.a.tolist(),
         conflicts.b.tolist(),
-        np.round(conflicts.t_in, 3).tolist(),
-        np.round(conflicts.t_out, 3).tolist(),
-        np.round(conflicts.tcpa, 3).tolist(),
-        np.round(conflicts.dcpa_m, 3).tolist(),
+        _decimals(conflicts.t_in),
+        _decimals(conflicts.t_out),
+        _decimals(conflicts.tcpa),
+        _decimals(conflicts.dcpa_m),
         strict=True,
     )
     if fmt == "csv":

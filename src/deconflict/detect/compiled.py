@@ -1,172 +1,445 @@
-"""The compiled separation backend: the grid scan and the exact test fused in one loop.
+"""The compiled separation backend: grid, scan, exact test and output order in Numba.
 
-Same definition and same results as the numpy backend (the tests hold them to each
-other); it walks the grid of :mod:`deconflict.detect.grid` pair by pair with Numba, so
-it never materialises candidate pairs. Registered as ``"numba"`` and picked by
-``"auto"`` when Numba is importable.
+Same definition and same pairs as the numpy backend (the tests hold them to each other).
+The swept boxes of :mod:`deconflict.detect.engine` are entered in a grid built by
+counting sorts (no comparison sort, no per-entry search): boxes in altitude order, then
+entries by cell, so inside a cell they are in altitude order and each box meets only the
+boxes of its cell that start inside its altitude band. The scan and the exact test are
+fused, so candidate pairs are never materialised; the output is put in order by a
+counting sort on the first track's rank and a sort of each (short) run.
+
+Work is split into ranges run on one thread pool kept for the process
+(:func:`parallel`); the kernels (:mod:`deconflict.detect.kernels`) release the GIL. The
+compiled code is cached on disk on first use; :meth:`NumbaBackend.warm` loads it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M
-from .grid import build_grid
+from . import kernels as kn
+from .engine import SLICES, V_MARGIN_M, RawPairs, Solved, TrackState, box_growth, facing
 
-__all__ = ["numba_backend"]
+__all__ = [
+    "Cells",
+    "Grid",
+    "NumbaBackend",
+    "build_grid",
+    "build_self_grid",
+    "numba_backend",
+    "parallel",
+    "plan_cells",
+    "threads",
+]
 
-_ALT = 3
-"""Column of the altitude band in the boxes of ``_swept_boxes``: the sweep axis."""
-
+F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
+MAX_ENTRIES_PER_BOX = 64
+"""Cells a box may be entered in on average before the grid is made coarser."""
 
-@njit(cache=True, nogil=True)
-def _solve_one(
-    cx: float, cy: float, cz: float, sx: float, sy: float, sz: float,
-    wx: float, wy: float, wz: float, dz: float, dvz: float,
-    lookahead: float, h_sep: float, v_sep: float,
-) -> tuple[bool, float, float, float, float]:  # fmt: skip
-    """One pair: chord c, sum s of unit vectors, relative velocity w (as in solve_pairs)."""
-    chord = math.sqrt(cx * cx + cy * cy + cz * cz)
-    arc_m = 2.0 * EARTH_RADIUS_M * math.asin(min(0.5 * chord, 1.0))
-    scale = arc_m / chord if chord > 0.0 else 0.0
-    ws = wx * sx + wy * sy + wz * sz
-    ss = sx * sx + sy * sy + sz * sz
-    a = max(wx * wx + wy * wy + wz * wz - ws * ws / ss, 0.0)
-    b = scale * (cx * wx + cy * wy + cz * wz)
-    c0 = arc_m * arc_m
-    c = c0 - h_sep * h_sep
-    inf = math.inf
-    if a > 0.0:
-        disc = b * b - a * c
-        if disc > 0.0:
-            q = -(b + math.copysign(math.sqrt(disc), b))
-            r1 = q / a
-            r2 = c / q
-            h_lo, h_hi = min(r1, r2), max(r1, r2)
-        else:
-            h_lo, h_hi = inf, -inf
-    elif c < 0.0:
-        h_lo, h_hi = -inf, inf
-    else:
-        h_lo, h_hi = inf, -inf
-    if dvz != 0.0:
-        v1 = (-v_sep - dz) / dvz
-        v2 = (v_sep - dz) / dvz
-        v_lo, v_hi = min(v1, v2), max(v1, v2)
-    elif abs(dz) < v_sep:
-        v_lo, v_hi = -inf, inf
-    else:
-        v_lo, v_hi = inf, -inf
-    lo = max(h_lo, v_lo)
-    hi = min(h_hi, v_hi)
-    if not (lo < hi and lo < lookahead and hi > 0.0):
-        return False, 0.0, 0.0, 0.0, 0.0
-    tcpa = min(max(-b / a, 0.0), lookahead) if a > 0.0 else 0.0
-    dcpa = math.sqrt(max(c0 + tcpa * (2.0 * b + a * tcpa), 0.0))
-    return True, min(max(lo, 0.0), lookahead), min(max(hi, 0.0), lookahead), tcpa, dcpa
+_MIN_PARALLEL = 20_000
+"""Items below which a kernel runs on the calling thread alone."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
-@njit(cache=True, nogil=True)
-def _scan(
-    start: int, stop: int, owner: Any, reach: Any, first: Any, full: int, lo: Any, hi: Any,
-    box_lo: Any, box_hi: Any, group: Any,
-    n: int, u: Any, v: Any, alt: Any, vs: Any,
-    lookahead: float, h_sep: float, v_sep: float,
-) -> tuple[Any, Any, Any]:  # fmt: skip
-    cap = 1024
-    out_ij = np.empty((cap, 2), dtype=np.int64)
-    out_t = np.empty((cap, 4), dtype=np.float64)
-    k = 0
-    use_group = group.shape[0] > 0
-    for e in range(start, stop):
-        be = owner[e]
-        xl, xh, yl, yh = lo[e, 0], hi[e, 0], lo[e, 1], hi[e, 1]
-        for f in range(e + 1, reach[e]):
-            # Boxes: x, y, z, altitude (the sweep axis: overlap is given), slice.
-            if (lo[f, 0] > xh) | (hi[f, 0] < xl) | (lo[f, 1] > yh) | (hi[f, 1] < yl):
-                continue
-            if lo[f, 2] > hi[e, 2] or hi[f, 2] < lo[e, 2] or lo[f, 4] != lo[e, 4]:
-                continue
-            bf = owner[f]
-            if use_group and group[be] == group[bf]:
-                continue
-            # Reported only from the cell of the lower corner of the intersection.
-            if (first[e] | first[f]) != full:
-                continue
-            # Kept from the first time slice in which the boxes overlap.
-            if be >= n:
-                pe, pf = be - n, bf - n
-                earlier = True
-                for dim in range(4):
-                    if box_lo[pe, dim] > box_hi[pf, dim] or box_lo[pf, dim] > box_hi[pe, dim]:
-                        earlier = False
-                        break
-                if earlier:
-                    continue
-            i, j = be % n, bf % n
-            if i > j:
-                i, j = j, i
-            hit, t_in, t_out, tcpa, dcpa = _solve_one(
-                u[j, 0] - u[i, 0], u[j, 1] - u[i, 1], u[j, 2] - u[i, 2],
-                u[j, 0] + u[i, 0], u[j, 1] + u[i, 1], u[j, 2] + u[i, 2],
-                v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], v[j, 2] - v[i, 2],
-                alt[j] - alt[i], vs[j] - vs[i], lookahead, h_sep, v_sep,
-            )  # fmt: skip
-            if not hit:
-                continue
-            if k == cap:
-                cap *= 2
-                grown_ij = np.empty((cap, 2), dtype=np.int64)
-                grown_t = np.empty((cap, 4), dtype=np.float64)
-                grown_ij[:k] = out_ij[:k]
-                grown_t[:k] = out_t[:k]
-                out_ij, out_t = grown_ij, grown_t
-            out_ij[k, 0], out_ij[k, 1] = i, j
-            out_t[k, 0], out_t[k, 1], out_t[k, 2], out_t[k, 3] = t_in, t_out, tcpa, dcpa
-            k += 1
-    return out_ij[:k], out_t[:k], k
+def threads() -> int:
+    """Threads used for one call: the cores this process may run on, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
-def numba_backend(
-    state: Any, lookahead: float, h_sep: float, v_sep: float, group: I64 | None
-) -> tuple[I64, I64, F64, F64, F64, F64]:
-    """Separation conflicts with the grid scan and exact test compiled by Numba.
+def _forget_pool() -> None:
+    global _pool
+    _pool = None
 
-    The scan runs in one thread per core on slices of the grid with equal work.
+
+if hasattr(os, "register_at_fork"):
+    # A forked child has none of the parent's threads: it starts its own pool.
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="deconflict")
+        return _pool
+
+
+def parallel(work: Callable[[int, int], Any], bounds: Sequence[int]) -> list[Any]:
+    """``work(bounds[k], bounds[k + 1])`` for every k, on the process's thread pool.
+
+    One range runs on the calling thread. The pool is created on first use and kept
+    for the process (never one per call); callers on several threads share it.
     """
-    from .separation import _SLICES, _grid_cells, _swept_boxes
+    ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+    if len(ranges) <= 1:
+        return [work(a, b) for a, b in ranges]
+    futures = [_executor().submit(work, a, b) for a, b in ranges]
+    return [f.result() for f in futures]
 
-    n = len(state)
-    lo, hi = _swept_boxes(state, lookahead, h_sep, v_sep, _SLICES)
-    grid = build_grid(lo, hi, _grid_cells(lo, hi, v_sep), sweep=_ALT)
-    box_group = np.empty(0, dtype=np.int64) if group is None else np.tile(group, _SLICES)
-    work = np.cumsum(grid.reach - np.arange(grid.reach.size) - 1)
-    parts = max(1, min(os.cpu_count() or 1, 8)) if work.size and work[-1] > 100_000 else 1
-    cuts = np.searchsorted(work, work[-1] * np.arange(1, parts) / parts) if parts > 1 else []
-    bounds = [0, *map(int, cuts), grid.reach.size]
 
-    def scan(k: int) -> tuple[Any, Any, int]:
-        return _scan(
-            bounds[k], bounds[k + 1], grid.owner, grid.reach, grid.first, int(grid.full),
-            grid.lo, grid.hi, lo, hi, box_group, n, state.u, state.v, state.alt_m,
-            state.vs_mps, float(lookahead), float(h_sep), float(v_sep),
+def even_bounds(n: int, parts: int | None = None) -> list[int]:
+    """Cut ``0 .. n`` into ``parts`` (default: one per thread) nearly equal ranges."""
+    parts = (threads() if n >= _MIN_PARALLEL else 1) if parts is None else parts
+    return [n * k // parts for k in range(parts + 1)]
+
+
+def weighted_bounds(cum: I64, parts: int) -> list[int]:
+    """Cut ``0 .. len(cum)`` into ranges of about equal weight, ``cum`` the running sum."""
+    size = int(cum.shape[0])
+    if size == 0 or parts <= 1 or int(cum[-1]) == 0:
+        return [0, size]
+    cuts = np.searchsorted(cum, int(cum[-1]) * np.arange(1, parts) / parts, side="left")
+    return [0, *sorted({int(c) for c in cuts if 0 < c < size}), size]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Boxes entered in the cells they cover, grouped by bucket.
+
+    ``bstart`` (nb + 1) gives each bucket's entries. A bucket is one cell of one slice
+    (``check_key`` false) or, when the cells are far more than the entries, the cells of
+    one slice whose key has one residue modulo a prime (``check_key`` true: entries of
+    other cells in the bucket are skipped by key). Per entry: ``key`` (cell), ``box``,
+    ``first`` (bit d: the cell is the box's first along axis d), ``coord`` (x lo, x hi,
+    y lo, y hi, z lo, z hi, alt lo, alt hi, m) and ``q``, the altitude step
+    (``quantum`` m from ``alt_origin``) of the box's lower altitude edge.
+    """
+
+    bstart: I64
+    key: I64
+    box: I64
+    first: NDArray[np.uint8]
+    coord: F32
+    q: I64
+    full: int
+    check_key: bool
+    alt_origin: float
+    quantum: float
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A grid's cells: ``origin``, ``cell`` (m) and ``dims`` along x, y, z, altitude
+    (``dims`` 1: not hashed), and the ``stride`` of each axis in a cell key."""
+
+    origin: F64
+    cell: F64
+    dims: I64
+
+    @property
+    def stride(self) -> I64:
+        return np.cumprod(np.r_[1, self.dims[:-1]]).astype(np.int64)
+
+    @property
+    def count(self) -> int:
+        return int(np.prod(self.dims))
+
+
+def plan_cells(lo: F32, hi: F32, size: F64, hash_alt: bool) -> Cells:
+    """Cells of about ``size`` (4,) over the boxes ``lo``, ``hi`` (b, 4).
+
+    x and y are hashed where the boxes span two cells or more; z only when some box
+    lies more than 60° from the frame's pole (elsewhere the sphere is a graph over x, y
+    and z adds nothing); altitude when ``hash_alt``.
+    """
+    origin = lo.min(axis=0).astype(np.float64) if lo.shape[0] else np.zeros(4)
+    top = hi.max(axis=0).astype(np.float64) if lo.shape[0] else np.ones(4)
+    span = top - origin
+    hashed = span >= 2.0 * size
+    hashed[2] &= bool(lo.shape[0]) and float(lo[:, 2].min()) < 0.5 * EARTH_RADIUS_M
+    hashed[3] &= hash_alt
+    while True:
+        dims = np.where(hashed, np.floor(span / size) + 1, 1).astype(np.int64)
+        if float(np.prod(dims.astype(np.float64))) < 2.0**56:
+            return Cells(origin, np.ascontiguousarray(size, dtype=np.float64), dims)
+        size = size * 2.0
+
+
+def _prime_at_least(x: int) -> int:
+    x = max(x, 3) | 1
+    while any(x % p == 0 for p in range(3, math.isqrt(x) + 1, 2)):
+        x += 2
+    return x
+
+
+def build_grid(
+    lo: F32,
+    hi: F32,
+    parts: Sequence[int],
+    cells: Cells,
+    alt_origin: float,
+    quantum: float,
+    expected: int,
+) -> Grid:
+    """Enter boxes in ``cells``; ``parts`` cuts the boxes into ranges with disjoint buckets.
+
+    ``expected`` estimates the entries: when the cells far outnumber them, buckets are
+    cells modulo a prime of about that size.
+
+    Each range (a time slice) gets its own buckets, so the ranges are filled in
+    parallel; entries of a bucket are then sorted by altitude step.
+    """
+    stride, origin, cell, dims = cells.stride, cells.origin, cells.cell, cells.dims
+    ranges = list(itertools.pairwise(parts))
+    per_range = cells.count
+    modulus = 0
+    if per_range > expected // max(len(ranges), 1) + 65_536:
+        modulus = _prime_at_least(expected // max(len(ranges), 1) + 1)
+        per_range = modulus
+    hist = np.zeros(per_range * len(ranges) + 1, dtype=np.int64)
+
+    def histogram(r: int, _: int) -> int:
+        a, b = ranges[r]
+        total: int = kn.grid_count(
+            a, b, lo, hi, origin, cell, dims, stride, r * per_range + 1, modulus, hist
+        )
+        return total
+
+    entries = int(sum(parallel(histogram, range(len(ranges) + 1))))
+    bstart = np.cumsum(hist)
+    cursor = bstart[:-1].copy()
+    key = np.empty(entries, dtype=np.int64)
+    box = np.empty(entries, dtype=np.int64)
+    first = np.empty(entries, dtype=np.uint8)
+    coord = np.empty((entries, 8), dtype=np.float32)
+    q = np.empty(entries, dtype=np.int64)
+
+    def fill(r: int, _: int) -> None:
+        a, b = ranges[r]
+        kn.grid_fill(
+            a, b, lo, hi, origin, cell, dims, stride, r * per_range, modulus, cursor,
+            alt_origin, quantum, key, box, first, coord, q,
         )  # fmt: skip
 
-    if parts == 1:
-        results = [scan(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=parts) as pool:
-            results = list(pool.map(scan, range(parts)))
-    ij = np.concatenate([r[0] for r in results])
-    t = np.concatenate([r[1] for r in results])
-    return ij[:, 0], ij[:, 1], t[:, 0], t[:, 1], t[:, 2], t[:, 3]
+    parallel(fill, range(len(ranges) + 1))
+
+    def sort(a: int, b: int) -> None:
+        kn.sort_buckets(a, b, bstart, key, box, first, coord, q)
+
+    parallel(sort, weighted_bounds(bstart[1:], threads() if entries >= _MIN_PARALLEL else 1))
+    return Grid(bstart, key, box, first, coord, q, 15, modulus > 0, alt_origin, quantum)
+
+
+def build_self_grid(lo: F32, hi: F32, n: int, v_sep_m: float) -> Grid:
+    """Enter the boxes ``lo``, ``hi`` ((slices * n, 4), row ``s * n + k``) in a grid.
+
+    Cells are 1.5 median horizontal box sizes (from a sample); a box too large for them
+    makes them coarser, so that entries stay proportional to the boxes. Altitude is not
+    hashed: it is the sweep axis, in steps of a quarter of ``v_sep_m`` (at most about
+    65,000 steps).
+    """
+    boxes = lo.shape[0]
+    step = max(1, boxes // 4096)
+    extent = np.median(hi[::step, :2] - lo[::step, :2], axis=0)
+    size = max(1.5 * float(extent.max()), 1.0)
+    while True:
+        cells = plan_cells(lo, hi, np.array([size, size, size, 1.0]), hash_alt=False)
+        spans = np.ones(lo[::step].shape[0])
+        for d in range(3):
+            if cells.dims[d] > 1:
+                a = np.floor((lo[::step, d] - cells.origin[d]) / cells.cell[d])
+                b = np.floor((hi[::step, d] - cells.origin[d]) / cells.cell[d])
+                spans *= b - a + 1
+        if float(spans.mean()) <= MAX_ENTRIES_PER_BOX:
+            break
+        size *= 2.0
+    alt_origin = float(lo[:, 3].min())
+    alt_top = float(hi[:, 3].max())
+    quantum = max(0.25 * v_sep_m, (alt_top - alt_origin) / 65_000.0, 1e-9)
+    parts = [s * n for s in range(boxes // n + 1)]
+    expected = int(boxes * float(spans.mean())) + 1
+    return build_grid(lo, hi, parts, cells, alt_origin, quantum, expected)
+
+
+def swept_boxes(
+    state: TrackState,
+    edges: F64,
+    growth: Sequence[tuple[float, float]],
+    v_sep_m: float,
+    rot: F64,
+    per_mps2: F64 | None = None,
+) -> tuple[F32, F32]:
+    """Boxes ((slices * n, 4), row ``s * n + k``, float32 rounded outwards) of every
+    track in every slice.
+
+    Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` s after the state and grows by
+    ``growth[s] = (per_mps, fixed_m)`` (:func:`~deconflict.detect.engine.box_growth`),
+    plus ``gs² per_mps2[s]``; altitude bands by half ``v_sep_m``.
+    """
+    n = len(state)
+    slices = edges.shape[0] - 1
+    lo = np.empty((slices * n, 4), dtype=np.float32)
+    hi = np.empty((slices * n, 4), dtype=np.float32)
+    per = np.array([g[0] for g in growth], dtype=np.float64)
+    fixed = np.array([g[1] for g in growth], dtype=np.float64)
+    per2 = np.zeros(slices) if per_mps2 is None else per_mps2
+    v_half = 0.5 * v_sep_m + V_MARGIN_M
+
+    def fill(a: int, b: int) -> None:
+        kn.swept_boxes(
+            a, b, state.u, state.v, state.alt_m, state.vs_mps, state.gs_mps, rot,
+            edges, per, per2, fixed, v_half, lo, hi,
+        )  # fmt: skip
+
+    parallel(fill, even_bounds(n))
+    return lo, hi
+
+
+def spatial_order(state: TrackState, rot: F64, t_s: float, size_m: float) -> I64:
+    """Track indices (n,) grouped by the cell (of ``size_m``) of their position at ``t_s``."""
+    n = len(state)
+    p = EARTH_RADIUS_M * (state.u @ rot.T) + t_s * (state.v @ rot.T)
+    origin = p.min(axis=0)
+    dims = np.floor((p.max(axis=0) - origin) / size_m).astype(np.int64) + 1
+    if float(np.prod(dims.astype(np.float64))) > 4.0 * n + 65_536:
+        dims[2] = 1
+    if float(np.prod(dims.astype(np.float64))) > 4.0 * n + 65_536:
+        return np.arange(n, dtype=np.int64)
+    idx = np.minimum(np.floor((p - origin) / size_m).astype(np.int64), dims - 1)
+    idx[:, 2] = np.minimum(idx[:, 2], dims[2] - 1)
+    key = idx[:, 0] + dims[0] * (idx[:, 1] + dims[1] * idx[:, 2])
+    order: I64 = kn.counting_order(key, int(np.prod(dims)))
+    return order
+
+
+def order_pairs(parts: Sequence[tuple[I64, F64]], rank: I64) -> RawPairs:
+    """Rows of every part (``ij`` (k, 2), times (k, 4)) sorted by (rank[i], rank[j]).
+
+    A counting sort on ``rank[i]``, then each run of one ``i`` sorted by ``rank[j]`` on
+    the thread pool.
+    """
+    n = int(rank.shape[0])
+    k = sum(int(p[0].shape[0]) for p in parts)
+    count = np.zeros(n + 1, dtype=np.int64)
+    for ij, _ in parts:
+        kn.count_first(ij, rank, count)
+    start = np.cumsum(count)
+    cursor = start[:-1].copy()
+    i = np.empty(k, dtype=np.int64)
+    j = np.empty(k, dtype=np.int64)
+    t_in, t_out, tcpa, dcpa = (np.empty(k) for _ in range(4))
+    for ij, t in parts:
+        kn.scatter_by_first(ij, t, rank, cursor, i, j, t_in, t_out, tcpa, dcpa)
+
+    def sort(a: int, b: int) -> None:
+        kn.sort_runs(a, b, start, rank, i, j, t_in, t_out, tcpa, dcpa)
+
+    parts_n = threads() if k >= _MIN_PARALLEL else 1
+    parallel(sort, weighted_bounds(start[1:], parts_n))
+    return RawPairs(i, j, t_in, t_out, tcpa, dcpa)
+
+
+class NumbaBackend:
+    """The compiled backend (``"numba"``): see the module's description."""
+
+    name = "numba"
+
+    def __init__(self) -> None:
+        self._warm = False
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Load the compiled kernels (compiling and caching them on a first ever run).
+
+        Runs every kernel once on a small picture; later calls are a no-op.
+        """
+        with self._lock:
+            if self._warm:
+                return
+            lat = np.array([0.0, 0.0, 0.01, 40.0])
+            lon = np.array([0.0, 0.01, 0.0, 40.0])
+            state = TrackState.from_columns(
+                lat, lon, np.full(4, 9000.0), np.array([200.0, 150.0, 0.0, 100.0]),
+                np.array([90.0, 270.0, 0.0, 10.0]), np.array([0.0, 5.0, 0.0, 0.0]),
+            )  # fmt: skip
+            rank = np.arange(4, dtype=np.int64)
+            for group in (None, np.array([0, 1, 0, 1], dtype=np.int64)):
+                self.find(state, 300.0, 9260.0, 304.8, group, rank)
+            self.solve(state, rank[:2], rank[2:], 300.0, 9260.0, 304.8)
+            self._warm = True
+
+    def find(
+        self,
+        state: TrackState,
+        lookahead_s: float,
+        h_sep_m: float,
+        v_sep_m: float,
+        group: I64 | None,
+        rank: I64,
+    ) -> RawPairs:
+        """Every conflicting pair once, ordered by rank (:class:`~.engine.RawPairs`).
+
+        The tracks are first put in spatial order (by the cell of their mid-lookahead
+        position), so that the scan's reads of nearby tracks hit nearby memory.
+        """
+        rot = facing(state.u)
+        s_max = float(state.gs_mps.max())
+        perm = spatial_order(state, rot, 0.5 * lookahead_s, h_sep_m + s_max * lookahead_s)
+        local = TrackState(
+            u=state.u[perm], v=state.v[perm], alt_m=state.alt_m[perm],
+            vs_mps=state.vs_mps[perm], gs_mps=state.gs_mps[perm],
+        )  # fmt: skip
+        n = len(local)
+        edges = lookahead_s * np.arange(SLICES + 1) / SLICES
+        growth = [box_growth(float(t), h_sep_m, s_max) for t in edges[1:]]
+        lo, hi = swept_boxes(local, edges, growth, v_sep_m, rot)
+        grid = build_self_grid(lo, hi, n, v_sep_m)
+        sizes = np.diff(grid.bstart)
+        work = np.cumsum(sizes * sizes)
+        groups = np.empty(0, dtype=np.int64) if group is None else group[perm]
+        local_rank = np.ascontiguousarray(rank[perm], dtype=np.int64)
+
+        def scan(a: int, b: int) -> tuple[I64, F64]:
+            result: tuple[I64, F64] = kn.scan_buckets(
+                a, b, grid.bstart, grid.key, grid.box, grid.first, grid.coord, grid.q,
+                grid.full, grid.check_key, grid.alt_origin, grid.quantum, n, lo, hi,
+                groups, local_rank, local.u, local.v, local.alt_m, local.vs_mps,
+                float(lookahead_s), float(h_sep_m), float(v_sep_m),
+            )  # fmt: skip
+            return result
+
+        parts_n = 4 * threads() if grid.key.shape[0] >= _MIN_PARALLEL else 1
+        parts = parallel(scan, weighted_bounds(work, parts_n))
+        raw = order_pairs(parts, local_rank)
+        return raw._replace(i=perm[raw.i], j=perm[raw.j])
+
+    def solve(
+        self,
+        state: TrackState,
+        i: I64,
+        j: I64,
+        lookahead_s: float,
+        h_sep_m: float,
+        v_sep_m: float,
+    ) -> Solved:
+        """The exact test on pairs (``i[k]``, ``j[k]``), compiled."""
+        hit, t = kn.solve_list(
+            state.u, state.v, state.alt_m, state.vs_mps,
+            np.ascontiguousarray(i, dtype=np.int64), np.ascontiguousarray(j, dtype=np.int64),
+            float(lookahead_s), float(h_sep_m), float(v_sep_m),
+        )  # fmt: skip
+        return Solved(hit, t[:, 0], t[:, 1], t[:, 2], t[:, 3])
+
+
+numba_backend = NumbaBackend()
+"""The process's compiled backend (one instance: it remembers being warm)."""

@@ -1,0 +1,436 @@
+"""Numba kernels of the compiled separation backend (:mod:`deconflict.detect.compiled`).
+
+Plain loops over arrays, each compiled once and cached on disk (``cache=True``) and
+releasing the GIL (``nogil=True``) so that :mod:`~deconflict.detect.compiled` can run
+ranges of the same kernel on several threads. Kernels that work on a range take
+``start, stop`` and touch only their own part of the outputs.
+
+Boxes are float32 rows of ``lo``, ``hi`` shaped (b, 4): x, y, z (m, earth-centred axes
+turned by ``rot``) and altitude (m), rounded outwards. Box ``s * n + k`` is track k in
+time slice s. Every test of two boxes, in the grid or not, reads these same values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from ..geo import EARTH_RADIUS_M
+
+__all__: list[str] = []
+
+_R = EARTH_RADIUS_M
+
+
+@njit(cache=True, nogil=True)
+def solve_one(
+    cx: float, cy: float, cz: float, sx: float, sy: float, sz: float,
+    wx: float, wy: float, wz: float, dz: float, dvz: float,
+    lookahead: float, h_sep: float, v_sep: float,
+) -> tuple[bool, float, float, float, float]:  # fmt: skip
+    """One pair: chord c, sum s of unit vectors, relative velocity w (as solve_pairs)."""
+    chord = math.sqrt(cx * cx + cy * cy + cz * cz)
+    arc_m = 2.0 * _R * math.asin(min(0.5 * chord, 1.0))
+    scale = arc_m / chord if chord > 0.0 else 0.0
+    ws = wx * sx + wy * sy + wz * sz
+    ss = sx * sx + sy * sy + sz * sz
+    a = max(wx * wx + wy * wy + wz * wz - ws * ws / ss, 0.0)
+    b = scale * (cx * wx + cy * wy + cz * wz)
+    c0 = arc_m * arc_m
+    c = c0 - h_sep * h_sep
+    inf = math.inf
+    if a > 0.0:
+        disc = b * b - a * c
+        if disc > 0.0:
+            q = -(b + math.copysign(math.sqrt(disc), b))
+            r1 = q / a
+            r2 = c / q
+            h_lo, h_hi = min(r1, r2), max(r1, r2)
+        else:
+            h_lo, h_hi = inf, -inf
+    elif c < 0.0:
+        h_lo, h_hi = -inf, inf
+    else:
+        h_lo, h_hi = inf, -inf
+    if dvz != 0.0:
+        v1 = (-v_sep - dz) / dvz
+        v2 = (v_sep - dz) / dvz
+        v_lo, v_hi = min(v1, v2), max(v1, v2)
+    elif abs(dz) < v_sep:
+        v_lo, v_hi = -inf, inf
+    else:
+        v_lo, v_hi = inf, -inf
+    lo = max(h_lo, v_lo)
+    hi = min(h_hi, v_hi)
+    if not (lo < hi and lo < lookahead and hi > 0.0):
+        return False, 0.0, 0.0, 0.0, 0.0
+    tcpa = min(max(-b / a, 0.0), lookahead) if a > 0.0 else 0.0
+    dcpa = math.sqrt(max(c0 + tcpa * (2.0 * b + a * tcpa), 0.0))
+    # "+ 0.0" turns a -0.0 (from -b / a with b = 0, or a clip at 0) into 0.0.
+    t_in = min(max(lo, 0.0), lookahead) + 0.0
+    t_out = min(max(hi, 0.0), lookahead) + 0.0
+    return True, t_in, t_out, tcpa + 0.0, dcpa + 0.0
+
+
+@njit(cache=True, nogil=True)
+def solve_pair(
+    u: Any, v: Any, alt: Any, vs: Any, i: int, j: int, lookahead: float, h_sep: float,
+    v_sep: float,
+) -> tuple[bool, float, float, float, float]:  # fmt: skip
+    """The exact test on tracks i, j of the state arrays."""
+    return solve_one(
+        u[j, 0] - u[i, 0], u[j, 1] - u[i, 1], u[j, 2] - u[i, 2],
+        u[j, 0] + u[i, 0], u[j, 1] + u[i, 1], u[j, 2] + u[i, 2],
+        v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], v[j, 2] - v[i, 2],
+        alt[j] - alt[i], vs[j] - vs[i], lookahead, h_sep, v_sep,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def solve_list(
+    u: Any, v: Any, alt: Any, vs: Any, i: Any, j: Any, lookahead: float, h_sep: float,
+    v_sep: float,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The exact test on pairs (i[k], j[k]): conflict (k,) and t_in, t_out, tcpa, dcpa (k, 4)."""
+    k = i.shape[0]
+    hit = np.zeros(k, dtype=np.bool_)
+    out = np.zeros((k, 4), dtype=np.float64)
+    for m in range(k):
+        ok, t_in, t_out, tcpa, dcpa = solve_pair(u, v, alt, vs, i[m], j[m], lookahead, h_sep, v_sep)
+        if ok:
+            hit[m] = True
+            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = t_in, t_out, tcpa, dcpa
+    return hit, out
+
+
+@njit(cache=True, nogil=True)
+def _down(x: float) -> np.float32:
+    """A float32 at or below x (x less four float32 half-steps, rounded)."""
+    return np.float32(x - abs(x) * 2.5e-7 - 1e-6)
+
+
+@njit(cache=True, nogil=True)
+def _up(x: float) -> np.float32:
+    """A float32 at or above x."""
+    return np.float32(x + abs(x) * 2.5e-7 + 1e-6)
+
+
+@njit(cache=True, nogil=True)
+def swept_boxes(
+    start: int, stop: int, u: Any, v: Any, alt: Any, vs: Any, gs: Any, rot: Any,
+    edges: Any, per_mps: Any, per_mps2: Any, fixed_m: Any, v_half: float, lo: Any, hi: Any,
+) -> None:  # fmt: skip
+    """Boxes of tracks ``start .. stop - 1`` in every slice.
+
+    Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` seconds after the state; its
+    boxes grow horizontally by ``fixed_m[s] + gs per_mps[s] + gs² per_mps2[s]`` and in
+    altitude by ``v_half``. Writes rows ``s * n + k`` of ``lo``, ``hi`` (b, 4), float32
+    rounded outwards: a box only ever grows by the rounding.
+    """
+    n = alt.shape[0]
+    slices = edges.shape[0] - 1
+    for k in range(start, stop):
+        px = _R * (rot[0, 0] * u[k, 0] + rot[0, 1] * u[k, 1] + rot[0, 2] * u[k, 2])
+        py = _R * (rot[1, 0] * u[k, 0] + rot[1, 1] * u[k, 1] + rot[1, 2] * u[k, 2])
+        pz = _R * (rot[2, 0] * u[k, 0] + rot[2, 1] * u[k, 1] + rot[2, 2] * u[k, 2])
+        vx = rot[0, 0] * v[k, 0] + rot[0, 1] * v[k, 1] + rot[0, 2] * v[k, 2]
+        vy = rot[1, 0] * v[k, 0] + rot[1, 1] * v[k, 1] + rot[1, 2] * v[k, 2]
+        vz = rot[2, 0] * v[k, 0] + rot[2, 1] * v[k, 1] + rot[2, 2] * v[k, 2]
+        s_k = gs[k]
+        for s in range(slices):
+            t0, t1 = edges[s], edges[s + 1]
+            g = fixed_m[s] + s_k * per_mps[s] + s_k * s_k * per_mps2[s]
+            row = s * n + k
+            a, b = px + vx * t0, px + vx * t1
+            lo[row, 0], hi[row, 0] = _down(min(a, b) - g), _up(max(a, b) + g)
+            a, b = py + vy * t0, py + vy * t1
+            lo[row, 1], hi[row, 1] = _down(min(a, b) - g), _up(max(a, b) + g)
+            a, b = pz + vz * t0, pz + vz * t1
+            lo[row, 2], hi[row, 2] = _down(min(a, b) - g), _up(max(a, b) + g)
+            a, b = alt[k] + vs[k] * t0, alt[k] + vs[k] * t1
+            lo[row, 3], hi[row, 3] = _down(min(a, b) - v_half), _up(max(a, b) + v_half)
+
+
+@njit(cache=True, nogil=True)
+def _cell(x: float, origin: float, cell: float, dims: int) -> int:
+    """Index of the cell holding x along one axis, clipped to ``0 .. dims - 1``."""
+    if dims == 1:
+        return 0
+    c = math.floor((x - origin) / cell)
+    return min(max(c, 0), dims - 1)
+
+
+@njit(cache=True, nogil=True)
+def grid_count(
+    b0: int, b1: int, lo: Any, hi: Any, origin: Any, cell: Any, dims: Any, stride: Any,
+    base: int, modulus: int, hist: Any,
+) -> int:  # fmt: skip
+    """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist``; returns them.
+
+    A box is entered in every cell its corners span along the axes with ``dims > 1``
+    (x, y, z, altitude). Cell keys are ``sum(index * stride)``; a key's bucket is
+    ``base`` plus the key, or the key modulo ``modulus`` when that is > 0.
+    """
+    total = 0
+    for b in range(b0, b1):
+        x0 = _cell(lo[b, 0], origin[0], cell[0], dims[0])
+        x1 = _cell(hi[b, 0], origin[0], cell[0], dims[0])
+        y0 = _cell(lo[b, 1], origin[1], cell[1], dims[1])
+        y1 = _cell(hi[b, 1], origin[1], cell[1], dims[1])
+        z0 = _cell(lo[b, 2], origin[2], cell[2], dims[2])
+        z1 = _cell(hi[b, 2], origin[2], cell[2], dims[2])
+        a0 = _cell(lo[b, 3], origin[3], cell[3], dims[3])
+        a1 = _cell(hi[b, 3], origin[3], cell[3], dims[3])
+        for ia in range(a0, a1 + 1):
+            for iz in range(z0, z1 + 1):
+                for iy in range(y0, y1 + 1):
+                    for ix in range(x0, x1 + 1):
+                        k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
+                        hist[base + (k % modulus if modulus > 0 else k)] += 1
+                        total += 1
+    return total
+
+
+@njit(cache=True, nogil=True)
+def grid_fill(
+    b0: int, b1: int, lo: Any, hi: Any, origin: Any, cell: Any, dims: Any, stride: Any,
+    base: int, modulus: int, cursor: Any, alt_origin: float, quantum: float,
+    e_key: Any, e_box: Any, e_first: Any, e_coord: Any, e_q: Any,
+) -> None:  # fmt: skip
+    """Write the entries of boxes ``b0 .. b1 - 1`` at ``cursor[bucket]`` (advanced).
+
+    Cells and buckets as in :func:`grid_count`. Per entry: the cell key, the box, bit d
+    of ``first`` set when the cell is the box's first along axis d, the box corners
+    (``e_coord`` row: x lo, x hi, y lo, y hi, z lo, z hi, alt lo, alt hi) and the
+    altitude step ``e_q`` of the lower altitude edge.
+    """
+    for b in range(b0, b1):
+        x0 = _cell(lo[b, 0], origin[0], cell[0], dims[0])
+        x1 = _cell(hi[b, 0], origin[0], cell[0], dims[0])
+        y0 = _cell(lo[b, 1], origin[1], cell[1], dims[1])
+        y1 = _cell(hi[b, 1], origin[1], cell[1], dims[1])
+        z0 = _cell(lo[b, 2], origin[2], cell[2], dims[2])
+        z1 = _cell(hi[b, 2], origin[2], cell[2], dims[2])
+        a0 = _cell(lo[b, 3], origin[3], cell[3], dims[3])
+        a1 = _cell(hi[b, 3], origin[3], cell[3], dims[3])
+        q = math.floor((lo[b, 3] - alt_origin) / quantum)
+        for ia in range(a0, a1 + 1):
+            for iz in range(z0, z1 + 1):
+                for iy in range(y0, y1 + 1):
+                    for ix in range(x0, x1 + 1):
+                        k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
+                        bk = base + (k % modulus if modulus > 0 else k)
+                        e = cursor[bk]
+                        cursor[bk] = e + 1
+                        e_key[e] = k
+                        e_box[e] = b
+                        bits = 0
+                        if ix == x0:
+                            bits |= 1
+                        if iy == y0:
+                            bits |= 2
+                        if iz == z0:
+                            bits |= 4
+                        if ia == a0:
+                            bits |= 8
+                        e_first[e] = bits
+                        for d in range(4):
+                            e_coord[e, 2 * d] = lo[b, d]
+                            e_coord[e, 2 * d + 1] = hi[b, d]
+                        e_q[e] = q
+
+
+@njit(cache=True, nogil=True)
+def sort_buckets(
+    k0: int, k1: int, bstart: Any, e_key: Any, e_box: Any, e_first: Any, e_coord: Any,
+    e_q: Any,
+) -> None:  # fmt: skip
+    """Sort the entries of each bucket ``k0 .. k1 - 1`` by altitude step ``e_q``."""
+    for bk in range(k0, k1):
+        a, b = bstart[bk], bstart[bk + 1]
+        if b - a < 2:
+            continue
+        if b - a <= 32:
+            # Insertion sort, moving whole entries.
+            for m in range(a + 1, b):
+                q = e_q[m]
+                if e_q[m - 1] <= q:
+                    continue
+                key, box, first = e_key[m], e_box[m], e_first[m]
+                c0, c1, c2, c3 = e_coord[m, 0], e_coord[m, 1], e_coord[m, 2], e_coord[m, 3]
+                c4, c5, c6, c7 = e_coord[m, 4], e_coord[m, 5], e_coord[m, 6], e_coord[m, 7]
+                p = m
+                while p > a and e_q[p - 1] > q:
+                    e_q[p], e_key[p], e_box[p], e_first[p] = (
+                        e_q[p - 1],
+                        e_key[p - 1],
+                        e_box[p - 1],
+                        e_first[p - 1],
+                    )
+                    for d in range(8):
+                        e_coord[p, d] = e_coord[p - 1, d]
+                    p -= 1
+                e_q[p], e_key[p], e_box[p], e_first[p] = q, key, box, first
+                e_coord[p, 0], e_coord[p, 1], e_coord[p, 2], e_coord[p, 3] = c0, c1, c2, c3
+                e_coord[p, 4], e_coord[p, 5], e_coord[p, 6], e_coord[p, 7] = c4, c5, c6, c7
+            continue
+        perm = np.argsort(e_q[a:b], kind="mergesort")
+        key, box, first = e_key[a:b].copy(), e_box[a:b].copy(), e_first[a:b].copy()
+        coord, qs = e_coord[a:b].copy(), e_q[a:b].copy()
+        for m in range(b - a):
+            p = perm[m]
+            e_key[a + m], e_box[a + m], e_first[a + m], e_q[a + m] = key[p], box[p], first[p], qs[p]
+            for d in range(8):
+                e_coord[a + m, d] = coord[p, d]
+
+
+@njit(cache=True, nogil=True)
+def counting_order(values: Any, buckets: int) -> Any:
+    """A stable order of ``values`` (ints in ``0 .. buckets - 1``)."""
+    start = np.zeros(buckets + 1, dtype=np.int64)
+    for x in values:
+        start[x + 1] += 1
+    for b in range(buckets):
+        start[b + 1] += start[b]
+    order = np.empty(values.shape[0], dtype=np.int64)
+    for p in range(values.shape[0]):
+        x = values[p]
+        order[start[x]] = p
+        start[x] += 1
+    return order
+
+
+@njit(cache=True, nogil=True)
+def _grow(ij: Any, t: Any, k: int) -> tuple[Any, Any]:
+    cap = 2 * ij.shape[0]
+    ij2 = np.empty((cap, 2), dtype=np.int64)
+    t2 = np.empty((cap, 4), dtype=np.float64)
+    ij2[:k] = ij[:k]
+    t2[:k] = t[:k]
+    return ij2, t2
+
+
+@njit(cache=True, nogil=True)
+def scan_buckets(
+    b0: int, b1: int, bstart: Any, s_key: Any, s_box: Any, s_first: Any, s_coord: Any,
+    s_q: Any, full: int, check_key: bool, alt_origin: float, quantum: float, n: int,
+    lo: Any, hi: Any, group: Any, rank: Any, u: Any, v: Any, alt: Any, vs: Any,
+    lookahead: float, h_sep: float, v_sep: float,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Conflicting pairs among the entries of buckets ``b0 .. b1 - 1``.
+
+    Inside a bucket the entries are in altitude order (by ``s_q``), so entry e meets
+    only the entries after it that start within its altitude band. A pair is taken in
+    the cell of the lower corner of the boxes' intersection (``first`` bits) and in the
+    first slice where its boxes overlap. Returns ``ij`` (k, 2) with
+    ``rank[ij[:, 0]] < rank[ij[:, 1]]`` and t_in, t_out, tcpa, dcpa (k, 4).
+    """
+    ij = np.empty((1024, 2), dtype=np.int64)
+    t = np.empty((1024, 4), dtype=np.float64)
+    k = 0
+    use_group = group.shape[0] > 0
+    for bk in range(b0, b1):
+        s1 = bstart[bk + 1]
+        for e in range(bstart[bk], s1):
+            xl, xh = s_coord[e, 0], s_coord[e, 1]
+            yl, yh = s_coord[e, 2], s_coord[e, 3]
+            zl, zh = s_coord[e, 4], s_coord[e, 5]
+            al, ah = s_coord[e, 6], s_coord[e, 7]
+            q_top = math.floor((ah - alt_origin) / quantum)
+            ke, be, fe = s_key[e], s_box[e], s_first[e]
+            for f in range(e + 1, s1):
+                if s_q[f] > q_top:
+                    break
+                if check_key and s_key[f] != ke:
+                    continue
+                if s_coord[f, 6] > ah or s_coord[f, 7] < al:
+                    continue
+                if s_coord[f, 0] > xh or s_coord[f, 1] < xl:
+                    continue
+                if s_coord[f, 2] > yh or s_coord[f, 3] < yl:
+                    continue
+                if s_coord[f, 4] > zh or s_coord[f, 5] < zl:
+                    continue
+                if (fe | s_first[f]) != full:
+                    continue
+                bf = s_box[f]
+                sl = be // n
+                p, q = be - sl * n, bf - sl * n
+                if use_group and group[p] == group[q]:
+                    continue
+                # Taken in the first slice where the boxes overlap.
+                earlier = False
+                for s2 in range(sl):
+                    rp, rq = s2 * n + p, s2 * n + q
+                    if (
+                        lo[rp, 0] <= hi[rq, 0] and lo[rq, 0] <= hi[rp, 0]
+                        and lo[rp, 1] <= hi[rq, 1] and lo[rq, 1] <= hi[rp, 1]
+                        and lo[rp, 2] <= hi[rq, 2] and lo[rq, 2] <= hi[rp, 2]
+                        and lo[rp, 3] <= hi[rq, 3] and lo[rq, 3] <= hi[rp, 3]
+                    ):  # fmt: skip
+                        earlier = True
+                        break
+                if earlier:
+                    continue
+                if rank[p] > rank[q]:
+                    p, q = q, p
+                ok, t_in, t_out, tcpa, dcpa = solve_pair(
+                    u, v, alt, vs, p, q, lookahead, h_sep, v_sep
+                )
+                if not ok:
+                    continue
+                if k == ij.shape[0]:
+                    ij, t = _grow(ij, t, k)
+                ij[k, 0], ij[k, 1] = p, q
+                t[k, 0], t[k, 1], t[k, 2], t[k, 3] = t_in, t_out, tcpa, dcpa
+                k += 1
+    return ij[:k], t[:k]
+
+
+@njit(cache=True, nogil=True)
+def count_first(ij: Any, rank: Any, count: Any) -> None:
+    """Add to ``count[r]`` the rows of ``ij`` whose first track has rank r."""
+    for m in range(ij.shape[0]):
+        count[rank[ij[m, 0]] + 1] += 1
+
+
+@njit(cache=True, nogil=True)
+def scatter_by_first(
+    ij: Any, t: Any, rank: Any, cursor: Any, i: Any, j: Any, t_in: Any, t_out: Any,
+    tcpa: Any, dcpa: Any,
+) -> None:  # fmt: skip
+    """Place rows at ``cursor[rank of their first track]`` (advanced), a counting sort."""
+    for m in range(ij.shape[0]):
+        r = rank[ij[m, 0]]
+        p = cursor[r]
+        cursor[r] = p + 1
+        i[p], j[p] = ij[m, 0], ij[m, 1]
+        t_in[p], t_out[p], tcpa[p], dcpa[p] = t[m, 0], t[m, 1], t[m, 2], t[m, 3]
+
+
+@njit(cache=True, nogil=True)
+def sort_runs(
+    r0: int, r1: int, start: Any, rank: Any, i: Any, j: Any, t_in: Any, t_out: Any,
+    tcpa: Any, dcpa: Any,
+) -> None:  # fmt: skip
+    """Sort each run ``start[r] .. start[r + 1] - 1`` (r in r0 .. r1 - 1) by ``rank[j]``.
+
+    Within a run every row has the same ``i``, so only ``j`` and the times move.
+    """
+    for r in range(r0, r1):
+        a, b = start[r], start[r + 1]
+        if b - a < 2:
+            continue
+        keys = np.empty(b - a, dtype=np.int64)
+        for m in range(a, b):
+            keys[m - a] = rank[j[m]]
+        perm = np.argsort(keys, kind="mergesort")
+        jj, t0, t1 = j[a:b].copy(), t_in[a:b].copy(), t_out[a:b].copy()
+        t2, t3 = tcpa[a:b].copy(), dcpa[a:b].copy()
+        for m in range(b - a):
+            p = perm[m]
+            j[a + m] = jj[p]
+            t_in[a + m], t_out[a + m], tcpa[a + m], dcpa[a + m] = t0[p], t1[p], t2[p], t3[p]
