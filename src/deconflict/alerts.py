@@ -156,30 +156,40 @@ def zone_entry_alerts(
     """One ``zone-entry`` alert per row of :func:`~deconflict.detect.zones.predict_entries`
     (``zones`` in the order the zone set was made from)."""
     now_s = check_now(now_s)
+    ids, parties = tracks.id.tolist(), tracks.party.tolist()
+    rows = zip(
+        entries.track.tolist(),
+        entries.zone.tolist(),
+        entries.t_s.tolist(),
+        entries.lat_deg.tolist(),
+        wrap_lon(entries.lon_deg).tolist(),
+        entries.alt_m.tolist(),
+        entries.action.tolist(),
+        entries.lead_s.tolist(),
+        entries.lead_met.tolist(),
+        strict=True,
+    )
     out = []
-    for k in range(len(entries)):
-        i, zone = int(entries.track[k]), zones[int(entries.zone[k])]
-        party = str(tracks.party[i])
-        action = int(entries.action[k])
+    for i, z, t, lat, lon, alt, action, lead, met in rows:
+        zone, party = zones[z], parties[i]
         details: dict[str, Any] = {
             "zone": zone.id,
             "zone_name": zone.name,
             "status": zone.status,
             "rule": ACTIONS[action - 1],
-            "alt_m": float(entries.alt_m[k]),
+            "alt_m": alt,
         }
         if action == NOTIFY:
-            details["lead_s"] = float(entries.lead_s[k])
-            details["lead_time_met"] = bool(entries.lead_met[k])
+            details["lead_s"] = lead
+            details["lead_time_met"] = met
         details["track_party"] = party
-        lat, lon = float(entries.lat_deg[k]), _lon(entries.lon_deg[k])
         out.append(
             Alert(
                 kind="zone-entry",
                 parties=(party, *zone.parties),
-                subjects=(str(tracks.id[i]), zone.id),
+                subjects=(ids[i], zone.id),
                 now_s=now_s,
-                t_s=max(float(entries.t_s[k]), 0.0),
+                t_s=max(t, 0.0),
                 lat_deg=lat,
                 lon_deg=lon,
                 details=details,
@@ -196,10 +206,11 @@ def intent_overlap_alerts(
     find_overlaps`; ``t_s`` runs until the common window opens."""
     now_s = check_now(now_s)
     out = []
+    lons = wrap_lon(overlaps.lon_deg).tolist()
     for k in range(len(overlaps)):
         va, vb = volumes[int(overlaps.a[k])], volumes[int(overlaps.b[k])]
         start = float(overlaps.start_s[k])
-        lat, lon = float(overlaps.lat_deg[k]), _lon(overlaps.lon_deg[k])
+        lat, lon = float(overlaps.lat_deg[k]), lons[k]
         out.append(
             Alert(
                 kind="intent-overlap",
@@ -269,18 +280,20 @@ def border_alerts(
     """One ``border-crossing`` alert per row of :func:`~deconflict.detect.borders.
     predict_crossings` (``countries`` in the order the border set was made from)."""
     now_s = check_now(now_s)
+    ids, parties = tracks.id.tolist(), tracks.party.tolist()
+    lons = wrap_lon(crossings.lon_deg).tolist()
     out = []
     for k in range(len(crossings)):
         i = int(crossings.track[k])
         a = countries[int(crossings.from_country[k])]
         b = countries[int(crossings.to_country[k])]
         t = float(crossings.t_s[k])
-        lat, lon = float(crossings.lat_deg[k]), _lon(crossings.lon_deg[k])
+        lat, lon = float(crossings.lat_deg[k]), lons[k]
         out.append(
             Alert(
                 kind="border-crossing",
-                parties=(str(tracks.party[i]),),
-                subjects=(str(tracks.id[i]),),
+                parties=(parties[i],),
+                subjects=(ids[i],),
                 now_s=now_s,
                 t_s=max(t, 0.0),
                 lat_deg=lat,
@@ -301,19 +314,22 @@ def non_conforming_alerts(tracks: Tracks, index: Iterable[int], *, now_s: float)
     """One ``non-conforming`` alert per track index of :func:`~deconflict.detect.intents.
     non_conforming`, where the track is now."""
     now_s = check_now(now_s)
+    rows = np.asarray(list(index), dtype=np.int64)
+    ids, parties = tracks.id[rows].tolist(), tracks.party[rows].tolist()
+    lats, lons = tracks.lat[rows].tolist(), wrap_lon(tracks.lon[rows]).tolist()
+    alts = tracks.alt_m[rows].tolist()
     out = []
-    for i in index:
-        lat, lon = float(tracks.lat[i]), _lon(tracks.lon[i])
+    for track, party, lat, lon, alt in zip(ids, parties, lats, lons, alts, strict=True):
         out.append(
             Alert(
                 kind="non-conforming",
-                parties=(str(tracks.party[i]),),
-                subjects=(str(tracks.id[i]),),
+                parties=(party,),
+                subjects=(track,),
                 now_s=now_s,
                 t_s=0.0,
                 lat_deg=lat,
                 lon_deg=lon,
-                details={"alt_m": float(tracks.alt_m[i])},
+                details={"alt_m": alt},
                 geometry=_point(lat, lon),
             )
         )

@@ -86,6 +86,7 @@ AREA_TYPES = ("Polygon", "MultiPolygon")
 """GeoJSON geometry types that are areas by themselves."""
 
 F64 = NDArray[np.float64]
+_REAL = (int, float)
 
 # -- tracks ---------------------------------------------------------------------------
 
@@ -739,25 +740,40 @@ class Alert:
     geometry: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        c = _Check(f"alert {self.kind!r} {tuple(self.subjects)!r}")
-        c.one_of("kind", self.kind, ALERT_KINDS)
         parties = tuple(sorted(set(self.parties)))
         subjects = tuple(self.subjects)
-        for p in parties:
-            c.text("parties", p)
-        if not parties:
-            c.fail("parties", "must name at least one party")
-        if not subjects:
-            c.fail("subjects", "must name at least one id")
-        for s in subjects:
-            c.text("subjects", s)
         object.__setattr__(self, "parties", parties)
         object.__setattr__(self, "subjects", subjects)
-        c.number("now_s", self.now_s)
-        c.number("t_s", self.t_s, minimum=0.0)
-        c.lat_lon("lat_deg", self.lat_deg, self.lon_deg)
-        if self.lon_deg >= 180.0:
-            c.fail("lon_deg", f"must be in [-180, 180), got {self.lon_deg!r}")
+        numbers = (self.now_s, self.t_s, self.lat_deg, self.lon_deg)
+        ok = (
+            self.kind in ALERT_KINDS
+            and bool(parties)
+            and bool(subjects)
+            and all(isinstance(x, str) and x.strip() for x in parties + subjects)
+            and all(isinstance(x, _REAL) and math.isfinite(x) for x in numbers)
+            and self.t_s >= 0
+            and abs(self.lat_deg) <= 90.0
+            and -180.0 <= self.lon_deg < 180.0
+        )
+        if not ok:  # the checks again, one by one, to say what is wrong
+            self._explain()
+
+    def _explain(self) -> None:
+        c = _Check(f"alert {self.kind!r} {self.subjects!r}")
+        c.one_of("kind", self.kind, ALERT_KINDS)
+        for prop, names in (("parties", self.parties), ("subjects", self.subjects)):
+            if not names:
+                c.fail(prop, f"must name at least one {'party' if prop == 'parties' else 'id'}")
+            bad = [x for x in names if not isinstance(x, str) or not x.strip()]
+            if bad:
+                c.fail(prop, f"must be non-empty strings, got {bad[0]!r}")
+        for prop in ("now_s", "t_s", "lat_deg", "lon_deg"):
+            c.number(prop, getattr(self, prop))
+        if self.t_s < 0:
+            c.fail("t_s", f"must be >= 0, got {self.t_s!r}")
+        if not abs(self.lat_deg) <= 90.0:
+            c.fail("lat_deg", f"must be in [-90, 90], got {self.lat_deg!r}")
+        c.fail("lon_deg", f"must be in [-180, 180), got {self.lon_deg!r}")
 
     @property
     def key(self) -> str:

@@ -143,6 +143,12 @@ def test_alert_record():
         Alert("zone-entry", ("red",), ("t",), 0.0, 1.0, 0.0, 180.0)
     with pytest.raises(InvalidInput, match="property 'parties': must name at least one"):
         Alert("zone-entry", (), ("t",), 0.0, 1.0, 0.0, 0.0)
+    with pytest.raises(InvalidInput, match="property 'subjects': must be non-empty strings"):
+        Alert("zone-entry", ("red",), ("t", " "), 0.0, 1.0, 0.0, 0.0)
+    with pytest.raises(InvalidInput, match="property 't_s': must be finite"):
+        Alert("zone-entry", ("red",), ("t",), 0.0, float("inf"), 0.0, 0.0)
+    with pytest.raises(InvalidInput, match=r"property 'lat_deg': must be in \[-90, 90\]"):
+        Alert("zone-entry", ("red",), ("t",), 0.0, 1.0, 91.0, 0.0)
 
 
 def test_geojson_longitude_outside_range_is_rejected():
