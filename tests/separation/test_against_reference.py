@@ -81,13 +81,23 @@ def traffic(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(traffic(), st.sampled_from([60.0, 300.0]), st.booleans())
-def test_engine_agrees_with_brute_force(tracks, lookahead, between_parties):
+@given(
+    tracks=traffic(),
+    lookahead=st.sampled_from([60.0, 300.0]),
+    between_parties=st.booleans(),
+    backend=st.sampled_from(BACKENDS),
+)
+def test_engine_agrees_with_brute_force(tracks, lookahead, between_parties, backend, pairs_of):
     h_sep, v_sep = 9260.0, 304.8
     c = detect(
-        tracks, lookahead=lookahead, h_sep=h_sep, v_sep=v_sep, between_parties=between_parties
+        tracks,
+        lookahead=lookahead,
+        h_sep=h_sep,
+        v_sep=v_sep,
+        between_parties=between_parties,
+        backend=backend,
     )
-    got = set(zip(c.a.tolist(), c.b.tolist(), strict=True))
+    got = set(pairs_of(c))
     inner = reference_pairs(tracks, lookahead, h_sep * (1 - BAND), v_sep * (1 - BAND))
     outer = reference_pairs(tracks, lookahead, h_sep * (1 + BAND), v_sep * (1 + BAND))
     if between_parties:
@@ -120,16 +130,16 @@ def test_candidate_pairs_are_exactly_the_overlapping_boxes(seed, n, d):
 
 
 @settings(max_examples=40, deadline=None)
-@given(traffic(), st.booleans())
-def test_backends_give_identical_results(tracks, between_parties):
+@given(tracks=traffic(), between_parties=st.booleans())
+def test_backends_give_identical_results(tracks, between_parties, pairs_of):
     a = detect(tracks, between_parties=between_parties, backend="numpy")
     b = detect(tracks, between_parties=between_parties, backend="numba")
-    assert a.a.tolist() == b.a.tolist() and a.b.tolist() == b.b.tolist()
+    assert pairs_of(a) == pairs_of(b)
     for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-9, atol=1e-6)
 
 
-def test_backends_agree_on_dense_regional_traffic():
+def test_backends_agree_on_dense_regional_traffic(pairs_of):
     rng = np.random.default_rng(3)
     n = 4000
     lat, lon = destination(
@@ -151,7 +161,7 @@ def test_backends_agree_on_dense_regional_traffic():
     a = detect(tracks, backend="numpy")
     b = detect(tracks, backend="numba")
     assert len(a) > 100
-    assert a.a.tolist() == b.a.tolist() and a.b.tolist() == b.b.tolist()
+    assert pairs_of(a) == pairs_of(b)
     np.testing.assert_allclose(a.t_in, b.t_in, rtol=1e-9, atol=1e-6)
 
 

@@ -26,7 +26,9 @@ def formation():
 
 def pairs_at(history, when, **kw):
     c = detect(history.at(parse_time(when), max_age_s=60.0), **kw)
-    return {(a, b): k for k, (a, b) in enumerate(zip(c.a.tolist(), c.b.tolist(), strict=True))}, c
+    pairs = list(zip(c.a.tolist(), c.b.tolist(), strict=True))
+    assert pairs == sorted(set(pairs)) and all(a < b for a, b in pairs)
+    return {p: k for k, p in enumerate(pairs)}, c
 
 
 def test_firefighting_tankers_working_close_are_found(calfire):
