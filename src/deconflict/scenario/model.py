@@ -1,0 +1,125 @@
+"""The scenario as records: parties, settings, answer policies and timed actions.
+
+A :class:`Scenario` is what :func:`~deconflict.scenario.loader.load_scenario` makes of a
+YAML file, already checked. Times are seconds from the scenario's start (``at_s``) or
+POSIX seconds (``start_s``); places degrees; lengths metres; speeds m/s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ACTIONS", "Action", "AnswerRule", "Flight", "Scenario", "Waypoint"]
+
+ACTIONS = ("declare", "consent", "suspend", "resume", "message", "fly")
+"""The kinds of timed event a scenario holds."""
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """A point of a route: place, altitude, ground speed on the leg that starts here, and
+    the vertical rate towards the next altitude (``None``: a steady slope over the leg)."""
+
+    lat: float
+    lon: float
+    alt_m: float
+    speed_mps: float
+    climb_mps: float | None = None
+
+
+@dataclass(frozen=True)
+class Flight:
+    """One aircraft of ``party`` flying ``route``, reported every ``report_every_s``."""
+
+    party: str
+    id: str
+    route: tuple[Waypoint, ...]
+    report_every_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class Action:
+    """A timed event: ``kind`` (one of :data:`ACTIONS`) done by ``party`` at ``at_s``.
+
+    ``data`` holds what the kind needs: ``declare`` maps an endpoint (``positions``,
+    ``intents``, ``zones``) to a GeoJSON FeatureCollection; ``consent`` has ``zone``;
+    ``suspend``/``resume`` ``reason``; ``message`` ``to`` and ``text``; ``fly`` ``flight``.
+    ``where`` is the place in the file (``path:line:column``) for messages.
+    """
+
+    at_s: float
+    kind: str
+    party: str
+    data: Mapping[str, Any]
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """``party`` answers alerts of ``kind`` (or ``*``) with ``response`` ``after_s`` seconds
+    after they are raised; ``response`` ``None`` means it never answers them."""
+
+    party: str
+    kind: str
+    response: str | None
+    after_s: float = 0.0
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario, ready to replay."""
+
+    name: str
+    start_s: float
+    duration_s: float
+    step_s: float
+    parties: tuple[tuple[str, str], ...]
+    """``(name, language)`` of each party, in file order."""
+    actions: tuple[Action, ...]
+    """Every timed event (declarations at time 0 included), in time then file order."""
+    answers: tuple[AnswerRule, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    borders: Mapping[str, Any] | None = None
+    """Countries as a GeoJSON FeatureCollection, when border crossings are configured."""
+    description: str = ""
+    source: bytes = b""
+    """The file's bytes (the replay's signing key is derived from them)."""
+    path: str = "<scenario>"
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+    @property
+    def party_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.parties)
+
+    def rule_for(self, party: str, kind: str) -> AnswerRule | None:
+        """The answer policy of ``party`` for alerts of ``kind``: its rule naming the kind,
+        else its ``*`` rule, else ``None`` (it never answers)."""
+        fallback = None
+        for rule in self.answers:
+            if rule.party != party:
+                continue
+            if rule.kind == kind:
+                return rule
+            if rule.kind == "*" and fallback is None:
+                fallback = rule
+        return fallback
+
+    def warn_threshold_s(self, kind: str, deadline_s: float) -> float:
+        """Least lead time of a warning in time: the setting, else the kind's deadline."""
+        value = self.settings.get("warn_threshold_s")
+        return float(value) if value is not None else deadline_s
+
+    def step_times(self) -> list[float]:
+        """POSIX times of the detection rounds: every ``step_s`` from start to end."""
+        n = math.floor(self.duration_s / self.step_s + 1e-9)
+        times = [self.start_s + k * self.step_s for k in range(n + 1)]
+        if times[-1] < self.end_s - 1e-9:
+            times.append(self.end_s)
+        return times

@@ -1,0 +1,154 @@
+"""A replay's outcome: every alert with who was told, who answered and when, its lead
+time and a verdict; the channel's history; the final signed tree head.
+
+Verdicts, per alert:
+
+* ``in-time``: every party that must answer gave a final answer (``roger``, ``wilco``,
+  ``unable``) by the deadline, and the alert came at least the warning threshold ahead
+  of the predicted conflict (the scenario's ``warn_threshold_s``, else the kind's
+  deadline; alerts without a time to come, ``declaration`` and ``non-conforming``, are
+  judged on the answers alone);
+* ``late``: all answered, but the alert came too close to the conflict or an answer
+  came after the deadline;
+* ``never``: a party that must answer never did: its channel was suspended, or it
+  did not answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..service.clock import iso
+from ..service.hotline import FINAL_RESPONSES
+from ..trackio import parse_time
+from .recorder import AlertTrace
+from .replay import ReplayResult
+
+__all__ = ["alert_outcomes", "outcome", "outcome_json"]
+
+_NO_LEAD = ("declaration", "non-conforming")
+_HIDDEN_DETAILS = ("feature", "states", "tracks")
+
+
+def _verdict(
+    kind: str,
+    must: list[str],
+    answers: dict[str, Any],
+    trace: AlertTrace,
+    lead_s: float,
+    deadline: float | None,
+    threshold_s: float,
+) -> tuple[str, str]:
+    missing = [
+        p for p in must if answers.get(p) is None or answers[p]["response"] not in FINAL_RESPONSES
+    ]
+    if missing:
+        why = [
+            f"{p}: channel suspended" if p in trace.suspended else f"{p}: no answer"
+            for p in missing
+        ]
+        return "never", "; ".join(why)
+    late: list[str] = []
+    if kind not in _NO_LEAD and lead_s < threshold_s:
+        late.append(f"raised {lead_s:.0f} s before the conflict (under {threshold_s:.0f} s)")
+    for p in must:
+        if deadline is not None and parse_time(answers[p]["at"]) > deadline + 1e-6:
+            late.append(f"{p} answered after the deadline")
+    if late:
+        return "late", "; ".join(late)
+    if kind in _NO_LEAD:
+        return "in-time", "every party answered by the deadline"
+    return "in-time", f"raised {lead_s:.0f} s ahead; every party answered by the deadline"
+
+
+def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
+    """Every alert of the replay, in the order raised (see the module docstring)."""
+    traces = sorted(
+        result.recorder.alerts.values(),
+        key=lambda tr: (
+            tr.first["raised_at"],
+            tr.first["kind"],
+            tr.first["subjects"],
+            tr.first["id"],
+        ),
+    )
+    out = []
+    for trace in traces:
+        first, last = trace.first, trace.last
+        kind = str(first["kind"])
+        raised = parse_time(first["raised_at"])
+        deadline = parse_time(first["deadline"]) if first.get("deadline") else None
+        lead = trace.predicted_at - raised
+        must = list(first.get("awaiting") or [])
+        answers: dict[str, Any] = {}
+        for p in first["parties"]:
+            ack = (last.get("acks") or {}).get(p)
+            answers[p] = (
+                None
+                if ack is None
+                else {
+                    "response": ack["response"],
+                    "at": ack["at"],
+                    "after_s": round(parse_time(ack["at"]) - raised, 3),
+                }
+            )
+        threshold = result.scenario.warn_threshold_s(
+            kind, float(result.config.deadlines_s.get(kind, 600.0))
+        )
+        verdict, why = _verdict(kind, must, answers, trace, lead, deadline, threshold)
+        details = {
+            k: v for k, v in (first.get("details") or {}).items() if k not in _HIDDEN_DETAILS
+        }
+        out.append(
+            {
+                "id": first["id"],
+                "kind": kind,
+                "parties": list(first["parties"]),
+                "subjects": list(first["subjects"]),
+                "raised_at": first["raised_at"],
+                "predicted_at": iso(trace.predicted_at),
+                "lead_s": round(lead, 3),
+                "deadline": first.get("deadline"),
+                "must_answer": must,
+                "told": {p: iso(t) for p, t in sorted(trace.told.items())},
+                "answers": answers,
+                "state": last["state"],
+                "closed_at": last.get("closed_at"),
+                "escalated": trace.escalated,
+                "overdue": sorted(trace.overdue),
+                "suspended": sorted(trace.suspended),
+                "verdict": verdict,
+                "why": why,
+                "lat": first["lat"],
+                "lon": first["lon"],
+                "details": details,
+            }
+        )
+    return out
+
+
+def outcome(result: ReplayResult) -> dict[str, Any]:
+    """The replay as one JSON-ready object (what ``deconflict replay --json`` prints)."""
+    sc = result.scenario
+    head = json.loads(result.head.sth)
+    return {
+        "scenario": {
+            "name": sc.name,
+            "start": iso(sc.start_s),
+            "end": iso(sc.end_s),
+            "step_s": sc.step_s,
+            "parties": [name for name, _ in sc.parties],
+        },
+        "alerts": alert_outcomes(result),
+        "withheld": [{**w, "at": iso(w["at"])} for w in result.withheld],
+        "channel": result.channel,
+        "messages": result.messages,
+        "log": head,
+        **result.head.to_dict(),
+    }
+
+
+def outcome_json(result: ReplayResult) -> str:
+    """:func:`outcome` as one line of JSON, keys sorted (the same file gives the same bytes)."""
+    return json.dumps(outcome(result), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
