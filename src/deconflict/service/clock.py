@@ -4,8 +4,8 @@ scaled one that runs a scenario's time live at a multiple of real time (the demo
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Protocol
 
 __all__ = ["Clock", "ScaledClock", "SimClock", "WallClock", "iso", "to_datetime"]

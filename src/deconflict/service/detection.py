@@ -12,7 +12,7 @@ parties know, and keeps the qualified ones in ``details["tracks"]``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -22,10 +22,7 @@ from ..detect.intents import VolumeSet, find_overlaps, non_conforming
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
 from ..model import Alert, Tracks
-from .picture import TRACK_KINDS, Coverage, Found
-
-if TYPE_CHECKING:
-    from .picture import Picture
+from .findings import TRACK_KINDS, Coverage, Found
 
 __all__ = ["run_detectors"]
 
@@ -69,8 +66,9 @@ def _with_states(alert: Alert, tracks: Tracks, index: Mapping[str, int]) -> Foun
     return found
 
 
-def run_detectors(picture: Picture, now: float, coverage: Coverage) -> list[Found]:
-    """Every alert of this run (see the module docstring)."""
+def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
+    """Every alert of this run over ``picture`` (a :class:`~deconflict.service.picture.Picture`;
+    see the module docstring)."""
     config = picture.config
     out: list[Found] = []
     if not picture.reports and not coverage.features:

@@ -165,7 +165,7 @@ class LiveAlert:
     @classmethod
     def from_record(cls, rec: Mapping[str, Any]) -> LiveAlert:
         """Back from :meth:`record` (service restart)."""
-        from ..trackio import parse_time
+        from ..timefmt import parse_time
 
         def t(key: str) -> float | None:
             v = rec.get(key)

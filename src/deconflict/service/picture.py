@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import shapely
 
 from ..errors import InvalidInput
-from ..trackio import parse_time
+from ..timefmt import parse_time
 from .clock import iso
 from .config import ServiceConfig
+from .detection import run_detectors
+from .findings import Coverage, Found
 
 __all__ = [
     "Coverage",
@@ -32,8 +34,6 @@ __all__ = [
     "parse_track_reports",
 ]
 
-TRACK_KINDS = ("separation", "zone-entry", "border-crossing", "non-conforming")
-"""Alert kinds whose subjects include tracks."""
 _NUMBERS = ("lat", "lon", "alt_m", "gs_mps", "track_deg", "vs_mps")
 _KINDS_BY_ENDPOINT = {
     "positions": ("forces", "protected"),
@@ -163,40 +163,6 @@ class Declared:
     lat: float
     lon: float
     starts_s: float | None
-
-
-@dataclass(frozen=True)
-class Found:
-    """An alert found by detection, in the service's terms.
-
-    ``alert`` is the core :class:`~deconflict.model.Alert` (over qualified ids); ``key``
-    its stable key; ``subjects`` the ids the parties know; ``tracks`` the qualified ids of
-    its track subjects.
-    """
-
-    key: str
-    alert: Any
-    subjects: tuple[str, ...]
-    details: dict[str, Any]
-    tracks: frozenset[str] = frozenset()
-
-
-@dataclass
-class Coverage:
-    """What one detection run looked at: every track or only some, and the declarations."""
-
-    all_tracks: bool
-    tracks: set[str] = field(default_factory=set)
-    features: bool = False
-
-    def covers(self, alert: Any, gone: set[str]) -> bool:
-        """Whether this run would have found ``alert`` (a LiveAlert) again if it still held."""
-        refs = set(alert.details.get("tracks", ()))
-        if refs & gone:
-            return True
-        if alert.kind in TRACK_KINDS:
-            return self.all_tracks or bool(refs & self.tracks)
-        return self.features
 
 
 def _qid(party: str, id: str) -> str:
@@ -458,8 +424,6 @@ class Picture:
     def evaluate(self, now: float, *, full: bool) -> tuple[list[Found], Coverage]:
         """Alerts over the tracks changed since the last run (every track when ``full``)
         and, when they changed or once a second, over the declarations."""
-        from .detection import run_detectors
-
         features = full or self.features_dirty or now - self._last_features >= 1.0
         changed = set(self.changed)
         self.changed.clear()
