@@ -27,7 +27,7 @@ class RateLimiter:
         """Spend one token for ``key``: 0 if allowed, else seconds until one is free."""
         if self.rate <= 0:
             return 0.0
-        now = self._now()  # type: ignore[operator]
+        now = float(self._now())  # type: ignore[operator]
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)

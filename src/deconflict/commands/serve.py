@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from ..service.config import ServiceConfig
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..store.keys import open_log
 
     config = config_from(args)
-    countries = ()
+    countries: tuple[Any, ...] = ()
     if args.borders:
         from ..features import read_borders
 

@@ -274,8 +274,8 @@ class Service:
                 entries: list[dict[str, Any]] = [
                     {"kind": "declaration", "party": party, "feature": d.feature} for d in declared
                 ]
-                raised = [self._declaration_alert(party, d, now) for d in declared]
-                raised = [a for a in raised if a is not None]
+                maybe = [self._declaration_alert(party, d, now) for d in declared]
+                raised = [a for a in maybe if a is not None]
                 for a in raised:
                     entries.extend(self._raise_entries(a))
 
@@ -630,7 +630,7 @@ class Service:
                 raise InvalidInput(f"to: not another known party: {', '.join(unknown)}")
             now = self.clock.now()
             recipients = sorted(set(to))
-            message = {
+            message: dict[str, Any] = {
                 "id": "msg-" + _digest([party, recipients, text, now, len(self.messages)])[:16],
                 "from": party,
                 "to": recipients,
@@ -639,7 +639,7 @@ class Service:
             }
             entry = {"kind": "message", "party": party, "message": message}
             (index,), signed = self._write(
-                [entry], lambda: self.store.add_message(message["id"], message, now)
+                [entry], lambda: self.store.add_message(str(message["id"]), message, now)
             )
             self.messages.append(message)
         for p in [party, *recipients]:

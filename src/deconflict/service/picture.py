@@ -383,7 +383,7 @@ class Picture:
         owner = self.zone_owner(zone_id)
         assert owner is not None
         d = self.declared[(owner, zone_id)]
-        feature = json.loads(json.dumps(d.feature))
+        feature: dict[str, Any] = json.loads(json.dumps(d.feature))
         props = feature["properties"]
         named = list(props.get("parties") or [])
         props["consents"] = list(d.consents)

@@ -191,7 +191,7 @@ class ServiceStore:
 
     def upsert_tracks(self, rows: Iterable[TrackRow]) -> None:
         with self.db.write() as conn:
-            conn.executemany(  # type: ignore[attr-defined]
+            conn.executemany(
                 self._q(
                     "INSERT INTO service_tracks (party, id, time_s, lat, lon, alt_m, gs_mps, "
                     "track_deg, vs_mps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -205,7 +205,7 @@ class ServiceStore:
 
     def delete_tracks(self, keys: Iterable[tuple[str, str]]) -> None:
         with self.db.write() as conn:
-            conn.executemany(  # type: ignore[attr-defined]
+            conn.executemany(
                 self._q("DELETE FROM service_tracks WHERE party = ? AND id = ?"), list(keys)
             )
 
@@ -215,7 +215,11 @@ class ServiceStore:
                 "SELECT party, id, time_s, lat, lon, alt_m, gs_mps, track_deg, vs_mps "
                 "FROM service_tracks ORDER BY party, id"
             ).fetchall()
-        return [(str(r[0]), str(r[1]), *(float(x) for x in r[2:])) for r in rows]  # type: ignore[misc]
+        out: list[TrackRow] = []
+        for r in rows:
+            t, lat, lon, alt, gs, trk, vs = (float(x) for x in r[2:])
+            out.append((str(r[0]), str(r[1]), t, lat, lon, alt, gs, trk, vs))
+        return out
 
     # -- declarations and zones ------------------------------------------------------
 
