@@ -83,8 +83,11 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
         elif coverage.tracks:
             conflicts = picture.live.conflicts_of(sorted(coverage.tracks), now_s=now)
         if conflicts is not None and len(conflicts):
-            for a in core.separation_alerts(tracks, conflicts, now_s=now):
-                out.append(_with_states(a, tracks, index))
+            # the conflicts index their own ids (a subset, from the incremental detector)
+            own = tracks.take(np.array([index[str(q)] for q in conflicts.ids.tolist()]))
+            own_index = {str(q): i for i, q in enumerate(own.id.tolist())}
+            for a in core.separation_alerts(own, conflicts, now_s=now):
+                out.append(_with_states(a, own, own_index))
         if coverage.all_tracks:
             sub = tracks
         else:
