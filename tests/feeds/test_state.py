@@ -53,15 +53,16 @@ def test_barometric_altitude_is_preferred_then_gnss_made_barometric() -> None:
     assert table.ready()[0].alt_m == 2990.0
 
 
-def test_take_changed_clears_and_mark_changed_restores() -> None:
+def test_take_changed_gives_complete_changed_tracks_once() -> None:
     table = AircraftTable()
     _complete(table, "aaaaaa", 0.0)
     assert [s.id for s in table.take_changed()] == ["aaaaaa"]
     assert table.take_changed() == []
     table.callsign("aaaaaa", 1.0, "SWR1")  # not part of a track: no change
     assert table.take_changed() == []
-    table.mark_changed(["aaaaaa", "gone00"])
-    assert [s.id for s in table.take_changed()] == ["aaaaaa"]
+    table.position("bbbbbb", 2.0, 47.0, 8.0)  # not complete: not given
+    table.vertical_rate("aaaaaa", 2.0, -1.5)
+    assert [(s.id, s.vs_mps) for s in table.take_changed()] == [("aaaaaa", -1.5)]
 
 
 @pytest.mark.parametrize(("cap", "age"), [(0, 60.0), (10, 0.0), (10, float("nan"))])

@@ -3,8 +3,7 @@
 The reader and the poster run side by side. Every ``batch_interval_s`` (sooner after
 ``batch_updates`` messages) the poster takes the aircraft whose complete state changed
 and posts their newest states. While the service is down it keeps only the newest state
-per aircraft and sends that when the service is back; an aircraft that left the table in
-the meantime (not heard for ``max_age_s``, or dropped for the cap) is not sent.
+per aircraft (at most ``max_aircraft`` of them) and sends those when the service is back.
 """
 
 from __future__ import annotations
@@ -124,13 +123,18 @@ class _Feed:
 
     # -- posting --------------------------------------------------------------------
     def _take(self) -> None:
+        """Move the newest complete state of every changed aircraft into ``pending``, then
+        drop aircraft no longer heard. ``pending`` holds at most ``max_aircraft`` states
+        (the oldest dropped): what a long outage can cost is bounded."""
+        for s in self.table.take_changed():
+            self.pending[s.id] = s
         if not self.o.original_time:
             self.table.now = max(self.table.now, time.time())
         self.table.expire()
-        for s in self.table.take_changed():
-            self.pending[s.id] = s
-        for gone in [i for i in self.pending if i not in self.table]:
-            del self.pending[gone]
+        excess = len(self.pending) - self.table.max_aircraft
+        if excess > 0:
+            for s in sorted(self.pending.values(), key=lambda s: s.time_s)[:excess]:
+                del self.pending[s.id]
         self._sent_at_messages = self.intake.messages
 
     async def post_loop(self, poster: TrackPoster) -> None:

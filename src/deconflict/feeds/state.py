@@ -2,8 +2,9 @@
 
 Receivers report an aircraft's position, altitude and velocity in separate messages; this
 table merges them per aircraft (keyed by the ICAO address, lower-case hex), ages out fields
-that have not been refreshed, and hands out a complete track only once an aircraft has
-position, altitude and ground velocity, all fresh. Memory is bounded: one fixed record
+not refreshed for ``max_age_s`` while the aircraft is heard, drops aircraft not heard for
+that long, and hands out a complete track only once an aircraft has position, altitude
+and ground velocity, all fresh. Memory is bounded: one fixed record
 per aircraft (no history) and at most ``max_aircraft`` records, the least recently heard
 dropped first.
 
@@ -181,10 +182,11 @@ class AircraftTable:
 
     def state(self, ac: Aircraft) -> TrackState | None:
         """The aircraft's complete track, or None if position, altitude or velocity is
-        missing or stale. The altitude is barometric if fresh, else GNSS (made barometric
-        with a fresh GNSS-minus-baro difference when there is one); an unknown or stale
-        vertical rate counts as 0."""
-        limit = self.now - self.max_age_s
+        missing or stale (older than ``max_age_s`` before the aircraft was last heard).
+        The altitude is barometric if fresh, else GNSS (made barometric with a fresh
+        GNSS-minus-baro difference when there is one); an unknown or stale vertical rate
+        counts as 0. An aircraft no longer heard at all leaves through :meth:`expire`."""
+        limit = ac.seen - self.max_age_s
         if ac.t_pos < limit or ac.t_vel < limit:
             return None
         if ac.t_baro >= limit:
@@ -221,10 +223,6 @@ class AircraftTable:
                     out.append(s)
         self._dirty.clear()
         return out
-
-    def mark_changed(self, ids: list[str]) -> None:
-        """Mark aircraft as changed again (their last post failed)."""
-        self._dirty.update(i for i in ids if i in self._aircraft)
 
     @property
     def changed(self) -> int:
