@@ -1,0 +1,221 @@
+"""The duty officer's screen in a real browser: Debian's chromium driven by Playwright.
+
+A :class:`Screen` is one party logged in (``/#token=...``) in a browser context of its
+own. It records every HTTP response body and WebSocket frame the page receives, so that a
+test can say what a party's browser was ever told.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Error as PlaywrightError
+
+from servicekit import StoreTarget, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@dataclass
+class WebServer:
+    """A ``deconflict serve`` subprocess on ``store`` (its output in ``log_path``)."""
+
+    store: StoreTarget
+    log_path: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> WebServer:
+        self.port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "deconflict.cli",
+            "serve",
+            "--db",
+            self.store.target,
+            "--key-dir",
+            str(self.store.key_dir),
+            "--port",
+            str(self.port),
+        ]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/openapi.json", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+
+def launch(pw: Any) -> Any:
+    """Debian's chromium, headless."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+@dataclass
+class Screen:
+    """One party's page."""
+
+    context: Any
+    page: Any
+    received: list[str] = field(default_factory=list)
+    """Every WebSocket frame received, and with ``record`` every /v1 response body."""
+    requested: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    closing: bool = False
+
+    @classmethod
+    def open(
+        cls,
+        browser: Any,
+        base_url: str,
+        token: str,
+        *,
+        width: int = 1400,
+        height: int = 850,
+        login: str = "fragment",
+        record: bool = False,
+    ) -> Screen:
+        """Open the page and log in, by the address's fragment or by the form.
+
+        With ``record``, every ``/v1`` response body is kept in :attr:`received` (the
+        requests then go through this process: keep the test pumping events, e.g. with
+        :meth:`wait`, rather than sleeping).
+        """
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        screen = cls(context, page)
+        page.on("pageerror", lambda exc: screen.errors.append(str(exc)))
+        page.on("request", lambda req: screen.requested.append(req.url))
+        page.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda payload: screen.received.append(str(payload))),
+        )
+
+        def keep(route: Any) -> None:
+            try:
+                response = route.fetch()
+                screen.received.append(response.text())
+                route.fulfill(response=response)
+            except PlaywrightError:
+                if not screen.closing:
+                    raise
+
+        if record:
+            page.route("**/v1/**", keep)
+        if login == "fragment":
+            page.goto(f"{base_url}/#token={token}")
+        else:
+            page.goto(f"{base_url}/")
+            page.fill("#token", token)
+            page.click("#login-form button[type=submit]")
+        page.wait_for_function(
+            "window.deconflict && window.deconflict.state.connection === 'live'", timeout=15000
+        )
+        return screen
+
+    def close(self) -> None:
+        self.closing = True
+        self.context.close()
+
+    # -- reading the screen ----------------------------------------------------------
+
+    def eval(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def last_frame(self) -> dict[str, Any]:
+        """What the map drew last: alerts, other parties' tracks, zones, own tracks."""
+        frame: dict[str, Any] = self.eval("structuredClone(window.deconflict.map.lastFrame)")
+        frame["own_ids"] = self.eval("window.deconflict.map.drawnOwnIds()")
+        return frame
+
+    def wait_frame(self, check: Any, timeout: float = 10.0) -> dict[str, Any]:
+        """The first drawn frame that ``check`` accepts."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.last_frame()
+            if check(frame):
+                return frame
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no frame matched in {timeout} s; last: {frame}")
+            self.wait(0.1)
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass while the page runs (and its requests are served)."""
+        self.page.wait_for_timeout(seconds * 1000)
+
+    def alert_item(self, alert_id: str) -> Any:
+        return self.page.locator(f'#inbox-list li.alert[data-id="{alert_id}"]')
+
+    def wait_alert(self, kind: str, timeout: float = 15.0) -> str:
+        """The id of the first inbox item of ``kind``, once it shows."""
+        item = self.page.locator(f'#inbox-list li.alert[data-kind="{kind}"]').first
+        item.wait_for(timeout=timeout * 1000)
+        return str(item.get_attribute("data-id"))
+
+    def answer(self, alert_id: str, response: str) -> None:
+        self.alert_item(alert_id).locator(f'button.respond[data-response="{response}"]').click()
+
+    def tab(self, name: str) -> None:
+        self.page.click(f'.tabs button[data-tab="{name}"]')
+
+    def told(self, text: str) -> bool:
+        """Whether ``text`` ever reached this page from the service (HTTP or stream)."""
+        return any(text in body for body in self.received)
+
+    def screenshot(self, name: str) -> Path:
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        path = DOCS_IMG / name
+        self.page.screenshot(path=str(path))
+        return path
+
+    def frames_of(self, type_: str) -> list[dict[str, Any]]:
+        """Stream events of one type received so far."""
+        out = []
+        for raw in self.received:
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and obj.get("type") == type_:
+                out.append(obj)
+        return out

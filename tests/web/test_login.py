@@ -1,0 +1,40 @@
+"""Logging in: the address's fragment, the form, a refused token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.screens import Screen, WebServer
+
+
+def test_fragment_login_never_sends_the_token_in_an_address(
+    screens: Any, tokens: dict[str, str]
+) -> None:
+    blue = screens("blue")
+    assert blue.eval("window.deconflict.state.party") == "blue"
+    assert "token" not in blue.page.url, "the fragment is cleared from the address bar"
+    assert blue.requested, "the page made requests"
+    assert not any(tokens["blue"] in url for url in blue.requested)
+    assert blue.page.inner_text("#party-name") == "blue"
+
+
+def test_form_login_and_a_refused_token(
+    browser: Any, server: WebServer, tokens: dict[str, str]
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.locator("#login-form").wait_for()
+        page.fill("#token", "dcf_not-a-token")
+        page.click("#login-form button[type=submit]")
+        page.locator("#login-error:not(:empty)").wait_for(timeout=10000)
+        assert page.inner_text("#login-error") == "The token was refused"
+        assert page.is_hidden("#app")
+    finally:
+        context.close()
+    screen = Screen.open(browser, server.url, tokens["red"], login="form")
+    try:
+        assert screen.eval("window.deconflict.state.party") == "red"
+    finally:
+        screen.close()
