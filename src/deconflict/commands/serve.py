@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidInput
 from ..service.config import ServiceConfig
 
-__all__ = ["register"]
+__all__ = ["DEMO_SCENARIO", "register"]
+
+DEMO_SCENARIO = "tabqa-2017-06-18.yaml"
+"""The shipped scenario ``--demo`` plays by default (in ``examples/scenarios``)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +39,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--borders", metavar="F", help="GeoJSON countries: report border crossings")
     p.add_argument("--rate", type=float, metavar="N", help="requests per second per party")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    p.add_argument(
+        "--demo",
+        nargs="?",
+        const=DEMO_SCENARIO,
+        metavar="SCENARIO",
+        help=(
+            "play a scenario live (default: the shipped Tabqa 2017-06-18 one) on a fresh "
+            "SQLite file in a temporary directory; prints one login URL per party"
+        ),
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=10.0,
+        metavar="X",
+        help="with --demo: scenario time runs X times as fast as real time (10)",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,8 +70,84 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
     )
 
 
+def _demo_scenario(name: str) -> Path:
+    """The scenario ``--demo`` names: a file, or a shipped scenario's file name."""
+    given = Path(name)
+    if given.is_file():
+        return given
+    shipped = Path(__file__).resolve().parents[3] / "examples" / "scenarios" / name
+    if shipped.is_file():
+        return shipped
+    raise InvalidInput(f"--demo: no scenario file {name!r} (give the path of a scenario)")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``serve --demo``: a fresh service playing a scenario live, looping."""
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from ..api.app import create_app
+    from ..features import parse_borders
+    from ..scenario.live import LiveDemo
+    from ..scenario.loader import load_scenario
+    from ..scenario.recorder import Recorder
+    from ..scenario.replay import build_config
+    from ..service.clock import ScaledClock, to_datetime
+    from ..service.core import Service
+    from ..store import open_database
+    from ..store.keys import open_log
+
+    if args.db:
+        raise InvalidInput("--demo runs on a fresh temporary database: leave out --db")
+    if not args.speed > 0:
+        raise InvalidInput(f"--speed: must be > 0, got {args.speed}")
+    scenario = load_scenario(_demo_scenario(args.demo))
+    countries = parse_borders(scenario.borders, "borders") if scenario.borders else ()
+    workdir = tempfile.mkdtemp(prefix="deconflict-demo-")
+    try:
+        db = open_database(str(Path(workdir) / "demo.db"), create=True)
+        with db:
+            clock = ScaledClock(scenario.start_s, args.speed)
+            log = open_log(db, workdir)
+            log.clock = lambda: to_datetime(clock.now())
+            recorder = Recorder(clock.now, timeline=False)
+            service = Service(
+                db,
+                log,
+                config=build_config(scenario),
+                clock=clock,
+                publish=recorder.publish,
+                countries=countries,
+            )
+            for name, language in scenario.parties:
+                token = service.add_party(name, language)
+                print(f"{name} http://{args.host}:{args.port}/#token={token}", flush=True)
+            app = create_app(service)
+            demo = LiveDemo(scenario, service, recorder, clock)
+            print(
+                f"deconflict: demo {scenario.name!r} at {args.speed:g}x real time, looping, "
+                f"on http://{args.host}:{args.port}/ (data in {workdir}, removed at exit)",
+                file=sys.stderr,
+                flush=True,
+            )
+            logging.basicConfig(level=args.log_level.upper())
+            demo.start()
+            try:
+                uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+            finally:
+                demo.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+
+    if args.demo is not None:
+        return run_demo(args)
 
     from ..api.app import create_app
     from ..service.core import Service

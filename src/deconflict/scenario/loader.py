@@ -212,8 +212,16 @@ class _Reader:
                             (*path, i, "ids", j), f"no feature {fid!r} in {item['include']!r}"
                         )
                     chosen.append(by_id[fid])
+            override = item.get("properties") or {}
             for f in chosen:
-                yield (*path, i), json.loads(json.dumps(f))
+                f = json.loads(json.dumps(f))
+                props = f.setdefault("properties", {})
+                for key, value in override.items():
+                    if value is None:
+                        props.pop(key, None)
+                    else:
+                        props[key] = value
+                yield (*path, i), f
 
     def check_feature(self, path: Path_, feature: dict[str, Any]) -> None:
         try:
@@ -236,11 +244,11 @@ class _Reader:
             self.check_feature(fpath, feature)
             if endpoint == "zones":
                 named = props.get("parties") or []
-                owner = by or props.get("owner") or (named[0] if named else None)
-                owner = self.party((*fpath, "properties", "owner"), owner)
                 given = [
                     c if isinstance(c, str) else c.get("party") for c in props.get("consents") or []
                 ]
+                owner = by or props.get("owner") or (given or named or [None])[0]
+                owner = self.party((*fpath, "properties", "owner"), owner)
                 props["consents"] = [owner] if owner in given else []
                 props.pop("owner", None)
                 if props.get("status") == "agreed" and not set(named) <= {owner}:
@@ -323,6 +331,7 @@ class _Reader:
                     response=None if a.get("never") else a["response"],
                     after_s=float(a.get("after_s", 0.0)),
                     text=a.get("text"),
+                    subjects=tuple(a.get("subjects", ())),
                 )
             )
         return tuple(out)

@@ -67,6 +67,17 @@ class AnswerRule:
     response: str | None
     after_s: float = 0.0
     text: str | None = None
+    subjects: tuple[str, ...] = ()
+    """When given, the rule applies only to alerts about one of these ids."""
+
+    def matches(self, party: str, kind: str, subjects: tuple[str, ...]) -> int:
+        """How closely the rule fits an alert: 0 not at all; more is closer (a rule
+        naming a subject beats one that does not, then one naming the kind beats ``*``)."""
+        if party != self.party or self.kind not in (kind, "*"):
+            return 0
+        if self.subjects and not set(self.subjects) & set(subjects):
+            return 0
+        return 1 + (self.kind == kind) + 2 * bool(self.subjects)
 
 
 @dataclass(frozen=True)
@@ -98,18 +109,16 @@ class Scenario:
     def party_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.parties)
 
-    def rule_for(self, party: str, kind: str) -> AnswerRule | None:
-        """The answer policy of ``party`` for alerts of ``kind``: its rule naming the kind,
-        else its ``*`` rule, else ``None`` (it never answers)."""
-        fallback = None
+    def rule_for(self, party: str, kind: str, subjects: tuple[str, ...] = ()) -> AnswerRule | None:
+        """The answer policy of ``party`` for an alert of ``kind`` about ``subjects``: the
+        closest rule (one naming a subject, then the kind, then ``*``; the first of equals),
+        else ``None`` (it never answers)."""
+        best, score = None, 0
         for rule in self.answers:
-            if rule.party != party:
-                continue
-            if rule.kind == kind:
-                return rule
-            if rule.kind == "*" and fallback is None:
-                fallback = rule
-        return fallback
+            s = rule.matches(party, kind, subjects)
+            if s > score:
+                best, score = rule, s
+        return best
 
     def warn_threshold_s(self, kind: str, deadline_s: float) -> float:
         """Least lead time of a warning in time: the setting, else the kind's deadline."""

@@ -9,6 +9,7 @@ delivery, answer, message and note, in the order they happened.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,15 +73,21 @@ def _label(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
 class Recorder:
     """Collects what the service publishes; ``now`` is the service's clock."""
 
-    def __init__(self, now: Callable[[], float]) -> None:
+    def __init__(self, now: Callable[[], float], *, timeline: bool = True) -> None:
         self.now = now
+        self.keep_timeline = timeline
         self.alerts: dict[str, AlertTrace] = {}
         self.timeline: list[TimelineRow] = []
         self.new: list[str] = []
         self._messages: set[str] = set()
+        self._lock = threading.Lock()
 
     def publish(self, party: str, event: dict[str, Any]) -> None:
-        """The service's ``publish(party, event)``."""
+        """The service's ``publish(party, event)`` (safe from any thread)."""
+        with self._lock:
+            self._event(party, event)
+
+    def _event(self, party: str, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "alert":
             self._alert(party, event["alert"])
@@ -92,12 +99,18 @@ class Recorder:
                 self.note(message["from"], "message", None, f"to {to}: {message['text']}")
 
     def note(self, party: str, what: str, alert: str | None, text: str) -> None:
-        self.timeline.append(TimelineRow(self.now(), party, what, alert, text))
+        with self._lock:
+            self._row(TimelineRow(self.now(), party, what, alert, text))
+
+    def _row(self, row: TimelineRow) -> None:
+        if self.keep_timeline:
+            self.timeline.append(row)
 
     def drain_new(self) -> list[dict[str, Any]]:
         """Views of the alerts raised since the last call, in the order they were raised."""
-        out = [self.alerts[a].first for a in self.new]
-        self.new = []
+        with self._lock:
+            out = [self.alerts[a].first for a in self.new]
+            self.new = []
         return out
 
     def _alert(self, party: str, view: dict[str, Any]) -> None:
@@ -115,7 +128,7 @@ class Recorder:
             trace.last, trace.last_key = view, key
             for p, ack in (view.get("acks") or {}).items():
                 if ack is not None and ack != (before.get("acks") or {}).get(p):
-                    self.timeline.append(
+                    self._row(
                         TimelineRow(parse_time(ack["at"]), p, "answered", aid, str(ack["response"]))
                     )
             if view["state"] in _ACTIVE:
@@ -125,7 +138,7 @@ class Recorder:
         trace.escalated = trace.escalated or bool(view.get("escalated"))
         trace.told.setdefault(party, self.now())
         marks = " (suspended)" if party in (view.get("suspended") or ()) else ""
-        self.timeline.append(
+        self._row(
             TimelineRow(self.now(), party, "told", aid, f"{view['kind']} {trace.last_label}{marks}")
         )
 

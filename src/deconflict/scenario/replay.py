@@ -13,34 +13,29 @@ gives the same record, byte for byte.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..errors import DeconflictError, InvalidInput
+from ..errors import InvalidInput
 from ..features import parse_borders
 from ..ledger.log import PUBLIC_KEY_META, Log
 from ..ledger.signing import SignedTreeHead, Signer, b64encode
-from ..service.clock import SimClock, iso, to_datetime
+from ..service.clock import SimClock, to_datetime
 from ..service.config import DEFAULT_DEADLINES_S, ServiceConfig
 from ..service.core import Service
 from ..store import open_database
-from .flight import FlightStates, flight_states
-from .model import Action, Flight, Scenario
+from .flight import FlightStates
+from .model import Flight, Scenario
+from .player import Player
 from .recorder import Recorder
 
 __all__ = ["ReplayResult", "build_config", "replay", "replay_signer"]
-
-# order of things due at the same instant: the scenario's actions, then track reports,
-# then answers, then the detection round
-_ACTION, _REPORT, _ANSWER, _STEP = range(4)
 
 
 def replay_signer(scenario: Scenario) -> Signer:
@@ -80,142 +75,6 @@ class ReplayResult:
     withheld: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Player:
-    """Plays a scenario's timeline into a service (one replay)."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        service: Service,
-        recorder: Recorder,
-        clock: SimClock,
-        *,
-        pace: Callable[[float], None],
-        on_step: Callable[[], None],
-    ) -> None:
-        self.scenario = scenario
-        self.service = service
-        self.recorder = recorder
-        self.clock = clock
-        self.pace = pace
-        self.on_step = on_step
-        self.queue: list[tuple[float, int, int, Any]] = []
-        self.flights: list[tuple[Flight, FlightStates]] = []
-        self.declared: list[tuple[str, dict[str, Any]]] = []
-        self.withheld: list[dict[str, Any]] = []
-
-    def schedule(self) -> None:
-        sc = self.scenario
-        seq = 0
-        reports: dict[tuple[float, str], list[dict[str, Any]]] = {}
-        for action in sc.actions:
-            t = sc.start_s + action.at_s
-            if action.kind == "fly":
-                flight: Flight = action.data["flight"]
-                states = flight_states(flight, t)
-                self.flights.append((flight, states))
-                for k in range(len(states)):
-                    tk = float(states.time_s[k])
-                    if tk <= sc.end_s + 1e-9:
-                        reports.setdefault((tk, flight.party), []).append(_track(flight, states, k))
-            else:
-                heapq.heappush(self.queue, (t, _ACTION, seq, action))
-                seq += 1
-        for (tk, party), tracks in sorted(reports.items()):
-            heapq.heappush(self.queue, (tk, _REPORT, seq, (party, tracks)))
-            seq += 1
-        for t in sc.step_times():
-            heapq.heappush(self.queue, (t, _STEP, seq, None))
-            seq += 1
-        self._seq = seq
-
-    def run(self) -> None:
-        self.schedule()
-        end = self.scenario.end_s
-        while self.queue:
-            t, order, _, item = heapq.heappop(self.queue)
-            if t > end + 1e-9:
-                continue
-            self.pace(t)
-            if t > self.clock.now():
-                self.clock.set(t)
-            if order == _ACTION:
-                self.act(item)
-            elif order == _REPORT:
-                party, tracks = item
-                self.service.report_tracks(party, tracks)
-            elif order == _ANSWER:
-                self.answer(*item)
-            else:
-                self.service.step()
-                self.on_step()
-            self.plan_answers()
-
-    def act(self, a: Action) -> None:
-        s = self.service
-        try:
-            if a.kind == "declare":
-                s.declare(a.party, a.data["doc"], expect=a.data["endpoint"])
-                for f in a.data["doc"]["features"]:
-                    self.declared.append((a.party, f))
-                    self.recorder.note(
-                        a.party, "declared", None, f"{a.data['endpoint']}: {f['properties']['id']}"
-                    )
-            elif a.kind == "consent":
-                s.consent(a.party, a.data["zone"])
-                self.recorder.note(a.party, "consented", None, f"zone {a.data['zone']}")
-            elif a.kind in ("suspend", "resume"):
-                s.set_channel(a.party, a.kind == "suspend", a.data.get("reason"))
-                reason = a.data.get("reason") or ""
-                self.recorder.note(a.party, "channel", None, f"{a.kind}ed {reason}".strip())
-            elif a.kind == "message":
-                s.send_message(a.party, list(a.data["to"]), a.data["text"])
-        except DeconflictError as exc:
-            raise InvalidInput(f"{a.where}: {a.kind} by {a.party!r} refused: {exc}") from None
-
-    def plan_answers(self) -> None:
-        for view in self.recorder.drain_new():
-            for party in view.get("awaiting") or ():
-                rule = self.scenario.rule_for(party, view["kind"])
-                if rule is None or rule.response is None:
-                    continue
-                due = self.clock.now() + rule.after_s
-                item = (party, view["id"], rule.response, rule.text)
-                heapq.heappush(self.queue, (due, _ANSWER, self._seq, item))
-                self._seq += 1
-
-    def answer(self, party: str, alert_id: str, response: str, text: str | None) -> None:
-        s = self.service
-        alert = s.alerts.get(alert_id)
-        if alert is None or not alert.active:
-            state = alert.state if alert is not None else "gone"
-            self._withhold(party, alert_id, f"alert already {state}")
-            return
-        if party in s.channel_state()["suspended"]:
-            self._withhold(party, alert_id, "channel suspended by this party")
-            return
-        s.answer(party, alert_id, response, text)
-
-    def _withhold(self, party: str, alert_id: str, why: str) -> None:
-        self.withheld.append(
-            {"party": party, "alert": alert_id, "at": self.clock.now(), "why": why}
-        )
-        self.recorder.note(party, "withheld", alert_id, f"no answer: {why}")
-
-
-def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
-    return {
-        "id": flight.id,
-        "time": iso(float(states.time_s[k])),
-        "lat": round(float(states.lat[k]), 7),
-        "lon": round(float(states.lon[k]), 7),
-        "alt_m": round(float(states.alt_m[k]), 2),
-        "gs_mps": round(float(states.gs_mps[k]), 3),
-        "track_deg": round(float(states.track_deg[k]), 4),
-        "vs_mps": round(float(states.vs_mps[k]), 3),
-    }
-
-
 def replay(
     scenario: Scenario,
     *,
@@ -234,11 +93,14 @@ def replay(
     recorder = Recorder(clock.now)
     wall0 = time.monotonic()
 
-    def pace(t: float) -> None:
+    def wait(t: float) -> bool:
         if speed is not None:
-            wait = wall0 + (t - scenario.start_s) / speed - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+            pause = wall0 + (t - scenario.start_s) / speed - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        if t > clock.now():
+            clock.set(t)
+        return True
 
     steps = scenario.step_times()
     show = sys.stderr.isatty() if progress is None else progress
@@ -263,12 +125,12 @@ def replay(
             )
             for name, language in scenario.parties:
                 service.add_party(name, language)
-            player = _Player(
+            player = Player(
                 scenario,
                 service,
                 recorder,
-                clock,
-                pace=pace,
+                wait=wait,
+                steps=True,
                 on_step=(lambda: bar.update(1)) if bar is not None else (lambda: None),
             )
             try:

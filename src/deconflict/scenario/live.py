@@ -1,0 +1,93 @@
+"""A scenario played live into a running service (``deconflict serve --demo``).
+
+:class:`LiveDemo` runs a :class:`~deconflict.scenario.player.Player` in a background
+thread against a service whose clock is a
+:class:`~deconflict.service.clock.ScaledClock` started at the scenario's start: each
+action, track report and answer is done when the clock shows its time, and detection
+runs in the service's own loop, exactly as for reports over HTTP. When the timeline
+ends it starts again, shifted by the scenario's duration, so that time only moves
+forward; the declarations' times move with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..service.clock import ScaledClock
+from ..service.core import Service
+from .model import Scenario
+from .player import Player
+from .recorder import Recorder
+
+__all__ = ["LiveDemo"]
+
+log = logging.getLogger("deconflict.scenario")
+
+
+class LiveDemo:
+    """Plays ``scenario`` into ``service`` on ``clock``, looping until :meth:`stop`.
+
+    ``recorder`` must receive what the service publishes (it tells the player which
+    alerts to answer).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        service: Service,
+        recorder: Recorder,
+        clock: ScaledClock,
+        *,
+        loop: bool = True,
+        tick_s: float = 0.1,
+    ) -> None:
+        self.scenario = scenario
+        self.service = service
+        self.recorder = recorder
+        self.clock = clock
+        self.loop = loop
+        self.tick_s = tick_s
+        self.loops = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _wait(self, t: float) -> bool:
+        pause = self.clock.wall_seconds_until(t)
+        if pause <= 0:
+            return True
+        self._stop.wait(min(pause, self.tick_s))
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            player = Player(
+                self.scenario,
+                self.service,
+                self.recorder,
+                wait=self._wait,
+                steps=False,
+                shift_s=self.loops * self.scenario.duration_s,
+                strict=False,
+                stop=self._stop,
+            )
+            try:
+                player.run()
+            except Exception:
+                log.exception("demo: the scenario stopped")
+                return
+            self.loops += 1
+            if not self.loop:
+                return
+
+    def start(self) -> None:
+        """Start playing in a daemon thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="deconflict-demo", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

@@ -1,0 +1,199 @@
+"""Playing a scenario's timeline into a service: the actions, the track reports of every
+flight, the answers the policies call for and, in a replay, the detection rounds.
+
+One :class:`Player` serves both uses: :func:`~deconflict.scenario.replay.replay` drives it
+on a simulated clock (``wait`` moves the clock), the live demo on a scaled clock (``wait``
+sleeps until the clock shows the time, and detection runs in the service's own loop).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import DeconflictError, InvalidInput
+from ..service.clock import iso
+from ..service.core import Service
+from .flight import FlightStates, flight_states
+from .loader import shift_times
+from .model import Action, Flight, Scenario
+from .recorder import Recorder
+
+__all__ = ["Player"]
+
+log = logging.getLogger("deconflict.scenario")
+
+# order of things due at the same instant: the scenario's actions, then track reports,
+# then answers, then the detection round
+_ACTION, _REPORT, _ANSWER, _STEP = range(4)
+
+
+def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
+    return {
+        "id": flight.id,
+        "time": iso(float(states.time_s[k])),
+        "lat": round(float(states.lat[k]), 7),
+        "lon": round(float(states.lon[k]), 7),
+        "alt_m": round(float(states.alt_m[k]), 2),
+        "gs_mps": round(float(states.gs_mps[k]), 3),
+        "track_deg": round(float(states.track_deg[k]), 4),
+        "vs_mps": round(float(states.vs_mps[k]), 3),
+    }
+
+
+class Player:
+    """Plays ``scenario`` into ``service``, ``shift_s`` seconds later than written.
+
+    ``wait(t)`` is called before each thing due at POSIX time ``t``: it returns ``True``
+    once the service's clock shows ``t`` (a replay moves its clock there), or ``False``
+    to be asked again (a live player sleeps a little; answers due meanwhile are planned).
+    ``steps`` adds a detection round (``service.step()``) every ``step_s``. ``strict``
+    turns an action the service refuses into :class:`InvalidInput` naming its place in
+    the file; otherwise it is logged and skipped (a looping demo).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        service: Service,
+        recorder: Recorder,
+        *,
+        wait: Callable[[float], bool],
+        steps: bool,
+        shift_s: float = 0.0,
+        strict: bool = True,
+        on_step: Callable[[], None] = lambda: None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.service = service
+        self.recorder = recorder
+        self.wait = wait
+        self.steps = steps
+        self.shift_s = shift_s
+        self.strict = strict
+        self.on_step = on_step
+        self.stop = stop or threading.Event()
+        self.queue: list[tuple[float, int, int, Any]] = []
+        self.flights: list[tuple[Flight, FlightStates]] = []
+        self.declared: list[tuple[str, dict[str, Any]]] = []
+        self.withheld: list[dict[str, Any]] = []
+        self._seq = 0
+
+    def _push(self, t: float, order: int, item: Any) -> None:
+        heapq.heappush(self.queue, (t, order, self._seq, item))
+        self._seq += 1
+
+    def schedule(self) -> None:
+        """Put every action, track report and detection round on the queue."""
+        sc = self.scenario
+        origin = sc.start_s + self.shift_s
+        end = sc.end_s + self.shift_s
+        reports: dict[tuple[float, str], list[dict[str, Any]]] = {}
+        for action in sc.actions:
+            t = origin + action.at_s
+            if action.kind == "fly":
+                flight: Flight = action.data["flight"]
+                states = flight_states(flight, t)
+                self.flights.append((flight, states))
+                for k in range(len(states)):
+                    tk = float(states.time_s[k])
+                    if tk <= end + 1e-9:
+                        reports.setdefault((tk, flight.party), []).append(_track(flight, states, k))
+            else:
+                self._push(t, _ACTION, action)
+        for (tk, party), tracks in sorted(reports.items()):
+            self._push(tk, _REPORT, (party, tracks))
+        if self.steps:
+            for t in sc.step_times():
+                self._push(t + self.shift_s, _STEP, None)
+
+    def run(self) -> None:
+        """Play the whole timeline (until :attr:`stop` is set)."""
+        self.schedule()
+        end = self.scenario.end_s + self.shift_s
+        while self.queue and not self.stop.is_set():
+            self.plan_answers()
+            t = self.queue[0][0]
+            if t > end + 1e-9:
+                heapq.heappop(self.queue)
+                continue
+            if not self.wait(t):
+                continue
+            _, order, _, item = heapq.heappop(self.queue)
+            if order == _ACTION:
+                self.act(item)
+            elif order == _REPORT:
+                party, tracks = item
+                self._call(f"tracks of {party}", self.service.report_tracks, party, tracks)
+            elif order == _ANSWER:
+                self.answer(*item)
+            else:
+                self.service.step()
+                self.on_step()
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> bool:
+        try:
+            fn(*args, **kw)
+        except DeconflictError as exc:
+            if self.strict:
+                raise InvalidInput(f"{what} refused: {exc}") from None
+            log.warning("%s refused: %s", what, exc)
+            return False
+        return True
+
+    def act(self, a: Action) -> None:
+        """Do one scenario action through the service."""
+        s = self.service
+        what = f"{a.where}: {a.kind} by {a.party!r}"
+        if a.kind == "declare":
+            doc = a.data["doc"]
+            if self.shift_s:
+                doc = {**doc, "features": [shift_times(f, self.shift_s) for f in doc["features"]]}
+            if self._call(what, s.declare, a.party, doc, expect=a.data["endpoint"]):
+                for f in doc["features"]:
+                    self.declared.append((a.party, f))
+                    self.recorder.note(
+                        a.party, "declared", None, f"{a.data['endpoint']}: {f['properties']['id']}"
+                    )
+        elif a.kind == "consent":
+            if self._call(what, s.consent, a.party, a.data["zone"]):
+                self.recorder.note(a.party, "consented", None, f"zone {a.data['zone']}")
+        elif a.kind in ("suspend", "resume"):
+            reason = a.data.get("reason")
+            if self._call(what, s.set_channel, a.party, a.kind == "suspend", reason):
+                self.recorder.note(a.party, "channel", None, f"{a.kind}ed {reason or ''}".strip())
+        elif a.kind == "message":
+            self._call(what, s.send_message, a.party, list(a.data["to"]), a.data["text"])
+
+    def plan_answers(self) -> None:
+        """Queue the answers the policies call for, for the alerts raised since last time."""
+        for view in self.recorder.drain_new():
+            for party in view.get("awaiting") or ():
+                rule = self.scenario.rule_for(party, view["kind"], tuple(view["subjects"]))
+                if rule is None or rule.response is None:
+                    continue
+                due = self.service.clock.now() + rule.after_s
+                self._push(due, _ANSWER, (party, view["id"], rule.response, rule.text))
+
+    def answer(self, party: str, alert_id: str, response: str, text: str | None) -> None:
+        """Give a planned answer, unless the alert has closed or the party's channel is
+        suspended (then the answer is withheld and noted)."""
+        s = self.service
+        alert = s.alerts.get(alert_id)
+        if alert is None or not alert.active:
+            state = alert.state if alert is not None else "gone"
+            self._withhold(party, alert_id, f"alert already {state}")
+            return
+        if party in s.channel_state()["suspended"]:
+            self._withhold(party, alert_id, "channel suspended by this party")
+            return
+        self._call(f"answer by {party!r}", s.answer, party, alert_id, response, text)
+
+    def _withhold(self, party: str, alert_id: str, why: str) -> None:
+        now = self.service.clock.now()
+        self.withheld.append({"party": party, "alert": alert_id, "at": now, "why": why})
+        self.recorder.note(party, "withheld", alert_id, f"no answer: {why}")
