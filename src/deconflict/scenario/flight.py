@@ -70,13 +70,12 @@ def flight_states(flight: Flight, start_s: float) -> FlightStates:
     dist = np.minimum(speed[leg] * tau, length[leg])
     heading = bearing_deg(lat[leg], lon[leg], lat[leg + 1], lon[leg + 1])
     plat, plon = destination(lat[leg], lon[leg], heading, dist)
-    # the track is the great circle's direction here: the reverse of the bearing from the
-    # leg's end back to this point (at the very end, back to the leg's start)
-    near_end = length[leg] - dist < 1.0
-    from_lat = np.where(near_end, lat[leg], plat)
-    from_lon = np.where(near_end, lon[leg], plon)
-    track = (bearing_deg(lat[leg + 1], lon[leg + 1], from_lat, from_lon) + 180.0) % 360.0
-    track = np.where(dist < 1.0, heading, track)
+    # the track is the great circle's direction here: towards the leg's end, or on
+    # arriving there, the reverse of the bearing back to the leg's start
+    arrived = length[leg] - dist < 1.0
+    onward = bearing_deg(plat, plon, lat[leg + 1], lon[leg + 1])
+    final = (bearing_deg(lat[leg + 1], lon[leg + 1], lat[leg], lon[leg]) + 180.0) % 360.0
+    track = np.where(arrived, final, onward)
     dalt = alt[leg + 1] - alt[leg]
     steady = np.where(leg_s[leg] > 0, dalt / np.where(leg_s[leg] > 0, leg_s[leg], 1.0), 0.0)
     rate = np.where(np.isnan(climb[leg]), np.abs(steady), climb[leg])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -227,7 +228,10 @@ class _Reader:
         try:
             parse_features(feature, _dotted(path))
         except InvalidInput as exc:
-            raise self.marks.error(str(exc), self.marks.at(path)) from None
+            named = re.search(r"property '([^']+)'", str(exc))
+            prop = (*path, "properties", named.group(1)) if named else path
+            mark = self.marks.values.get(prop) or self.marks.at(path)
+            raise self.marks.error(str(exc), mark) from None
 
     def declare(
         self, at_s: float, path: Path_, endpoint: str, items: Sequence[Any], by: str | None
