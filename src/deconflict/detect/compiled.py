@@ -116,33 +116,32 @@ def weighted_bounds(cum: I64, parts: int) -> list[int]:
 class Grid:
     """Boxes entered in the cells they cover, grouped by bucket.
 
-    ``bstart`` (nb + 1) gives each bucket's entries. A bucket is one cell of one slice
-    (``check_key`` false) or, when the cells are far more than the entries, the cells of
-    one slice whose key has one residue modulo a prime (``check_key`` true: entries of
-    other cells in the bucket are skipped by key). Per entry: ``key`` (cell), ``box``,
-    ``first`` (bit d: the cell is the box's first along axis d), ``coord`` (x lo, x hi,
-    y lo, y hi, z lo, z hi, alt lo, alt hi, m) and ``q``, the altitude step
-    (``quantum`` m from ``alt_origin``) of the box's lower altitude edge.
+    ``bstart`` (nb + 1) gives each bucket's entries. A bucket is one cell of one range
+    of boxes (``keyed`` false) or, when the cells far outnumber the entries, the cells of
+    one range whose key has one residue modulo a prime (``keyed`` true: ``key`` holds
+    each entry's cell, and entries of other cells in the bucket are skipped). An entry
+    is one int64 (:func:`~deconflict.detect.kernels.grid_fill`): the altitude step
+    (``quantum`` m from ``alt_origin``) of its box's lower altitude edge, its ``first``
+    bits and its box; inside a bucket entries are in altitude-step order.
     """
 
     bstart: I64
+    pack: I64
     key: I64
-    box: I64
-    first: NDArray[np.uint8]
-    coord: F32
-    q: I64
-    full: int
-    check_key: bool
+    keyed: bool
     alt_origin: float
     quantum: float
+    full: int = 15
 
 
 @dataclass(frozen=True)
 class Cells:
     """A grid's cells: ``origin``, ``cell`` (m) and ``dims`` along x, y, z, altitude
-    (``dims`` 1: not hashed), and the ``stride`` of each axis in a cell key."""
+    (``dims`` 1: not hashed), the boxes' ``span`` from the origin (m), and the
+    ``stride`` of each axis in a cell key."""
 
     origin: F64
+    span: F64
     cell: F64
     dims: I64
 
@@ -155,23 +154,25 @@ class Cells:
         return int(np.prod(self.dims))
 
 
-def plan_cells(lo: F32, hi: F32, size: F64, hash_alt: bool) -> Cells:
-    """Cells of about ``size`` (4,) over the boxes ``lo``, ``hi`` (b, 4).
+def plan_cells(box: F32, size: F64, hash_alt: bool) -> Cells:
+    """Cells of about ``size`` (4,) over the boxes ``box`` (b, 8).
 
     x and y are hashed where the boxes span two cells or more; z only when some box
     lies more than 60° from the frame's pole (elsewhere the sphere is a graph over x, y
     and z adds nothing); altitude when ``hash_alt``.
     """
-    origin = lo.min(axis=0).astype(np.float64) if lo.shape[0] else np.zeros(4)
-    top = hi.max(axis=0).astype(np.float64) if lo.shape[0] else np.ones(4)
-    span = top - origin
+    if box.shape[0]:
+        origin, top = kn.box_bounds(box)
+        span = top - origin
+    else:
+        origin, span = np.zeros(4), np.ones(4)
     hashed = span >= 2.0 * size
-    hashed[2] &= bool(lo.shape[0]) and float(lo[:, 2].min()) < 0.5 * EARTH_RADIUS_M
+    hashed[2] &= bool(box.shape[0]) and float(origin[2]) < 0.5 * EARTH_RADIUS_M
     hashed[3] &= hash_alt
     while True:
         dims = np.where(hashed, np.floor(span / size) + 1, 1).astype(np.int64)
         if float(np.prod(dims.astype(np.float64))) < 2.0**56:
-            return Cells(origin, np.ascontiguousarray(size, dtype=np.float64), dims)
+            return Cells(origin, span, np.ascontiguousarray(size, dtype=np.float64), dims)
         size = size * 2.0
 
 
@@ -183,22 +184,22 @@ def _prime_at_least(x: int) -> int:
 
 
 def build_grid(
-    lo: F32,
-    hi: F32,
+    box: F32,
     parts: Sequence[int],
     cells: Cells,
     alt_origin: float,
     quantum: float,
     expected: int,
 ) -> Grid:
-    """Enter boxes in ``cells``; ``parts`` cuts the boxes into ranges with disjoint buckets.
+    """Enter the boxes ``box`` (b, 8) in ``cells``.
 
-    ``expected`` estimates the entries: when the cells far outnumber them, buckets are
-    cells modulo a prime of about that size.
-
-    Each range (a time slice) gets its own buckets, so the ranges are filled in
-    parallel; entries of a bucket are then sorted by altitude step.
+    ``parts`` cuts the boxes into ranges with buckets of their own, filled in parallel;
+    entries of a bucket are then sorted by altitude step. ``expected`` estimates the
+    entries: when the cells far outnumber them, buckets are cells modulo a prime of
+    about that size.
     """
+    if box.shape[0] >= 2**32:  # pragma: no cover - 4 billion boxes
+        raise ValueError("too many boxes for one grid")
     stride, origin, cell, dims = cells.stride, cells.origin, cells.cell, cells.dims
     ranges = list(itertools.pairwise(parts))
     per_range = cells.count
@@ -211,64 +212,62 @@ def build_grid(
     def histogram(r: int, _: int) -> int:
         a, b = ranges[r]
         total: int = kn.grid_count(
-            a, b, lo, hi, origin, cell, dims, stride, r * per_range + 1, modulus, hist
+            a, b, box, origin, cell, dims, stride, r * per_range + 1, modulus, hist
         )
         return total
 
     entries = int(sum(parallel(histogram, range(len(ranges) + 1))))
     bstart = np.cumsum(hist)
     cursor = bstart[:-1].copy()
-    key = np.empty(entries, dtype=np.int64)
-    box = np.empty(entries, dtype=np.int64)
-    first = np.empty(entries, dtype=np.uint8)
-    coord = np.empty((entries, 8), dtype=np.float32)
-    q = np.empty(entries, dtype=np.int64)
+    pack = np.empty(entries, dtype=np.int64)
+    key = np.empty(entries if modulus else 0, dtype=np.int64)
 
     def fill(r: int, _: int) -> None:
         a, b = ranges[r]
         kn.grid_fill(
-            a, b, lo, hi, origin, cell, dims, stride, r * per_range, modulus, cursor,
-            alt_origin, quantum, key, box, first, coord, q,
+            a, b, box, origin, cell, dims, stride, r * per_range, modulus, cursor,
+            alt_origin, quantum, pack, key,
         )  # fmt: skip
 
     parallel(fill, range(len(ranges) + 1))
 
     def sort(a: int, b: int) -> None:
-        kn.sort_buckets(a, b, bstart, key, box, first, coord, q)
+        kn.sort_buckets(a, b, bstart, pack, key, modulus > 0)
 
     parallel(sort, weighted_bounds(bstart[1:], threads() if entries >= _MIN_PARALLEL else 1))
-    return Grid(bstart, key, box, first, coord, q, 15, modulus > 0, alt_origin, quantum)
+    return Grid(bstart, pack, key, modulus > 0, alt_origin, quantum)
 
 
-def build_self_grid(lo: F32, hi: F32, n: int, v_sep_m: float) -> Grid:
-    """Enter the boxes ``lo``, ``hi`` ((slices * n, 4), row ``s * n + k``) in a grid.
+def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
+    """Enter the boxes ``box`` ((slices * n, 8), row ``s * n + k``) in a grid.
 
     Cells are 1.5 median horizontal box sizes (from a sample); a box too large for them
     makes them coarser, so that entries stay proportional to the boxes. Altitude is not
     hashed: it is the sweep axis, in steps of a quarter of ``v_sep_m`` (at most about
-    65,000 steps).
+    65,000 steps). Each slice has buckets of its own.
     """
-    boxes = lo.shape[0]
+    boxes = box.shape[0]
     step = max(1, boxes // 4096)
-    extent = np.median(hi[::step, :2] - lo[::step, :2], axis=0)
+    sample = box[::step].astype(np.float64)
+    extent = np.median(sample[:, 1:4:2] - sample[:, 0:4:2], axis=0)
     size = max(1.5 * float(extent.max()), 1.0)
     while True:
-        cells = plan_cells(lo, hi, np.array([size, size, size, 1.0]), hash_alt=False)
-        spans = np.ones(lo[::step].shape[0])
+        cells = plan_cells(box, np.array([size, size, size, 1.0]), hash_alt=False)
+        spans = np.ones(sample.shape[0])
         for d in range(3):
             if cells.dims[d] > 1:
-                a = np.floor((lo[::step, d] - cells.origin[d]) / cells.cell[d])
-                b = np.floor((hi[::step, d] - cells.origin[d]) / cells.cell[d])
+                a = np.floor((sample[:, 2 * d] - cells.origin[d]) / cells.cell[d])
+                b = np.floor((sample[:, 2 * d + 1] - cells.origin[d]) / cells.cell[d])
                 spans *= b - a + 1
         if float(spans.mean()) <= MAX_ENTRIES_PER_BOX:
             break
         size *= 2.0
-    alt_origin = float(lo[:, 3].min())
-    alt_top = float(hi[:, 3].max())
+    alt_origin = float(cells.origin[3])
+    alt_top = alt_origin + float(cells.span[3])
     quantum = max(0.25 * v_sep_m, (alt_top - alt_origin) / 65_000.0, 1e-9)
     parts = [s * n for s in range(boxes // n + 1)]
     expected = int(boxes * float(spans.mean())) + 1
-    return build_grid(lo, hi, parts, cells, alt_origin, quantum, expected)
+    return build_grid(box, parts, cells, alt_origin, quantum, expected)
 
 
 def swept_boxes(
@@ -278,9 +277,9 @@ def swept_boxes(
     v_sep_m: float,
     rot: F64,
     per_mps2: F64 | None = None,
-) -> tuple[F32, F32]:
-    """Boxes ((slices * n, 4), row ``s * n + k``, float32 rounded outwards) of every
-    track in every slice.
+) -> F32:
+    """Boxes ((slices * n, 8), row ``s * n + k``, float32 rounded outwards; see
+    :mod:`~deconflict.detect.kernels`) of every track in every slice.
 
     Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` s after the state and grows by
     ``growth[s] = (per_mps, fixed_m)`` (:func:`~deconflict.detect.engine.box_growth`),
@@ -288,8 +287,7 @@ def swept_boxes(
     """
     n = len(state)
     slices = edges.shape[0] - 1
-    lo = np.empty((slices * n, 4), dtype=np.float32)
-    hi = np.empty((slices * n, 4), dtype=np.float32)
+    box = np.empty((slices * n, 8), dtype=np.float32)
     per = np.array([g[0] for g in growth], dtype=np.float64)
     fixed = np.array([g[1] for g in growth], dtype=np.float64)
     per2 = np.zeros(slices) if per_mps2 is None else per_mps2
@@ -298,11 +296,11 @@ def swept_boxes(
     def fill(a: int, b: int) -> None:
         kn.swept_boxes(
             a, b, state.u, state.v, state.alt_m, state.vs_mps, state.gs_mps, rot,
-            edges, per, per2, fixed, v_half, lo, hi,
+            edges, per, per2, fixed, v_half, box,
         )  # fmt: skip
 
     parallel(fill, even_bounds(n))
-    return lo, hi
+    return box
 
 
 def spatial_order(state: TrackState, rot: F64, t_s: float, size_m: float) -> I64:
@@ -402,8 +400,8 @@ class NumbaBackend:
         n = len(local)
         edges = lookahead_s * np.arange(SLICES + 1) / SLICES
         growth = [box_growth(float(t), h_sep_m, s_max) for t in edges[1:]]
-        lo, hi = swept_boxes(local, edges, growth, v_sep_m, rot)
-        grid = build_self_grid(lo, hi, n, v_sep_m)
+        box = swept_boxes(local, edges, growth, v_sep_m, rot)
+        grid = build_self_grid(box, n, v_sep_m)
         sizes = np.diff(grid.bstart)
         work = np.cumsum(sizes * sizes)
         groups = np.empty(0, dtype=np.int64) if group is None else group[perm]
@@ -411,14 +409,13 @@ class NumbaBackend:
 
         def scan(a: int, b: int) -> tuple[I64, F64]:
             result: tuple[I64, F64] = kn.scan_buckets(
-                a, b, grid.bstart, grid.key, grid.box, grid.first, grid.coord, grid.q,
-                grid.full, grid.check_key, grid.alt_origin, grid.quantum, n, lo, hi,
-                groups, local_rank, local.u, local.v, local.alt_m, local.vs_mps,
-                float(lookahead_s), float(h_sep_m), float(v_sep_m),
+                a, b, grid.bstart, grid.pack, grid.key, grid.keyed, box, grid.full,
+                grid.alt_origin, grid.quantum, n, groups, local_rank, local.u, local.v,
+                local.alt_m, local.vs_mps, float(lookahead_s), float(h_sep_m), float(v_sep_m),
             )  # fmt: skip
             return result
 
-        parts_n = 4 * threads() if grid.key.shape[0] >= _MIN_PARALLEL else 1
+        parts_n = 4 * threads() if grid.pack.shape[0] >= _MIN_PARALLEL else 1
         parts = parallel(scan, weighted_bounds(work, parts_n))
         raw = order_pairs(parts, local_rank)
         return raw._replace(i=perm[raw.i], j=perm[raw.j])

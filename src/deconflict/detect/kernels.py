@@ -5,9 +5,10 @@ releasing the GIL (``nogil=True``) so that :mod:`~deconflict.detect.compiled` ca
 ranges of the same kernel on several threads. Kernels that work on a range take
 ``start, stop`` and touch only their own part of the outputs.
 
-Boxes are float32 rows of ``lo``, ``hi`` shaped (b, 4): x, y, z (m, earth-centred axes
-turned by ``rot``) and altitude (m), rounded outwards. Box ``s * n + k`` is track k in
-time slice s. Every test of two boxes, in the grid or not, reads these same values.
+Boxes are float32 rows of ``box`` shaped (b, 8): x lo, x hi, y lo, y hi, z lo, z hi
+(m, earth-centred axes turned by ``rot``), altitude lo, altitude hi (m), rounded
+outwards. Box ``s * n + k`` is track k in time slice s. Every test of two boxes, in the
+grid or not, reads these same values.
 """
 
 from __future__ import annotations
@@ -121,13 +122,13 @@ def _up(x: float) -> np.float32:
 @njit(cache=True, nogil=True)
 def swept_boxes(
     start: int, stop: int, u: Any, v: Any, alt: Any, vs: Any, gs: Any, rot: Any,
-    edges: Any, per_mps: Any, per_mps2: Any, fixed_m: Any, v_half: float, lo: Any, hi: Any,
+    edges: Any, per_mps: Any, per_mps2: Any, fixed_m: Any, v_half: float, box: Any,
 ) -> None:  # fmt: skip
     """Boxes of tracks ``start .. stop - 1`` in every slice.
 
     Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` seconds after the state; its
     boxes grow horizontally by ``fixed_m[s] + gs per_mps[s] + gs² per_mps2[s]`` and in
-    altitude by ``v_half``. Writes rows ``s * n + k`` of ``lo``, ``hi`` (b, 4), float32
+    altitude by ``v_half``. Writes rows ``s * n + k`` of ``box`` (b, 8), float32
     rounded outwards: a box only ever grows by the rounding.
     """
     n = alt.shape[0]
@@ -145,13 +146,36 @@ def swept_boxes(
             g = fixed_m[s] + s_k * per_mps[s] + s_k * s_k * per_mps2[s]
             row = s * n + k
             a, b = px + vx * t0, px + vx * t1
-            lo[row, 0], hi[row, 0] = _down(min(a, b) - g), _up(max(a, b) + g)
+            box[row, 0], box[row, 1] = _down(min(a, b) - g), _up(max(a, b) + g)
             a, b = py + vy * t0, py + vy * t1
-            lo[row, 1], hi[row, 1] = _down(min(a, b) - g), _up(max(a, b) + g)
+            box[row, 2], box[row, 3] = _down(min(a, b) - g), _up(max(a, b) + g)
             a, b = pz + vz * t0, pz + vz * t1
-            lo[row, 2], hi[row, 2] = _down(min(a, b) - g), _up(max(a, b) + g)
+            box[row, 4], box[row, 5] = _down(min(a, b) - g), _up(max(a, b) + g)
             a, b = alt[k] + vs[k] * t0, alt[k] + vs[k] * t1
-            lo[row, 3], hi[row, 3] = _down(min(a, b) - v_half), _up(max(a, b) + v_half)
+            box[row, 6], box[row, 7] = _down(min(a, b) - v_half), _up(max(a, b) + v_half)
+
+
+@njit(cache=True, nogil=True)
+def box_bounds(box: Any) -> tuple[Any, Any]:
+    """Lowest lower edge and highest upper edge of the boxes on each axis: (4,), (4,)."""
+    lo = np.full(4, np.inf)
+    hi = np.full(4, -np.inf)
+    for b in range(box.shape[0]):
+        for d in range(4):
+            lo[d] = min(lo[d], box[b, 2 * d])
+            hi[d] = max(hi[d], box[b, 2 * d + 1])
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def overlap(box: Any, p: int, q: int) -> bool:
+    """Whether boxes p and q overlap (touching counts) on all four axes."""
+    return bool(
+        box[p, 0] <= box[q, 1] and box[q, 0] <= box[p, 1]
+        and box[p, 2] <= box[q, 3] and box[q, 2] <= box[p, 3]
+        and box[p, 4] <= box[q, 5] and box[q, 4] <= box[p, 5]
+        and box[p, 6] <= box[q, 7] and box[q, 6] <= box[p, 7]
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -164,8 +188,25 @@ def _cell(x: float, origin: float, cell: float, dims: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def cell_range(
+    box: Any, b: int, origin: Any, cell: Any, dims: Any
+) -> tuple[int, int, int, int, int, int, int, int]:
+    """First and last cell index of box b along x, y, z and altitude."""
+    return (
+        _cell(box[b, 0], origin[0], cell[0], dims[0]),
+        _cell(box[b, 1], origin[0], cell[0], dims[0]),
+        _cell(box[b, 2], origin[1], cell[1], dims[1]),
+        _cell(box[b, 3], origin[1], cell[1], dims[1]),
+        _cell(box[b, 4], origin[2], cell[2], dims[2]),
+        _cell(box[b, 5], origin[2], cell[2], dims[2]),
+        _cell(box[b, 6], origin[3], cell[3], dims[3]),
+        _cell(box[b, 7], origin[3], cell[3], dims[3]),
+    )
+
+
+@njit(cache=True, nogil=True)
 def grid_count(
-    b0: int, b1: int, lo: Any, hi: Any, origin: Any, cell: Any, dims: Any, stride: Any,
+    b0: int, b1: int, box: Any, origin: Any, cell: Any, dims: Any, stride: Any,
     base: int, modulus: int, hist: Any,
 ) -> int:  # fmt: skip
     """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist``; returns them.
@@ -176,14 +217,7 @@ def grid_count(
     """
     total = 0
     for b in range(b0, b1):
-        x0 = _cell(lo[b, 0], origin[0], cell[0], dims[0])
-        x1 = _cell(hi[b, 0], origin[0], cell[0], dims[0])
-        y0 = _cell(lo[b, 1], origin[1], cell[1], dims[1])
-        y1 = _cell(hi[b, 1], origin[1], cell[1], dims[1])
-        z0 = _cell(lo[b, 2], origin[2], cell[2], dims[2])
-        z1 = _cell(hi[b, 2], origin[2], cell[2], dims[2])
-        a0 = _cell(lo[b, 3], origin[3], cell[3], dims[3])
-        a1 = _cell(hi[b, 3], origin[3], cell[3], dims[3])
+        x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
         for ia in range(a0, a1 + 1):
             for iz in range(z0, z1 + 1):
                 for iy in range(y0, y1 + 1):
@@ -194,29 +228,27 @@ def grid_count(
     return total
 
 
+_Q_SHIFT = 36
+_FIRST_SHIFT = 32
+_BOX_MASK = (1 << 32) - 1
+
+
 @njit(cache=True, nogil=True)
 def grid_fill(
-    b0: int, b1: int, lo: Any, hi: Any, origin: Any, cell: Any, dims: Any, stride: Any,
+    b0: int, b1: int, box: Any, origin: Any, cell: Any, dims: Any, stride: Any,
     base: int, modulus: int, cursor: Any, alt_origin: float, quantum: float,
-    e_key: Any, e_box: Any, e_first: Any, e_coord: Any, e_q: Any,
+    e_pack: Any, e_key: Any,
 ) -> None:  # fmt: skip
     """Write the entries of boxes ``b0 .. b1 - 1`` at ``cursor[bucket]`` (advanced).
 
-    Cells and buckets as in :func:`grid_count`. Per entry: the cell key, the box, bit d
-    of ``first`` set when the cell is the box's first along axis d, the box corners
-    (``e_coord`` row: x lo, x hi, y lo, y hi, z lo, z hi, alt lo, alt hi) and the
-    altitude step ``e_q`` of the lower altitude edge.
+    Cells and buckets as in :func:`grid_count`. An entry is packed in one int64: the
+    altitude step of the box's lower altitude edge (``quantum`` m from ``alt_origin``,
+    bits 36 up), the ``first`` bits (bit d: the cell is the box's first along axis d)
+    and the box (bits 0-31). ``e_key`` receives the cell key when ``modulus`` > 0.
     """
     for b in range(b0, b1):
-        x0 = _cell(lo[b, 0], origin[0], cell[0], dims[0])
-        x1 = _cell(hi[b, 0], origin[0], cell[0], dims[0])
-        y0 = _cell(lo[b, 1], origin[1], cell[1], dims[1])
-        y1 = _cell(hi[b, 1], origin[1], cell[1], dims[1])
-        z0 = _cell(lo[b, 2], origin[2], cell[2], dims[2])
-        z1 = _cell(hi[b, 2], origin[2], cell[2], dims[2])
-        a0 = _cell(lo[b, 3], origin[3], cell[3], dims[3])
-        a1 = _cell(hi[b, 3], origin[3], cell[3], dims[3])
-        q = math.floor((lo[b, 3] - alt_origin) / quantum)
+        x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
+        q = math.floor((box[b, 6] - alt_origin) / quantum)
         for ia in range(a0, a1 + 1):
             for iz in range(z0, z1 + 1):
                 for iy in range(y0, y1 + 1):
@@ -225,8 +257,6 @@ def grid_fill(
                         bk = base + (k % modulus if modulus > 0 else k)
                         e = cursor[bk]
                         cursor[bk] = e + 1
-                        e_key[e] = k
-                        e_box[e] = b
                         bits = 0
                         if ix == x0:
                             bits |= 1
@@ -236,55 +266,26 @@ def grid_fill(
                             bits |= 4
                         if ia == a0:
                             bits |= 8
-                        e_first[e] = bits
-                        for d in range(4):
-                            e_coord[e, 2 * d] = lo[b, d]
-                            e_coord[e, 2 * d + 1] = hi[b, d]
-                        e_q[e] = q
+                        e_pack[e] = (q << _Q_SHIFT) | (bits << _FIRST_SHIFT) | b
+                        if modulus > 0:
+                            e_key[e] = k
 
 
 @njit(cache=True, nogil=True)
-def sort_buckets(
-    k0: int, k1: int, bstart: Any, e_key: Any, e_box: Any, e_first: Any, e_coord: Any,
-    e_q: Any,
-) -> None:  # fmt: skip
-    """Sort the entries of each bucket ``k0 .. k1 - 1`` by altitude step ``e_q``."""
+def sort_buckets(k0: int, k1: int, bstart: Any, e_pack: Any, e_key: Any, keyed: bool) -> None:
+    """Sort the entries of each bucket ``k0 .. k1 - 1`` by altitude step (their high bits)."""
     for bk in range(k0, k1):
         a, b = bstart[bk], bstart[bk + 1]
         if b - a < 2:
             continue
-        if b - a <= 32:
-            # Insertion sort, moving whole entries.
-            for m in range(a + 1, b):
-                q = e_q[m]
-                if e_q[m - 1] <= q:
-                    continue
-                key, box, first = e_key[m], e_box[m], e_first[m]
-                c0, c1, c2, c3 = e_coord[m, 0], e_coord[m, 1], e_coord[m, 2], e_coord[m, 3]
-                c4, c5, c6, c7 = e_coord[m, 4], e_coord[m, 5], e_coord[m, 6], e_coord[m, 7]
-                p = m
-                while p > a and e_q[p - 1] > q:
-                    e_q[p], e_key[p], e_box[p], e_first[p] = (
-                        e_q[p - 1],
-                        e_key[p - 1],
-                        e_box[p - 1],
-                        e_first[p - 1],
-                    )
-                    for d in range(8):
-                        e_coord[p, d] = e_coord[p - 1, d]
-                    p -= 1
-                e_q[p], e_key[p], e_box[p], e_first[p] = q, key, box, first
-                e_coord[p, 0], e_coord[p, 1], e_coord[p, 2], e_coord[p, 3] = c0, c1, c2, c3
-                e_coord[p, 4], e_coord[p, 5], e_coord[p, 6], e_coord[p, 7] = c4, c5, c6, c7
+        if not keyed:
+            e_pack[a:b].sort()
             continue
-        perm = np.argsort(e_q[a:b], kind="mergesort")
-        key, box, first = e_key[a:b].copy(), e_box[a:b].copy(), e_first[a:b].copy()
-        coord, qs = e_coord[a:b].copy(), e_q[a:b].copy()
+        perm = np.argsort(e_pack[a:b])
+        pack, key = e_pack[a:b].copy(), e_key[a:b].copy()
         for m in range(b - a):
-            p = perm[m]
-            e_key[a + m], e_box[a + m], e_first[a + m], e_q[a + m] = key[p], box[p], first[p], qs[p]
-            for d in range(8):
-                e_coord[a + m, d] = coord[p, d]
+            e_pack[a + m] = pack[perm[m]]
+            e_key[a + m] = key[perm[m]]
 
 
 @njit(cache=True, nogil=True)
@@ -315,17 +316,16 @@ def _grow(ij: Any, t: Any, k: int) -> tuple[Any, Any]:
 
 @njit(cache=True, nogil=True)
 def scan_buckets(
-    b0: int, b1: int, bstart: Any, s_key: Any, s_box: Any, s_first: Any, s_coord: Any,
-    s_q: Any, full: int, check_key: bool, alt_origin: float, quantum: float, n: int,
-    lo: Any, hi: Any, group: Any, rank: Any, u: Any, v: Any, alt: Any, vs: Any,
-    lookahead: float, h_sep: float, v_sep: float,
+    b0: int, b1: int, bstart: Any, e_pack: Any, e_key: Any, keyed: bool, box: Any,
+    full: int, alt_origin: float, quantum: float, n: int, group: Any, rank: Any,
+    u: Any, v: Any, alt: Any, vs: Any, lookahead: float, h_sep: float, v_sep: float,
 ) -> tuple[Any, Any]:  # fmt: skip
     """Conflicting pairs among the entries of buckets ``b0 .. b1 - 1``.
 
-    Inside a bucket the entries are in altitude order (by ``s_q``), so entry e meets
-    only the entries after it that start within its altitude band. A pair is taken in
-    the cell of the lower corner of the boxes' intersection (``first`` bits) and in the
-    first slice where its boxes overlap. Returns ``ij`` (k, 2) with
+    Inside a bucket the entries are in altitude order, so entry e meets only the
+    entries after it that start within its altitude band. A pair is taken in the cell
+    of the lower corner of the boxes' intersection (``first`` bits) and in the first
+    slice where its boxes overlap. Returns ``ij`` (k, 2) with
     ``rank[ij[:, 0]] < rank[ij[:, 1]]`` and t_in, t_out, tcpa, dcpa (k, 4).
     """
     ij = np.empty((1024, 2), dtype=np.int64)
@@ -335,28 +335,27 @@ def scan_buckets(
     for bk in range(b0, b1):
         s1 = bstart[bk + 1]
         for e in range(bstart[bk], s1):
-            xl, xh = s_coord[e, 0], s_coord[e, 1]
-            yl, yh = s_coord[e, 2], s_coord[e, 3]
-            zl, zh = s_coord[e, 4], s_coord[e, 5]
-            al, ah = s_coord[e, 6], s_coord[e, 7]
+            pe = e_pack[e]
+            be = pe & _BOX_MASK
+            fe = (pe >> _FIRST_SHIFT) & 15
+            xl, xh, yl, yh = box[be, 0], box[be, 1], box[be, 2], box[be, 3]
+            zl, zh, al, ah = box[be, 4], box[be, 5], box[be, 6], box[be, 7]
             q_top = math.floor((ah - alt_origin) / quantum)
-            ke, be, fe = s_key[e], s_box[e], s_first[e]
             for f in range(e + 1, s1):
-                if s_q[f] > q_top:
+                pf = e_pack[f]
+                if (pf >> _Q_SHIFT) > q_top:
                     break
-                if check_key and s_key[f] != ke:
+                if keyed and e_key[f] != e_key[e]:
                     continue
-                if s_coord[f, 6] > ah or s_coord[f, 7] < al:
+                if (fe | ((pf >> _FIRST_SHIFT) & 15)) != full:
                     continue
-                if s_coord[f, 0] > xh or s_coord[f, 1] < xl:
+                bf = pf & _BOX_MASK
+                if box[bf, 6] > ah or box[bf, 7] < al:
                     continue
-                if s_coord[f, 2] > yh or s_coord[f, 3] < yl:
+                if box[bf, 0] > xh or box[bf, 1] < xl or box[bf, 2] > yh or box[bf, 3] < yl:
                     continue
-                if s_coord[f, 4] > zh or s_coord[f, 5] < zl:
+                if box[bf, 4] > zh or box[bf, 5] < zl:
                     continue
-                if (fe | s_first[f]) != full:
-                    continue
-                bf = s_box[f]
                 sl = be // n
                 p, q = be - sl * n, bf - sl * n
                 if use_group and group[p] == group[q]:
@@ -364,13 +363,7 @@ def scan_buckets(
                 # Taken in the first slice where the boxes overlap.
                 earlier = False
                 for s2 in range(sl):
-                    rp, rq = s2 * n + p, s2 * n + q
-                    if (
-                        lo[rp, 0] <= hi[rq, 0] and lo[rq, 0] <= hi[rp, 0]
-                        and lo[rp, 1] <= hi[rq, 1] and lo[rq, 1] <= hi[rp, 1]
-                        and lo[rp, 2] <= hi[rq, 2] and lo[rq, 2] <= hi[rp, 2]
-                        and lo[rp, 3] <= hi[rq, 3] and lo[rq, 3] <= hi[rp, 3]
-                    ):  # fmt: skip
+                    if overlap(box, s2 * n + p, s2 * n + q):
                         earlier = True
                         break
                 if earlier:
@@ -424,10 +417,30 @@ def sort_runs(
         a, b = start[r], start[r + 1]
         if b - a < 2:
             continue
+        if b - a <= 32:
+            for m in range(a + 1, b):
+                jm = j[m]
+                key = rank[jm]
+                if rank[j[m - 1]] <= key:
+                    continue
+                x0, x1, x2, x3 = t_in[m], t_out[m], tcpa[m], dcpa[m]
+                p = m
+                while p > a and rank[j[p - 1]] > key:
+                    j[p] = j[p - 1]
+                    t_in[p], t_out[p], tcpa[p], dcpa[p] = (
+                        t_in[p - 1],
+                        t_out[p - 1],
+                        tcpa[p - 1],
+                        dcpa[p - 1],
+                    )
+                    p -= 1
+                j[p] = jm
+                t_in[p], t_out[p], tcpa[p], dcpa[p] = x0, x1, x2, x3
+            continue
         keys = np.empty(b - a, dtype=np.int64)
         for m in range(a, b):
             keys[m - a] = rank[j[m]]
-        perm = np.argsort(keys, kind="mergesort")
+        perm = np.argsort(keys)
         jj, t0, t1 = j[a:b].copy(), t_in[a:b].copy(), t_out[a:b].copy()
         t2, t3 = tcpa[a:b].copy(), dcpa[a:b].copy()
         for m in range(b - a):
