@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,9 +16,8 @@ from deconflict.cli import main
 from deconflict.store.keys import KEY_DIR_ENV
 from deconflict.store.postgres import PostgresDatabase
 
-POSTGRES_URL = os.environ.get(
-    "DECONFLICT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
-)
+if TYPE_CHECKING:
+    from conftest import PostgresForTests
 
 
 @pytest.fixture(autouse=True)
@@ -231,10 +231,12 @@ def test_verify_as_a_subprocess(logged: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_cli_on_postgres(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_on_postgres(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres: PostgresForTests
+) -> None:
     schema = f"test_cli_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    db = PostgresDatabase(POSTGRES_URL, schema=schema)
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    db = PostgresDatabase(postgres.url, schema=schema)
+    url = postgres.url_with(options=f"-csearch_path={schema}")
     keys = str(tmp_path / "keys")
     try:
         status, _, err = run(capsys, "log", "append", "--db", url, "--party", "b", "--kind", "k")

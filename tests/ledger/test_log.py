@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconflict.errors import InvalidInput, VerificationError
+from deconflict.errors import Forbidden, InvalidInput, NotFound, VerificationError
 from deconflict.ledger import (
     EMPTY_ROOT,
     Log,
@@ -24,6 +25,8 @@ from deconflict.ledger import (
     verify_store,
 )
 from deconflict.ledger import __all__ as ledger_all
+from deconflict.ledger.log import PUBLIC_KEY_META
+from deconflict.ledger.signing import b64encode
 
 FIXED = datetime(2026, 11, 23, 6, 25, tzinfo=UTC)
 
@@ -281,12 +284,93 @@ def test_store_without_signed_head_fails_verification() -> None:
     assert verify_store(MemoryLedgerStore()).tree_size == 0
 
 
-def test_log_without_signer_reads_but_does_not_sign() -> None:
+def test_log_without_signer_reads_and_appends_but_does_not_sign() -> None:
     log = make_log(3)
     reader = Log(log.store)
     assert reader.root() == log.root()
-    with pytest.raises(InvalidInput):
+    assert reader.append([{"kind": "note", "party": "red"}])[0].index == 3
+    with pytest.raises(Forbidden, match="without its signing key"):
         reader.sign_head()
+    with pytest.raises(Forbidden, match="without its signing key"):
+        reader.receipt(3)
+    with pytest.raises(Forbidden, match="without its signing key"):
+        reader.rotate_key(Signer.generate())
+    assert log.size == 4
+
+
+def test_tree_heads_take_their_time_from_the_clock() -> None:
+    log = make_log(2)
+    head = log.sign_head().head
+    assert head.timestamp_ms == 1_795_415_100_000  # FIXED, 2026-11-23T06:25:00Z
+    moments = iter([datetime(2026, 11, 23, 6, 25, 0, 999_999, tzinfo=UTC)])
+    log.clock = lambda: next(moments)
+    assert log.sign_head().head.timestamp_ms == 1_795_415_100_999
+
+
+def test_a_replay_signs_byte_identical_heads() -> None:
+    pem = Signer.generate().to_pem()
+    lines = []
+    for _ in range(2):
+        log = make_log(5, Signer.from_pem(pem))
+        log.sign_head()
+        log.append([{"kind": "note", "party": "red", "text": "again"}])
+        lines.append(export(log))
+        time.sleep(0.005)  # the wall clock moves on; the replay's clock does not
+    assert lines[0] == lines[1]
+
+
+def test_missing_entries_are_not_found() -> None:
+    log = make_log(4)
+    for index in (4, 99, -1):
+        with pytest.raises(NotFound, match=f"no entry {index}"):
+            log.leaf(index)
+        with pytest.raises(NotFound):
+            log.receipt(index)
+        with pytest.raises(NotFound):
+            log.inclusion_proof(index)
+    with pytest.raises(NotFound):
+        log.root(5)
+    with pytest.raises(NotFound):
+        log.consistency_proof(2, 5)
+    with pytest.raises(NotFound):
+        list(log.entries(2, 6))
+    with pytest.raises(NotFound):
+        log.store.read_nodes([(0, 4)])
+    signed = log.sign_head()
+    log.append([{"kind": "note", "party": "red"}])
+    with pytest.raises(NotFound, match="covers 4 entries"):
+        log.receipt(4, signed)
+
+
+def test_a_log_refuses_to_sign_with_a_key_another_log_retired() -> None:
+    old = Signer.generate()
+    store = MemoryLedgerStore()
+    store.set_meta(PUBLIC_KEY_META, b64encode(old.public_key))
+    a = Log(store, old, clock=lambda: FIXED)
+    b = Log(store, old, clock=lambda: FIXED)
+    a.append([{"kind": "note", "party": "blue"}])
+    new = Signer.generate()
+    a.rotate_key(new)
+    with pytest.raises(Forbidden, match="retired key"):
+        b.sign_head()
+    with pytest.raises(Forbidden, match="retired key"):
+        b.rotate_key(Signer.generate())
+    b.append([{"kind": "note", "party": "red"}])  # appending needs no key
+    assert a.sign_head().public_key == new.public_key
+    assert verify_store(store, old.public_key).tree_size == 3
+
+
+def test_a_log_takes_the_new_key_when_its_key_loader_has_it() -> None:
+    old, new = Signer.generate(), Signer.generate()
+    store = MemoryLedgerStore()
+    store.set_meta(PUBLIC_KEY_META, b64encode(old.public_key))
+    keys = {b64encode(k.public_key): k for k in (old, new)}
+    a = Log(store, old, clock=lambda: FIXED)
+    b = Log(store, old, clock=lambda: FIXED, key_loader=keys.get)
+    a.rotate_key(new)
+    assert b.sign_head().public_key == new.public_key
+    assert b.signer is new
+    assert verify_store(store, old.public_key).tree_size == 1
 
 
 def test_text_that_is_not_unicode_is_invalid_input() -> None:

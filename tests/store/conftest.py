@@ -1,4 +1,4 @@
-"""Fixtures: the same contract tests run against SQLite and the real PostgreSQL server."""
+"""Fixtures: the same contract tests run against SQLite and a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from deconflict.store import Database, open_database
 from deconflict.store.postgres import PostgresDatabase
 from deconflict.store.sqlite import SQLiteDatabase
-
-POSTGRES_URL = os.environ.get(
-    "DECONFLICT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 def unique_schema() -> str:
@@ -25,14 +22,19 @@ def unique_schema() -> str:
 class Backend:
     """Opens connections to one test database and can tamper with it behind the log."""
 
-    def __init__(self, kind: str, tmp_path: Path) -> None:
+    def __init__(self, kind: str, tmp_path: Path, postgres_url: str | None = None) -> None:
         self.kind = kind
         self.schema = unique_schema()
-        self.target = str(tmp_path / "ledger.db") if kind == "sqlite" else POSTGRES_URL
+        self.postgres_url = postgres_url
+        if kind == "sqlite":
+            self.target = str(tmp_path / "ledger.db")
+        else:
+            assert postgres_url is not None
+            self.target = postgres_url
         self.opened: list[Database] = []
 
-    def open(self) -> Database:
-        db = open_database(self.target, schema=self.schema)
+    def open(self, **kwargs: Any) -> Database:
+        db = open_database(self.target, schema=self.schema, **kwargs)
         self.opened.append(db)
         return db
 
@@ -54,7 +56,8 @@ class Backend:
         for db in self.opened:
             db.close()
         if self.kind == "postgres":
-            with PostgresDatabase(POSTGRES_URL, schema=self.schema) as db:
+            assert self.postgres_url is not None
+            with PostgresDatabase(self.postgres_url, schema=self.schema) as db:
                 db.drop_schema()
 
 
@@ -62,7 +65,8 @@ class Backend:
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    b = Backend(request.param, tmp_path)
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    b = Backend(request.param, tmp_path, url)
     yield b
     b.cleanup()
 

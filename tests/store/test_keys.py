@@ -9,17 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from deconflict.errors import InvalidInput, StoreError
+from deconflict.errors import Forbidden, InvalidInput, StoreError
 from deconflict.ledger import LogVerifier, Signer, verify_export, verify_store
 from deconflict.ledger.log import PUBLIC_KEY_META
 from deconflict.ledger.signing import b64encode
 from deconflict.store import open_database
-from deconflict.store.keys import KEY_DIR_ENV, key_path, load_signer, open_log, rotate_key
-from deconflict.store.postgres import PostgresDatabase
-
-POSTGRES_URL = os.environ.get(
-    "DECONFLICT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+from deconflict.store.keys import (
+    KEY_DIR_ENV,
+    key_path,
+    load_signer,
+    open_log,
+    rotate_key,
+    write_key,
 )
+from deconflict.store.postgres import PostgresDatabase
 
 
 @pytest.fixture(autouse=True)
@@ -118,9 +121,9 @@ def test_an_interrupted_rotation_is_finished_or_abandoned(tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
-def test_postgres_needs_a_key_dir(tmp_path: Path) -> None:
+def test_postgres_needs_a_key_dir(tmp_path: Path, postgres_url: str) -> None:
     schema = f"test_keys_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    db = PostgresDatabase(POSTGRES_URL, schema=schema)
+    db = PostgresDatabase(postgres_url, schema=schema)
     try:
         with pytest.raises(InvalidInput, match="--key-dir"):
             open_log(db)
@@ -133,3 +136,36 @@ def test_postgres_needs_a_key_dir(tmp_path: Path) -> None:
     finally:
         db.drop_schema()
         db.close()
+
+
+def test_a_running_log_signs_on_with_the_key_another_process_rotated_to(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.db")
+    with open_database(path) as db_a, open_database(path) as db_b:
+        a, b = open_log(db_a), open_log(db_b)
+        old = a.signer
+        assert old is not None
+        b.append([{"kind": "note", "party": "blue"}])
+        rotate_key(a, db_a)
+        new = load_signer(tmp_path / "a.db.key")
+        signed = b.sign_head()  # b still held the retired key: it takes the new one
+        assert signed.public_key == new.public_key
+        assert b.signer is not None and b.signer.public_key == new.public_key
+        # Between the rotation entry and the key file's replacement, the new key is
+        # still in the pending file: found there too.
+        newer = Signer.generate()
+        write_key(tmp_path / "a.db.key.new", newer)
+        a.rotate_key(newer)
+        assert b.sign_head().public_key == newer.public_key
+        assert verify_store(db_b.ledger, old.public_key).tree_size == 3
+
+
+def test_a_running_log_whose_key_was_retired_and_is_gone_refuses_to_sign(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.db")
+    with open_database(path) as db_a, open_database(path) as db_b:
+        a, b = open_log(db_a), open_log(db_b)
+        a.rotate_key(Signer.generate())  # the new key is kept nowhere b can find it
+        with pytest.raises(Forbidden, match="retired key"):
+            b.sign_head()
+        with pytest.raises(Forbidden, match="retired key"):
+            rotate_key(b, db_b)
+        assert not (tmp_path / "a.db.key.new").exists()

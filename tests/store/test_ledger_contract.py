@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from deconflict.errors import Conflict, StoreError, VerificationError
+from deconflict.errors import Conflict, NotFound, StoreError, VerificationError
 from deconflict.ledger import (
     Frontier,
     Log,
@@ -49,7 +50,7 @@ def test_empty_store(db: Database) -> None:
     assert store.latest_head() is None
     assert store.get_meta("x") is None
     assert store.read_nodes([]) == []
-    with pytest.raises(StoreError):
+    with pytest.raises(NotFound):
         store.read_nodes([(0, 0)])
 
 
@@ -95,7 +96,7 @@ def test_a_failing_batch_leaves_nothing_half_written(db: Database) -> None:
     assert store.ledger_size() == 2
     assert store.read_leaves(0, 5) == [b"a", b"b"]
     assert store.get_meta("m") is None
-    with pytest.raises(StoreError):
+    with pytest.raises(NotFound):
         store.read_nodes([(0, 2)])
 
 
@@ -162,12 +163,30 @@ def test_two_writers_on_two_connections_interleave_safely(backend: Any) -> None:
     signer = Signer.generate()
     a = Log(backend.open().ledger, signer)
     b = Log(backend.open().ledger, signer)
-    for i in range(10):
-        (a if i % 2 else b).append(entries(3, 3 * i))
-    assert a.size == b.size == 30
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def write(log: Log, party: str) -> None:
+        start.wait()
+        try:
+            for i in range(10):
+                log.append([{"kind": "note", "party": party, "n": 3 * i + k} for k in range(3)])
+                log.root()  # reads between the other's writes
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(log, p)) for log, p in ((a, "a"), (b, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert a.size == b.size == 60
     assert a.root() == b.root()
     b.sign_head()
-    assert verify_store(a.store).tree_size == 30
+    assert verify_store(a.store).tree_size == 60
+    parties = [json.loads(leaf)["party"] for _, leaf in a.entries()]
+    assert parties.count("a") == parties.count("b") == 30
 
 
 def test_export_of_a_stored_log_verifies(db: Database) -> None:
@@ -239,9 +258,9 @@ def test_read_nodes_runs_and_scattered_keys_agree(db: Database) -> None:
     one_by_one = [store.read_nodes([key])[0] for key in run + scattered]
     assert together == one_by_one
     assert together[:50] == [leaf_hash(leaf) for leaf in store.read_leaves(10, 60)]
-    with pytest.raises(StoreError):
+    with pytest.raises(NotFound, match=r"\(0, 100\)"):
         store.read_nodes([*run, (0, 100)])
-    with pytest.raises(StoreError):
+    with pytest.raises(NotFound):
         store.read_nodes([(0, i) for i in range(90, 120)])
 
 

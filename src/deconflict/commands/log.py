@@ -1,4 +1,8 @@
-"""``deconflict log``: append to, export, sign and rotate the key of the tamper-evident log."""
+"""``deconflict log``: append to, export, sign and rotate the key of the tamper-evident log.
+
+Only ``log append`` creates a database (and its signing key) that does not exist yet;
+every other action needs an existing log and exits 2 naming what is missing.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidInput
-from ..ledger.log import Log
+from ..ledger.log import PUBLIC_KEY_META, Log
 from ..ledger.signing import b64encode
 from ..store import Database, open_database
 from ..store.keys import KEY_DIR_ENV, open_log, rotate_key
@@ -23,10 +27,11 @@ def _print_json(obj: Any) -> None:
 
 
 def _with_log(
-    args: argparse.Namespace, action: Callable[[Log, Database], int], *, create: bool = True
+    args: argparse.Namespace, action: Callable[[Log, Database], int], *, create: bool = False
 ) -> int:
+    """Open ``--db`` and its log (creating neither unless ``create``), run ``action``."""
     with open_database(args.db, create=create) as db:
-        log = open_log(db, args.key_dir)
+        log = open_log(db, args.key_dir, create_key=create)
         return action(log, db)
 
 
@@ -40,7 +45,7 @@ def _append(args: argparse.Namespace) -> int:
         _print_json(log.receipt(appended.index).to_dict())
         return 0
 
-    return _with_log(args, run)
+    return _with_log(args, run, create=True)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -51,13 +56,16 @@ def _export(args: argparse.Namespace) -> int:
                 out.write(line + "\n")
             return 0
         tmp = args.output + ".tmp"
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            for line in log.export_lines():
-                f.write(line + "\n")
-        os.replace(tmp, args.output)
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                for line in log.export_lines():
+                    f.write(line + "\n")
+            os.replace(tmp, args.output)
+        except OSError as exc:
+            raise InvalidInput(f"--output: cannot write {args.output!r}: {exc.strerror}") from exc
         return 0
 
-    return _with_log(args, run, create=False)
+    return _with_log(args, run)
 
 
 def _head(args: argparse.Namespace) -> int:
@@ -69,12 +77,14 @@ def _head(args: argparse.Namespace) -> int:
 
 
 def _key(args: argparse.Namespace) -> int:
-    def run(log: Log, db: Database) -> int:
-        assert log.signer is not None
-        print(b64encode(log.signer.public_key))
-        return 0
-
-    return _with_log(args, run)
+    with open_database(args.db, create=False) as db:
+        published = db.ledger.get_meta(PUBLIC_KEY_META)
+        if published is None:  # a log that never signed: its key file names it
+            signer = open_log(db, args.key_dir, create_key=False).signer
+            assert signer is not None
+            published = b64encode(signer.public_key)
+    print(published)
+    return 0
 
 
 def _rotate(args: argparse.Namespace) -> int:
@@ -83,7 +93,7 @@ def _rotate(args: argparse.Namespace) -> int:
         _print_json(log.receipt(appended.index).to_dict())
         return 0
 
-    return _with_log(args, run, create=False)
+    return _with_log(args, run)
 
 
 def _receipt(args: argparse.Namespace) -> int:
@@ -91,7 +101,7 @@ def _receipt(args: argparse.Namespace) -> int:
         _print_json(log.receipt(args.index).to_dict())
         return 0
 
-    return _with_log(args, run, create=False)
+    return _with_log(args, run)
 
 
 def _consistency(args: argparse.Namespace) -> int:
@@ -110,7 +120,7 @@ def _consistency(args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _with_log(args, run, create=False)
+    return _with_log(args, run)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -160,7 +170,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--output", "-o", default=None, metavar="FILE", help="file (default stdout)")
 
     add("head", "print a signed tree head covering the whole log", _head)
-    add("key", "print the log's public key (base64)", _key)
+    add("key", "print the log's current public key (base64)", _key)
     add(
         "rotate-key",
         "replace the signing key; the rotation entry is signed by the old key",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import InvalidInput
@@ -39,6 +39,7 @@ __all__ = [
     "NO_PREVIOUS",
     "REQUIRED_FIELDS",
     "canonical_json",
+    "epoch_ms",
     "format_time",
     "parse_entry",
 ]
@@ -72,6 +73,20 @@ def format_time(when: datetime) -> str:
     if when.tzinfo is None:
         raise InvalidInput("entry time must carry a time zone")
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ms(when: datetime) -> int:
+    """Whole milliseconds since 1970-01-01 UTC (a tree head's ``timestamp``), exactly.
+
+    >>> epoch_ms(datetime(2026, 11, 23, 6, 26, 30, 999_999, tzinfo=UTC))
+    1795415190999
+    """
+    if when.tzinfo is None:
+        raise InvalidInput("tree head time must carry a time zone")
+    return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
 def parse_entry(leaf: bytes) -> dict[str, Any]:

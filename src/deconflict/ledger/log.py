@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import Conflict, InvalidInput, StoreError, VerificationError
-from .entry import NO_PREVIOUS, REQUIRED_FIELDS, canonical_json, format_time
+from ..errors import Forbidden, InvalidInput, NotFound, StoreError, VerificationError
+from .entry import NO_PREVIOUS, REQUIRED_FIELDS, canonical_json, epoch_ms, format_time
 from .hashing import leaf_hash
 from .proofs import consistency_ranges, inclusion_ranges
 from .receipt import Receipt
@@ -36,7 +36,7 @@ from .storage import LedgerStore, NodeRow
 from .tree import Frontier, NodeKey, fold, perfect_subtrees
 from .verify import LogVerifier, export_line
 
-__all__ = ["PUBLIC_KEY_META", "Appended", "Log", "verify_store"]
+__all__ = ["PUBLIC_KEY_META", "Appended", "KeyLoader", "Log", "verify_store"]
 
 PUBLIC_KEY_META = "ledger.public_key"
 """Name of the store value holding the current public key (base64)."""
@@ -44,6 +44,9 @@ PUBLIC_KEY_META = "ledger.public_key"
 RESERVED_FIELDS = ("index", "prev_hash")
 CHUNK = 10_000
 """Leaves read at a time when streaming the log."""
+
+KeyLoader = Callable[[str], Signer | None]
+"""Finds the private key of a public key (base64), or ``None``: see :class:`Log`."""
 
 
 @dataclass(slots=True)
@@ -66,9 +69,23 @@ def _utcnow() -> datetime:
 class Log:
     """An append-only, verifiable log kept in ``store`` and signed by ``signer``.
 
-    ``clock`` gives the time written into entries that carry none (timezone-aware) and
-    the time of signed tree heads (in milliseconds): the wall clock unless a replay
-    gives its simulated one.
+    ``clock`` (timezone-aware; the wall clock unless a replay gives its simulated one)
+    gives the time written into entries that carry none and the ``timestamp`` of signed
+    tree heads, so a replay with the same clock, key and entries signs byte-identical
+    heads.
+
+    Safe to share between threads, and beside other logs and processes on the same
+    store: each append reads the tree's state and writes inside one store transaction
+    (:meth:`~deconflict.ledger.storage.LedgerStore.transaction`), so appends never race.
+    Called inside a caller's open transaction, an append commits or rolls back with it.
+
+    Signing needs the log's current key. A log opened without one (``signer=None``)
+    reads, proves and appends, but :meth:`sign_head` (and so :meth:`head`,
+    :meth:`receipt` and :meth:`export_lines` when no kept head covers the log) and
+    :meth:`rotate_key` raise :class:`~deconflict.errors.Forbidden`. So does signing with
+    a key that another writer has since retired by a rotation (the store's
+    ``ledger.public_key`` names another key), unless ``key_loader`` finds the current
+    key: the log then takes it and signs on.
     """
 
     def __init__(
@@ -77,10 +94,12 @@ class Log:
         signer: Signer | None = None,
         *,
         clock: Callable[[], datetime] = _utcnow,
+        key_loader: KeyLoader | None = None,
     ) -> None:
         self.store = store
         self.signer = signer
         self.clock = clock
+        self.key_loader = key_loader
         self._frontier_cache: Frontier | None = None
 
     # -- reading ---------------------------------------------------------------------
@@ -91,11 +110,22 @@ class Log:
         return self.store.ledger_size()
 
     def _frontier(self) -> Frontier:
+        """The tree's frontier as the store holds it now.
+
+        The cached one is reused only while the store holds as many leaves and the same
+        last leaf (whose ``prev_hash`` chain pins every leaf before it), so an append
+        rolled back with a caller's transaction, or a writer elsewhere, is never missed.
+        """
         size = self.store.ledger_size()
         cached = self._frontier_cache
-        if cached is None or cached.size != size:
-            cached = Frontier.load(size, self.store.read_nodes)
-            self._frontier_cache = cached
+        if (
+            cached is not None
+            and cached.size == size
+            and (size == 0 or self.store.read_nodes([(0, size - 1)])[0] == cached.last_leaf_hash)
+        ):
+            return cached
+        cached = Frontier.load(size, self.store.read_nodes)
+        self._frontier_cache = cached
         return cached
 
     def _range_roots(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
@@ -108,8 +138,10 @@ class Log:
         current = self.size
         if size is None:
             return current
-        if not 0 <= size <= current:
-            raise InvalidInput(f"the log holds {current} entries, not {size}")
+        if size < 0:
+            raise InvalidInput(f"a tree size is not negative ({size})")
+        if size > current:
+            raise NotFound(f"the log holds {current} entries, not {size}")
         return size
 
     def root(self, size: int | None = None) -> bytes:
@@ -121,15 +153,18 @@ class Log:
         return self._range_roots([(0, size)])[0]
 
     def leaf(self, index: int) -> bytes:
-        """The exact bytes of entry ``index``."""
+        """The exact bytes of entry ``index`` (:class:`~deconflict.errors.NotFound` if none)."""
         leaves = self.store.read_leaves(index, index + 1) if index >= 0 else []
         if not leaves:
-            raise InvalidInput(f"the log has no entry {index}")
+            raise NotFound(f"the log has no entry {index}")
         return leaves[0]
 
     def entries(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
         """``(index, leaf)`` for entries ``[start, end)``, read in chunks."""
-        end = self.size if end is None else end
+        size = self.size
+        end = size if end is None else end
+        if start < 0 or end > size:
+            raise NotFound(f"the log holds entries 0..{size - 1}, not {start}..{end - 1}")
         for a in range(start, end, CHUNK):
             b = min(a + CHUNK, end)
             leaves = self.store.read_leaves(a, b)
@@ -139,7 +174,10 @@ class Log:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """``PATH(index, D[0:size])`` (RFC 9162 §2.1.3.1); ``size`` defaults to all."""
-        return self._range_roots(inclusion_ranges(index, self._check_size(size)))
+        size = self._check_size(size)
+        if not 0 <= index < size:
+            raise NotFound(f"the tree of {size} entries has no entry {index}")
+        return self._range_roots(inclusion_ranges(index, size))
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """``PROOF(old_size, D[0:new_size])`` (RFC 9162 §2.1.4.1); ``new_size`` defaults to all."""
@@ -163,9 +201,9 @@ class Log:
         self,
         build: Callable[[int, Frontier], list[dict[str, Any]]],
         meta: Mapping[str, str],
-        retries: int = 5,
     ) -> list[Appended]:
-        for attempt in range(retries):
+        """Read the tree's state and append ``build(start, frontier)`` in one transaction."""
+        with self.store.transaction():
             frontier = self._frontier().copy()
             start = frontier.size
             objects = build(start, frontier)
@@ -180,22 +218,16 @@ class Log:
                     raise InvalidInput(f"entry is not valid Unicode text: {exc.reason}") from exc
                 leaves.append(leaf)
                 nodes.extend(frontier.append(leaf_hash(leaf)))
-            try:
-                self.store.append_leaves(start, leaves, nodes, meta)
-            except Conflict:
-                self._frontier_cache = None
-                if attempt == retries - 1:
-                    raise
-                continue
-            self._frontier_cache = frontier
-            return [Appended(start + i, leaf) for i, leaf in enumerate(leaves)]
-        raise Conflict("ledger: no retries")  # pragma: no cover
+            self.store.append_leaves(start, leaves, nodes, meta)
+        self._frontier_cache = frontier
+        return [Appended(start + i, leaf) for i, leaf in enumerate(leaves)]
 
     def append(self, entries: Sequence[Mapping[str, Any]]) -> list[Appended]:
         """Append entries in one transaction; returns where each went.
 
         Each mapping needs ``kind`` and ``party`` (non-empty strings); ``time`` is added
-        when absent. ``index`` and ``prev_hash`` are the log's to set.
+        when absent. ``index`` and ``prev_hash`` are the log's to set. Inside a caller's
+        open transaction (``with db.write(): ...``) the entries commit or roll back with it.
         """
         now = format_time(self.clock())
         prepared = [self._prepare(e, now) for e in entries]
@@ -208,16 +240,34 @@ class Log:
 
     def _need_signer(self) -> Signer:
         if self.signer is None:
-            raise InvalidInput("this log was opened without its signing key")
+            raise Forbidden("this log was opened without its signing key: it may not sign")
         return self.signer
 
-    def sign_head(self) -> SignedTreeHead:
-        """Sign and keep a tree head for the whole log now."""
+    def _current_signer(self) -> Signer:
+        """The signer, checked against the key the store names (inside a transaction)."""
         signer = self._need_signer()
-        frontier = self._frontier()
-        head = TreeHead(frontier.size, frontier.root(), int(self.clock().timestamp() * 1000))
-        signed = signer.sign_head(head)
-        self.store.save_head(signed)
+        published = self.store.get_meta(PUBLIC_KEY_META)
+        if published is None or published == b64encode(signer.public_key):
+            return signer
+        loaded = self.key_loader(published) if self.key_loader is not None else None
+        if loaded is None or b64encode(loaded.public_key) != published:
+            raise Forbidden(
+                f"the log's signing key is now {published} (a rotation by another writer); "
+                f"this log holds the retired key {b64encode(signer.public_key)} and may no "
+                "longer sign: reopen it with the current key"
+            )
+        self.signer = loaded
+        return loaded
+
+    def sign_head(self) -> SignedTreeHead:
+        """Sign and keep a tree head for the whole log, at the time :attr:`clock` gives."""
+        self._need_signer()
+        with self.store.transaction():
+            signer = self._current_signer()
+            frontier = self._frontier()
+            head = TreeHead(frontier.size, frontier.root(), epoch_ms(self.clock()))
+            signed = signer.sign_head(head)
+            self.store.save_head(signed)
         return signed
 
     def head(self) -> SignedTreeHead:
@@ -233,16 +283,18 @@ class Log:
         signed = signed if signed is not None else self.head()
         size = signed.head.tree_size
         if size <= index:
-            raise InvalidInput(f"the tree head covers {size} entries, not entry {index}")
+            raise NotFound(f"the tree head covers {size} entries, not entry {index}")
         return Receipt(index, leaf, tuple(self.inclusion_proof(index, size)), signed)
 
     def rotate_key(self, new: Signer) -> Appended:
         """Append a rotation to ``new`` signed by the current key, then sign with ``new``."""
-        old = self._need_signer()
-        if new.public_key == old.public_key:
+        if new.public_key == self._need_signer().public_key:
             raise InvalidInput("the new key is the current key")
 
         def build(start: int, frontier: Frontier) -> list[dict[str, Any]]:
+            old = self._current_signer()
+            if new.public_key == old.public_key:
+                raise InvalidInput("the new key is the current key")
             fields = rotation_fields(old, new.public_key, start, frontier.root())
             fields["time"] = format_time(self.clock())
             return [fields]
@@ -288,7 +340,7 @@ def verify_store(
         leaves = store.read_leaves(a, b)
         try:
             stored = store.read_nodes([(0, i) for i in range(a, a + len(leaves))])
-        except StoreError as exc:
+        except NotFound as exc:
             raise VerificationError(f"entry {a}: stored leaf hashes missing ({exc})") from exc
         completed: list[NodeRow] = []
         for offset, leaf in enumerate(leaves):
@@ -301,7 +353,7 @@ def verify_store(
             raise verifier.fail(a + len(leaves), "missing from the store")
         try:
             found = store.read_nodes([(level, index) for level, index, _ in completed])
-        except StoreError as exc:
+        except NotFound as exc:
             raise VerificationError(f"entry {a}: stored subtree hashes missing ({exc})") from exc
         for (level, index, expected), got in zip(completed, found, strict=True):
             if got != expected:

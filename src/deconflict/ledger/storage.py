@@ -5,6 +5,12 @@ perfect subtree (by :data:`~deconflict.ledger.tree.NodeKey`, level 0 being the l
 hashes), the signed tree heads it has issued, and a few named values (the current public
 key). Appending ``k`` leaves writes them and the ``O(k + log n)`` subtrees they complete,
 in one transaction; any root or proof then reads ``O(log n)`` hashes.
+
+:meth:`LedgerStore.transaction` is how a log appends safely beside other writers (other
+threads, processes, logs): the log reads the tree's state and appends inside one write
+transaction, which keeps other appenders out until it ends. It is re-entrant per
+thread, so an append made inside a caller's own transaction commits or rolls back with
+it.
 :mod:`deconflict.ledger.memory` holds one in memory; :mod:`deconflict.store` the SQLite
 and PostgreSQL ones.
 """
@@ -12,9 +18,10 @@ and PostgreSQL ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
-from ..errors import Conflict, StoreError
+from ..errors import Conflict, NotFound
 from .signing import SignedTreeHead
 from .tree import NodeKey
 
@@ -25,7 +32,20 @@ NodeRow = tuple[int, int, bytes]
 
 
 class LedgerStore(Protocol):
-    """Persistence of one log. Implementations must be append-only."""
+    """Persistence of one log. Implementations must be append-only.
+
+    Errors of the storage itself are :class:`~deconflict.errors.StoreError`; nothing
+    else (no driver or OS error) comes out of a store.
+    """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A write transaction for this thread, keeping other appenders out until it ends.
+
+        Reads and writes of this thread inside it see each other and commit together
+        when the outermost block ends (rolled back if it raises). Nested blocks of the
+        same thread join it (a failing nested block undoes only its own writes).
+        """
+        ...
 
     def ledger_size(self) -> int:
         """Number of leaves stored."""
@@ -38,7 +58,7 @@ class LedgerStore(Protocol):
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         """Hashes of the given perfect subtrees, in the order asked.
 
-        Raises :class:`~deconflict.errors.StoreError` if one is missing.
+        Raises :class:`~deconflict.errors.NotFound` naming the first one not stored.
         """
         ...
 
@@ -93,7 +113,7 @@ def check_append_start(size: int, start: int) -> None:
 def nodes_in_order(found: Mapping[NodeKey, bytes], keys: Sequence[NodeKey]) -> list[bytes]:
     """The hashes of ``keys`` from those ``found``, in the order asked.
 
-    Raises :class:`~deconflict.errors.StoreError` naming the first key not found.
+    Raises :class:`~deconflict.errors.NotFound` naming the first key not found.
 
     >>> nodes_in_order({(0, 1): b"b", (1, 0): b"ab"}, [(1, 0), (0, 1)])
     [b'ab', b'b']
@@ -101,4 +121,4 @@ def nodes_in_order(found: Mapping[NodeKey, bytes], keys: Sequence[NodeKey]) -> l
     try:
         return [found[key] for key in keys]
     except KeyError as exc:
-        raise StoreError(f"ledger: no stored subtree {exc.args[0]}") from exc
+        raise NotFound(f"ledger: no stored subtree {exc.args[0]}") from exc

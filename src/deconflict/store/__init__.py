@@ -35,16 +35,19 @@ def is_postgres_url(target: str) -> bool:
 def open_database(target: str, *, create: bool = True, schema: str | None = None) -> Database:
     """Open the database ``--db`` names.
 
-    ``create=False`` refuses to create a SQLite file that does not exist (for read-only
-    commands such as ``deconflict verify``). ``schema`` puts PostgreSQL tables in that
-    schema (created if needed); SQLite ignores it.
+    ``create=False`` (commands that only read: ``deconflict verify``, ``log export``...)
+    never creates anything: a SQLite file must exist and a PostgreSQL database must
+    already hold the ledger's tables, else :class:`~deconflict.errors.InvalidInput`
+    naming it; a PostgreSQL role with ``SELECT`` rights alone suffices. ``schema`` puts
+    PostgreSQL tables in that schema (created if needed and ``create``); SQLite ignores it.
+    Failures of the database itself raise :class:`~deconflict.errors.StoreError`.
     """
     from ..errors import InvalidInput
 
     if is_postgres_url(target):
         from .postgres import PostgresDatabase
 
-        return PostgresDatabase(target, schema=schema)
+        return PostgresDatabase(target, schema=schema, create=create)
     if "://" in target:
         raise InvalidInput(f"--db: unsupported URL {target!r} (a file path or postgresql://...)")
     from .sqlite import SQLiteDatabase

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..ledger.storage import LedgerStore
 
@@ -16,6 +17,27 @@ class Database(Protocol):
 
     target: str
     """What ``--db`` said (path or URL)."""
+
+    @property
+    def placeholder(self) -> str:
+        """The driver's parameter marker in queries: ``?`` (SQLite) or ``%s`` (PostgreSQL)."""
+        ...
+
+    create: bool
+    """Whether missing tables may be created (``False``: opened to read an existing log)."""
+
+    def write(self) -> AbstractContextManager[Any]:
+        """One write transaction, yielding a DB-API connection (``execute``).
+
+        Re-entrant per thread: a ``write()`` inside another of the same thread joins it
+        (as a savepoint); only the outermost commits, or rolls back on any error. Driver
+        errors come out as :class:`~deconflict.errors.StoreError`.
+        """
+        ...
+
+    def read(self) -> AbstractContextManager[Any]:
+        """A DB-API connection to read with (this thread's write transaction if one is open)."""
+        ...
 
     @property
     def ledger(self) -> LedgerStore:

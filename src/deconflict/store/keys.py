@@ -8,9 +8,14 @@ Where the key lives:
   ``DIR/<stem>.key`` (``<stem>`` is the SQLite file's name, or ``deconflict-ledger`` for
   PostgreSQL).
 
-The key is created on first use: unencrypted PKCS #8 PEM, written with mode ``0600``
-(owner only). A key file that others can read is refused. Its public key is stored in
-the database (``ledger.public_key``) so that a mismatched key file is caught at open.
+The key is created on first use (by commands that may create: ``log append``, the
+service): unencrypted PKCS #8 PEM, written with mode ``0600`` (owner only), fsynced,
+renamed into place, and the key directory fsynced, so a key the log names survives a
+power cut. A key file that others can read is refused (:class:`InvalidInput`); one that
+cannot be read or is not an Ed25519 PEM key is a :class:`StoreError`. Its public key is
+stored in the database (``ledger.public_key``) so that a mismatched key file is caught
+at open, and a running :class:`~deconflict.ledger.log.Log` takes the new key from here
+when another process rotates it.
 
 Rotation (:func:`rotate_key`) writes the new key to ``<key>.new`` (0600), appends the
 ``key-rotation`` entry signed by the old key, then replaces the key file with the new one;
@@ -22,14 +27,24 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import InvalidInput, StoreError
-from ..ledger.log import PUBLIC_KEY_META, Appended, Log
+from ..ledger.log import PUBLIC_KEY_META, Appended, KeyLoader, Log
 from ..ledger.signing import Signer, b64encode
 from .base import Database
 
-__all__ = ["KEY_DIR_ENV", "key_path", "load_signer", "open_log", "rotate_key", "write_key"]
+__all__ = [
+    "KEY_DIR_ENV",
+    "key_loader",
+    "key_path",
+    "load_signer",
+    "open_log",
+    "rotate_key",
+    "write_key",
+]
 
 KEY_DIR_ENV = "DECONFLICT_KEY_DIR"
 """Environment variable naming the key directory when ``--key-dir`` is not given."""
@@ -50,8 +65,9 @@ def key_path(db: Database, key_dir: str | os.PathLike[str] | None = None) -> Pat
 def write_key(path: Path, signer: Signer, *, exclusive: bool = False) -> None:
     """Write ``signer`` as PEM with mode 0600, atomically (``exclusive``: fail if present).
 
-    The key is written in full to a temporary file first, then put in place with
-    ``os.replace`` (or ``os.link`` when exclusive), so no reader ever sees part of a key.
+    The key is written in full to a temporary file and fsynced, then put in place with
+    ``os.replace`` (or ``os.link`` when exclusive) and the directory fsynced, so no
+    reader ever sees part of a key and a key in place stays in place.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -68,10 +84,29 @@ def write_key(path: Path, signer: Signer, *, exclusive: bool = False) -> None:
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    sync_dir(path.parent)
+
+
+def sync_dir(directory: Path) -> None:
+    """fsync a directory, so that the renames and links made in it are durable."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """Rename ``src`` over ``dst`` durably."""
+    os.replace(src, dst)
+    sync_dir(dst.parent)
 
 
 def load_signer(path: Path) -> Signer:
-    """Read a key file; refuse one that group or others may read."""
+    """Read a key file; refuse one that group or others may read.
+
+    A file that cannot be read or holds no Ed25519 PEM key is a :class:`StoreError`.
+    """
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -82,7 +117,30 @@ def load_signer(path: Path) -> Signer:
         data = path.read_bytes()
     except OSError as exc:
         raise StoreError(f"cannot read signing key {str(path)!r}: {exc}") from exc
-    return Signer.from_pem(data)
+    try:
+        return Signer.from_pem(data)
+    except InvalidInput as exc:
+        raise StoreError(f"signing key {str(path)!r} is damaged: {exc}") from exc
+
+
+def key_loader(path: Path) -> KeyLoader:
+    """Finds the key of a given public key in ``path`` or a rotation's pending file.
+
+    What :func:`open_log` gives the log, so that it signs on after another process
+    rotated the key.
+    """
+
+    def load(public_key: str) -> Signer | None:
+        for candidate in (path, _pending(path)):
+            try:
+                signer = load_signer(candidate) if candidate.exists() else None
+            except (StoreError, InvalidInput, OSError):
+                continue
+            if signer is not None and b64encode(signer.public_key) == public_key:
+                return signer
+        return None
+
+    return load
 
 
 def _pending(path: Path) -> Path:
@@ -90,19 +148,39 @@ def _pending(path: Path) -> Path:
 
 
 def open_log(
-    db: Database, key_dir: str | os.PathLike[str] | None = None, *, create_key: bool = True
+    db: Database,
+    key_dir: str | os.PathLike[str] | None = None,
+    *,
+    create_key: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> Log:
-    """The log of ``db`` with its signing key, creating the key on first use."""
-    store = db.ledger
+    """The log of ``db`` with its signing key, creating the key on first use.
+
+    ``create_key=False`` (commands that only read) never creates a key:
+    :class:`InvalidInput` when there is none. ``clock`` is the log's (default: the wall
+    clock). Failures of the file system are :class:`StoreError`.
+    """
     path = key_path(db, key_dir)
+    try:
+        signer = _open_signer(db, path, create_key)
+    except OSError as exc:
+        raise StoreError(f"signing key {str(path)!r}: {exc}") from exc
+    if clock is None:
+        return Log(db.ledger, signer, key_loader=key_loader(path))
+    return Log(db.ledger, signer, clock=clock, key_loader=key_loader(path))
+
+
+def _open_signer(db: Database, path: Path, create_key: bool) -> Signer:
+    store = db.ledger
     published = store.get_meta(PUBLIC_KEY_META)
     pending = _pending(path)
     if pending.exists():
         new = load_signer(pending)
         if published == b64encode(new.public_key):
-            os.replace(pending, path)
+            _replace(pending, path)
         else:
             pending.unlink()
+            sync_dir(path.parent)
     if path.exists():
         signer = load_signer(path)
         if published is None:
@@ -111,7 +189,7 @@ def open_log(
             raise StoreError(
                 f"signing key {str(path)!r} is not the log's key (the log names {published})"
             )
-        return Log(store, signer)
+        return signer
     if published is not None:
         raise StoreError(f"the log's signing key {str(path)!r} is missing")
     if not create_key:
@@ -120,11 +198,11 @@ def open_log(
     try:
         write_key(path, signer, exclusive=True)
     except FileExistsError:
-        return open_log(db, key_dir, create_key=False)
-    except OSError as exc:
-        raise StoreError(f"cannot write signing key {str(path)!r}: {exc}") from exc
+        if not path.is_file():
+            raise  # not another process's key: something in the way
+        return _open_signer(db, path, create_key=False)
     store.set_meta(PUBLIC_KEY_META, b64encode(signer.public_key))
-    return Log(store, signer)
+    return signer
 
 
 def rotate_key(log: Log, db: Database, key_dir: str | os.PathLike[str] | None = None) -> Appended:
@@ -141,5 +219,11 @@ def rotate_key(log: Log, db: Database, key_dir: str | os.PathLike[str] | None = 
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
-    os.replace(pending, path)
+    try:
+        _replace(pending, path)
+    except OSError as exc:
+        raise StoreError(
+            f"the rotation is logged but the new key is still at {str(pending)!r} "
+            f"(the next open finishes it): {exc}"
+        ) from exc
     return appended

@@ -1,12 +1,27 @@
-"""What the SQLite and PostgreSQL backends share: the connection's lock and reads, and the
-ledger's queries.
+"""What the SQLite and PostgreSQL backends share: transactions, reads, error translation,
+and the ledger's queries.
 
-The two backends differ in the parameter marker (``?`` or ``%s``, the
-:attr:`SQLLedgerStore.placeholder`), the driver's error class, how a write transaction
-begins and ends (:meth:`SQLDatabase.write`), how tables are created, and how an append
-reads subtrees and writes its rows (:meth:`SQLLedgerStore.read_nodes`,
-:meth:`SQLLedgerStore._lock_for_append`, :meth:`SQLLedgerStore._insert_rows`). The
-rest is written once here.
+Transactions (:meth:`SQLDatabase.write`) are re-entrant per thread: the outermost
+``write()`` of a thread begins a transaction on one connection and commits it (or rolls
+it back) when it ends; a ``write()`` opened inside it, by the same thread, joins that
+transaction on the same connection, as a savepoint: if the inner block raises, only its
+own statements are undone, and nothing is committed before the outermost block ends.
+:meth:`SQLDatabase.read` inside a write of the same thread reads through the write's
+connection, so it sees what the transaction wrote; other threads never do.
+
+So the service writes its records and the ledger entries for them in one transaction::
+
+    with db.write() as conn:
+        conn.execute(f"INSERT INTO t (id) VALUES ({db.placeholder})", ("x",))
+        log.append([{"kind": "x", "party": "blue"}])   # joins; commits with the insert
+
+The backends differ in the parameter marker (:attr:`SQLDatabase.placeholder`: ``?`` or
+``%s``), the driver's error class, how connections are held and transactions begin and
+end (:meth:`SQLDatabase._outer_transaction`, :meth:`SQLDatabase._savepoint`,
+:meth:`SQLDatabase._read_connection`), how tables are created, and how an append locks
+out other writers, reads subtrees and writes its rows
+(:meth:`SQLLedgerStore._lock_for_append`, :meth:`SQLLedgerStore.read_nodes`,
+:meth:`SQLLedgerStore._insert_rows`). The rest is written once here.
 """
 
 from __future__ import annotations
@@ -23,7 +38,15 @@ from ..ledger.signing import SignedTreeHead
 from ..ledger.storage import NodeRow, check_append_start
 from ..ledger.tree import NodeKey
 
-__all__ = ["LeafRow", "SQLConnection", "SQLCursor", "SQLDatabase", "SQLLedgerStore", "split_rows"]
+__all__ = [
+    "LeafRow",
+    "SQLConnection",
+    "SQLCursor",
+    "SQLDatabase",
+    "SQLLedgerStore",
+    "one_line",
+    "split_rows",
+]
 
 LeafRow = tuple[int, bytes, bytes]
 """``(index, leaf, leaf hash)`` of one stored leaf."""
@@ -48,53 +71,128 @@ class SQLConnection(Protocol):
 ConnT = TypeVar("ConnT", bound=SQLConnection)
 
 
-class SQLDatabase(ABC, Generic[ConnT]):
-    """One connection shared by every concern's store, used by one thread at a time.
+class _ThreadState(threading.local):
+    """What one thread holds of a database: its write transaction, its current read."""
 
-    Subclasses open ``conn``, name their driver's error class and label (for messages),
-    and implement :meth:`write` and :meth:`_open_ledger`.
+    def __init__(self) -> None:
+        self.write_conn: Any = None
+        self.depth = 0
+        self.read_conn: Any = None
+
+
+class SQLDatabase(ABC, Generic[ConnT]):
+    """A database shared by every concern's store and by the threads of a process.
+
+    Subclasses name their driver's error class, label and parameter marker, and
+    implement how connections are held (:meth:`_outer_transaction`, :meth:`_savepoint`,
+    :meth:`_read_connection`, :meth:`_close`) and :meth:`_open_ledger`.
     """
 
     driver_error: ClassVar[type[Exception]]
     """The driver's root error class, translated to :class:`~deconflict.errors.StoreError`."""
     label: ClassVar[str]
     """The backend's name in error messages."""
+    placeholder: ClassVar[str]
+    """The driver's parameter marker: ``?`` (sqlite3) or ``%s`` (psycopg)."""
 
-    conn: ConnT
-
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, create: bool = True) -> None:
         self.target = target
-        self._lock = threading.RLock()
+        self.create = create
+        self._state = _ThreadState()
         self._ledger: SQLLedgerStore[ConnT] | None = None
+        self._ledger_lock = threading.Lock()
 
     @property
     def ledger(self) -> SQLLedgerStore[ConnT]:
-        """The log's store (tables created on first use)."""
-        if self._ledger is None:
-            self._ledger = self._open_ledger()
-        return self._ledger
+        """The log's store (tables created on first use when the database was opened to create)."""
+        with self._ledger_lock:
+            if self._ledger is None:
+                self._ledger = self._open_ledger()
+            return self._ledger
 
     @abstractmethod
     def _open_ledger(self) -> SQLLedgerStore[ConnT]:
         """This backend's ledger store over this database."""
 
-    @abstractmethod
-    def write(self) -> AbstractContextManager[ConnT]:
-        """One write transaction; rolled back on any error, driver errors translated."""
+    def error(self, exc: Exception, doing: str | None = None) -> StoreError:
+        """A driver error as a :class:`~deconflict.errors.StoreError` naming the backend."""
+        what = f"{self.label}: {doing}: " if doing else f"{self.label}: "
+        return StoreError(what + one_line(exc))
+
+    # -- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[ConnT]:
+        """One write transaction; re-entrant per thread (see the module docstring).
+
+        The outermost block commits when it ends and rolls back on any error; a nested
+        block of the same thread joins it as a savepoint. Driver errors come out as
+        :class:`~deconflict.errors.StoreError`.
+        """
+        state = self._state
+        if state.write_conn is not None:
+            conn: ConnT = state.write_conn
+            state.depth += 1
+            try:
+                with self._translated(), self._savepoint(conn, state.depth):
+                    yield conn
+            finally:
+                state.depth -= 1
+            return
+        with self._translated(), self._outer_transaction() as conn:
+            state.write_conn, state.depth = conn, 1
+            try:
+                yield conn
+            finally:
+                state.write_conn, state.depth = None, 0
 
     @contextmanager
     def read(self) -> Iterator[ConnT]:
-        """The connection for reads, with driver errors translated."""
-        with self._lock:
+        """A connection to read with: this thread's write transaction if one is open."""
+        state = self._state
+        current = state.write_conn if state.write_conn is not None else state.read_conn
+        if current is not None:
+            with self._translated():
+                yield current
+            return
+        with self._translated(), self._read_connection() as conn:
+            state.read_conn = conn
             try:
-                yield self.conn
-            except self.driver_error as exc:
-                raise StoreError(f"{self.label}: {exc}") from exc
+                yield conn
+            finally:
+                state.read_conn = None
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except self.driver_error as exc:
+            raise self.error(exc) from exc
+
+    @abstractmethod
+    def _outer_transaction(self) -> AbstractContextManager[ConnT]:
+        """Begin a transaction on a connection held for it; commit or roll back at the end."""
+
+    @abstractmethod
+    def _savepoint(self, conn: ConnT, depth: int) -> AbstractContextManager[None]:
+        """A savepoint inside the open transaction; rolled back to if the block raises."""
+
+    @abstractmethod
+    def _read_connection(self) -> AbstractContextManager[ConnT]:
+        """A connection to read with, outside any transaction of this thread."""
+
+    # -- closing ---------------------------------------------------------------------
+
+    @abstractmethod
+    def _close(self) -> None:
+        """Release the connections."""
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self.conn.close()
+        """Close the database; later calls raise :class:`~deconflict.errors.StoreError`."""
+        try:
+            self._close()
+        except self.driver_error as exc:
+            raise self.error(exc, "cannot close") from exc
 
     def __enter__(self) -> Self:
         return self
@@ -106,6 +204,15 @@ class SQLDatabase(ABC, Generic[ConnT]):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def one_line(exc: BaseException) -> str:
+    """A driver's message on one line (they span several; a CLI error is one line).
+
+    >>> one_line(Exception("connection failed\\n\\tIs the server running?"))
+    'connection failed Is the server running?'
+    """
+    return " ".join(str(exc).split())
 
 
 def split_rows(
@@ -136,11 +243,16 @@ class SQLLedgerStore(ABC, Generic[ConnT]):
     signed heads in ``ledger_heads`` and named values in ``ledger_meta``.
     """
 
-    placeholder: ClassVar[str]
-    """The driver's parameter marker: ``?`` (sqlite3) or ``%s`` (psycopg)."""
-
     def __init__(self, db: SQLDatabase[ConnT]) -> None:
         self.db = db
+        self.placeholder = db.placeholder
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The database's write transaction (joined if open), with other appenders locked out."""
+        with self.db.write() as conn:
+            self._lock_for_append(conn)
+            yield
 
     def ledger_size(self) -> int:
         with self.db.read() as conn:
@@ -175,7 +287,7 @@ class SQLLedgerStore(ABC, Generic[ConnT]):
                 self._upsert_meta(conn, name, value)
 
     def _lock_for_append(self, conn: ConnT) -> None:
-        """Keep other writers out until the append commits (nothing to do by default)."""
+        """Keep other appenders out until the transaction ends (nothing to do by default)."""
 
     @abstractmethod
     def _insert_rows(

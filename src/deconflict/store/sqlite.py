@@ -1,22 +1,24 @@
-"""SQLite backend: one file, WAL journal, one writer at a time with ``BEGIN IMMEDIATE``.
+"""SQLite backend: one file, WAL journal with ``synchronous=FULL``, one writer at a time
+with ``BEGIN IMMEDIATE``.
 
-Every write is one transaction (:meth:`SQLiteDatabase.write`); on any error it rolls
-back, so nothing is half-written. Leaves are kept with their leaf hashes
-(``ledger_leaves``: ``idx``, ``leaf``, ``hash``), larger complete subtrees in
-``ledger_nodes`` (``level`` ≥ 1, ``idx``, ``hash``). Leaves, subtree hashes and signed
-heads refuse ``UPDATE`` and ``DELETE`` by trigger: the log is append-only even for
-someone holding the file, short of changing the schema (which ``deconflict verify``
-then catches).
+Every write is one transaction (:meth:`SQLiteDatabase.write`, re-entrant per thread: see
+:mod:`deconflict.store.sql`); on any error it rolls back, so nothing is half-written.
+Leaves are kept with their leaf hashes (``ledger_leaves``: ``idx``, ``leaf``, ``hash``),
+larger complete subtrees in ``ledger_nodes`` (``level`` ≥ 1, ``idx``, ``hash``). Leaves,
+subtree hashes and signed heads refuse ``UPDATE`` and ``DELETE`` by trigger: the log is
+append-only even for someone holding the file, short of changing the schema (which
+``deconflict verify`` then catches).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import InvalidInput, StoreError
+from ..errors import InvalidInput
 from ..ledger.storage import NodeRow, nodes_in_order
 from ..ledger.tree import NodeKey
 from .sql import LeafRow, SQLDatabase, SQLLedgerStore
@@ -60,6 +62,8 @@ CREATE TRIGGER IF NOT EXISTS ledger_heads_no_delete BEFORE DELETE ON ledger_head
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 """
 
+_SCHEMA_OBJECTS = _LEDGER_SCHEMA.count("CREATE ")
+"""Tables and triggers the schema holds (all present: nothing to create)."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RANGE_READ_MIN = 16
 """Read this many or more neighbouring subtrees of one level with one range scan."""
@@ -75,27 +79,44 @@ def is_sqlite_file(path: str | Path) -> bool:
 
 
 class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
-    """A SQLite file shared by every concern's store."""
+    """A SQLite file shared by every concern's store.
+
+    One connection, used by one thread at a time: a write transaction holds it (and the
+    file's write lock, ``BEGIN IMMEDIATE``) until it ends, so other threads' reads wait
+    rather than see uncommitted rows. Other processes wait for the file's write lock up
+    to ``busy_timeout_s``. WAL journal with ``synchronous=FULL``: a commit that returned
+    survives a power cut.
+    """
 
     driver_error = sqlite3.Error
     label = "SQLite"
+    placeholder = "?"
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        super().__init__(str(path))
+    def __init__(
+        self, path: str | Path, *, create: bool = True, busy_timeout_s: float = 30.0
+    ) -> None:
+        super().__init__(str(path), create=create)
         self.path = Path(path)
-        self.create = create
         if not create and not self.path.is_file():
             raise InvalidInput(f"--db: no database file {self.target!r}")
+        self._lock = threading.RLock()
         try:
             self.conn = sqlite3.connect(
-                self.target, isolation_level=None, check_same_thread=False, timeout=30.0
+                self.target,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=busy_timeout_s,
             )
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA cache_size=-65536")
-            self.conn.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite database {self.target!r}: {exc}") from exc
+            raise self.error(exc, f"cannot open {self.target!r}") from exc
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise self.error(exc, f"cannot open {self.target!r}") from exc
 
     def __repr__(self) -> str:
         return f"SQLiteDatabase({self.target!r})"
@@ -112,26 +133,53 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
         return self.path.name
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction; rolled back on any error."""
+    def _outer_transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, holding the connection; rolled back on any error."""
         with self._lock:
+            conn = self.conn
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"SQLite: cannot begin a write: {exc}") from exc
+                raise self.error(exc, "cannot begin a write") from exc
             try:
-                yield self.conn
-            except BaseException as exc:
-                self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"SQLite: {exc}") from exc
+                yield conn
+            except BaseException:
+                self._rollback(conn, "ROLLBACK")
                 raise
-            else:
-                try:
-                    self.conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    self.conn.execute("ROLLBACK")
-                    raise StoreError(f"SQLite: cannot commit: {exc}") from exc
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback(conn, "ROLLBACK")
+                raise self.error(exc, "cannot commit") from exc
+
+    @contextmanager
+    def _savepoint(self, conn: sqlite3.Connection, depth: int) -> Iterator[None]:
+        name = f"deconflict_{depth}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self._rollback(conn, f"ROLLBACK TO {name}", f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
+    def _rollback(self, conn: sqlite3.Connection, *statements: str) -> None:
+        """Undo; a failure to undo is a :class:`StoreError` (the write may not have ended)."""
+        try:
+            if conn.in_transaction:
+                for statement in statements:
+                    conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise self.error(exc, "cannot roll back") from exc
+
+    @contextmanager
+    def _read_connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self.conn
+
+    def _close(self) -> None:
+        with self._lock:
+            self.conn.close()
 
     def executescript(self, script: str) -> None:
         """Run DDL statements in one write transaction."""
@@ -153,21 +201,26 @@ def _split_statements(script: str) -> list[str]:
 class SQLiteLedgerStore(SQLLedgerStore[sqlite3.Connection]):
     """The :class:`~deconflict.ledger.storage.LedgerStore` of a SQLite database."""
 
-    placeholder = "?"
     # No _lock_for_append: the BEGIN IMMEDIATE of every write already keeps other
     # writers out until it commits.
 
     def __init__(self, db: SQLiteDatabase) -> None:
         super().__init__(db)
-        if db.create:
-            db.executescript(_LEDGER_SCHEMA)
-        else:
-            with db.read() as conn:
-                row = conn.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_leaves'"
-                ).fetchone()
-            if row is None:
+        present = self._schema_present()
+        if not db.create:
+            if "ledger_leaves" not in present:
                 raise InvalidInput(f"--db: {db.target!r} holds no ledger")
+        elif len(present) < _SCHEMA_OBJECTS:
+            db.executescript(_LEDGER_SCHEMA)
+
+    def _schema_present(self) -> set[str]:
+        """Names of the ledger's tables and triggers in the file."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') "
+                "AND name LIKE 'ledger\\_%' ESCAPE '\\'"
+            ).fetchall()
+        return {str(r[0]) for r in rows}
 
     def read_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         # A proof asks for a few scattered subtrees (one indexed lookup each); verifying
