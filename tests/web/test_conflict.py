@@ -10,13 +10,13 @@ from web.screens import WebServer
 
 
 def _head_on(server: WebServer, tokens: dict[str, str]) -> None:
-    """blue b1 and red r1 head-on at 9,000 m, 45 km apart (CPA in about 90 s); red's
-    r-far flies alone 300 km away and is in no alert."""
+    """blue b1 and red r1 nearly head-on at 9,000 m, 45 km apart, passing 3.3 km abeam in
+    about 90 s; red's r-far flies alone 300 km away and is in no alert."""
     with client(server, tokens["blue"]) as blue, client(server, tokens["red"]) as red:
         assert blue.post("/v1/tracks", json=[track("b1", 35.0, 40.0, 90.0)]).status_code == 200
         reply = red.post(
             "/v1/tracks",
-            json=[track("r1", 35.0, 40.5, 270.0), track("r-far", 33.0, 37.5, 10.0)],
+            json=[track("r1", 35.03, 40.5, 270.0), track("r-far", 33.0, 37.5, 10.0)],
         )
         assert reply.status_code == 200
 

@@ -82,7 +82,7 @@ const WORDS = {
     "rule.advisory": "advisory",
     "rule.none": "no rule for you",
     "zones.empty": "No zones",
-    "map.tracks": "{n} own tracks",
+    "map.tracks": "own tracks: {n}",
     "map.fit": "Fit",
     "legend.own": "own track",
     "legend.other": "other party (in an alert)",

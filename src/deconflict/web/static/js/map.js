@@ -5,6 +5,7 @@
 
 import { BaseMap } from "./basemap.js";
 import { clock, duration, language, t } from "./i18n.js";
+import { PixelLayer, rgba } from "./pixels.js";
 import { R, View, latOf, mx, my, scaleBar } from "./projection.js";
 import { happensAt, isActive } from "./state.js";
 
@@ -12,6 +13,10 @@ const D2R = Math.PI / 180;
 const WHISKER_S = 120;
 const OWN = "#1b4f9c";
 const OTHER = "#b0126f";
+const OWN_PIXEL = rgba(0x1b, 0x4f, 0x9c, 255);
+const WHISKER_PIXEL = rgba(0x1b, 0x4f, 0x9c, 150);
+/** From this many tracks in view, markers are drawn into a pixel buffer (pixels.js). */
+const PIXELS_FROM = 1000;
 
 export const KIND_COLOURS = {
   separation: "#d7263d",
@@ -37,37 +42,28 @@ export function ruleFor(zone, party) {
 }
 
 /**
- * Tracks of other parties that an alert shows: objects in its `details` with an id and a
- * position (lat, lon), and no more. Own tracks are drawn from the party's own reports.
+ * Tracks of other parties that an alert shows: its `details.states` (id -> state at the
+ * alert's `updated_at`: party, lat, lon, alt_m, gs_mps, track_deg, vs_mps), less the
+ * party's own, which are drawn from its own reports.
  */
 export function alertTracks(alert, party) {
+  const states = alert.details?.states;
+  if (!states || typeof states !== "object") return [];
+  const entries = Array.isArray(states)
+    ? states.map((s) => [s.id, s])
+    : Object.entries(states);
   const out = [];
-  const seen = new Set();
-  const visit = (obj, depth) => {
-    if (!obj || typeof obj !== "object" || depth > 3) return;
-    if (Array.isArray(obj)) {
-      for (const v of obj) visit(v, depth + 1);
-      return;
-    }
+  for (const [id, st] of entries) {
     if (
-      typeof obj.lat === "number" &&
-      typeof obj.lon === "number" &&
-      typeof obj.id === "string" &&
-      obj.party &&
-      obj.party !== party
+      st &&
+      typeof id === "string" &&
+      st.party !== party &&
+      typeof st.lat === "number" &&
+      typeof st.lon === "number"
     ) {
-      const key = `${obj.party}/${obj.id}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(obj);
-      }
-      return;
+      out.push({ ...st, id });
     }
-    for (const [k, v] of Object.entries(obj)) {
-      if (k !== "feature") visit(v, depth + 1);
-    }
-  };
-  visit(alert.details, 0);
+  }
   return out;
 }
 
@@ -91,7 +87,11 @@ export class MapView {
     this.fitted = false;
     this.visX = new Float32Array(0);
     this.visY = new Float32Array(0);
+    this.visX2 = new Float32Array(0);
+    this.visY2 = new Float32Array(0);
+    this.visTrk = new Float32Array(0);
     this.visIdx = new Int32Array(0);
+    this.pixels = new PixelLayer();
     this.visN = 0;
     this.anchors = [];
     this.lastFrame = { at: 0, drawMs: 0, own: 0, ownTotal: 0, others: [], alerts: [], zones: [] };
@@ -378,7 +378,7 @@ export class MapView {
     const drawn = [];
     const others = [];
     const list = [...this.state.alerts.values()].filter(
-      (a) => isActive(a) || a.id === this.state.selected,
+      (a) => isActive(a) || a.id === this.state.selected || a.kind === "declaration",
     );
     ctx.font = "bold 11px system-ui, sans-serif";
     ctx.textBaseline = "bottom";
@@ -505,13 +505,15 @@ export class MapView {
     if (this.visX.length < n) {
       this.visX = new Float32Array(n);
       this.visY = new Float32Array(n);
+      this.visX2 = new Float32Array(n);
+      this.visY2 = new Float32Array(n);
+      this.visTrk = new Float32Array(n);
       this.visIdx = new Int32Array(n);
     }
     const W = view.width;
     const H = view.height;
     const scale = view.scale;
     let k = 0;
-    ctx.beginPath();
     for (let i = 0; i < n; i++) {
       const dt = Math.max(0, (now - tr.t[i]) / 1000);
       const lat = tr.lat[i] + (tr.vn[i] * dt) / R / D2R;
@@ -524,23 +526,35 @@ export class MapView {
       const y2 = y - tr.vn[i] * f;
       if ((x < -10 && x2 < -10) || (x > W + 10 && x2 > W + 10)) continue;
       if ((y < -10 && y2 < -10) || (y > H + 10 && y2 > H + 10)) continue;
-      ctx.moveTo(x, y);
-      ctx.lineTo(x2, y2);
       this.visX[k] = x;
       this.visY[k] = y;
+      this.visX2[k] = x2;
+      this.visY2[k] = y2;
+      this.visTrk[k] = tr.trk[i];
       this.visIdx[k] = i;
       k++;
     }
-    ctx.strokeStyle = "rgba(27, 79, 156, 0.55)";
-    ctx.lineWidth = 1;
-    ctx.stroke();
-    ctx.beginPath();
-    const size = k > 2000 ? 4 : 6;
-    for (let j = 0; j < k; j++) {
-      this.triangle(ctx, this.visX[j], this.visY[j], tr.trk[this.visIdx[j]], size);
+    if (k > PIXELS_FROM) {
+      this.pixels.draw(ctx, this.dpr, W, H, k, this.visX, this.visY, this.visX2, this.visY2,
+        this.visTrk, OWN_PIXEL, WHISKER_PIXEL, 4);
+    } else {
+      ctx.beginPath();
+      for (let j = 0; j < k; j++) {
+        ctx.moveTo(this.visX[j], this.visY[j]);
+        ctx.lineTo(this.visX2[j], this.visY2[j]);
+      }
+      ctx.strokeStyle = "rgba(27, 79, 156, 0.55)";
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      ctx.fillStyle = OWN;
+      for (let j0 = 0; j0 < k; j0 += 25) {
+        ctx.beginPath();
+        for (let j = j0; j < Math.min(k, j0 + 25); j++) {
+          this.triangle(ctx, this.visX[j], this.visY[j], this.visTrk[j], 6);
+        }
+        ctx.fill();
+      }
     }
-    ctx.fillStyle = OWN;
-    ctx.fill();
     if (k <= 150) {
       ctx.font = "10px system-ui, sans-serif";
       ctx.textBaseline = "top";
@@ -548,7 +562,7 @@ export class MapView {
       for (let j = 0; j < k; j++) {
         const i = this.visIdx[j];
         const fl = Math.round(tr.alt[i] / 30.48);
-        this.label(ctx, `${tr.ids[i]} ${fl}`, this.visX[j] + 7, this.visY[j] + 3, OWN);
+        this.label(ctx, `${tr.ids[i]} FL${fl}`, this.visX[j] + 7, this.visY[j] + 3, OWN);
       }
     }
     this.visN = k;
