@@ -40,9 +40,17 @@ def store(tmp_path: Path) -> StoreTarget:
 
 
 @pytest.fixture
-def server(store: StoreTarget, tokens: dict[str, str], tmp_path: Path) -> Iterator[WebServer]:
+def server_env() -> dict[str, str]:
+    """Environment of the service (``DECONFLICT_*`` settings); a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def server(
+    store: StoreTarget, tokens: dict[str, str], server_env: dict[str, str], tmp_path: Path
+) -> Iterator[WebServer]:
     """A running service whose parties exist before it starts; stopped at the end."""
-    s = WebServer(store, tmp_path / "server.log")
+    s = WebServer(store, tmp_path / "server.log", server_env)
     s.start()
     yield s
     s.stop()

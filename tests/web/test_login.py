@@ -7,15 +7,19 @@ from typing import Any
 from web.screens import Screen, WebServer
 
 
-def test_fragment_login_never_sends_the_token_in_an_address(
-    screens: Any, tokens: dict[str, str]
+def test_fragment_login_never_sends_the_token_in_an_address_nor_asks_another_host(
+    screens: Any, server: WebServer, tokens: dict[str, str]
 ) -> None:
     blue = screens("blue")
+    blue.wait_frame(lambda f: f["scale"])
     assert blue.eval("window.deconflict.state.party") == "blue"
     assert "token" not in blue.page.url, "the fragment is cleared from the address bar"
     assert blue.requested, "the page made requests"
     assert not any(tokens["blue"] in url for url in blue.requested)
     assert blue.page.inner_text("#party-name") == "blue"
+    outside = [u for u in blue.requested if not u.startswith((server.url, "data:"))]
+    assert outside == [], "the page and its map load nothing from another host"
+    assert any(u.endswith("/static/geo/countries.geojson") for u in blue.requested)
 
 
 def test_form_login_and_a_refused_token(

@@ -336,7 +336,7 @@ export class MapView {
       ids.push(p.id);
       const [lon, lat] = zoneAnchor(z);
       if (Number.isFinite(lon) && view.scale > 1 / 6000) {
-        const label = `${p.name || p.id}${agreed ? "" : " ?"}`;
+        const label = `${p.name || p.id} (${t(`zone.${agreed ? "agreed" : "claimed"}`)})`;
         ctx.fillStyle = colour;
         ctx.fillText(label, view.sx(mx(lon)), view.sy(my(lat)));
       }
@@ -559,10 +559,18 @@ export class MapView {
       ctx.font = "10px system-ui, sans-serif";
       ctx.textBaseline = "top";
       ctx.textAlign = "left";
+      const placed = [];
       for (let j = 0; j < k; j++) {
         const i = this.visIdx[j];
-        const fl = Math.round(tr.alt[i] / 30.48);
-        this.label(ctx, `${tr.ids[i]} FL${fl}`, this.visX[j] + 7, this.visY[j] + 3, OWN);
+        const text = `${tr.ids[i]} FL${Math.round(tr.alt[i] / 30.48)}`;
+        const x = this.visX[j] + 7;
+        const y = this.visY[j] + 3;
+        const box = [x, y, x + ctx.measureText(text).width, y + 11];
+        if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) {
+          continue;
+        }
+        placed.push(box);
+        this.label(ctx, text, x, y, OWN);
       }
     }
     this.visN = k;
