@@ -105,10 +105,16 @@ class SQLDatabase(ABC, Generic[ConnT]):
     @property
     def ledger(self) -> SQLLedgerStore[ConnT]:
         """The log's store (tables created on first use when the database was opened to create)."""
-        with self._ledger_lock:
-            if self._ledger is None:
-                self._ledger = self._open_ledger()
-            return self._ledger
+        store = self._ledger
+        if store is None:
+            # Opened outside the lock (opening takes the connection, which another thread
+            # may hold while it waits for this property); two threads may both open it.
+            opened = self._open_ledger()
+            with self._ledger_lock:
+                if self._ledger is None:
+                    self._ledger = opened
+                store = self._ledger
+        return store
 
     @abstractmethod
     def _open_ledger(self) -> SQLLedgerStore[ConnT]:
