@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit import client
+from web.screens import WebServer
+
+SITE = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [40.16, 35.25]},
+    "properties": {"id": "blue-clinic", "kind": "protected", "radius_m": 2500},
+}
+
 
 def _box(screen: Any, selector: str) -> dict[str, float]:
     box = screen.page.locator(selector).bounding_box()
@@ -11,9 +20,18 @@ def _box(screen: Any, selector: str) -> dict[str, float]:
     return dict(box)
 
 
-def test_arabic_party_gets_a_right_to_left_mirrored_interface(screens: Any) -> None:
+def test_arabic_party_gets_a_right_to_left_mirrored_interface(
+    screens: Any, server: WebServer, tokens: dict[str, str]
+) -> None:
     green = screens("green")
     page = green.page
+    with client(server, tokens["blue"]) as blue:
+        assert blue.post("/v1/positions", json=SITE).status_code == 200
+    alert_id = green.wait_alert("declaration")
+    item = green.alert_item(alert_id)
+    assert item.locator(".kind").inner_text() == "إعلان"
+    assert "إعلان من blue" in item.locator(".summary").inner_text()
+    assert item.locator('button.respond[data-response="wilco"]').inner_text() == "سأنفذ"
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute("html", "lang") == "ar"
     assert page.inner_text('.tabs button[data-tab="inbox"]').startswith("الوارد")
