@@ -505,6 +505,8 @@ class Service:
                 self._last_full = now
             self.changed.clear()
             stale = self.picture.drop_stale(now)
+            stale_keys = self.picture.keys_of(stale)
+            self.picture.forget(stale)
             found, covered = self.picture.evaluate(now, full=full)
             changes: list[tuple[LiveAlert, str]] = []
             seen: set[str] = set()
@@ -567,8 +569,8 @@ class Service:
                         )
 
             def effect() -> None:
-                if stale:
-                    self.store.delete_tracks(self.picture.keys_of(stale))
+                if stale_keys:
+                    self.store.delete_tracks(stale_keys)
                 for alert, _ in changes:
                     self.store.upsert_alert(alert.id, alert.key, alert.state, alert.record(), now)
 
@@ -577,7 +579,6 @@ class Service:
             else:
                 with self.db.write():
                     effect()
-            self.picture.forget(stale)
             for alert, _ in changes:
                 self._keep(alert)
         for alert, _ in changes:

@@ -191,7 +191,8 @@ class ServiceStore:
 
     def upsert_tracks(self, rows: Iterable[TrackRow]) -> None:
         with self.db.write() as conn:
-            conn.executemany(
+            _executemany(
+                conn,
                 self._q(
                     "INSERT INTO service_tracks (party, id, time_s, lat, lon, alt_m, gs_mps, "
                     "track_deg, vs_mps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -205,8 +206,8 @@ class ServiceStore:
 
     def delete_tracks(self, keys: Iterable[tuple[str, str]]) -> None:
         with self.db.write() as conn:
-            conn.executemany(
-                self._q("DELETE FROM service_tracks WHERE party = ? AND id = ?"), list(keys)
+            _executemany(
+                conn, self._q("DELETE FROM service_tracks WHERE party = ? AND id = ?"), list(keys)
             )
 
     def tracks(self) -> list[TrackRow]:
@@ -327,6 +328,17 @@ class ServiceStore:
                 ),
                 (party, key, digest, _dumps(response), at),
             )
+
+
+def _executemany(conn: Any, query: str, rows: list[Any]) -> None:
+    """``executemany`` through a cursor (psycopg connections have none of their own)."""
+    if not rows:
+        return
+    cur = conn.cursor()
+    try:
+        cur.executemany(query, rows)
+    finally:
+        cur.close()
 
 
 def _dumps(obj: Any) -> str:
