@@ -65,6 +65,7 @@ class Server:
     env: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    _log: Any = None
 
     @property
     def url(self) -> str:
@@ -85,8 +86,10 @@ class Server:
             "--port",
             str(self.port),
         ]
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        if self._log is not None:
+            self._log.close()
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed by stop()
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -107,6 +110,12 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
         self.proc = None
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def kill(self) -> None:
         """``kill -9``: no chance to clean up."""
@@ -114,6 +123,7 @@ class Server:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
         self.proc = None
+        self._close_log()
 
 
 def client(server: Server, token: str) -> httpx.Client:
@@ -151,7 +161,8 @@ class Stream:
     def __init__(self, base_url: str, token: str, *, header: bool = True) -> None:
         url = base_url.replace("http://", "ws://") + "/v1/stream"
         headers = {"Authorization": f"Bearer {token}"} if header else None
-        self.ws = connect(url, additional_headers=headers, open_timeout=10)
+        self._connection = connect(url, additional_headers=headers, open_timeout=10)
+        self.ws = self._connection.__enter__()
         if not header:
             self.ws.send(json.dumps({"type": "auth", "token": token}))
         self.events: list[dict[str, Any]] = []
@@ -193,7 +204,7 @@ class Stream:
         self.ws.send(json.dumps(obj))
 
     def close(self) -> None:
-        self.ws.close()
+        self._connection.__exit__(None, None, None)
         self._thread.join(5)
 
 

@@ -119,3 +119,5 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any) -> None:
     # the channel is each party's own to suspend
     assert c["green"].post("/v1/channel/resume", json={}).status_code == 409
     del msg
+    for cl in c.values():
+        cl.close()

@@ -194,6 +194,8 @@ def test_three_parties_full_flow(store: StoreTarget, server_factory: Any, tmp_pa
         Receipt.from_dict(rec).verify(key)
     for s in (s_blue, s_red, s_green):
         s.close()
+    for c in (blue, red, green):
+        c.close()
     server.stop()
     export = tmp_path / "export.jsonl"
     out = cli(store, "log", "export")
