@@ -25,7 +25,7 @@ def _writer(
     base: str, token: str, prefix: str, out: list[dict[str, Any]], stop: threading.Event
 ) -> None:
     with httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=5.0
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
     ) as c:
         k = 0
         while not stop.is_set():
@@ -36,6 +36,8 @@ def _writer(
             ]
             try:
                 r = c.post("/v1/tracks", json=batch)
+            except httpx.TimeoutException:
+                continue
             except httpx.HTTPError:
                 return
             if r.status_code == 200:
@@ -55,7 +57,9 @@ def test_kill_9_loses_no_acknowledged_write(
     ]
     for t in threads:
         t.start()
-    time.sleep(2.0)
+    deadline = time.monotonic() + 60.0
+    while len(receipts) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
     server.kill()
     stop.set()
     for t in threads:

@@ -119,6 +119,21 @@ class Service:
             for p, c in self.channel.items()
         ]
 
+    def warm_up(self) -> None:
+        """Load and compile the detectors on a throwaway picture, so that the first real
+        report is not slowed by it (the compiled code is cached on disk after one run)."""
+        scratch = Picture(self.config)
+        now = self.clock.now()
+        reports = [
+            TrackReport("a", now, 0.0, 0.0, 9000.0, 200.0, 90.0, 0.0),
+            TrackReport("b", now, 0.0, 0.5, 9000.0, 200.0, 270.0, 0.0),
+        ]
+        scratch.upsert_tracks("warm-a", reports[:1])
+        scratch.upsert_tracks("warm-b", reports[1:])
+        scratch.evaluate(now, full=False)
+        scratch.upsert_tracks("warm-a", reports[:1])
+        scratch.evaluate(now, full=True)
+
     # -- parties ---------------------------------------------------------------------
 
     def add_party(self, name: str, language: str = "en") -> str:
