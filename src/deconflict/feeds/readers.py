@@ -88,9 +88,8 @@ async def read_tcp(
     while True:
         stats.source = "connecting"
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(spec.host, spec.port), timeout=10.0
-            )
+            async with asyncio.timeout(10.0):
+                reader, writer = await asyncio.open_connection(spec.host, spec.port)
         except (OSError, TimeoutError) as exc:
             stats.source = "reconnecting"
             stats.last_error = f"source: {exc or type(exc).__name__}"
@@ -100,7 +99,8 @@ async def read_tcp(
         stats.source_connects += 1
         try:
             while True:
-                chunk = await asyncio.wait_for(reader.read(READ_SIZE), timeout=SILENCE_S)
+                async with asyncio.timeout(SILENCE_S):
+                    chunk = await reader.read(READ_SIZE)
                 if not chunk:
                     break
                 backoff.reset()

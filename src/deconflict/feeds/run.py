@@ -140,8 +140,10 @@ class _Feed:
     async def post_loop(self, poster: TrackPoster) -> None:
         backoff = Backoff(self.o.backoff_initial_s, self.o.backoff_max_s)
         while True:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.flush.wait(), timeout=self.o.batch_interval_s)
+                async with asyncio.timeout(self.o.batch_interval_s):
+                    await self.flush.wait()
             self.flush.clear()
             await self.send(poster, backoff, deadline=None)
 
