@@ -94,6 +94,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
+        "--drain",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="when stopping, keep trying to deliver what is pending for S seconds (default 30)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help="print a JSON stats line every --stats-every seconds and at the end",
@@ -122,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         poll_s=args.poll,
         receiver=args.receiver,
         duration_s=args.duration,
+        drain_s=args.drain,
         stats_every_s=args.stats_every if args.json else None,
     )
     status = sys.stderr.isatty()

@@ -62,6 +62,10 @@ class FeedOptions:
                 raise InvalidInput(f"{name} must be > 0, got {value}")
         if not 1 <= self.max_batch <= MAX_TRACKS_PER_POST:
             raise InvalidInput(f"max batch must be 1..{MAX_TRACKS_PER_POST}, got {self.max_batch}")
+        if not self.speed >= 0:
+            raise InvalidInput(f"--speed must be >= 0 (0: as fast as possible), got {self.speed}")
+        if not self.drain_s >= 0:
+            raise InvalidInput(f"drain time must be >= 0 s, got {self.drain_s}")
         if self.receiver is not None:
             lat, lon = self.receiver
             if not (abs(lat) <= 90 and abs(lon) <= 180):
