@@ -105,7 +105,10 @@ class StandInService:
                 return 404, {}, {"error": {"code": "not_found", "message": path}}, 0.0
             if auth != f"Bearer {self.token}":
                 return 401, {}, {"error": {"code": "unauthorized", "message": "bad token"}}, 0.0
-            tracks = json.loads(body)
+            try:
+                tracks = json.loads(body)
+            except ValueError:  # a request cut off by a stopping client
+                return 400, {}, {"error": {"code": "bad_json", "message": "cut off"}}, 0.0
             delay = 0.0
             if self.script:
                 status, headers, delay = self.script.popleft()

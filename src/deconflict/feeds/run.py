@@ -100,6 +100,8 @@ class _Feed:
         self._sent_at_messages = 0
         self._last_sig: tuple[TrackState, ...] | None = None
         self._last_key = ""
+        self.stopping = False
+        self.stop_deadline = 0.0
 
     # -- reading --------------------------------------------------------------------
     def notify(self) -> None:
@@ -142,14 +144,24 @@ class _Feed:
         self._sent_at_messages = self.intake.messages
 
     async def post_loop(self, poster: TrackPoster) -> None:
+        """Post what changed every batch interval (sooner on enough updates) until
+        :meth:`finish` is called; a send under way is completed, not cut off."""
         backoff = Backoff(self.o.backoff_initial_s, self.o.backoff_max_s)
-        while True:
+        while not self.stopping:
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.o.batch_interval_s):
                     await self.flush.wait()
             self.flush.clear()
+            if self.stopping:
+                break
             await self.send(poster, backoff, deadline=None)
+
+    def finish(self, deadline: float) -> None:
+        """Stop posting: a send under way gives up waiting to retry after ``deadline``."""
+        self.stopping = True
+        self.stop_deadline = deadline
+        self.flush.set()
 
     async def send(self, poster: TrackPoster, backoff: Backoff, deadline: float | None) -> bool:
         """Post every pending track; False when ``deadline`` (monotonic) came first."""
@@ -182,6 +194,8 @@ class _Feed:
                 delay = outcome.retry_after_s
             else:
                 delay = backoff.next_delay()
+            if deadline is None and self.stopping:
+                deadline = self.stop_deadline
             if deadline is not None and time.monotonic() + delay > deadline:
                 stats.unsent = len(self.pending)
                 return False
@@ -262,6 +276,12 @@ async def run_feed(
             ender.append(asyncio.create_task(asyncio.sleep(o.duration_s)))
         try:
             await _wait_first(*ender)
+            # Stop reading; let a post under way complete (a cut-off request would only
+            # be sent again), for at most the drain time.
+            reader.cancel()
+            deadline = time.monotonic() + o.drain_s
+            feed.finish(deadline)
+            await asyncio.wait([posting], timeout=o.drain_s)
         finally:
             for task in (reader, posting, reporting, *ender):
                 if not task.done():
@@ -270,11 +290,7 @@ async def run_feed(
         for task in (reader, posting):
             if not task.cancelled() and task.exception() is not None:
                 raise _exception(task)
-        await feed.send(
-            poster,
-            Backoff(o.backoff_initial_s, o.backoff_max_s),
-            deadline=time.monotonic() + o.drain_s,
-        )
+        await feed.send(poster, Backoff(o.backoff_initial_s, o.backoff_max_s), deadline)
     feed.refresh()
     feed.stats.tick()
     if status_out is not None:
