@@ -73,10 +73,8 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
     out: list[Found] = []
     if not picture.reports and not coverage.features:
         return out
-    tracks = picture.live.tracks_at(now) if picture.reports else Tracks.empty()
-    index = {str(q): i for i, q in enumerate(tracks.id.tolist())}
     records = picture.records()
-    if len(tracks):
+    if picture.reports:
         conflicts = None
         if coverage.all_tracks:
             conflicts = picture.live.all_conflicts(now_s=now)
@@ -84,14 +82,13 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
             conflicts = picture.live.conflicts_of(sorted(coverage.tracks), now_s=now)
         if conflicts is not None and len(conflicts):
             # the conflicts index their own ids (a subset, from the incremental detector)
-            own = tracks.take(np.array([index[str(q)] for q in conflicts.ids.tolist()]))
+            own = picture.tracks_at(now, [str(q) for q in conflicts.ids.tolist()])
+            if not np.array_equal(own.id, conflicts.ids):
+                own = own.take(np.searchsorted(own.id, conflicts.ids))
             own_index = {str(q): i for i, q in enumerate(own.id.tolist())}
             for a in core.separation_alerts(own, conflicts, now_s=now):
                 out.append(_with_states(a, own, own_index))
-        if coverage.all_tracks:
-            sub = tracks
-        else:
-            sub = tracks.take(np.isin(tracks.id, np.array(sorted(coverage.tracks), dtype=str)))
+        sub = picture.tracks_at(now, None if coverage.all_tracks else coverage.tracks)
         if len(sub):
             sub_index = {str(q): i for i, q in enumerate(sub.id.tolist())}
             found: list[Alert] = []

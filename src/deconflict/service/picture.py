@@ -236,6 +236,31 @@ class Picture:
             {**r.to_json(), "party": p} for q, (p, r) in sorted(self.reports.items()) if p == party
         ]
 
+    def tracks_at(self, now: float, qids: Iterable[str] | None = None) -> Any:
+        """The tracks ``qids`` (default: all), dead-reckoned to ``now``, sorted by id."""
+        from ..geo import dead_reckon, wrap_lon
+        from ..model import Tracks
+
+        keys = sorted(self.reports) if qids is None else sorted(set(qids) & self.reports.keys())
+        if not keys:
+            return Tracks.empty()
+        held = [self.reports[q] for q in keys]
+        cols = np.array([r.row()[1:] for _, r in held], dtype=np.float64)
+        lat, lon, alt, trk = dead_reckon(
+            cols[:, 1], cols[:, 2], cols[:, 3], cols[:, 4], cols[:, 5], cols[:, 6],
+            now - cols[:, 0],
+        )  # fmt: skip
+        return Tracks(
+            id=keys,
+            party=[p for p, _ in held],
+            lat=lat,
+            lon=wrap_lon(lon),
+            alt_m=alt,
+            gs_mps=cols[:, 4],
+            track_deg=trk,
+            vs_mps=cols[:, 6],
+        )
+
     def drop_stale(self, now: float) -> list[str]:
         """Qualified ids of tracks not reported for longer than the maximum age."""
         limit = now - self.config.track_max_age_s
