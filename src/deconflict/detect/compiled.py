@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -118,11 +118,12 @@ class Grid:
 
     ``bstart`` (nb + 1) gives each bucket's entries. A bucket is one cell of one range
     of boxes (``keyed`` false) or, when the cells far outnumber the entries, the cells of
-    one range whose key has one residue modulo a prime (``keyed`` true: ``key`` holds
+    one range whose key has one residue modulo a prime ``modulus`` (``keyed`` true: ``key`` holds
     each entry's cell, and entries of other cells in the bucket are skipped). An entry
     is one int64 (:func:`~deconflict.detect.kernels.grid_fill`): the altitude step
     (``quantum`` m from ``alt_origin``) of its box's lower altitude edge, its ``first``
-    bits and its box; inside a bucket entries are in altitude-step order.
+    bits and its box; inside a bucket entries are in altitude-step order, or, for a
+    grid built ``inline``, each entry has a copy of its box in ``coord`` (e, 8).
     """
 
     bstart: I64
@@ -131,6 +132,8 @@ class Grid:
     keyed: bool
     alt_origin: float
     quantum: float
+    modulus: int = 0
+    coord: F32 = field(default_factory=lambda: np.empty((0, 8), dtype=np.float32))
     full: int = 15
 
 
@@ -190,10 +193,13 @@ def build_grid(
     alt_origin: float,
     quantum: float,
     expected: int,
+    which: I64 | None = None,
+    inline: bool = False,
 ) -> Grid:
-    """Enter the boxes ``box`` (b, 8) in ``cells``.
+    """Enter the boxes ``box`` (b, 8) in ``cells`` (only rows ``which``, if given).
 
-    ``parts`` cuts the boxes into ranges with buckets of their own, filled in parallel;
+    ``parts`` cuts the boxes (positions in ``which``, if given) into ranges with buckets
+    of their own, filled in parallel;
     entries of a bucket are then sorted by altitude step. ``expected`` estimates the
     entries: when the cells far outnumber them, buckets are cells modulo a prime of
     about that size.
@@ -201,6 +207,7 @@ def build_grid(
     if box.shape[0] >= 2**32:  # pragma: no cover - 4 billion boxes
         raise ValueError("too many boxes for one grid")
     stride, origin, cell, dims = cells.stride, cells.origin, cells.cell, cells.dims
+    rows = np.empty(0, dtype=np.int64) if which is None else which
     ranges = list(itertools.pairwise(parts))
     per_range = cells.count
     modulus = 0
@@ -212,7 +219,7 @@ def build_grid(
     def histogram(r: int, _: int) -> int:
         a, b = ranges[r]
         total: int = kn.grid_count(
-            a, b, box, origin, cell, dims, stride, r * per_range + 1, modulus, hist
+            a, b, rows, box, origin, cell, dims, stride, r * per_range + 1, modulus, hist
         )
         return total
 
@@ -221,12 +228,13 @@ def build_grid(
     cursor = bstart[:-1].copy()
     pack = np.empty(entries, dtype=np.int64)
     key = np.empty(entries if modulus else 0, dtype=np.int64)
+    coord = np.empty((entries if inline else 0, 8), dtype=np.float32)
 
     def fill(r: int, _: int) -> None:
         a, b = ranges[r]
         kn.grid_fill(
-            a, b, box, origin, cell, dims, stride, r * per_range, modulus, cursor,
-            alt_origin, quantum, pack, key,
+            a, b, rows, box, origin, cell, dims, stride, r * per_range, modulus, cursor,
+            alt_origin, quantum, pack, key, coord,
         )  # fmt: skip
 
     parallel(fill, range(len(ranges) + 1))
@@ -234,8 +242,9 @@ def build_grid(
     def sort(a: int, b: int) -> None:
         kn.sort_buckets(a, b, bstart, pack, key, modulus > 0)
 
-    parallel(sort, weighted_bounds(bstart[1:], threads() if entries >= _MIN_PARALLEL else 1))
-    return Grid(bstart, pack, key, modulus > 0, alt_origin, quantum)
+    if not inline:
+        parallel(sort, weighted_bounds(bstart[1:], threads() if entries >= _MIN_PARALLEL else 1))
+    return Grid(bstart, pack, key, modulus > 0, alt_origin, quantum, modulus, coord)
 
 
 def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
@@ -270,37 +279,38 @@ def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
     return build_grid(box, parts, cells, alt_origin, quantum, expected)
 
 
-def swept_boxes(
-    state: TrackState,
-    edges: F64,
-    growth: Sequence[tuple[float, float]],
-    v_sep_m: float,
-    rot: F64,
-    per_mps2: F64 | None = None,
-) -> F32:
+def swept_boxes(state: TrackState, edges: F64, growth: F64, v_sep_m: float, rot: F64) -> F32:
     """Boxes ((slices * n, 8), row ``s * n + k``, float32 rounded outwards; see
     :mod:`~deconflict.detect.kernels`) of every track in every slice.
 
-    Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` s after the state and grows by
-    ``growth[s] = (per_mps, fixed_m)`` (:func:`~deconflict.detect.engine.box_growth`),
-    plus ``gs² per_mps2[s]``; altitude bands by half ``v_sep_m``.
+    Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` s after the state and grows
+    horizontally by the polynomial ``growth[s]`` (4,) in the ground speed (from
+    :func:`~deconflict.detect.engine.box_growth`), in altitude by half ``v_sep_m``.
     """
     n = len(state)
     slices = edges.shape[0] - 1
     box = np.empty((slices * n, 8), dtype=np.float32)
-    per = np.array([g[0] for g in growth], dtype=np.float64)
-    fixed = np.array([g[1] for g in growth], dtype=np.float64)
-    per2 = np.zeros(slices) if per_mps2 is None else per_mps2
+    coef = np.ascontiguousarray(growth, dtype=np.float64)
     v_half = 0.5 * v_sep_m + V_MARGIN_M
 
     def fill(a: int, b: int) -> None:
         kn.swept_boxes(
             a, b, state.u, state.v, state.alt_m, state.vs_mps, state.gs_mps, rot,
-            edges, per, per2, fixed, v_half, box,
+            edges, coef, v_half, box,
         )  # fmt: skip
 
     parallel(fill, even_bounds(n))
     return box
+
+
+def growth_polynomials(edges: F64, h_sep_m: float, s_max_mps: float) -> F64:
+    """Per slice, the growth polynomial (slices, 4) of :func:`swept_boxes` for a sweep
+    ending ``edges[s + 1]`` s after the state (:func:`~.engine.box_growth`)."""
+    out = np.zeros((edges.shape[0] - 1, 4))
+    for s, t in enumerate(edges[1:]):
+        per_mps, fixed_m = box_growth(float(t), h_sep_m, s_max_mps)
+        out[s, 0], out[s, 1] = fixed_m, per_mps
+    return out
 
 
 def spatial_order(state: TrackState, rot: F64, t_s: float, size_m: float) -> I64:
@@ -399,7 +409,7 @@ class NumbaBackend:
         )  # fmt: skip
         n = len(local)
         edges = lookahead_s * np.arange(SLICES + 1) / SLICES
-        growth = [box_growth(float(t), h_sep_m, s_max) for t in edges[1:]]
+        growth = growth_polynomials(edges, h_sep_m, s_max)
         box = swept_boxes(local, edges, growth, v_sep_m, rot)
         grid = build_self_grid(box, n, v_sep_m)
         sizes = np.diff(grid.bstart)

@@ -122,12 +122,13 @@ def _up(x: float) -> np.float32:
 @njit(cache=True, nogil=True)
 def swept_boxes(
     start: int, stop: int, u: Any, v: Any, alt: Any, vs: Any, gs: Any, rot: Any,
-    edges: Any, per_mps: Any, per_mps2: Any, fixed_m: Any, v_half: float, box: Any,
+    edges: Any, growth: Any, v_half: float, box: Any,
 ) -> None:  # fmt: skip
     """Boxes of tracks ``start .. stop - 1`` in every slice.
 
-    Slice s sweeps from ``edges[s]`` to ``edges[s + 1]`` seconds after the state; its
-    boxes grow horizontally by ``fixed_m[s] + gs per_mps[s] + gs² per_mps2[s]`` and in
+    Slice s sweeps the tangent-line path from ``edges[s]`` to ``edges[s + 1]`` seconds
+    after the state; its boxes grow horizontally by the polynomial ``growth[s, 0] +
+    growth[s, 1] gs + growth[s, 2] gs² + growth[s, 3] gs³`` (m, gs in m/s) and in
     altitude by ``v_half``. Writes rows ``s * n + k`` of ``box`` (b, 8), float32
     rounded outwards: a box only ever grows by the rounding.
     """
@@ -143,7 +144,7 @@ def swept_boxes(
         s_k = gs[k]
         for s in range(slices):
             t0, t1 = edges[s], edges[s + 1]
-            g = fixed_m[s] + s_k * per_mps[s] + s_k * s_k * per_mps2[s]
+            g = growth[s, 0] + s_k * (growth[s, 1] + s_k * (growth[s, 2] + s_k * growth[s, 3]))
             row = s * n + k
             a, b = px + vx * t0, px + vx * t1
             box[row, 0], box[row, 1] = _down(min(a, b) - g), _up(max(a, b) + g)
@@ -206,17 +207,20 @@ def cell_range(
 
 @njit(cache=True, nogil=True)
 def grid_count(
-    b0: int, b1: int, box: Any, origin: Any, cell: Any, dims: Any, stride: Any,
-    base: int, modulus: int, hist: Any,
+    b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
+    stride: Any, base: int, modulus: int, hist: Any,
 ) -> int:  # fmt: skip
     """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist``; returns them.
+
+    Box p is row ``which[p]`` of ``box``, or row p when ``which`` is empty.
 
     A box is entered in every cell its corners span along the axes with ``dims > 1``
     (x, y, z, altitude). Cell keys are ``sum(index * stride)``; a key's bucket is
     ``base`` plus the key, or the key modulo ``modulus`` when that is > 0.
     """
     total = 0
-    for b in range(b0, b1):
+    for p in range(b0, b1):
+        b = which[p] if which.shape[0] else p
         x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
         for ia in range(a0, a1 + 1):
             for iz in range(z0, z1 + 1):
@@ -235,18 +239,22 @@ _BOX_MASK = (1 << 32) - 1
 
 @njit(cache=True, nogil=True)
 def grid_fill(
-    b0: int, b1: int, box: Any, origin: Any, cell: Any, dims: Any, stride: Any,
-    base: int, modulus: int, cursor: Any, alt_origin: float, quantum: float,
-    e_pack: Any, e_key: Any,
+    b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
+    stride: Any, base: int, modulus: int, cursor: Any, alt_origin: float, quantum: float,
+    e_pack: Any, e_key: Any, e_coord: Any,
 ) -> None:  # fmt: skip
     """Write the entries of boxes ``b0 .. b1 - 1`` at ``cursor[bucket]`` (advanced).
+
+    Boxes are chosen by ``which`` as in :func:`grid_count`; an entry names the row.
+    When ``e_coord`` has rows, each entry also gets a copy of its box there.
 
     Cells and buckets as in :func:`grid_count`. An entry is packed in one int64: the
     altitude step of the box's lower altitude edge (``quantum`` m from ``alt_origin``,
     bits 36 up), the ``first`` bits (bit d: the cell is the box's first along axis d)
     and the box (bits 0-31). ``e_key`` receives the cell key when ``modulus`` > 0.
     """
-    for b in range(b0, b1):
+    for p in range(b0, b1):
+        b = which[p] if which.shape[0] else p
         x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
         q = math.floor((box[b, 6] - alt_origin) / quantum)
         for ia in range(a0, a1 + 1):
@@ -269,6 +277,9 @@ def grid_fill(
                         e_pack[e] = (q << _Q_SHIFT) | (bits << _FIRST_SHIFT) | b
                         if modulus > 0:
                             e_key[e] = k
+                        if e_coord.shape[0]:
+                            for d in range(8):
+                                e_coord[e, d] = box[b, d]
 
 
 @njit(cache=True, nogil=True)
