@@ -154,6 +154,13 @@ def main() -> int:
     ap.add_argument("--height", type=int, default=850)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--screenshot", metavar="PNG", help="save the page as it was measured")
+    ap.add_argument(
+        "--cpu-slowdown",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="run the page's CPU X times slower (DevTools throttling), as on a weaker machine",
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: run scripts/install-browser.sh", file=sys.stderr)
@@ -225,6 +232,9 @@ def main() -> int:
                 f"window.deconflict && window.deconflict.state.tracks.n === {args.tracks}",
                 timeout=60_000,
             )
+            if args.cpu_slowdown > 1:
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.cpu_slowdown})
             page.click("#fit")
             page.wait_for_timeout(2000)
             version = browser.version
@@ -248,7 +258,7 @@ def main() -> int:
     print(
         f"map frame time: {args.tracks} own tracks moving, {args.width}x{args.height}, "
         f"chromium {version} headless (software rendering), {os.cpu_count()} CPUs, "
-        f"load {load:.1f}, {platform.platform()}"
+        f"load {load:.1f}, CPU slowdown {args.cpu_slowdown:g}x, {platform.platform()}"
     )
     print(
         f"reports: {len(post_s)} of {args.tracks} tracks, "

@@ -514,16 +514,17 @@ export class MapView {
     const H = view.height;
     const scale = view.scale;
     let k = 0;
+    const half = W / 2;
+    const halfH = H / 2;
+    const cx = view.cx;
+    const cy = view.cy;
+    const w = WHISKER_S * scale;
     for (let i = 0; i < n; i++) {
       const dt = Math.max(0, (now - tr.t[i]) / 1000);
-      const lat = tr.lat[i] + (tr.vn[i] * dt) / R / D2R;
-      const cos = Math.max(0.05, Math.cos(lat * D2R));
-      const lon = tr.lon[i] + (tr.ve[i] * dt) / (R * cos) / D2R;
-      const x = view.sx(mx(lon));
-      const y = view.sy(my(lat));
-      const f = (WHISKER_S * scale) / cos;
-      const x2 = x + tr.ve[i] * f;
-      const y2 = y - tr.vn[i] * f;
+      const x = (tr.x0[i] + tr.vx[i] * dt - cx) * scale + half;
+      const y = halfH - (tr.y0[i] + tr.vy[i] * dt - cy) * scale;
+      const x2 = x + tr.vx[i] * w;
+      const y2 = y - tr.vy[i] * w;
       if ((x < -10 && x2 < -10) || (x > W + 10 && x2 > W + 10)) continue;
       if ((y < -10 && y2 < -10) || (y > H + 10 && y2 > H + 10)) continue;
       this.visX[k] = x;

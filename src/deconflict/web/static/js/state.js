@@ -1,3 +1,5 @@
+import { mx, my } from "./projection.js";
+
 // What the page knows, and which parts of the screen must be redrawn.
 // Every update marks what it touched; the frame loop redraws those parts once per
 // animation frame, however many updates came in between.
@@ -75,6 +77,12 @@ export class TrackSet {
     this.trk = new Float64Array(n);
     this.ve = new Float64Array(n);
     this.vn = new Float64Array(n);
+    // Mercator position (m) at the report and Mercator velocity (m/s: true velocity over
+    // cos φ), so that drawing a frame dead-reckons with two multiply-adds per track.
+    this.x0 = new Float64Array(n);
+    this.y0 = new Float64Array(n);
+    this.vx = new Float64Array(n);
+    this.vy = new Float64Array(n);
     let fastest = 0;
     for (let i = 0; i < n; i++) {
       const it = items[i];
@@ -88,6 +96,11 @@ export class TrackSet {
       const a = (it.track_deg * Math.PI) / 180;
       this.ve[i] = it.gs_mps * Math.sin(a);
       this.vn[i] = it.gs_mps * Math.cos(a);
+      const k = 1 / Math.max(0.05, Math.cos((it.lat * Math.PI) / 180));
+      this.x0[i] = mx(it.lon);
+      this.y0[i] = my(it.lat);
+      this.vx[i] = this.ve[i] * k;
+      this.vy[i] = this.vn[i] * k;
       if (it.gs_mps > fastest) fastest = it.gs_mps;
     }
     this.fastest = fastest;
