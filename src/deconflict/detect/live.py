@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -60,6 +61,7 @@ from .separation import (
 
 __all__ = ["LivePairs"]
 
+B = NDArray[np.bool_]
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -145,33 +147,14 @@ class LivePairs:
         self._rebuild_all = False
         self._epoch_lo = math.inf
         self._epoch_hi = -math.inf
-        self._allocate(0)
+        self._c = _Columns.empty(0)
 
     # -- storage -------------------------------------------------------------------
 
     def _allocate(self, cap: int) -> None:
-        """Grow every per-slot array to ``cap`` slots (keeping what is held)."""
-        old = getattr(self, "_cap", 0)
-        self._cap = cap
-
-        def grow(name: str, shape: tuple[int, ...], dtype: type, fill: object) -> None:
-            arr = np.full((cap, *shape), fill, dtype=dtype)
-            if old:
-                arr[:old] = getattr(self, name)
-            setattr(self, name, arr)
-
-        for name in ("_lat", "_lon", "_alt", "_gs", "_trk", "_vs", "_time"):
-            grow(name, (), np.float64, 0.0)
-        grow("_group", (), np.int64, -1)
-        grow("_alive", (), np.bool_, False)
-        grow("_in_grid", (), np.bool_, False)
-        grow("_is_query", (), np.bool_, False)
-        grow("_is_pending", (), np.bool_, False)
-        grow("_box", (8,), np.float32, 0.0)
-        # Per slot: position (3), velocity (3) at the epoch in the boxes' frame, altitude
-        # and vertical speed at the epoch, the epoch, the margin, the group (livescan).
-        grow("_motion", (12,), np.float64, 0.0)
-        grow("_epoch", (), np.float64, 0.0)
+        """Grow the per-slot columns to ``cap`` slots (keeping what is held)."""
+        old = self._c.cap
+        self._c = self._c.resized(cap)
         self._ids.extend([""] * (cap - old))
         self._parties.extend([""] * (cap - old))
         self._free.extend(range(cap - 1, old - 1, -1))
@@ -181,7 +164,7 @@ class LivePairs:
         if slot is not None:
             return slot
         if not self._free:
-            self._allocate(max(64, 2 * self._cap))
+            self._allocate(max(64, 2 * self._c.cap))
         slot = self._free.pop()
         self._slot[track_id] = slot
         self._ids[slot] = track_id
@@ -200,12 +183,12 @@ class LivePairs:
 
     def _states_at(self, slots: I64, when: F64 | float) -> tuple[TrackState, F64, F64, F64]:
         """States of ``slots`` dead-reckoned to ``when`` (s), and their lat, lon, track."""
-        dt = np.asarray(when, dtype=np.float64) - self._time[slots]
+        dt = np.asarray(when, dtype=np.float64) - self._c.time[slots]
         lat, lon, alt, trk = dead_reckon(
-            self._lat[slots], self._lon[slots], self._alt[slots], self._gs[slots],
-            self._trk[slots], self._vs[slots], dt,
+            self._c.lat[slots], self._c.lon[slots], self._c.alt[slots], self._c.gs[slots],
+            self._c.trk[slots], self._c.vs[slots], dt,
         )  # fmt: skip
-        state = TrackState.from_columns(lat, lon, alt, self._gs[slots], trk, self._vs[slots])
+        state = TrackState.from_columns(lat, lon, alt, self._c.gs[slots], trk, self._c.vs[slots])
         return state, lat, lon, trk
 
     def _growth(self) -> tuple[float, float]:
@@ -226,7 +209,7 @@ class LivePairs:
         cube = 1.01 * slack * slack * (slack / 6.0 + 0.5 * t) / (r * r)
         poly = np.array([[fixed_m + _MARGIN_M, per_mps, square, cube]])
         edges = np.array([0.0, t + slack])
-        self._box[slots] = swept_boxes(state, edges, poly, self.v_sep_m, self._rot)
+        self._c.box[slots] = swept_boxes(state, edges, poly, self.v_sep_m, self._rot)
         s = state.gs_mps
         record = np.empty((slots.shape[0], 12))
         record[:, 0:3] = EARTH_RADIUS_M * (state.u @ self._rot.T)
@@ -237,26 +220,26 @@ class LivePairs:
         record[:, 9] = (
             fixed_m + _MARGIN_M - 0.5 * self.h_sep_m + s * (per_mps + s * (square + s * cube))
         )
-        record[:, 10] = self._group[slots]
+        record[:, 10] = self._c.group[slots]
         record[:, 11] = 0.0
-        self._motion[slots] = record
-        self._epoch[slots] = epoch
-        self._in_grid[slots] = False
-        self._is_pending[slots] = True
+        self._c.motion[slots] = record
+        self._c.epoch[slots] = epoch
+        self._c.in_grid[slots] = False
+        self._c.is_pending[slots] = True
         self._pending.update(slots.tolist())
         self._pending_grid = None
 
     def _rebuild_grid(self) -> None:
         """Enter every standing box in a new grid; nothing is pending after."""
-        which = np.flatnonzero(self._alive).astype(np.int64)
+        which = np.flatnonzero(self._c.alive).astype(np.int64)
         self._pending.clear()
-        self._is_pending[:] = False
+        self._c.is_pending[:] = False
         self._pending_grid = None
-        self._in_grid[:] = False
+        self._c.in_grid[:] = False
         if which.shape[0] == 0:
             self._grid = self._cells = None
             return
-        box = self._box
+        box = self._c.box
         step = max(1, which.shape[0] // 4096)
         sample = box[which[::step]].astype(np.float64)
         extent = np.median(sample[:, 1:4:2] - sample[:, 0:4:2], axis=0)
@@ -267,11 +250,11 @@ class LivePairs:
             box, [0, which.shape[0]], cells, 0.0, 1e12, 8 * which.shape[0], which, inline=True
         )
         self._cells = cells
-        self._in_grid[which] = True
+        self._c.in_grid[which] = True
 
     def _refresh(self, now: float) -> None:
         """Make every standing box valid at ``now`` and keep the pending list short."""
-        alive = np.flatnonzero(self._alive).astype(np.int64)
+        alive = np.flatnonzero(self._c.alive).astype(np.int64)
         if self._rebuild_all:
             self._rebuild_all = False
             if alive.shape[0]:
@@ -281,10 +264,10 @@ class LivePairs:
             self._epoch_lo = self._epoch_hi = now
             self._rebuild_grid()
         elif now < self._epoch_hi or now > self._epoch_lo + self.slack_s:
-            epoch = self._epoch[alive]
+            epoch = self._c.epoch[alive]
             stale = alive[(epoch > now) | (epoch + self.slack_s < now)]
             self._set_boxes(stale, np.full(stale.shape[0], now))
-            epoch = self._epoch[alive]
+            epoch = self._c.epoch[alive]
             self._epoch_lo = float(epoch.min()) if alive.shape[0] else math.inf
             self._epoch_hi = float(epoch.max()) if alive.shape[0] else -math.inf
         if len(self._pending) > 1024 + 16 * math.isqrt(alive.shape[0]):
@@ -292,7 +275,7 @@ class LivePairs:
         if self._pending_grid is None and self._cells is not None:
             which = np.array(sorted(self._pending), dtype=np.int64)
             self._pending_grid = build_grid(
-                self._box, [0, which.shape[0]], self._cells, 0.0, 1e12, 8 * which.shape[0],
+                self._c.box, [0, which.shape[0]], self._cells, 0.0, 1e12, 8 * which.shape[0],
                 which, inline=True,
             )  # fmt: skip
 
@@ -315,19 +298,19 @@ class LivePairs:
             slots = np.array([self._take_slot(str(t)) for t in tracks.id.tolist()], np.int64)
             for slot, party in zip(slots.tolist(), tracks.party.tolist(), strict=True):
                 self._parties[slot] = party
-                self._group[slot] = self._party_code.setdefault(party, len(self._party_code))
-            self._lat[slots], self._lon[slots] = tracks.lat, tracks.lon
-            self._alt[slots], self._gs[slots] = tracks.alt_m, tracks.gs_mps
-            self._trk[slots], self._vs[slots] = tracks.track_deg, tracks.vs_mps
-            self._time[slots] = when
-            self._alive[slots] = True
+                self._c.group[slot] = self._party_code.setdefault(party, len(self._party_code))
+            self._c.lat[slots], self._c.lon[slots] = tracks.lat, tracks.lon
+            self._c.alt[slots], self._c.gs[slots] = tracks.alt_m, tracks.gs_mps
+            self._c.trk[slots], self._c.vs[slots] = tracks.track_deg, tracks.vs_mps
+            self._c.time[slots] = when
+            self._c.alive[slots] = True
             fastest = float(tracks.gs_mps.max())
             if self._rot is None or fastest > self._speed_cap:
                 # New bounds for every box: rebuild them all at the next query.
                 self._speed_cap = max(self._speed_cap, 1.25 * fastest)
                 self._rebuild_all = True
-                self._in_grid[:] = False
-                self._is_pending[:] = False
+                self._c.in_grid[:] = False
+                self._c.is_pending[:] = False
                 self._pending.clear()
                 self._pending_grid = None
                 if self._rot is None:
@@ -346,9 +329,9 @@ class LivePairs:
                 slot = self._slot.pop(track_id, None)
                 if slot is None:
                     continue
-                self._alive[slot] = False
-                self._in_grid[slot] = False
-                self._is_pending[slot] = False
+                self._c.alive[slot] = False
+                self._c.in_grid[slot] = False
+                self._c.is_pending[slot] = False
                 self._pending.discard(slot)
                 self._ids[slot] = ""
                 self._parties[slot] = ""
@@ -358,11 +341,11 @@ class LivePairs:
         """Every standing track dead-reckoned to ``now_s`` (in no particular order)."""
         now = _finite_time(now_s)
         with self._lock:
-            alive = np.flatnonzero(self._alive).astype(np.int64)
-            dt = now - self._time[alive]
+            alive = np.flatnonzero(self._c.alive).astype(np.int64)
+            dt = now - self._c.time[alive]
             lat, lon, alt, trk = dead_reckon(
-                self._lat[alive], self._lon[alive], self._alt[alive], self._gs[alive],
-                self._trk[alive], self._vs[alive], dt,
+                self._c.lat[alive], self._c.lon[alive], self._c.alt[alive], self._c.gs[alive],
+                self._c.trk[alive], self._c.vs[alive], dt,
             )  # fmt: skip
             return Tracks(
                 id=[self._ids[s] for s in alive.tolist()],
@@ -370,9 +353,9 @@ class LivePairs:
                 lat=lat,
                 lon=lon,
                 alt_m=alt,
-                gs_mps=self._gs[alive],
+                gs_mps=self._c.gs[alive],
                 track_deg=trk,
-                vs_mps=self._vs[alive],
+                vs_mps=self._c.vs[alive],
             )
 
     # -- detection -----------------------------------------------------------------
@@ -419,20 +402,20 @@ class LivePairs:
             if grid is None or cells is None or waiting is None:
                 grid = waiting = _EMPTY_GRID
                 cells = _EMPTY_CELLS
-            self._is_query[q_slots] = True
+            self._c.is_query[q_slots] = True
             try:
                 found_m, found_s = livescan.candidates(
                     q_box, q_slots, EARTH_RADIUS_M * (q_state.u @ self._rot.T),
                     np.ascontiguousarray(q_state.v @ self._rot.T), q_state.alt_m,
                     q_state.vs_mps, q_extra, cells.origin, cells.cell, cells.dims,
                     cells.stride, grid.bstart, grid.pack, grid.key, grid.coord, grid.keyed,
-                    grid.modulus, self._in_grid, waiting.bstart, waiting.pack, waiting.key,
-                    waiting.coord, waiting.keyed, waiting.modulus, self._is_pending,
-                    self._motion, self.between_parties, self._is_query, now,
+                    grid.modulus, self._c.in_grid, waiting.bstart, waiting.pack, waiting.key,
+                    waiting.coord, waiting.keyed, waiting.modulus, self._c.is_pending,
+                    self._c.motion, self.between_parties, self._c.is_query, now,
                     self.lookahead_s, self.h_sep_m, self.v_sep_m,
                 )  # fmt: skip
             finally:
-                self._is_query[q_slots] = False
+                self._c.is_query[q_slots] = False
             return self._solve(q_slots[found_m], found_s, now)
 
     def _solve(self, a: I64, b: I64, now: float) -> Conflicts:
@@ -466,6 +449,60 @@ class LivePairs:
             tcpa=solved.tcpa[hit][order],
             dcpa_m=solved.dcpa_m[hit][order],
         )
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Per-slot arrays of a :class:`LivePairs`, ``cap`` rows each.
+
+    The state as given (degrees, m, m/s) and when it is valid (``time``, s); the party
+    ``group``; flags; the standing ``box`` (8, float32, :mod:`~.kernels` layout) and the
+    ``motion`` record of :func:`~.livescan.candidates` (12), valid from ``epoch`` (s).
+    """
+
+    lat: F64
+    lon: F64
+    alt: F64
+    gs: F64
+    trk: F64
+    vs: F64
+    time: F64
+    epoch: F64
+    group: I64
+    alive: B
+    in_grid: B
+    is_query: B
+    is_pending: B
+    box: F32
+    motion: F64
+
+    @property
+    def cap(self) -> int:
+        return int(self.lat.shape[0])
+
+    @classmethod
+    def empty(cls, cap: int) -> _Columns:
+        """``cap`` free slots."""
+
+        def f64() -> F64:
+            return np.zeros(cap)
+
+        def flag() -> B:
+            return np.zeros(cap, dtype=np.bool_)
+
+        return cls(
+            lat=f64(), lon=f64(), alt=f64(), gs=f64(), trk=f64(), vs=f64(), time=f64(),
+            epoch=f64(), group=np.full(cap, -1, dtype=np.int64), alive=flag(),
+            in_grid=flag(), is_query=flag(), is_pending=flag(),
+            box=np.zeros((cap, 8), dtype=np.float32), motion=np.zeros((cap, 12)),
+        )  # fmt: skip
+
+    def resized(self, cap: int) -> _Columns:
+        """The same slots in a table of ``cap`` rows (``cap`` >= the rows held)."""
+        out = _Columns.empty(cap)
+        for f in fields(self):
+            getattr(out, f.name)[: self.cap] = getattr(self, f.name)
+        return out
 
 
 _EMPTY_GRID = Grid(
