@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from deconflict.cli import main
+from deconflict.feeds.encode import history_sbs
+from deconflict.trackio import History
 
 from .conftest import EXCERPT
-from .standins import TOKEN, StandInService
+from .standins import TOKEN, ReceiverStandIn, StandInService
 
 
 def test_needs_a_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,3 +86,41 @@ def test_undelivered_tracks_exit_1(
     assert status == 1
     assert "not delivered" in capsys.readouterr().err
     assert service.requests and not service.accepted
+
+
+def test_sigterm_stops_cleanly_after_posting(history: History) -> None:
+    data = "".join(line + "\r\n" for _, line in history_sbs(history)).encode()
+    env = {**os.environ, "DECONFLICT_TOKEN": TOKEN}
+    with StandInService() as service, ReceiverStandIn([data]) as receiver:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "deconflict.cli",
+                "feed",
+                receiver.url("sbs"),
+                "--service",
+                service.url,
+                "--json",
+                "--batch-interval",
+                "0.2",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60.0
+            while len(service.latest()) < 47 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, err
+    last = json.loads(out.splitlines()[-1])
+    assert last["source"] in ("connected", "reconnecting") and last["unsent"] == 0
+    assert len(service.latest()) == 47

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 
 from ..errors import InvalidInput
 from ..feeds.run import FeedOptions, run_feed
 from ..feeds.state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT
+from ..feeds.stats import FeedStats
 
 TOKEN_ENV = "DECONFLICT_TOKEN"
 
@@ -133,17 +136,26 @@ def run(args: argparse.Namespace) -> int:
         stats_every_s=args.stats_every if args.json else None,
     )
     status = sys.stderr.isatty()
-    try:
-        stats = asyncio.run(
-            run_feed(
-                args.source,
-                args.service,
-                token,
-                options,
-                stats_out=sys.stdout if args.json else None,
-                status_out=sys.stderr if status else None,
-            )
+
+    async def feed() -> FeedStats:
+        # Ctrl-C and SIGTERM stop the feed cleanly: what is pending is still posted.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        return await run_feed(
+            args.source,
+            args.service,
+            token,
+            options,
+            stop=stop,
+            stats_out=sys.stdout if args.json else None,
+            status_out=sys.stderr if status else None,
         )
+
+    try:
+        stats = asyncio.run(feed())
     except KeyboardInterrupt:
         return 130
     if stats.unsent:
