@@ -60,8 +60,8 @@ def parse_source(text: str) -> SourceSpec:
 
     >>> parse_source("sbs://127.0.0.1:30003")
     SourceSpec(kind='sbs', host='127.0.0.1', port=30003, url=None, path=None)
-    >>> parse_source("traffic.avr.gz").kind
-    'avr'
+    >>> parse_source("http://127.0.0.1:8000/states/all").kind
+    'states'
     """
     if "://" in text:
         parts = urlsplit(text)
