@@ -390,7 +390,13 @@ export class MapView {
       ctx.strokeStyle = colour;
       ctx.fillStyle = colour;
       ctx.lineWidth = selected ? 3 : 2;
-      if (a.kind === "declaration" && d.feature && d.feature_kind !== "zone") {
+      // own declarations are drawn from the party's own lists, zones from the zone layer
+      if (
+        a.kind === "declaration" &&
+        d.feature &&
+        d.feature_kind !== "zone" &&
+        d.declared_by !== party
+      ) {
         const f = d.feature;
         ctx.beginPath();
         this.tracePath(ctx, view, f.geometry, f.properties?.radius_m);
