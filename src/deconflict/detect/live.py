@@ -230,27 +230,37 @@ class LivePairs:
         self._pending_grid = None
 
     def _rebuild_grid(self) -> None:
-        """Enter every standing box in a new grid; nothing is pending after."""
-        which = np.flatnonzero(self._c.alive).astype(np.int64)
+        """Enter every standing box in a new grid; nothing is pending after.
+
+        The standing tracks are renumbered in the order of the grid cell of their box's
+        lower corner, so that the tracks a lookup meets in one cell sit close in memory.
+        """
+        alive = np.flatnonzero(self._c.alive).astype(np.int64)
         self._pending.clear()
-        self._c.is_pending[:] = False
         self._pending_grid = None
-        self._c.in_grid[:] = False
-        if which.shape[0] == 0:
+        if alive.shape[0] == 0:
             self._grid = self._cells = None
             return
-        box = self._c.box
-        step = max(1, which.shape[0] // 4096)
-        sample = box[which[::step]].astype(np.float64)
+        box = self._c.box[alive]
+        step = max(1, alive.shape[0] // 4096)
+        sample = box[::step].astype(np.float64)
         extent = np.median(sample[:, 1:4:2] - sample[:, 0:4:2], axis=0)
         size = max(float(extent.max()), 1.0)
         alt_cell = max(2.0 * self.v_sep_m, float(np.median(sample[:, 7] - sample[:, 6])))
-        cells = plan_cells(box[which], np.array([size, size, size, alt_cell]), hash_alt=True)
-        self._grid = build_grid(
-            box, [0, which.shape[0]], cells, 0.0, 1e12, 8 * which.shape[0], which, inline=True
-        )
+        cells = plan_cells(box, np.array([size, size, size, alt_cell]), hash_alt=True)
+        corner = np.floor((box[:, 0:8:2] - cells.origin) / cells.cell).astype(np.int64)
+        corner = np.clip(corner, 0, cells.dims - 1)
+        order = alive[np.argsort(corner @ cells.stride, kind="stable")]
+        n, cap = order.shape[0], self._c.cap
+        self._c = self._c.reordered(order)
+        self._ids = [self._ids[s] for s in order.tolist()] + [""] * (cap - n)
+        self._parties = [self._parties[s] for s in order.tolist()] + [""] * (cap - n)
+        self._slot = dict(zip(self._ids[:n], range(n), strict=True))
+        self._free = list(range(cap - 1, n - 1, -1))
+        which = np.arange(n, dtype=np.int64)
+        self._grid = build_grid(self._c.box, [0, n], cells, 0.0, 1e12, 8 * n, which, inline=True)
         self._cells = cells
-        self._c.in_grid[which] = True
+        self._c.in_grid[:n] = True
 
     def _refresh(self, now: float) -> None:
         """Make every standing box valid at ``now`` and keep the pending list short."""
@@ -386,10 +396,13 @@ class LivePairs:
         """
         now = _finite_time(now_s)
         with self._lock:
-            q_slots = self._slots_of(ids)
-            if q_slots.shape[0] == 0 or len(self._slot) < 2:
+            if len(self._slot) < 2:
                 return Conflicts.empty(np.empty(0, dtype=np.str_))
+            # Refreshing may renumber the slots: look the ids up after it.
             self._refresh(now)
+            q_slots = self._slots_of(ids)
+            if q_slots.shape[0] == 0:
+                return Conflicts.empty(np.empty(0, dtype=np.str_))
             assert self._rot is not None
             q_state, _, _, _ = self._states_at(q_slots, now)
             per_mps, fixed_m = self._growth()
@@ -502,6 +515,14 @@ class _Columns:
         out = _Columns.empty(cap)
         for f in fields(self):
             getattr(out, f.name)[: self.cap] = getattr(self, f.name)
+        return out
+
+    def reordered(self, rows: I64) -> _Columns:
+        """A table of the same size whose slot k is slot ``rows[k]`` of this one; the
+        slots after the last row are free."""
+        out = _Columns.empty(self.cap)
+        for f in fields(self):
+            getattr(out, f.name)[: rows.shape[0]] = getattr(self, f.name)[rows]
         return out
 
 
