@@ -26,6 +26,7 @@ from ..store.base import Database
 from ..store.records import ServiceStore
 from .auth import Unauthenticated, hash_token, same_hash
 from .clock import Clock, WallClock, iso
+from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
 from .hotline import LiveAlert, alert_id, check_response, material_change
 from .i18n import summary
@@ -79,6 +80,7 @@ class Service:
         self.publish: Publish = publish or (lambda party, event: None)
         self.store = ServiceStore(db)
         self.admin = PartyAdmin(db, log, self.store, self.clock)
+        self.committer = TrackCommitter(self)
         self.lock = threading.RLock()
         self.picture = Picture(self.config)
         self.picture.countries = tuple(countries)
@@ -202,6 +204,19 @@ class Service:
     def _receipt(self, index: int, signed: SignedTreeHead) -> dict[str, Any]:
         return self.log.receipt(index, signed).to_dict()
 
+    @staticmethod
+    def _check_idempotency_key(key: Any) -> None:
+        if not isinstance(key, str) or not 1 <= len(key) <= 200:
+            raise InvalidInput("Idempotency-Key: 1 to 200 characters")
+
+    @staticmethod
+    def idempotent_answer(found: tuple[str, dict[str, Any]], digest: str) -> dict[str, Any]:
+        """The stored answer to a repeated request; :class:`Conflict` if the key was used
+        for another request."""
+        if found[0] != digest:
+            raise Conflict("Idempotency-Key was used with a different request")
+        return found[1]
+
     def _idempotent(
         self,
         party: str,
@@ -216,14 +231,11 @@ class Service:
             if after is not None:
                 after()
             return response
-        if not isinstance(key, str) or not 1 <= len(key) <= 200:
-            raise InvalidInput("Idempotency-Key: 1 to 200 characters")
+        self._check_idempotency_key(key)
         digest = _digest(request)
         found = self.store.idempotent_response(party, key)
         if found is not None:
-            if found[0] != digest:
-                raise Conflict("Idempotency-Key was used with a different request")
-            return found[1]
+            return self.idempotent_answer(found, digest)
         with self.db.write():
             response, after = do()
             self.store.save_idempotent(party, key, digest, response, self.clock.now())
@@ -247,20 +259,15 @@ class Service:
             max_batch=self.config.max_batch,
         )
 
-        def do() -> tuple[dict[str, Any], Callable[[], None] | None]:
-            entry = {
-                "kind": "tracks",
-                "party": party,
-                "tracks": [r.to_json() for r in reports],
-            }
-            rows = [(party, *r.row()) for r in reports]
-            with self.lock:
-                (index,), signed = self._write([entry], lambda: self.store.upsert_tracks(rows))
-                self.picture.upsert_tracks(party, reports)
-            self.changed.set()
-            return {"accepted": len(reports), "receipt": self._receipt(index, signed)}, None
-
-        return self._idempotent(party, idempotency_key, items, do)
+        idem: tuple[str, str] | None = None
+        if idempotency_key is not None:
+            self._check_idempotency_key(idempotency_key)
+            digest = _digest(items)
+            found = self.store.idempotent_response(party, idempotency_key)
+            if found is not None:
+                return self.idempotent_answer(found, digest)
+            idem = (idempotency_key, digest)
+        return self.committer.submit(PendingReport(party, reports, idem)).result()
 
     def tracks_of(self, party: str) -> list[dict[str, Any]]:
         """The caller's own current tracks as last reported."""

@@ -11,11 +11,14 @@ entries in one transaction and nothing is half-written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, StoreError
 from .base import Database
 
 __all__ = ["PartyRow", "ServiceStore", "TrackRow"]
@@ -100,6 +103,37 @@ class ServiceStore:
         self.marker: str = getattr(db, "placeholder", "?")
         if create:
             self._create()
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
+        path = getattr(db, "path", None)
+        if self.marker == "?" and path is not None:
+            # lookups on every request (tokens, idempotency keys) read committed data
+            # through their own connection, never waiting behind a write (WAL)
+            try:
+                self._reader = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30.0
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite: cannot open {path} for reading: {exc}") from exc
+
+    @contextmanager
+    def _lookup(self) -> Iterator[Any]:
+        """A connection for small committed reads: the reader (SQLite) or ``db.read()``."""
+        if self._reader is None:
+            with self.db.read() as conn:
+                yield conn
+            return
+        with self._reader_lock:
+            try:
+                yield self._reader
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the reader connection (the database is closed by its owner)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def _q(self, query: str) -> str:
         return query if self.marker == "?" else query.replace("?", self.marker)
@@ -146,7 +180,7 @@ class ServiceStore:
             )
 
     def _party_rows(self, where: str, params: Sequence[Any]) -> list[PartyRow]:
-        with self.db.read() as conn:
+        with self._lookup() as conn:
             rows = conn.execute(
                 self._q(
                     "SELECT name, token_hash, language, created_at, revoked_at "
