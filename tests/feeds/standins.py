@@ -156,6 +156,7 @@ class ReceiverStandIn:
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         self._closing = threading.Event()
+        self.sent_all = threading.Event()
         self._held: list[socket.socket] = []
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -196,6 +197,7 @@ class ReceiverStandIn:
                 continue
             if last:
                 self._held.append(conn)
+                self.sent_all.set()
             else:
                 conn.close()
 
