@@ -37,6 +37,8 @@ events:
           geometry: {type: Point, coordinates: [40.16, 35.245]}
           properties: {id: s1, kind: strike, radius_m: 1500,
                        start: "2016-09-17T13:20:00Z", end: "2016-09-17T13:22:00Z"}
+  - at_s: 400
+    message: {from: blue, to: [red], text: strike window 13:20-13:22}
   - at_s: 500
     suspend: {party: red, reason: a test}
 answers:
@@ -100,6 +102,7 @@ def test_the_report_names_the_signed_head_and_its_export_verifies(tmp_path: Path
     assert "data:image/png;base64," in page
     assert "http://" not in page and "https://" not in page  # nothing from outside
     assert (tmp_path / "report" / "map.png").read_bytes().startswith(b"\x89PNG")
+    assert "strike window 13:20-13:22" in page  # the message, on the timeline
     export = tmp_path / "report" / "export.jsonl"
     verified = _cli("verify", str(export), "--public-key", result.head.to_dict()["public_key"])
     assert verified.returncode == 0, verified.stderr.decode()

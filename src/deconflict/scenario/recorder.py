@@ -28,7 +28,10 @@ class AlertTrace:
     first: dict[str, Any]
     last: dict[str, Any]
     predicted_at: float
-    """POSIX time of the conflict as last predicted while it was still ahead."""
+    """POSIX time of the conflict as last predicted while it was still ahead (fixed once
+    a view showed it under way)."""
+    started: bool = False
+    """Whether a view has shown the conflict under way (``t`` 0)."""
     told: dict[str, float] = field(default_factory=dict)
     """Each party's first delivery, POSIX s."""
     suspended: set[str] = field(default_factory=set)
@@ -96,7 +99,11 @@ class Recorder:
             if message["id"] not in self._messages:
                 self._messages.add(message["id"])
                 to = ", ".join(message["to"])
-                self.note(message["from"], "message", None, f"to {to}: {message['text']}")
+                self._row(
+                    TimelineRow(
+                        self.now(), message["from"], "message", None, f"to {to}: {message['text']}"
+                    )
+                )
 
     def note(self, party: str, what: str, alert: str | None, text: str) -> None:
         with self._lock:
@@ -118,7 +125,12 @@ class Recorder:
         trace = self.alerts.get(aid)
         key = _content_key(view)
         if trace is None:
-            trace = AlertTrace(first=view, last=view, predicted_at=self._happens(view))
+            trace = AlertTrace(
+                first=view,
+                last=view,
+                predicted_at=self._happens(view),
+                started=float(view["t"]) <= 0,
+            )
             trace.last_key, trace.last_label = key, "raised"
             self.alerts[aid] = trace
             self.new.append(aid)
@@ -131,8 +143,12 @@ class Recorder:
                     self._row(
                         TimelineRow(parse_time(ack["at"]), p, "answered", aid, str(ack["response"]))
                     )
-            if view["state"] in _ACTIVE:
-                trace.predicted_at = self._predicted(trace.predicted_at, view)
+            if view["state"] in _ACTIVE and not trace.started:
+                if float(view["t"]) > 0:
+                    trace.predicted_at = self._happens(view)
+                else:
+                    trace.predicted_at = min(trace.predicted_at, self._happens(view))
+                    trace.started = True
         trace.suspended.update(view.get("suspended") or ())
         trace.overdue.update(view.get("overdue") or ())
         trace.escalated = trace.escalated or bool(view.get("escalated"))
@@ -145,11 +161,3 @@ class Recorder:
     @staticmethod
     def _happens(view: dict[str, Any]) -> float:
         return parse_time(view["updated_at"]) + float(view["t"])
-
-    @classmethod
-    def _predicted(cls, before: float, view: dict[str, Any]) -> float:
-        """The conflict's time from a new view: its prediction while still ahead; once
-        under way (``t`` 0), the earlier of the last prediction and now."""
-        if float(view["t"]) > 0:
-            return cls._happens(view)
-        return min(before, parse_time(view["updated_at"]))
