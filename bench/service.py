@@ -273,6 +273,12 @@ def main() -> int:
         t0 = time.monotonic()
         result = asyncio.run(run_load(base, tokens, args))
         cpu1, peak = proc_stats(server.pid)
+        status = httpx.get(
+            base + "/v1/status", headers={"Authorization": f"Bearer {tokens['p0']}"}
+        ).json()
+        result["detection_runs"] = status["steps"]
+        result["detection_max_ms"] = float(status["max_step_ms"])
+        result["commit_batches"] = status["commit_batches"]
         wall = time.monotonic() - t0
         result["server_cpu_cores"] = (cpu1 - cpu0) / wall
         result["server_peak_rss_mib"] = peak / 2**20

@@ -6,7 +6,6 @@ serialises them); the WebSocket stream runs on the event loop and is fed by the
 :class:`~deconflict.api.broker.Broker`.
 """
 
-
 import asyncio
 import contextlib
 import json
@@ -290,6 +289,11 @@ def create_app(
     ) -> dict[str, Any]:
         """The caller resumes its participation."""
         return service.set_channel(party, False, body.reason if body else None)
+
+    @app.get("/v1/status", tags=["service"])
+    def get_status(party: Party) -> dict[str, Any]:
+        """Counts of the running service: tracks, live alerts, detection runs."""
+        return service.status()
 
     # -- the record ------------------------------------------------------------------
 

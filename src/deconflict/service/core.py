@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,7 @@ class Service:
         self.store = ServiceStore(db)
         self.admin = PartyAdmin(db, log, self.store, self.clock)
         self.committer = TrackCommitter(self)
+        self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self.lock = threading.RLock()
         self.picture = Picture(self.config)
         self.picture.countries = tuple(countries)
@@ -519,6 +521,16 @@ class Service:
     def step(self, *, full: bool | None = None) -> list[LiveAlert]:
         """One round: drop stale tracks, detect (incrementally, or a full pass when due
         or asked), update the alerts, escalate late answers. Returns the alerts changed."""
+        started = time.perf_counter()
+        try:
+            return self._step(full)
+        finally:
+            ms = (time.perf_counter() - started) * 1000.0
+            self.stats["steps"] += 1
+            self.stats["last_step_ms"] = round(ms, 3)
+            self.stats["max_step_ms"] = round(max(self.stats["max_step_ms"], ms), 3)
+
+    def _step(self, full: bool | None) -> list[LiveAlert]:
         with self.lock:
             now = self.clock.now()
             if full is None:
@@ -727,6 +739,18 @@ class Service:
         for alert in touched:
             self._push_alert(alert)
         return {"channel": view, "receipt": self._receipt(index, signed)}
+
+    def status(self) -> dict[str, Any]:
+        """Counts an operator watches: tracks, live alerts, detection runs and their time."""
+        with self.lock:
+            return {
+                "tracks": len(self.picture.reports),
+                "alerts_live": len(self.active),
+                "alerts_total": len(self.alerts),
+                "parties": len(self.active_parties()),
+                "commit_batches": self.committer.batches,
+                **self.stats,
+            }
 
     # -- the record ------------------------------------------------------------------
 
