@@ -49,7 +49,7 @@ class WebServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> WebServer:
+    def start(self, timeout: float = 120.0) -> WebServer:
         self.port = free_port()
         cmd = [
             sys.executable,
@@ -76,6 +76,7 @@ class WebServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.stop()  # a fixture that fails to start never reaches its teardown
         raise AssertionError(f"server did not start: {self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
