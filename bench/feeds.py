@@ -47,7 +47,7 @@ EXCERPT = Path(__file__).parents[1] / "tests" / "data" / "adsb" / "switzerland_1
 
 
 def _retag(icao: str, copy: int) -> str:
-    return f"{int(icao, 16) ^ (copy << 20):06x}"
+    return f"{int(icao, 16) ^ (copy << 16):06x}"
 
 
 def make_inputs(copies: int) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
@@ -132,6 +132,8 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=20, help="fleets of the recording (default 20)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measure (default 3)")
     args = ap.parse_args()
+    if not 1 <= args.copies <= 255:
+        ap.error("--copies must be 1..255")
 
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cpu, {platform.system()} "

@@ -247,7 +247,6 @@ async def run_feed(
     stop: asyncio.Event | None = None,
     stats_out: TextIO | None = None,
     status_out: TextIO | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> FeedStats:
     """Run a feed from ``source`` to ``service`` as the party whose token is ``token``.
 
@@ -265,7 +264,7 @@ async def run_feed(
         raise InvalidInput(f"service {service!r}: expected an http:// or https:// URL")
     feed = _Feed(parse_source(source), service, token, o, stats_out, status_out)
     stop = stop or asyncio.Event()
-    async with httpx.AsyncClient(timeout=o.http_timeout_s, transport=transport) as client:
+    async with httpx.AsyncClient(timeout=o.http_timeout_s) as client:
         poster = TrackPoster(client, service, token)
         reader = asyncio.create_task(feed.read(client))
         posting = asyncio.create_task(feed.post_loop(poster))
