@@ -29,6 +29,7 @@ from .auth import Unauthenticated, hash_token, same_hash
 from .clock import Clock, WallClock, iso
 from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
+from .detection import run_detectors
 from .hotline import LiveAlert, alert_id, check_response, material_change
 from .i18n import summary
 from .parties import PartyAdmin
@@ -84,6 +85,7 @@ class Service:
         self.committer = TrackCommitter(self)
         self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self.lock = threading.RLock()
+        self._step_lock = threading.Lock()
         self.picture = Picture(self.config)
         self.picture.countries = tuple(countries)
         self.parties: dict[str, Party] = {}
@@ -523,7 +525,8 @@ class Service:
         or asked), update the alerts, escalate late answers. Returns the alerts changed."""
         started = time.perf_counter()
         try:
-            return self._step(full)
+            with self._step_lock:
+                return self._step(full)
         finally:
             ms = (time.perf_counter() - started) * 1000.0
             self.stats["steps"] += 1
@@ -541,7 +544,10 @@ class Service:
             stale = self.picture.drop_stale(now)
             stale_keys = self.picture.keys_of(stale)
             self.picture.forget(stale)
-            found, covered = self.picture.evaluate(now, full=full)
+            view, covered = self.picture.begin(now, full=full)
+        # the detectors run without the lock: reports keep coming in meanwhile
+        found = run_detectors(view, now, covered)
+        with self.lock:
             changes: list[tuple[LiveAlert, str]] = []
             seen: set[str] = set()
             for f in found:

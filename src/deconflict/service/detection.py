@@ -19,6 +19,7 @@ import numpy as np
 from .. import alerts as core
 from ..detect.borders import BorderSet, predict_crossings
 from ..detect.intents import VolumeSet, find_overlaps, non_conforming
+from ..detect.separation import Conflicts
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
 from ..model import Alert, Tracks
@@ -66,6 +67,26 @@ def _with_states(alert: Alert, tracks: Tracks, index: Mapping[str, int]) -> Foun
     return found
 
 
+def _among(conflicts: Conflicts, known: Iterable[str]) -> Conflicts:
+    """The pairs of ``conflicts`` whose two tracks are both in ``known``."""
+    keep_ids = np.isin(conflicts.ids, np.array(sorted(known), dtype=str))
+    if keep_ids.all():
+        return conflicts
+    keep = keep_ids[conflicts.i] & keep_ids[conflicts.j]
+    used = np.flatnonzero(keep_ids)
+    remap = np.full(conflicts.ids.shape[0], -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    return Conflicts(
+        i=remap[conflicts.i[keep]],
+        j=remap[conflicts.j[keep]],
+        ids=conflicts.ids[used],
+        t_in=conflicts.t_in[keep],
+        t_out=conflicts.t_out[keep],
+        tcpa=conflicts.tcpa[keep],
+        dcpa_m=conflicts.dcpa_m[keep],
+    )
+
+
 def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
     """Every alert of this run over ``picture`` (a :class:`~deconflict.service.picture.Picture`;
     see the module docstring)."""
@@ -79,7 +100,11 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
         if coverage.all_tracks:
             conflicts = picture.live.all_conflicts(now_s=now)
         elif coverage.tracks:
-            conflicts = picture.live.conflicts_of(sorted(coverage.tracks), now_s=now)
+            held = sorted(q for q in coverage.tracks if q in picture.reports)
+            conflicts = picture.live.conflicts_of(held, now_s=now)
+        if conflicts is not None:
+            # tracks reported after the view was taken wait for the next run
+            conflicts = _among(conflicts, picture.reports.keys())
         if conflicts is not None and len(conflicts):
             # the conflicts index their own ids (a subset, from the incremental detector)
             own = picture.tracks_at(now, [str(q) for q in conflicts.ids.tolist()])

@@ -175,6 +175,54 @@ def _anchor(feature: Mapping[str, Any]) -> tuple[float, float]:
     return float(pt.y), float(pt.x)
 
 
+def tracks_at(
+    reports: Mapping[str, tuple[str, TrackReport]], now: float, qids: Iterable[str] | None = None
+) -> Any:
+    """The reported tracks ``qids`` (default: all) dead-reckoned to ``now``, sorted by id
+    (a :class:`~deconflict.model.Tracks` over qualified ids)."""
+    from ..geo import dead_reckon, wrap_lon
+    from ..model import Tracks
+
+    keys = sorted(reports) if qids is None else sorted(set(qids) & reports.keys())
+    if not keys:
+        return Tracks.empty()
+    held = [reports[q] for q in keys]
+    cols = np.array([r.row()[1:] for _, r in held], dtype=np.float64)
+    lat, lon, alt, trk = dead_reckon(
+        cols[:, 1], cols[:, 2], cols[:, 3], cols[:, 4], cols[:, 5], cols[:, 6],
+        now - cols[:, 0],
+    )  # fmt: skip
+    return Tracks(
+        id=keys,
+        party=[p for p, _ in held],
+        lat=lat,
+        lon=wrap_lon(lon),
+        alt_m=alt,
+        gs_mps=cols[:, 4],
+        track_deg=trk,
+        vs_mps=cols[:, 6],
+    )
+
+
+@dataclass
+class PictureView:
+    """What one detection run reads, taken under the service's lock and then used without
+    it: the reports as they were, the declarations parsed, the separation detector (which
+    has its own lock) and the settings."""
+
+    config: ServiceConfig
+    reports: dict[str, tuple[str, TrackReport]]
+    live: Any
+    countries: tuple[Any, ...]
+    parsed: Any
+
+    def records(self) -> Any:
+        return self.parsed
+
+    def tracks_at(self, now: float, qids: Iterable[str] | None = None) -> Any:
+        return tracks_at(self.reports, now, qids)
+
+
 class Picture:
     """Tracks and declarations of every party, with detection over them."""
 
@@ -238,28 +286,7 @@ class Picture:
 
     def tracks_at(self, now: float, qids: Iterable[str] | None = None) -> Any:
         """The tracks ``qids`` (default: all), dead-reckoned to ``now``, sorted by id."""
-        from ..geo import dead_reckon, wrap_lon
-        from ..model import Tracks
-
-        keys = sorted(self.reports) if qids is None else sorted(set(qids) & self.reports.keys())
-        if not keys:
-            return Tracks.empty()
-        held = [self.reports[q] for q in keys]
-        cols = np.array([r.row()[1:] for _, r in held], dtype=np.float64)
-        lat, lon, alt, trk = dead_reckon(
-            cols[:, 1], cols[:, 2], cols[:, 3], cols[:, 4], cols[:, 5], cols[:, 6],
-            now - cols[:, 0],
-        )  # fmt: skip
-        return Tracks(
-            id=keys,
-            party=[p for p, _ in held],
-            lat=lat,
-            lon=wrap_lon(lon),
-            alt_m=alt,
-            gs_mps=cols[:, 4],
-            track_deg=trk,
-            vs_mps=cols[:, 6],
-        )
+        return tracks_at(self.reports, now, qids)
 
     def drop_stale(self, now: float) -> list[str]:
         """Qualified ids of tracks not reported for longer than the maximum age."""
@@ -446,9 +473,10 @@ class Picture:
 
     # -- detection -------------------------------------------------------------------
 
-    def evaluate(self, now: float, *, full: bool) -> tuple[list[Found], Coverage]:
-        """Alerts over the tracks changed since the last run (every track when ``full``)
-        and, when they changed or once a second, over the declarations."""
+    def begin(self, now: float, *, full: bool) -> tuple[PictureView, Coverage]:
+        """Take what a detection run needs (call under the service's lock): the tracks
+        changed since the last run (every track when ``full``) and, when they changed or
+        once a second, the declarations."""
         features = full or self.features_dirty or now - self._last_features >= 1.0
         changed = set(self.changed)
         self.changed.clear()
@@ -456,5 +484,11 @@ class Picture:
         if features:
             self._last_features = now
             self.features_dirty = False
-        found = run_detectors(self, now, coverage)
-        return found, coverage
+        live = self.live if self.reports else None
+        view = PictureView(self.config, dict(self.reports), live, self.countries, self.records())
+        return view, coverage
+
+    def evaluate(self, now: float, *, full: bool) -> tuple[list[Found], Coverage]:
+        """:meth:`begin` and the detection run in one call."""
+        view, coverage = self.begin(now, full=full)
+        return run_detectors(view, now, coverage), coverage
