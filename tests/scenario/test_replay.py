@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from deconflict.ledger.signing import SignedTreeHead
 from deconflict.scenario.loader import load_scenario, parse_scenario
@@ -122,3 +125,21 @@ def test_replay_prints_a_line_per_alert_and_writes_the_report(tmp_path: Path) ->
     assert lines[-1].startswith("3 alert(s); log: ")
     assert (tmp_path / "r" / "index.html").exists()
     assert load_scenario(path).name == "a strike on declared forces"
+
+
+def test_speed_paces_the_replay_without_changing_it() -> None:
+    scenario = parse_scenario(STRIKE, "s.yaml")
+    fast = outcome_json(replay(scenario, progress=False))
+    started = time.monotonic()
+    paced = outcome_json(replay(scenario, speed=1000.0, progress=False))
+    assert time.monotonic() - started >= 1.4  # 1,500 s of scenario at 1,000x
+    assert paced == fast
+
+
+def test_a_progress_bar_goes_to_stderr_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = parse_scenario(STRIKE, "s.yaml")
+    replay(scenario, progress=True)
+    shown = capsys.readouterr()
+    assert "151/151" in shown.err and shown.out == ""
+    replay(scenario)  # stderr is not a terminal here: no bar
+    assert capsys.readouterr().err == ""

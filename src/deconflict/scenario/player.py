@@ -146,26 +146,25 @@ class Player:
         return True
 
     def act(self, a: Action) -> None:
-        """Do one scenario action through the service."""
+        """Do one scenario action through the service (noted on the timeline first, so
+        that it comes before what the service tells the parties about it)."""
         s = self.service
         what = f"{a.where}: {a.kind} by {a.party!r}"
         if a.kind == "declare":
             doc = a.data["doc"]
             if self.shift_s:
                 doc = {**doc, "features": [shift_times(f, self.shift_s) for f in doc["features"]]}
+            ids = ", ".join(f["properties"]["id"] for f in doc["features"])
+            self.recorder.note(a.party, "declared", None, f"{a.data['endpoint']}: {ids}")
             if self._call(what, s.declare, a.party, doc, expect=a.data["endpoint"]):
-                for f in doc["features"]:
-                    self.declared.append((a.party, f))
-                    self.recorder.note(
-                        a.party, "declared", None, f"{a.data['endpoint']}: {f['properties']['id']}"
-                    )
+                self.declared.extend((a.party, f) for f in doc["features"])
         elif a.kind == "consent":
-            if self._call(what, s.consent, a.party, a.data["zone"]):
-                self.recorder.note(a.party, "consented", None, f"zone {a.data['zone']}")
+            self.recorder.note(a.party, "consented", None, f"zone {a.data['zone']}")
+            self._call(what, s.consent, a.party, a.data["zone"])
         elif a.kind in ("suspend", "resume"):
             reason = a.data.get("reason")
-            if self._call(what, s.set_channel, a.party, a.kind == "suspend", reason):
-                self.recorder.note(a.party, "channel", None, f"{a.kind}ed {reason or ''}".strip())
+            self.recorder.note(a.party, "channel", None, f"{a.kind}s: {reason or ''}".strip(": "))
+            self._call(what, s.set_channel, a.party, a.kind == "suspend", reason)
         elif a.kind == "message":
             self._call(what, s.send_message, a.party, list(a.data["to"]), a.data["text"])
 
