@@ -183,13 +183,32 @@ def create_app(
 
     # -- tracks ----------------------------------------------------------------------
 
-    @app.post("/v1/tracks", tags=["tracks"])
-    def post_tracks(
-        party: Party, tracks: Annotated[list[TrackIn], Body()], idem: IdemKey = None
-    ) -> dict[str, Any]:
-        """Report the caller's tracks; answers ``{"accepted", "receipt"}``."""
-        items = [t.model_dump(exclude_none=True) for t in tracks]
-        return service.report_tracks(party, items, idempotency_key=idem)
+    tracks_body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "maxItems": service.config.max_batch,
+                    "items": TrackIn.model_json_schema(),
+                }
+            }
+        },
+    }
+
+    @app.post("/v1/tracks", tags=["tracks"], openapi_extra={"requestBody": tracks_body})
+    async def post_tracks(request: Request, party: Party, idem: IdemKey = None) -> dict[str, Any]:
+        """Report the caller's tracks (a JSON list of track objects, validated once by the
+        service); answers ``{"accepted", "receipt"}``."""
+        raw = await request.body()
+        try:
+            items = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"body: not JSON ({exc})") from exc
+        result: dict[str, Any] = await run_in_threadpool(
+            service.report_tracks, party, items, idempotency_key=idem
+        )
+        return result
 
     @app.get("/v1/tracks", tags=["tracks"])
     def get_tracks(party: Party) -> dict[str, Any]:
@@ -468,7 +487,3 @@ def create_app(
         return FileResponse(str(path))
 
     return app
-
-
-async def _unused(request: Request) -> None:  # pragma: no cover - keeps Request imported
-    del request

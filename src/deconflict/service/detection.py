@@ -11,7 +11,7 @@ parties know, and keeps the qualified ones in ``details["tracks"]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -67,9 +67,9 @@ def _with_states(alert: Alert, tracks: Tracks, index: Mapping[str, int]) -> Foun
     return found
 
 
-def _among(conflicts: Conflicts, known: Iterable[str]) -> Conflicts:
+def _among(conflicts: Conflicts, known: Container[str]) -> Conflicts:
     """The pairs of ``conflicts`` whose two tracks are both in ``known``."""
-    keep_ids = np.isin(conflicts.ids, np.array(sorted(known), dtype=str))
+    keep_ids = np.array([q in known for q in conflicts.ids.tolist()], dtype=bool)
     if keep_ids.all():
         return conflicts
     keep = keep_ids[conflicts.i] & keep_ids[conflicts.j]
@@ -113,8 +113,10 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
             own_index = {str(q): i for i, q in enumerate(own.id.tolist())}
             for a in core.separation_alerts(own, conflicts, now_s=now):
                 out.append(_with_states(a, own, own_index))
-        sub = picture.tracks_at(now, None if coverage.all_tracks else coverage.tracks)
-        if len(sub):
+        wanted = bool(records.zones or records.volumes or picture.countries)
+        if wanted:
+            sub = picture.tracks_at(now, None if coverage.all_tracks else coverage.tracks)
+        if wanted and len(sub):
             sub_index = {str(q): i for i, q in enumerate(sub.id.tolist())}
             found: list[Alert] = []
             if records.zones:
