@@ -1,0 +1,90 @@
+"""End to end against the real service: ``deconflict serve`` on SQLite, a party made with
+``deconflict party add``, and ``deconflict feed`` posting a receiver's traffic as that
+party's tracks, read back with ``GET /v1/tracks``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deconflict.feeds.encode import history_sbs
+from deconflict.trackio import History
+from servicekit import Server, StoreTarget, add_party, client
+
+from .conftest import EXCERPT
+from .standins import ReceiverStandIn
+from .test_live import SBS_TOL, matches
+
+Rows = dict[str, tuple[float, list[float]]]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    store = StoreTarget("sqlite", str(tmp_path / "service.db"), tmp_path / "keys")
+    token = add_party(store, "radar")
+    server = Server(store, tmp_path / "serve.log").start()
+    try:
+        yield server, token
+    finally:
+        server.stop()
+
+
+def feed(source: str, server: Server, token: str, *args: str) -> dict[str, object]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deconflict.cli",
+            "feed",
+            source,
+            "--service",
+            server.url,
+            "--json",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "DECONFLICT_TOKEN": token},
+    )
+    assert out.returncode == 0, out.stderr
+    stats: dict[str, object] = json.loads(out.stdout.splitlines()[-1])
+    return stats
+
+
+def own_tracks(server: Server, token: str) -> dict[str, dict[str, object]]:
+    with client(server, token) as c:
+        r = c.get("/v1/tracks")
+    assert r.status_code == 200, r.text
+    return {t["id"]: t for t in r.json()["tracks"]}
+
+
+def test_recorded_history_becomes_the_party_s_tracks(
+    service: tuple[Server, str], last_rows: Rows
+) -> None:
+    server, token = service
+    stats = feed(str(EXCERPT), server, token, "--speed", "0")
+    assert stats["rejected"] == 0 and stats["unsent"] == 0
+    tracks = own_tracks(server, token)
+    assert {t["party"] for t in tracks.values()} == {"radar"}
+    assert matches(tracks, last_rows, (1e-6, 1e-6, 0.05, 0.005, 0.005, 0.005))
+
+
+def test_receiver_traffic_becomes_the_party_s_tracks(
+    service: tuple[Server, str], history: History, last_rows: Rows
+) -> None:
+    server, token = service
+    data = "".join(line + "\r\n" for _, line in history_sbs(history)).encode()
+    with ReceiverStandIn([data]) as receiver:
+        stats = feed(
+            receiver.url("sbs"), server, token, "--duration", "3", "--batch-interval", "0.2"
+        )
+    assert stats["rejected"] == 0 and stats["unsent"] == 0 and stats["bad"] == 0
+    assert matches(own_tracks(server, token), last_rows, SBS_TOL)
