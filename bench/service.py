@@ -3,8 +3,8 @@
 Starts ``deconflict serve`` on a fresh database (SQLite, or PostgreSQL with
 ``--store postgres``), creates parties, and for ``--seconds`` re-reports ``--tracks``
 tracks spread over ten parties at ``--rate`` updates per second over HTTP on loopback.
-Every second a probe pair of two other parties is put on a collision course; the time
-from the probe's second report to the separation alert on the first probe party's
+Every ``--probe-every`` seconds (0.25) a probe pair of two other parties is put on a
+collision course; the time from the probe's second report to the separation alert on the first probe party's
 WebSocket is its latency. Prints the accepted rate, latency p50/p99/max, lost probes,
 and the server's CPU and peak memory.
 
@@ -181,7 +181,7 @@ async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) 
                 "/v1/tracks", json=[b], headers={"Authorization": f"Bearer {tokens['probe-b']}"}
             )
             sent_probes[a["id"]] = time.perf_counter() - r.elapsed.total_seconds()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(args.probe_every)
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
         listen = asyncio.ensure_future(listener())
@@ -219,6 +219,7 @@ def main() -> int:
     p.add_argument("--tracks", type=int, default=10_000, help="live tracks")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run")
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    p.add_argument("--probe-every", type=float, default=0.25, help="seconds between probes")
     p.add_argument(
         "--postgres",
         default=os.environ.get(

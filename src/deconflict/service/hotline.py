@@ -132,9 +132,13 @@ class LiveAlert:
 
     def close(self, now: float) -> str:
         """Resolved if the conflict went away before its time, expired if its time came."""
-        self.state = "expired" if now >= self.happens_at - 1e-6 else "resolved"
+        at = self.happens_at
+        self.state = "expired" if now >= at - 1e-6 else "resolved"
         self.closed_at = now
-        self.updated_at = max(self.updated_at, now)
+        if now > self.updated_at:
+            # keep the predicted time of the conflict: t counts from updated_at
+            self.t_s = max(0.0, at - now)
+            self.updated_at = now
         return self.state
 
     def record(self) -> dict[str, Any]:
