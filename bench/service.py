@@ -4,9 +4,9 @@ Starts ``deconflict serve`` on a fresh database (SQLite, or PostgreSQL with
 ``--store postgres``), creates parties, and for ``--seconds`` re-reports ``--tracks``
 tracks spread over ten parties at ``--rate`` updates per second over HTTP on loopback.
 Every ``--probe-every`` seconds (0.25) a probe pair of two other parties is put on a
-collision course; the time from the probe's second report to the separation alert on the first probe party's
-WebSocket is its latency. Prints the accepted rate, latency p50/p99/max, lost probes,
-and the server's CPU and peak memory.
+collision course; the time from the probe's second report to the separation alert on the
+first probe party's WebSocket is its latency. Prints the accepted rate, latency
+p50/p99/max, lost probes, and the server's CPU and peak memory.
 
     python bench/service.py --rate 10000 --seconds 30
     python bench/service.py --rate 1000 --store postgres

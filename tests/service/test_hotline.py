@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from servicekit import StoreTarget
 
 from deconflict.errors import Conflict, InvalidInput, NotFound
 from deconflict.ledger.log import verify_store
@@ -17,6 +16,7 @@ from deconflict.service.config import ServiceConfig
 from deconflict.service.core import Service
 from deconflict.store import open_database
 from deconflict.store.keys import open_log
+from servicekit import StoreTarget
 
 T0 = 1_500_000_000.0
 
@@ -219,3 +219,20 @@ def test_answers_only_from_involved_parties(h: Harness) -> None:
         h.service.answer("green", a["id"], "roger")
     with pytest.raises(InvalidInput):
         h.service.answer("blue", a["id"], "maybe")
+
+
+def test_the_sweep_rechecks_tracks_nobody_reported_again(store: StoreTarget) -> None:
+    h = Harness(store, track_max_age_s=600.0, full_pass_s=10.0)
+    try:
+        h.head_on()
+        h.service.step()
+        (a,) = h.alerts("blue")
+        assert a["state"] == "notified"
+        h.clock.advance(5.0)
+        h.service.step()  # a slice of the picture: not yet every track
+        h.clock.advance(200.0)  # they have passed each other; no new report
+        h.service.step()
+        (b,) = h.alerts("blue")
+        assert b["id"] == a["id"] and b["state"] == "expired"
+    finally:
+        h.close()

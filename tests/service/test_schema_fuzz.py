@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+
 from servicekit import StoreTarget, add_party, client, track
 
 pytestmark = pytest.mark.slow
@@ -38,8 +39,10 @@ def test_no_server_error_on_any_endpoint(store: StoreTarget, server_factory: Any
         def run(case: Any) -> None:
             response = case.call(base_url=server.url, headers=headers, timeout=30)
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} "
-                                f"{response.text[:300]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path}: {response.status_code} "
+                    f"{response.text[:300]}"
+                )
             case.validate_response(response, checks=[not_a_server_error])
 
         run()

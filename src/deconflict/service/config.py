@@ -46,7 +46,8 @@ class ServiceConfig:
         An alert is updated (logged, pushed) when its time moves by more than
         ``material_t_s`` or its place by more than ``material_m``.
     full_pass_s
-        Period of the full detection pass that backs up the incremental one.
+        Every standing track is re-checked at least this often, a slice per detection
+        run (the safety net behind the incremental checks of what changed).
     detect_interval_s
         Shortest time between two incremental detection runs (changes are coalesced).
     max_batch

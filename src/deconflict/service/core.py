@@ -537,7 +537,9 @@ class Service:
         with self.lock:
             now = self.clock.now()
             if full is None:
-                full = now - self._last_full >= self.config.full_pass_s
+                # the safety net is a sweep: each run also re-checks a slice of the standing
+                # tracks, so that every track is re-checked every full_pass_s (no long run)
+                full = False
             if full:
                 self._last_full = now
             self.changed.clear()

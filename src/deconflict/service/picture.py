@@ -236,6 +236,10 @@ class Picture:
         self.features_dirty = True
         self._records: Any = None
         self._last_features = -math.inf
+        self._last_sweep = -math.inf
+        self._sweep_order: list[str] = []
+        self._sweep_at = 0
+        self._sweep_order_left = 0
 
     @property
     def live(self) -> Any:
@@ -473,6 +477,27 @@ class Picture:
 
     # -- detection -------------------------------------------------------------------
 
+    def _sweep(self, now: float) -> set[str]:
+        """The next slice of the standing tracks to re-check, sized so that every track
+        is re-checked once every ``full_pass_s`` seconds."""
+        dt = now - self._last_sweep if math.isfinite(self._last_sweep) else 0.0
+        self._last_sweep = now
+        if not self.reports or dt <= 0:
+            return set()
+        if self._sweep_order_left <= 0 or not self._sweep_order:
+            self._sweep_order = sorted(self.reports)
+            self._sweep_at = 0
+            self._sweep_order_left = len(self._sweep_order)
+        n = len(self._sweep_order)
+        take = min(n, max(1, math.ceil(n * dt / self.config.full_pass_s)))
+        start = self._sweep_at
+        piece = self._sweep_order[start : start + take]
+        self._sweep_at = start + take
+        self._sweep_order_left -= take
+        if self._sweep_at >= n:
+            self._sweep_order_left = 0
+        return {q for q in piece if q in self.reports}
+
     def begin(self, now: float, *, full: bool) -> tuple[PictureView, Coverage]:
         """Take what a detection run needs (call under the service's lock): the tracks
         changed since the last run (every track when ``full``) and, when they changed or
@@ -480,6 +505,8 @@ class Picture:
         features = full or self.features_dirty or now - self._last_features >= 1.0
         changed = set(self.changed)
         self.changed.clear()
+        if not full:
+            changed |= self._sweep(now)
         coverage = Coverage(all_tracks=full, tracks=changed, features=features)
         if features:
             self._last_features = now
