@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +28,7 @@ def _same_error(a: Any, b: Any, existing: str) -> None:
     assert ea["message"].replace(existing, "ID") == eb["message"].replace(MISSING, "ID")
 
 
-def test_authorization_matrix(store: StoreTarget, server_factory: Any) -> None:
+def test_authorization_matrix(store: StoreTarget, server_factory: Any, tmp_path: Path) -> None:
     tokens = {p: add_party(store, p) for p in PARTIES}
     server = server_factory()
     c = {p: client(server, tokens[p]) for p in PARTIES}
@@ -118,6 +121,32 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any) -> None:
     assert c["red"].post("/v1/zones/nope/consent").status_code == 404
     # the channel is each party's own to suspend
     assert c["green"].post("/v1/channel/resume", json={}).status_code == 409
-    del msg
+    # a redacted export still verifies end to end, and holds the party's own receipts
+    receipt = msg["receipt"]
+    for p in PARTIES:
+        path = tmp_path / f"export-{p}.jsonl"
+        path.write_text(c[p].get("/v1/log/export").text)
+        assert _cli("verify", str(path)).returncode == 0
+        rpath = tmp_path / "receipt.json"
+        rpath.write_text(json.dumps(receipt))
+        if p in involved:
+            out = _cli("verify-receipt", str(rpath), "--against", str(path))
+            assert out.returncode == 0, out.stderr
+    lines = (tmp_path / "export-green.jsonl").read_text().splitlines()
+    k = next(i for i, x in enumerate(lines) if '"leaf":' in x and "camp" in x)
+    lines[k] = lines[k].replace("camp", "cAmp")
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
+    bad = _cli("verify", str(tmp_path / "bad.jsonl"))
+    assert bad.returncode == 1 and f"entry {k}" in bad.stderr
     for cl in c.values():
         cl.close()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "deconflict.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

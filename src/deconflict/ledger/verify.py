@@ -153,6 +153,26 @@ class LogVerifier:
             self.roots[self.size] = self.frontier.root()
         return completed
 
+    def add_withheld(self, hashed: bytes) -> None:
+        """Take the next entry as its leaf hash only (an entry the reader may not see, in
+        a redacted export): it still counts in every root, and the next entry's
+        ``prev_hash`` is checked against it; its own fields cannot be checked."""
+        index = self.size
+        if len(hashed) != HASH_SIZE:
+            raise self.fail(index, "its leaf hash is not 32 bytes")
+        if self._suspect is not None:
+            raise VerificationError(
+                f"entry {self._suspect}: its prev_hash does not match entry {self._suspect - 1}"
+            )
+        if index in self._watch_sizes:
+            self.roots[index] = self.frontier.root()
+        if index in self._watch_leaves:
+            self.leaf_hashes[index] = hashed
+        self._before_last = self.frontier.copy()
+        self.frontier.append(hashed)
+        if self.size in self._watch_sizes:
+            self.roots[self.size] = self.frontier.root()
+
     def check_head(self, signed: SignedTreeHead | None) -> TreeHead:
         """Check a signed tree head for the entries seen so far (``None``: it is missing)."""
         size = self.size
@@ -236,6 +256,15 @@ def verify_export(
             raise v.fail(position, f"line {lineno} is not valid JSON (cut or changed)") from exc
         if isinstance(obj, dict) and "sth" in obj:
             signed = SignedTreeHead.from_dict(obj)
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("leaf_hash"), str) and "leaf" not in obj:
+            # a redacted export: an entry the reader may not see, given as its hash
+            if obj.get("index") != position:
+                raise v.fail(position, f"line {lineno} holds entry {obj.get('index')!r} instead")
+            hashed = _hash_or_none(obj["leaf_hash"])
+            if hashed is None:
+                raise v.fail(position, f"line {lineno}: leaf_hash is not 64 hex digits")
+            v.add_withheld(hashed)
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get("leaf"), str):
             raise v.fail(position, f"line {lineno} is not an entry line")
