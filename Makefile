@@ -18,8 +18,10 @@ setup: $(STAMP) browser
 browser:
 	sh scripts/install-browser.sh
 
+# The main job: the service playing an incident live on a fresh SQLite file; one login URL
+# per party is printed (open two side by side). Ctrl-C stops it.
 demo: $(STAMP)
-	$(BIN)/deconflict detect examples/traffic.csv --summary
+	$(BIN)/deconflict serve --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -31,8 +33,15 @@ typecheck: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest
 
-bench: $(STAMP)
+# Every benchmark in bench/ (minutes; results go in docs/benchmarks.md).
+bench: $(STAMP) browser
 	$(BIN)/python bench/separation.py
+	$(BIN)/python bench/zones.py
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/service.py --rate 1000
+	$(BIN)/python bench/service.py --rate 10000
+	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/map.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -121,6 +121,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 publish=recorder.publish,
                 countries=countries,
             )
+            service.warm_up()
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
                 print(f"{name} http://{args.host}:{args.port}/#token={token}", flush=True)
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     db = open_database(args.db or "deconflict.db", create=True)
     with db:
         service = Service(db, open_log(db, args.key_dir), config=config, countries=countries)
+        service.warm_up()
         app = create_app(service)
         print(
             f"deconflict: serving {db.target} on http://{args.host}:{args.port}/ "
