@@ -130,7 +130,17 @@ class TrackCommitter:
                             results[k] = exc
                         continue
                 fresh.append(k)
-                svc.store.upsert_tracks([(p.party, *r.row()) for r in p.reports])
+            # one statement for every row of the batch; of two reports of a track, the
+            # newer one is kept (as the picture does)
+            rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+            for k in fresh:
+                for r in batch[k].reports:
+                    key = (batch[k].party, r.id)
+                    held = rows.get(key)
+                    if held is None or r.time_s >= held[2]:
+                        rows[key] = (batch[k].party, *r.row())
+            if rows:
+                svc.store.upsert_tracks(list(rows.values()))
             entries = [
                 {
                     "kind": "tracks",
