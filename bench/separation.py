@@ -9,14 +9,19 @@ process so that time and peak memory are its own.
 
 Usage::
 
-    .venv/bin/python bench/separation.py                    # full run (several minutes)
+    .venv/bin/python bench/separation.py                    # full run (about half an hour)
     .venv/bin/python bench/separation.py --quick            # a tiny run
     .venv/bin/python bench/separation.py --sizes 1000,5000 --no-adsb-sweep
+    .venv/bin/python bench/separation.py --density          # constant density, 10k .. 1M
+    .venv/bin/python bench/separation.py --live             # LivePairs (bench/live.py)
 
 Reported per N: best-of-3 time, peak memory (VmHWM of the process), pair counts, whether
 the pair sets agree (each disagreement is judged against an independent reference that
 flies great circles on the sphere: inside the ±0.5 % band around the thresholds or not),
-and speed ratios. Then a sweep over recorded ADS-B traffic (one check per minute).
+and speed ratios. Then deconflict alone at constant density (the square grown with √N,
+up to 1M tracks), incremental detection (``bench/live.py``) and a sweep over recorded
+ADS-B traffic shipped in ``bench/data`` (one check per minute). Nothing is read from
+outside the repository.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).resolve().parent / "_separation_runner.py"
 BLUESKY_VENV = Path(__file__).resolve().parent / ".venv-bluesky"
 BLUESKY_REQUIREMENT = "bluesky-simulator==1.1.1"
-DEFAULT_ADSB = ROOT.parent / "shared" / "adsb" / "switzerland.csv.gz"
+DEFAULT_ADSB = Path(__file__).resolve().parent / "data" / "switzerland.csv.gz"
 
 EARTH_RADIUS_M = 6_371_008.8
 FT_M = 0.3048
@@ -51,6 +56,10 @@ BAND = 0.005
 
 FULL_SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 QUICK_SIZES = (500, 1_000)
+DENSITY_SIZES = (10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
+"""Constant density: the square's side is 600 km at 10k and grows with √N (6,000 km at 1M)."""
+DENSITY_BASE = (10_000, 600.0)
+LIVE_SIZES = (10_000, 100_000)
 SEED = 20_261_123
 GiB = 1024.0**3
 MiB = 1024.0**2
@@ -602,6 +611,82 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
+# --------------------------------------------------------------------------- constant density
+
+
+def density_side_km(n: int) -> float:
+    """Side of the square holding n tracks at the density of 10k in 600 km × 600 km."""
+    base_n, base_side_km = DENSITY_BASE
+    return base_side_km * math.sqrt(n / base_n)
+
+
+def density_series(
+    sizes: list[int], args: argparse.Namespace, work: Path
+) -> list[tuple[int, float, EngineRun]]:
+    """deconflict alone at constant density: (N, side km, run) per N, each in its own process."""
+    out = []
+    for n in sizes:
+        side = density_side_km(n)
+        inputs = work / f"density-{n}.npz"
+        np.savez(inputs, **make_traffic(n, args.seed, side * 1e3))
+        run = run_engine(
+            "deconflict",
+            Path(sys.executable),
+            inputs,
+            work,
+            n,
+            timeout_s=args.timeout,
+            mem_cap_bytes=0,
+            repeats=args.repeats,
+            repeat_budget_s=args.repeat_budget,
+        )
+        times = ", ".join(f"{t:.3f}" for t in run.times_s)
+        print(
+            f"density N={n:>9,}  side {side:,.0f} km  {run.status:<8} pairs={run.pairs:>10,}  "
+            f"best={_fmt_time(run):>10}  peak={_fmt_mem(run):>10}  runs=[{times}]",
+            flush=True,
+        )
+        out.append((n, side, run))
+    return out
+
+
+def density_markdown(series: list[tuple[int, float, EngineRun]]) -> str:
+    rows = [
+        "| N | square side | conflicting pairs | deconflict (best of 3) | × the previous N | "
+        "per track | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    prev: EngineRun | None = None
+    for n, side, run in series:
+        grow = "–"
+        if prev is not None and prev.times_s and run.times_s:
+            grow = f"{run.best_s / prev.best_s:.2f}× (N × {n / prev.n:g})"
+        per = f"{run.best_s / n * 1e6:.2f} µs" if run.times_s else "–"
+        rows.append(
+            f"| {n:,} | {side:,.0f} km | {run.pairs:,} | {_fmt_time(run)} | {grow} | {per} | "
+            f"{_fmt_mem(run)} |"
+        )
+        prev = run
+    return "\n".join(rows)
+
+
+def density_targets(series: list[tuple[int, float, EngineRun]]) -> list[tuple[str, str, str]]:
+    """(target, measured, met?) rows for the constant-density series."""
+    best = {n: run for n, _, run in series if run.times_s}
+    out: list[tuple[str, str, str]] = []
+    for a, b in ((10_000, 100_000), (100_000, 1_000_000)):
+        if a in best and b in best:
+            g = best[b].best_s / best[a].best_s
+            out.append(
+                (f"constant density: growth {a // 1000}k → {b // 1000}k ≤ 11×", f"{g:.1f}×",
+                 _yes(g <= 11.0))
+            )  # fmt: skip
+    if 1_000_000 in best:
+        t = best[1_000_000].best_s
+        out.append(("constant density: N = 1M in < 3 s", f"{t:.2f} s", _yes(t < 3.0)))
+    return out
+
+
 # --------------------------------------------------------------------------- ADS-B sweep
 
 
@@ -684,6 +769,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "a run without options does both",
     )
     ap.add_argument("--no-adsb-sweep", action="store_true", help="skip the sweep in a full run")
+    ap.add_argument(
+        "--density",
+        action="store_true",
+        help="run deconflict alone at constant density, 10k .. 1M tracks (part of a full run)",
+    )
+    ap.add_argument("--density-sizes", help="comma-separated N for --density")
+    ap.add_argument("--no-density", action="store_true", help="skip it in a full run")
+    ap.add_argument(
+        "--live",
+        action="store_true",
+        help="time incremental detection, bench/live.py (part of a full run)",
+    )
+    ap.add_argument("--no-live", action="store_true", help="skip it in a full run")
     ap.add_argument("--adsb", type=Path, default=DEFAULT_ADSB, help="recorded history file")
     ap.add_argument("--no-bluesky", action="store_true", help="time deconflict alone")
     ap.add_argument("--bluesky-venv", type=Path, default=BLUESKY_VENV)
@@ -714,16 +812,24 @@ def _sizes(args: argparse.Namespace) -> list[int]:
         return list(QUICK_SIZES)
     if args.sizes:
         return [int(float(s)) for s in args.sizes.replace("k", "e3").split(",") if s.strip()]
-    if args.adsb_sweep:
+    if args.adsb_sweep or args.density or args.live:
         return []
     return list(FULL_SIZES)
+
+
+def _size_list(text: str | None, default: tuple[int, ...]) -> list[int]:
+    if not text:
+        return list(default)
+    return [int(float(s)) for s in text.replace("k", "e3").replace("M", "e6").split(",") if s]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     sizes = _sizes(args)
-    full = not (args.quick or args.sizes or args.adsb_sweep)
+    full = not (args.quick or args.sizes or args.adsb_sweep or args.density or args.live)
     sweep = args.adsb_sweep or (full and not args.no_adsb_sweep)
+    density = args.density or (full and not args.no_density)
+    live = args.live or (full and not args.no_live)
     try:
         interpreter = str(Path(sys.executable).relative_to(ROOT))
     except ValueError:
@@ -843,6 +949,32 @@ def main(argv: list[str] | None = None) -> int:
 
     table = markdown_table(sizes, runs, agreements) if sizes else ""
     goals = targets(runs, agreements)
+    series: list[tuple[int, float, EngineRun]] = []
+    if density:
+        print("\nconstant density (deconflict alone) ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-density-") as tmp:
+            series = density_series(_size_list(args.density_sizes, DENSITY_SIZES), args, Path(tmp))
+        goals += density_targets(series)
+    live_rows: list[dict[str, float | int | str]] = []
+    if live:
+        import live as live_bench  # bench/live.py
+
+        print("\nincremental detection (LivePairs) ...", flush=True)
+        for n in LIVE_SIZES:
+            r = live_bench.run_live(n, 250, 100, args.seed)
+            print(
+                f"live N={n:>7,}  M=250: {r['mean_us']:.1f} µs per changed track "
+                f"(median {r['median_us']:.1f}); full pass {r['full_s']:.3f} s; "
+                f"identical: {r['identical']}",
+                flush=True,
+            )
+            live_rows.append(r)
+            if n == 10_000:
+                us = float(r["mean_us"])
+                goals.append(
+                    ("live, N = 10k, M = 250: ≤ 50 µs per changed track", f"{us:.1f} µs",
+                     _yes(us <= 50.0 and r["identical"] == "yes"))
+                )  # fmt: skip
     sweep_result = None
     if sweep:
         print(f"\nADS-B sweep over {args.adsb} ...", flush=True)
@@ -858,6 +990,12 @@ def main(argv: list[str] | None = None) -> int:
     if goals:
         md += ["", "| target | measured | met |", "|---|---|---|"]
         md += [f"| {t} | {m} | {ok} |" for t, m, ok in goals]
+    if series:
+        md += ["", "Constant density (the square grown with √N):", "", density_markdown(series)]
+    if live_rows:
+        import live as live_bench
+
+        md += ["", "Incremental detection (`bench/live.py`):", "", live_bench.markdown(live_rows)]
     if sweep_result is not None:
         md += ["", adsb_markdown(sweep_result)]
     rows = "(state rows: id,party,lat,lon,alt_m,gs_mps,track_deg,vs_mps)"
@@ -878,6 +1016,8 @@ def main(argv: list[str] | None = None) -> int:
         "agreements": {f"{e}@{n}": vars(a) for (e, n), a in agreements.items()},
         "targets": goals,
         "adsb_sweep": sweep_result,
+        "density": [{"n": n, "side_km": side, **run.summary()} for n, side, run in series],
+        "live": live_rows,
     }
     (args.out / "separation.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwritten: {args.out / 'separation.md'}, {args.out / 'separation.json'}")

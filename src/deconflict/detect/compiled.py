@@ -199,10 +199,13 @@ def build_grid(
     """Enter the boxes ``box`` (b, 8) in ``cells`` (only rows ``which``, if given).
 
     ``parts`` cuts the boxes (positions in ``which``, if given) into ranges with buckets
-    of their own, filled in parallel;
-    entries of a bucket are then sorted by altitude step. ``expected`` estimates the
-    entries: when the cells far outnumber them, buckets are cells modulo a prime of
-    about that size.
+    of their own (time slices). Each range's buckets are split among the threads: a
+    task reads its range's boxes and writes the entries of its buckets only, so tasks
+    never write to one place and every bucket holds its entries in box order. The
+    entries of a bucket are then sorted by altitude step, unless ``inline``: then each
+    entry carries a copy of its box (``Grid.coord``), for lookups that read the boxes of
+    a cell in a row, and no order. ``expected`` estimates the entries: when the cells
+    far outnumber them, buckets are cells modulo a prime of about that size.
     """
     if box.shape[0] >= 2**32:  # pragma: no cover - 4 billion boxes
         raise ValueError("too many boxes for one grid")
@@ -214,30 +217,39 @@ def build_grid(
     if per_range > expected // max(len(ranges), 1) + 65_536:
         modulus = _prime_at_least(expected // max(len(ranges), 1) + 1)
         per_range = modulus
+    split = threads() if expected >= _MIN_PARALLEL else 1
+    # Tasks: (box range, bucket range), the buckets of each box range cut in `split`.
+    tasks = [
+        (a, b, r * per_range + per_range * h // split, r * per_range + per_range * (h + 1) // split)
+        for r, (a, b) in enumerate(ranges)
+        for h in range(split)
+    ]
     hist = np.zeros(per_range * len(ranges) + 1, dtype=np.int64)
 
-    def histogram(r: int, _: int) -> int:
-        a, b = ranges[r]
+    def histogram(t: int, _: int) -> int:
+        a, b, k0, k1 = tasks[t]
+        base = (k0 // per_range) * per_range
         total: int = kn.grid_count(
-            a, b, rows, box, origin, cell, dims, stride, r * per_range + 1, modulus, hist
+            a, b, rows, box, origin, cell, dims, stride, base, modulus, k0, k1, hist
         )
         return total
 
-    entries = int(sum(parallel(histogram, range(len(ranges) + 1))))
+    entries = int(sum(parallel(histogram, range(len(tasks) + 1))))
     bstart = np.cumsum(hist)
     cursor = bstart[:-1].copy()
     pack = np.empty(entries, dtype=np.int64)
     key = np.empty(entries if modulus else 0, dtype=np.int64)
     coord = np.empty((entries if inline else 0, 8), dtype=np.float32)
 
-    def fill(r: int, _: int) -> None:
-        a, b = ranges[r]
+    def fill(t: int, _: int) -> None:
+        a, b, k0, k1 = tasks[t]
+        base = (k0 // per_range) * per_range
         kn.grid_fill(
-            a, b, rows, box, origin, cell, dims, stride, r * per_range, modulus, cursor,
+            a, b, rows, box, origin, cell, dims, stride, base, modulus, k0, k1, cursor,
             alt_origin, quantum, pack, key, coord,
         )  # fmt: skip
 
-    parallel(fill, range(len(ranges) + 1))
+    parallel(fill, range(len(tasks) + 1))
 
     def sort(a: int, b: int) -> None:
         kn.sort_buckets(a, b, bstart, pack, key, modulus > 0)
@@ -316,44 +328,73 @@ def growth_polynomials(edges: F64, h_sep_m: float, s_max_mps: float) -> F64:
 def spatial_order(state: TrackState, rot: F64, t_s: float, size_m: float) -> I64:
     """Track indices (n,) grouped by the cell (of ``size_m``) of their position at ``t_s``."""
     n = len(state)
-    p = EARTH_RADIUS_M * (state.u @ rot.T) + t_s * (state.v @ rot.T)
-    origin = p.min(axis=0)
-    dims = np.floor((p.max(axis=0) - origin) / size_m).astype(np.int64) + 1
-    if float(np.prod(dims.astype(np.float64))) > 4.0 * n + 65_536:
-        dims[2] = 1
-    if float(np.prod(dims.astype(np.float64))) > 4.0 * n + 65_536:
-        return np.arange(n, dtype=np.int64)
-    idx = np.minimum(np.floor((p - origin) / size_m).astype(np.int64), dims - 1)
-    idx[:, 2] = np.minimum(idx[:, 2], dims[2] - 1)
-    key = idx[:, 0] + dims[0] * (idx[:, 1] + dims[1] * idx[:, 2])
-    order: I64 = kn.counting_order(key, int(np.prod(dims)))
+    keys = kn.spatial_keys(state.u, state.v, rot, t_s, size_m, 4 * n + 65_536)
+    order: I64 = kn.counting_order(keys[:n], int(keys[n]))
     return order
 
 
-def order_pairs(parts: Sequence[tuple[I64, F64]], rank: I64) -> RawPairs:
-    """Rows of every part (``ij`` (k, 2), times (k, 4)) sorted by (rank[i], rank[j]).
+def permuted(
+    state: TrackState, perm: I64, group: I64 | None, rank: I64
+) -> tuple[TrackState, I64, I64]:
+    """The state, groups (empty when ``None``) and ranks in the order ``perm``."""
+    n = len(state)
+    u, v = np.empty((n, 3)), np.empty((n, 3))
+    alt, vs, gs = np.empty(n), np.empty(n), np.empty(n)
+    rank2 = np.empty(n, dtype=np.int64)
+    groups = np.empty(0 if group is None else n, dtype=np.int64)
+    source = np.empty(0, dtype=np.int64) if group is None else group
+    rank = np.ascontiguousarray(rank, dtype=np.int64)
 
-    A counting sort on ``rank[i]``, then each run of one ``i`` sorted by ``rank[j]`` on
-    the thread pool.
+    def gather(a: int, b: int) -> None:
+        kn.gather_state(
+            a, b, perm, state.u, state.v, state.alt_m, state.vs_mps, state.gs_mps, rank,
+            source, u, v, alt, vs, gs, rank2, groups,
+        )  # fmt: skip
+
+    parallel(gather, even_bounds(n))
+    return TrackState(u=u, v=v, alt_m=alt, vs_mps=vs, gs_mps=gs), groups, rank2
+
+
+def order_pairs(parts: Sequence[tuple[I64, F64]], n: int) -> RawPairs:
+    """Rows of every part sorted by (first rank, second rank), as :class:`RawPairs`.
+
+    A part is rows (k, 4) ``rank_i, rank_j, i, j`` (ranks below ``n``) and times
+    (k, 4). A radix sort: rows are moved to blocks by the high bits of the first rank
+    (a streaming pass, each part to its own places), then each block (about a thousand
+    rows) is sorted in cache by a counting sort; parts and blocks run on the thread pool.
     """
-    n = int(rank.shape[0])
     k = sum(int(p[0].shape[0]) for p in parts)
-    count = np.zeros(n + 1, dtype=np.int64)
-    for ij, _ in parts:
-        kn.count_first(ij, rank, count)
-    start = np.cumsum(count)
-    cursor = start[:-1].copy()
-    i = np.empty(k, dtype=np.int64)
-    j = np.empty(k, dtype=np.int64)
+    bits = max(int(n - 1).bit_length(), 1)
+    block_bits = min(bits, max(int(k // 1024).bit_length(), 1), 20)
+    shift = bits - block_bits
+    blocks = 1 << block_bits
+    hist = np.zeros((len(parts), blocks), dtype=np.int64)
+
+    def tally(a: int, b: int) -> None:
+        for p in range(a, b):
+            kn.radix_count(parts[p][0], shift, hist[p])
+
+    parallel(tally, range(len(parts) + 1))
+    totals = hist.sum(axis=0)
+    start = np.zeros(blocks + 1, dtype=np.int64)
+    np.cumsum(totals, out=start[1:])
+    # Part p writes block b from start[b] + (rows of parts before p in block b).
+    cursors = start[:-1] + np.cumsum(hist, axis=0) - hist
+    rows = np.empty((k, 4), dtype=np.int64)
+    times = np.empty((k, 4))
+
+    def place(a: int, b: int) -> None:
+        for p in range(a, b):
+            kn.radix_place(parts[p][0], parts[p][1], shift, cursors[p], rows, times)
+
+    parallel(place, range(len(parts) + 1))
+    i, j = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
     t_in, t_out, tcpa, dcpa = (np.empty(k) for _ in range(4))
-    for ij, t in parts:
-        kn.scatter_by_first(ij, t, rank, cursor, i, j, t_in, t_out, tcpa, dcpa)
 
     def sort(a: int, b: int) -> None:
-        kn.sort_runs(a, b, start, rank, i, j, t_in, t_out, tcpa, dcpa)
+        kn.sort_blocks(a, b, start, shift, rows, times, i, j, t_in, t_out, tcpa, dcpa)
 
-    parts_n = threads() if k >= _MIN_PARALLEL else 1
-    parallel(sort, weighted_bounds(start[1:], parts_n))
+    parallel(sort, weighted_bounds(start[1:], threads() if k >= _MIN_PARALLEL else 1))
     return RawPairs(i, j, t_in, t_out, tcpa, dcpa)
 
 
@@ -402,11 +443,8 @@ class NumbaBackend:
         """
         rot = facing(state.u)
         s_max = float(state.gs_mps.max())
-        perm = spatial_order(state, rot, 0.5 * lookahead_s, h_sep_m + s_max * lookahead_s)
-        local = TrackState(
-            u=state.u[perm], v=state.v[perm], alt_m=state.alt_m[perm],
-            vs_mps=state.vs_mps[perm], gs_mps=state.gs_mps[perm],
-        )  # fmt: skip
+        perm = spatial_order(state, rot, 0.5 * lookahead_s, (h_sep_m + s_max * lookahead_s) / 3)
+        local, groups, local_rank = permuted(state, perm, group, rank)
         n = len(local)
         edges = lookahead_s * np.arange(SLICES + 1) / SLICES
         growth = growth_polynomials(edges, h_sep_m, s_max)
@@ -414,21 +452,18 @@ class NumbaBackend:
         grid = build_self_grid(box, n, v_sep_m)
         sizes = np.diff(grid.bstart)
         work = np.cumsum(sizes * sizes)
-        groups = np.empty(0, dtype=np.int64) if group is None else group[perm]
-        local_rank = np.ascontiguousarray(rank[perm], dtype=np.int64)
 
         def scan(a: int, b: int) -> tuple[I64, F64]:
             result: tuple[I64, F64] = kn.scan_buckets(
                 a, b, grid.bstart, grid.pack, grid.key, grid.keyed, box, grid.full,
-                grid.alt_origin, grid.quantum, n, groups, local_rank, local.u, local.v,
+                grid.alt_origin, grid.quantum, n, groups, local_rank, perm, local.u, local.v,
                 local.alt_m, local.vs_mps, float(lookahead_s), float(h_sep_m), float(v_sep_m),
             )  # fmt: skip
             return result
 
         parts_n = 4 * threads() if grid.pack.shape[0] >= _MIN_PARALLEL else 1
         parts = parallel(scan, weighted_bounds(work, parts_n))
-        raw = order_pairs(parts, local_rank)
-        return raw._replace(i=perm[raw.i], j=perm[raw.j])
+        return order_pairs(parts, n)
 
     def solve(
         self,

@@ -24,7 +24,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from ..geo import EARTH_RADIUS_M, unit_vectors, velocity_vectors
+from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
 
 __all__ = [
@@ -85,13 +85,34 @@ class TrackState:
     def from_columns(
         cls, lat_deg: F64, lon_deg: F64, alt_m: F64, gs_mps: F64, track_deg: F64, vs_mps: F64
     ) -> TrackState:
-        """The state of columns shaped (n,) as in :class:`~deconflict.model.Tracks`."""
+        """The state of columns shaped (n,) as in :class:`~deconflict.model.Tracks`.
+
+        ``u`` and ``v`` are those of :func:`deconflict.geo.unit_vectors` and
+        :func:`deconflict.geo.velocity_vectors`, with each sine and cosine taken once.
+        """
+        lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+        lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+        trk = np.radians(np.asarray(track_deg, dtype=np.float64))
+        gs = np.ascontiguousarray(gs_mps, dtype=np.float64)
+        sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+        n = lat.shape[0]
+        u = np.empty((n, 3))
+        np.multiply(cl, co, out=u[:, 0])
+        np.multiply(cl, so, out=u[:, 1])
+        u[:, 2] = sl
+        ve = gs * np.sin(trk)  # east
+        vn = gs * np.cos(trk)  # north
+        # east = (-sin lon, cos lon, 0), north = (-sin lat cos lon, -sin lat sin lon, cos lat)
+        v = np.empty((n, 3))
+        v[:, 0] = -so * ve - sl * co * vn
+        v[:, 1] = co * ve - sl * so * vn
+        v[:, 2] = cl * vn
         return cls(
-            u=np.ascontiguousarray(unit_vectors(lat_deg, lon_deg)),
-            v=np.ascontiguousarray(velocity_vectors(lat_deg, lon_deg, gs_mps, track_deg)),
+            u=u,
+            v=v,
             alt_m=np.ascontiguousarray(alt_m, dtype=np.float64),
             vs_mps=np.ascontiguousarray(vs_mps, dtype=np.float64),
-            gs_mps=np.ascontiguousarray(gs_mps, dtype=np.float64),
+            gs_mps=gs,
         )
 
     def __len__(self) -> int:

@@ -208,11 +208,13 @@ def cell_range(
 @njit(cache=True, nogil=True)
 def grid_count(
     b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
-    stride: Any, base: int, modulus: int, hist: Any,
+    stride: Any, base: int, modulus: int, k0: int, k1: int, hist: Any,
 ) -> int:  # fmt: skip
-    """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist``; returns them.
+    """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist[bucket + 1]``
+    for the buckets ``k0 .. k1 - 1`` only; returns them.
 
-    Box p is row ``which[p]`` of ``box``, or row p when ``which`` is empty.
+    Box p is row ``which[p]`` of ``box``, or row p when ``which`` is empty. Tasks with
+    disjoint bucket ranges write disjoint parts of ``hist``.
 
     A box is entered in every cell its corners span along the axes with ``dims > 1``
     (x, y, z, altitude). Cell keys are ``sum(index * stride)``; a key's bucket is
@@ -227,8 +229,10 @@ def grid_count(
                 for iy in range(y0, y1 + 1):
                     for ix in range(x0, x1 + 1):
                         k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
-                        hist[base + (k % modulus if modulus > 0 else k)] += 1
-                        total += 1
+                        bk = base + (k % modulus if modulus > 0 else k)
+                        if k0 <= bk < k1:
+                            hist[bk + 1] += 1
+                            total += 1
     return total
 
 
@@ -240,10 +244,11 @@ _BOX_MASK = (1 << 32) - 1
 @njit(cache=True, nogil=True)
 def grid_fill(
     b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
-    stride: Any, base: int, modulus: int, cursor: Any, alt_origin: float, quantum: float,
-    e_pack: Any, e_key: Any, e_coord: Any,
+    stride: Any, base: int, modulus: int, k0: int, k1: int, cursor: Any,
+    alt_origin: float, quantum: float, e_pack: Any, e_key: Any, e_coord: Any,
 ) -> None:  # fmt: skip
-    """Write the entries of boxes ``b0 .. b1 - 1`` at ``cursor[bucket]`` (advanced).
+    """Write the entries of boxes ``b0 .. b1 - 1`` in buckets ``k0 .. k1 - 1`` at
+    ``cursor[bucket]`` (advanced).
 
     Boxes are chosen by ``which`` as in :func:`grid_count`; an entry names the row.
     When ``e_coord`` has rows, each entry also gets a copy of its box there.
@@ -263,6 +268,8 @@ def grid_fill(
                     for ix in range(x0, x1 + 1):
                         k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
                         bk = base + (k % modulus if modulus > 0 else k)
+                        if bk < k0 or bk >= k1:
+                            continue
                         e = cursor[bk]
                         cursor[bk] = e + 1
                         bits = 0
@@ -300,6 +307,57 @@ def sort_buckets(k0: int, k1: int, bstart: Any, e_pack: Any, e_key: Any, keyed: 
 
 
 @njit(cache=True, nogil=True)
+def spatial_keys(u: Any, v: Any, rot: Any, t_s: float, size_m: float, limit: int) -> Any:
+    """Cell of each track's position at ``t_s`` (cells of ``size_m`` in the frame
+    ``rot``), numbered x fastest: keys (n,) in ``0 .. cells - 1``, then ``cells`` (the
+    last entry). z is left out when cells would exceed ``limit``; all keys are 0 when
+    even x, y would."""
+    n = u.shape[0]
+    p = np.empty((n, 3))
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for k in range(n):
+        for d in range(3):
+            x = _R * (rot[d, 0] * u[k, 0] + rot[d, 1] * u[k, 1] + rot[d, 2] * u[k, 2])
+            x += t_s * (rot[d, 0] * v[k, 0] + rot[d, 1] * v[k, 1] + rot[d, 2] * v[k, 2])
+            p[k, d] = x
+            lo[d] = min(lo[d], x)
+            hi[d] = max(hi[d], x)
+    dims = np.ones(3, dtype=np.int64)
+    for d in range(3):
+        if n:
+            dims[d] = math.floor((hi[d] - lo[d]) / size_m) + 1
+    if dims[0] * dims[1] * dims[2] > limit:
+        dims[2] = 1
+    if dims[0] * dims[1] > limit:
+        dims[0] = dims[1] = 1
+    keys = np.zeros(n + 1, dtype=np.int64)
+    if dims[2] == 1:
+        # A Z-order (Morton) key over x, y: cells near in the plane are near in the order.
+        bits = 0
+        while (1 << bits) < max(dims[0], dims[1]):
+            bits += 1
+        if (1 << (2 * bits)) <= 4 * limit:
+            for k in range(n):
+                cx = min(math.floor((p[k, 0] - lo[0]) / size_m), dims[0] - 1) if dims[0] > 1 else 0
+                cy = min(math.floor((p[k, 1] - lo[1]) / size_m), dims[1] - 1) if dims[1] > 1 else 0
+                key = 0
+                for b in range(bits):
+                    key |= ((cx >> b) & 1) << (2 * b) | ((cy >> b) & 1) << (2 * b + 1)
+                keys[k] = key
+            keys[n] = 1 << (2 * bits)
+            return keys
+    for k in range(n):
+        key = 0
+        for d in range(2, -1, -1):
+            c = min(math.floor((p[k, d] - lo[d]) / size_m), dims[d] - 1) if dims[d] > 1 else 0
+            key = key * dims[d] + c
+        keys[k] = key
+    keys[n] = dims[0] * dims[1] * dims[2]
+    return keys
+
+
+@njit(cache=True, nogil=True)
 def counting_order(values: Any, buckets: int) -> Any:
     """A stable order of ``values`` (ints in ``0 .. buckets - 1``)."""
     start = np.zeros(buckets + 1, dtype=np.int64)
@@ -318,7 +376,7 @@ def counting_order(values: Any, buckets: int) -> Any:
 @njit(cache=True, nogil=True)
 def _grow(ij: Any, t: Any, k: int) -> tuple[Any, Any]:
     cap = 2 * ij.shape[0]
-    ij2 = np.empty((cap, 2), dtype=np.int64)
+    ij2 = np.empty((cap, ij.shape[1]), dtype=np.int64)
     t2 = np.empty((cap, 4), dtype=np.float64)
     ij2[:k] = ij[:k]
     t2[:k] = t[:k]
@@ -328,7 +386,7 @@ def _grow(ij: Any, t: Any, k: int) -> tuple[Any, Any]:
 @njit(cache=True, nogil=True)
 def scan_buckets(
     b0: int, b1: int, bstart: Any, e_pack: Any, e_key: Any, keyed: bool, box: Any,
-    full: int, alt_origin: float, quantum: float, n: int, group: Any, rank: Any,
+    full: int, alt_origin: float, quantum: float, n: int, group: Any, rank: Any, ids: Any,
     u: Any, v: Any, alt: Any, vs: Any, lookahead: float, h_sep: float, v_sep: float,
 ) -> tuple[Any, Any]:  # fmt: skip
     """Conflicting pairs among the entries of buckets ``b0 .. b1 - 1``.
@@ -336,10 +394,10 @@ def scan_buckets(
     Inside a bucket the entries are in altitude order, so entry e meets only the
     entries after it that start within its altitude band. A pair is taken in the cell
     of the lower corner of the boxes' intersection (``first`` bits) and in the first
-    slice where its boxes overlap. Returns ``ij`` (k, 2) with
-    ``rank[ij[:, 0]] < rank[ij[:, 1]]`` and t_in, t_out, tcpa, dcpa (k, 4).
+    slice where its boxes overlap. Returns rows (k, 4) ``rank[p], rank[q], ids[p],
+    ids[q]`` with ``rank[p] < rank[q]``, and t_in, t_out, tcpa, dcpa (k, 4).
     """
-    ij = np.empty((1024, 2), dtype=np.int64)
+    ij = np.empty((1024, 4), dtype=np.int64)
     t = np.empty((1024, 4), dtype=np.float64)
     k = 0
     use_group = group.shape[0] > 0
@@ -388,73 +446,100 @@ def scan_buckets(
                     continue
                 if k == ij.shape[0]:
                     ij, t = _grow(ij, t, k)
-                ij[k, 0], ij[k, 1] = p, q
+                ij[k, 0], ij[k, 1], ij[k, 2], ij[k, 3] = rank[p], rank[q], ids[p], ids[q]
                 t[k, 0], t[k, 1], t[k, 2], t[k, 3] = t_in, t_out, tcpa, dcpa
                 k += 1
     return ij[:k], t[:k]
 
 
 @njit(cache=True, nogil=True)
-def count_first(ij: Any, rank: Any, count: Any) -> None:
-    """Add to ``count[r]`` the rows of ``ij`` whose first track has rank r."""
-    for m in range(ij.shape[0]):
-        count[rank[ij[m, 0]] + 1] += 1
+def radix_count(rows: Any, shift: int, hist: Any) -> None:
+    """Add to ``hist[r >> shift]`` each row's first rank r (``rows[:, 0]``)."""
+    for m in range(rows.shape[0]):
+        hist[rows[m, 0] >> shift] += 1
 
 
 @njit(cache=True, nogil=True)
-def scatter_by_first(
-    ij: Any, t: Any, rank: Any, cursor: Any, i: Any, j: Any, t_in: Any, t_out: Any,
-    tcpa: Any, dcpa: Any,
+def radix_place(
+    rows: Any, t: Any, shift: int, cursor: Any, out_rows: Any, out_t: Any
 ) -> None:  # fmt: skip
-    """Place rows at ``cursor[rank of their first track]`` (advanced), a counting sort."""
-    for m in range(ij.shape[0]):
-        r = rank[ij[m, 0]]
-        p = cursor[r]
-        cursor[r] = p + 1
-        i[p], j[p] = ij[m, 0], ij[m, 1]
-        t_in[p], t_out[p], tcpa[p], dcpa[p] = t[m, 0], t[m, 1], t[m, 2], t[m, 3]
+    """Move each row to ``cursor[r >> shift]`` (advanced): one pass of a radix sort
+    whose few hundred buckets take writes in streams."""
+    for m in range(rows.shape[0]):
+        b = rows[m, 0] >> shift
+        p = cursor[b]
+        cursor[b] = p + 1
+        for d in range(4):
+            out_rows[p, d] = rows[m, d]
+            out_t[p, d] = t[m, d]
 
 
 @njit(cache=True, nogil=True)
-def sort_runs(
-    r0: int, r1: int, start: Any, rank: Any, i: Any, j: Any, t_in: Any, t_out: Any,
-    tcpa: Any, dcpa: Any,
+def sort_blocks(
+    b0: int, b1: int, start: Any, shift: int, rows: Any, t: Any, i: Any, j: Any,
+    t_in: Any, t_out: Any, tcpa: Any, dcpa: Any,
 ) -> None:  # fmt: skip
-    """Sort each run ``start[r] .. start[r + 1] - 1`` (r in r0 .. r1 - 1) by ``rank[j]``.
+    """Sort the rows of each block ``start[b] .. start[b + 1] - 1`` (b in b0 .. b1 - 1) by
+    (first rank, second rank) and write them out as columns: ``i``, ``j`` (the ids,
+    ``rows[:, 2:4]``) and the four times.
 
-    Within a run every row has the same ``i``, so only ``j`` and the times move.
+    A block holds the first ranks ``b << shift`` onwards: a counting sort on them, then
+    the (short) run of each first rank sorted by second rank.
     """
-    for r in range(r0, r1):
-        a, b = start[r], start[r + 1]
-        if b - a < 2:
+    width = 1 << shift
+    count = np.empty(width + 1, dtype=np.int64)
+    for b in range(b0, b1):
+        lo, hi = start[b], start[b + 1]
+        if hi == lo:
             continue
-        if b - a <= 32:
-            for m in range(a + 1, b):
-                jm = j[m]
-                key = rank[jm]
-                if rank[j[m - 1]] <= key:
-                    continue
-                x0, x1, x2, x3 = t_in[m], t_out[m], tcpa[m], dcpa[m]
-                p = m
-                while p > a and rank[j[p - 1]] > key:
-                    j[p] = j[p - 1]
-                    t_in[p], t_out[p], tcpa[p], dcpa[p] = (
-                        t_in[p - 1],
-                        t_out[p - 1],
-                        tcpa[p - 1],
-                        dcpa[p - 1],
-                    )
-                    p -= 1
-                j[p] = jm
-                t_in[p], t_out[p], tcpa[p], dcpa[p] = x0, x1, x2, x3
-            continue
-        keys = np.empty(b - a, dtype=np.int64)
-        for m in range(a, b):
-            keys[m - a] = rank[j[m]]
-        perm = np.argsort(keys)
-        jj, t0, t1 = j[a:b].copy(), t_in[a:b].copy(), t_out[a:b].copy()
-        t2, t3 = tcpa[a:b].copy(), dcpa[a:b].copy()
-        for m in range(b - a):
-            p = perm[m]
-            j[a + m] = jj[p]
-            t_in[a + m], t_out[a + m], tcpa[a + m], dcpa[a + m] = t0[p], t1[p], t2[p], t3[p]
+        base = b << shift
+        count[:] = 0
+        for m in range(lo, hi):
+            count[rows[m, 0] - base + 1] += 1
+        for r in range(width):
+            count[r + 1] += count[r]
+        order = np.empty(hi - lo, dtype=np.int64)
+        for m in range(lo, hi):
+            r = rows[m, 0] - base
+            order[count[r]] = m
+            count[r] += 1
+        # count[r] is now the end of run r: sort each run by second rank.
+        a = 0
+        for r in range(width):
+            z = count[r]
+            for x in range(a + 1, z):
+                y = order[x]
+                key = rows[y, 1]
+                w = x
+                while w > a and rows[order[w - 1], 1] > key:
+                    order[w] = order[w - 1]
+                    w -= 1
+                order[w] = y
+            a = z
+        for m in range(hi - lo):
+            p = order[m]
+            i[lo + m], j[lo + m] = rows[p, 2], rows[p, 3]
+            t_in[lo + m], t_out[lo + m], tcpa[lo + m], dcpa[lo + m] = (
+                t[p, 0],
+                t[p, 1],
+                t[p, 2],
+                t[p, 3],
+            )
+
+
+@njit(cache=True, nogil=True)
+def gather_state(
+    start: int, stop: int, perm: Any, u: Any, v: Any, alt: Any, vs: Any, gs: Any,
+    rank: Any, group: Any, u2: Any, v2: Any, alt2: Any, vs2: Any, gs2: Any, rank2: Any,
+    group2: Any,
+) -> None:  # fmt: skip
+    """Rows ``start .. stop - 1`` of the state in the order ``perm``, in one pass."""
+    use_group = group.shape[0] > 0
+    for k in range(start, stop):
+        p = perm[k]
+        for d in range(3):
+            u2[k, d] = u[p, d]
+            v2[k, d] = v[p, d]
+        alt2[k], vs2[k], gs2[k], rank2[k] = alt[p], vs[p], gs[p], rank[p]
+        if use_group:
+            group2[k] = group[p]
