@@ -224,18 +224,33 @@ class ServiceStore:
     # -- tracks ----------------------------------------------------------------------
 
     def upsert_tracks(self, rows: Iterable[TrackRow]) -> None:
+        """Insert or replace tracks by (party, id); the rows must name each track once."""
+        rows = list(rows)
+        if not rows:
+            return
+        update = (
+            " ON CONFLICT (party, id) DO UPDATE SET time_s = excluded.time_s, "
+            "lat = excluded.lat, lon = excluded.lon, alt_m = excluded.alt_m, "
+            "gs_mps = excluded.gs_mps, track_deg = excluded.track_deg, "
+            "vs_mps = excluded.vs_mps"
+        )
+        columns = "(party, id, time_s, lat, lon, alt_m, gs_mps, track_deg, vs_mps)"
         with self.db.write() as conn:
-            _executemany(
-                conn,
-                self._q(
-                    "INSERT INTO service_tracks (party, id, time_s, lat, lon, alt_m, gs_mps, "
-                    "track_deg, vs_mps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (party, id) DO UPDATE SET time_s = excluded.time_s, "
-                    "lat = excluded.lat, lon = excluded.lon, alt_m = excluded.alt_m, "
-                    "gs_mps = excluded.gs_mps, track_deg = excluded.track_deg, "
-                    "vs_mps = excluded.vs_mps"
-                ),
-                list(rows),
+            if self.marker == "?":
+                _executemany(
+                    conn,
+                    f"INSERT INTO service_tracks {columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + update,
+                    rows,
+                )
+                return
+            # PostgreSQL: the whole batch in one statement, one column array each
+            cols = list(zip(*rows, strict=True))
+            conn.execute(
+                f"INSERT INTO service_tracks {columns} SELECT * FROM unnest("
+                "%s::text[], %s::text[], %s::float8[], %s::float8[], %s::float8[], "
+                "%s::float8[], %s::float8[], %s::float8[], %s::float8[])" + update,
+                [list(c) for c in cols],
             )
 
     def delete_tracks(self, keys: Iterable[tuple[str, str]]) -> None:
