@@ -167,9 +167,9 @@ class TrackCommitter:
                     results[k] = response
 
         def apply() -> None:
-            with svc.lock:
-                for k in fresh:
-                    svc.picture.upsert_tracks(batch[k].party, batch[k].reports)
+            # the picture has its own lock: reports never wait for alert writes
+            for k in fresh:
+                svc.picture.upsert_tracks(batch[k].party, batch[k].reports)
             if fresh:
                 svc.changed.set()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -228,6 +229,9 @@ class Picture:
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
+        self.lock = threading.RLock()
+        """Guards the tracks, the declarations and the change set (reports arrive from the
+        commit thread while the service's lock is held for alerts)."""
         self.reports: dict[str, tuple[str, TrackReport]] = {}
         self._live: Any = None
         self.changed: set[str] = set()
@@ -259,34 +263,38 @@ class Picture:
 
     def upsert_tracks(self, party: str, reports: Sequence[TrackReport]) -> None:
         """Take the newer of each report and the state held; mark them changed."""
-        from ..model import Tracks
+        with self.lock:
+            from ..model import Tracks
 
-        fresh = []
-        for r in reports:
-            q = _qid(party, r.id)
-            held = self.reports.get(q)
-            if held is None or r.time_s >= held[1].time_s:
-                self.reports[q] = (party, r)
-                fresh.append(r)
-        if not fresh:
-            return
-        tracks = Tracks(
-            id=[_qid(party, r.id) for r in fresh],
-            party=[party] * len(fresh),
-            lat=[r.lat for r in fresh],
-            lon=[r.lon for r in fresh],
-            alt_m=[r.alt_m for r in fresh],
-            gs_mps=[r.gs_mps for r in fresh],
-            track_deg=[r.track_deg for r in fresh],
-            vs_mps=[r.vs_mps for r in fresh],
-        )
-        self.live.upsert(tracks, np.array([r.time_s for r in fresh], dtype=np.float64))
-        self.changed.update(_qid(party, r.id) for r in fresh)
+            fresh = []
+            for r in reports:
+                q = _qid(party, r.id)
+                held = self.reports.get(q)
+                if held is None or r.time_s >= held[1].time_s:
+                    self.reports[q] = (party, r)
+                    fresh.append(r)
+            if not fresh:
+                return
+            tracks = Tracks(
+                id=[_qid(party, r.id) for r in fresh],
+                party=[party] * len(fresh),
+                lat=[r.lat for r in fresh],
+                lon=[r.lon for r in fresh],
+                alt_m=[r.alt_m for r in fresh],
+                gs_mps=[r.gs_mps for r in fresh],
+                track_deg=[r.track_deg for r in fresh],
+                vs_mps=[r.vs_mps for r in fresh],
+            )
+            self.live.upsert(tracks, np.array([r.time_s for r in fresh], dtype=np.float64))
+            self.changed.update(_qid(party, r.id) for r in fresh)
 
     def tracks_of(self, party: str) -> list[dict[str, Any]]:
-        return [
-            {**r.to_json(), "party": p} for q, (p, r) in sorted(self.reports.items()) if p == party
-        ]
+        with self.lock:
+            return [
+                {**r.to_json(), "party": p}
+                for q, (p, r) in sorted(self.reports.items())
+                if p == party
+            ]
 
     def tracks_at(self, now: float, qids: Iterable[str] | None = None) -> Any:
         """The tracks ``qids`` (default: all), dead-reckoned to ``now``, sorted by id."""
@@ -294,20 +302,23 @@ class Picture:
 
     def drop_stale(self, now: float) -> list[str]:
         """Qualified ids of tracks not reported for longer than the maximum age."""
-        limit = now - self.config.track_max_age_s
-        return [q for q, (_, r) in self.reports.items() if r.time_s < limit]
+        with self.lock:
+            limit = now - self.config.track_max_age_s
+            return [q for q, (_, r) in self.reports.items() if r.time_s < limit]
 
     def keys_of(self, qids: Iterable[str]) -> list[tuple[str, str]]:
-        return [(self.reports[q][0], self.reports[q][1].id) for q in qids if q in self.reports]
+        with self.lock:
+            return [(self.reports[q][0], self.reports[q][1].id) for q in qids if q in self.reports]
 
     def forget(self, qids: Sequence[str]) -> None:
         """Remove tracks from the picture."""
-        if not qids:
-            return
-        self.live.remove(list(qids))
-        for q in qids:
-            self.reports.pop(q, None)
-            self.changed.discard(q)
+        with self.lock:
+            if not qids:
+                return
+            self.live.remove(list(qids))
+            for q in qids:
+                self.reports.pop(q, None)
+                self.changed.discard(q)
 
     # -- declarations ----------------------------------------------------------------
 
@@ -412,22 +423,23 @@ class Picture:
         consents: Sequence[str],
         created_at: float,
     ) -> None:
-        lat, lon = _anchor(feature)
-        props = feature.get("properties", {})
-        self.declared[(party, id)] = Declared(
-            party=party,
-            id=id,
-            kind=kind,
-            feature_kind=str(props.get("kind", "zone")),
-            feature=feature,
-            consents=list(consents),
-            created_at=created_at,
-            lat=lat,
-            lon=lon,
-            starts_s=None,
-        )
-        self.features_dirty = True
-        self._records = None
+        with self.lock:
+            lat, lon = _anchor(feature)
+            props = feature.get("properties", {})
+            self.declared[(party, id)] = Declared(
+                party=party,
+                id=id,
+                kind=kind,
+                feature_kind=str(props.get("kind", "zone")),
+                feature=feature,
+                consents=list(consents),
+                created_at=created_at,
+                lat=lat,
+                lon=lon,
+                starts_s=None,
+            )
+            self.features_dirty = True
+            self._records = None
 
     def zone_owner(self, zone_id: str) -> str | None:
         for (party, id), d in self.declared.items():
@@ -502,18 +514,21 @@ class Picture:
         """Take what a detection run needs (call under the service's lock): the tracks
         changed since the last run (every track when ``full``) and, when they changed or
         once a second, the declarations."""
-        features = full or self.features_dirty or now - self._last_features >= 1.0
-        changed = set(self.changed)
-        self.changed.clear()
-        if not full:
-            changed |= self._sweep(now)
-        coverage = Coverage(all_tracks=full, tracks=changed, features=features)
-        if features:
-            self._last_features = now
-            self.features_dirty = False
-        live = self.live if self.reports else None
-        view = PictureView(self.config, dict(self.reports), live, self.countries, self.records())
-        return view, coverage
+        with self.lock:
+            features = full or self.features_dirty or now - self._last_features >= 1.0
+            changed = set(self.changed)
+            self.changed.clear()
+            if not full:
+                changed |= self._sweep(now)
+            coverage = Coverage(all_tracks=full, tracks=changed, features=features)
+            if features:
+                self._last_features = now
+                self.features_dirty = False
+            live = self.live if self.reports else None
+            view = PictureView(
+                self.config, dict(self.reports), live, self.countries, self.records()
+            )
+            return view, coverage
 
     def evaluate(self, now: float, *, full: bool) -> tuple[list[Found], Coverage]:
         """:meth:`begin` and the detection run in one call."""
