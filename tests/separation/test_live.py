@@ -186,3 +186,45 @@ def test_states_are_dead_reckoned_from_their_own_times(pairs_of):
     assert pairs_of(c) == [("a", "b")]
     assert c.tcpa[0] == pytest.approx(60.0, abs=0.05)
     assert c.t_in[0] == pytest.approx((12_000.0 - 9260.0) / 200.0, abs=0.05)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lat0=st.floats(-80, 80),
+    lon0=st.floats(-180, 180),
+    heading=st.floats(0, 360),
+    turn=st.floats(0, 360),
+    speeds=st.tuples(st.floats(0, 300), st.floats(0, 300)),
+    meet_s=st.floats(0, 1.0),
+    miss=st.floats(-1.0, 1.0),
+    age=st.floats(0, 1.0),
+    lookahead=st.sampled_from([300.0, 900.0]),
+)
+def test_near_threshold_pairs_late_in_the_boxes_window(
+    lat0, lon0, heading, turn, speeds, meet_s, miss, age, lookahead, pairs_of
+):
+    # Two tracks whose straight paths pass about Rh apart (± 60 m) some time ahead,
+    # queried up to `slack` after their states: the standing boxes must still hold them.
+    slack = 60.0
+    t_meet = meet_s * lookahead
+    s_a, s_b = speeds
+    lat_a, lon_a = destination(lat0, lon0, heading, s_a * t_meet)  # A's meeting point
+    lat_m, lon_m = destination(lat_a, lon_a, heading + 90.0, 9260.0 + 60.0 * miss)
+    back = (heading + turn) % 360.0
+    lat_b, lon_b = destination(lat_m, lon_m, back + 180.0, s_b * t_meet)
+    tracks = Tracks(
+        id=["a", "b"],
+        party=["p", "q"],
+        lat=[lat0, float(lat_b)],
+        lon=[lon0, float(lon_b)],
+        alt_m=[5000.0, 5100.0],
+        gs_mps=[s_a, s_b],
+        track_deg=[heading % 360.0, back],
+        vs_mps=[0.0, 0.0],
+    )
+    live = LivePairs(lookahead_s=lookahead, slack_s=slack, backend="numba")
+    live.upsert(tracks, np.array([1000.0, 1000.0]))
+    live.conflicts_of(["a"], now_s=1000.0)  # builds the boxes at the states' time
+    now = 1000.0 + age * slack
+    for ids in (["a"], ["b"], ["a", "b"]):
+        assert_same(live.conflicts_of(ids, now_s=now), expected(live, ids, now), pairs_of)
