@@ -8,6 +8,7 @@ One root, a shallow tree::
     ├── Forbidden         the caller may not do this (HTTP 403)
     ├── Conflict          the request clashes with the current state (HTTP 409)
     ├── StoreError        the store failed or holds something unexpected
+    │   └── DiskFull      the store's disk is full: nothing was written (HTTP 507)
     └── VerificationError a log, proof, receipt or signature does not verify (CLI exit 1)
 
 Adapters translate foreign exceptions into these with ``raise Ours(...) from exc``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 __all__ = [
     "Conflict",
     "DeconflictError",
+    "DiskFull",
     "Forbidden",
     "InvalidInput",
     "NotFound",
@@ -60,6 +62,12 @@ class StoreError(DeconflictError):
     """The store failed or returned something unexpected."""
 
     code = "store_error"
+
+
+class DiskFull(StoreError):
+    """The store's disk (or its quota) is full: the write was refused whole."""
+
+    code = "disk_full"
 
 
 class VerificationError(DeconflictError):

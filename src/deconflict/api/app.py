@@ -27,6 +27,7 @@ from ..service.core import Service
 from ..service.runner import DetectionRunner
 from .broker import Broker, Subscriber
 from .errors import ApiError, install_error_handlers, status_of
+from .jsontext import check_text, parse_json
 from .ratelimit import RateLimiter
 
 __all__ = ["create_app"]
@@ -35,6 +36,12 @@ log = logging.getLogger("deconflict.api")
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """Largest request body accepted (413 beyond)."""
+REAUTH_S = 1.0
+"""How often an open stream checks that its token still names its party (revocation and
+rotation close it within this time, also when done by another process)."""
+CLOSE_WAIT_S = 30.0
+"""How long a dropped stream's last words (its reason and close frame) may wait for a
+stalled reader before the connection is given up."""
 
 
 class TrackIn(BaseModel):
@@ -131,8 +138,11 @@ def create_app(
     *,
     run_detection: bool = True,
     max_body_bytes: int = MAX_BODY_BYTES,
+    reauth_s: float = REAUTH_S,
 ) -> FastAPI:
-    """The API over ``service``; detection runs in a background thread unless told not to."""
+    """The API over ``service``; detection runs in a background thread unless told not to.
+
+    Open streams re-check their token every ``reauth_s`` seconds."""
     broker = Broker()
     limiter = RateLimiter(service.config.rate_per_s, service.config.burst)
     runner = DetectionRunner(service) if run_detection else None
@@ -166,8 +176,10 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     install_error_handlers(app)
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> str:
-        party = service.authenticate(_bearer(authorization))
+    async def caller(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> str:
+        party = await run_in_threadpool(service.authenticate, _bearer(authorization))
         wait = limiter.take(party)
         if wait > 0:
             raise ApiError(
@@ -176,6 +188,15 @@ def create_app(
                 f"party {party!r} is over {service.config.rate_per_s:g} requests/s",
                 {"Retry-After": str(max(1, round(wait + 0.5)))},
             )
+        if request.method == "POST":
+            # NUL and lone surrogates, wherever they are (the body is read once, cached)
+            raw = await request.body()
+            if b"\\u" in raw:
+                try:
+                    doc = json.loads(raw)
+                except (ValueError, RecursionError):
+                    doc = None  # not JSON: the route says so
+                check_text(doc)
         return party
 
     Party = Annotated[str, Depends(caller)]
@@ -200,11 +221,7 @@ def create_app(
     async def post_tracks(request: Request, party: Party, idem: IdemKey = None) -> dict[str, Any]:
         """Report the caller's tracks (a JSON list of track objects, validated once by the
         service); answers ``{"accepted", "receipt"}``."""
-        raw = await request.body()
-        try:
-            items = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"body: not JSON ({exc})") from exc
+        items = parse_json(await request.body())
         result: dict[str, Any] = await run_in_threadpool(
             service.report_tracks, party, items, idempotency_key=idem
         )
@@ -358,7 +375,7 @@ def create_app(
         token = _bearer(ws.headers.get("authorization"))
         try:
             if token is None:
-                first = await asyncio.wait_for(ws.receive_json(), timeout=10.0)
+                first = await asyncio.wait_for(_receive(ws), timeout=10.0)
                 if not isinstance(first, dict) or first.get("type") != "auth":
                     raise Unauthenticated('first message must be {"type": "auth", "token"}')
                 token = first.get("token") if isinstance(first.get("token"), str) else None
@@ -383,11 +400,29 @@ def create_app(
                 }
             )
             await ws.send_json(hello)
-            await _pump(ws, sub, party)
+            await _pump(ws, sub, party, token or "")
         finally:
             broker.unsubscribe(sub)
 
-    async def _pump(ws: WebSocket, sub: Subscriber, party: str) -> None:
+    async def _receive(ws: WebSocket) -> Any:
+        """The client's next message, parsed (:class:`InvalidInput` if it is not a JSON
+        text frame); :class:`WebSocketDisconnect` when the client has gone."""
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        text = message.get("text")
+        if text is None:
+            raise InvalidInput("messages are JSON text frames, not binary ones")
+        return parse_json(text, "message")
+
+    async def _last_words(ws: WebSocket, event: dict[str, Any], code: int, reason: str) -> None:
+        """Send ``event`` and close, waiting at most :data:`CLOSE_WAIT_S` on the reader."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await ws.send_json(event)
+                await ws.close(code=code, reason=reason[:120])
+
+    async def _pump(ws: WebSocket, sub: Subscriber, party: str, token: str) -> None:
         async def sender() -> None:
             while True:
                 get = asyncio.ensure_future(sub.queue.get())
@@ -395,8 +430,8 @@ def create_app(
                 done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if closed in done:
                     get.cancel()
-                    await ws.send_json({"type": "closed", "reason": sub.dropped})
-                    await ws.close(code=4408, reason=(sub.dropped or "closed")[:120])
+                    reason = sub.dropped or "closed"
+                    await _last_words(ws, {"type": "closed", "reason": reason}, 4408, reason)
                     return
                 closed.cancel()
                 await ws.send_json(get.result())
@@ -404,23 +439,40 @@ def create_app(
         async def receiver() -> None:
             while True:
                 try:
-                    msg = await ws.receive_json()
-                except (ValueError, json.JSONDecodeError):
-                    await ws.send_json(
-                        {
-                            "type": "error",
-                            "error": {
-                                "code": "invalid_input",
-                                "message": "messages are JSON objects",
-                            },
-                        }
-                    )
+                    msg = await _receive(ws)
+                except InvalidInput as exc:
+                    error = {"code": exc.code, "message": str(exc)}
+                    await ws.send_json({"type": "error", "error": error, "status": 400})
                     continue
-                reply = await _handle(msg, party)
+                try:
+                    reply = await _handle(msg, party)
+                except Exception:
+                    log.exception("stream message of %s failed", party)
+                    error = {"code": "internal", "message": "the service failed on this message"}
+                    reply = {"type": "error", "error": error, "status": 500}
                 if reply is not None:
                     await ws.send_json(reply)
 
-        tasks = [asyncio.ensure_future(sender()), asyncio.ensure_future(receiver())]
+        async def watchdog() -> None:
+            # a revoked or rotated token ends the stream, wherever the change was made
+            while True:
+                await asyncio.sleep(reauth_s)
+                try:
+                    still = await run_in_threadpool(service.authenticate, token)
+                except Unauthenticated:
+                    still = None
+                except DeconflictError:
+                    continue  # the store is down: keep the stream, check again later
+                if still != party:
+                    reason = "token revoked or replaced"
+                    await _last_words(ws, {"type": "closed", "reason": reason}, 4401, reason)
+                    return
+
+        tasks = [
+            asyncio.ensure_future(sender()),
+            asyncio.ensure_future(receiver()),
+            asyncio.ensure_future(watchdog()),
+        ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         except WebSocketDisconnect:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import (
     Conflict,
     DeconflictError,
+    DiskFull,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -31,6 +32,7 @@ _STATUS: tuple[tuple[type[DeconflictError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 400),
+    (DiskFull, 507),
     (StoreError, 503),
     (VerificationError, 500),
 )
@@ -101,7 +103,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        codes = {
+            400: "invalid_input",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }
         return error_response(
             exc.status_code,
             codes.get(exc.status_code, "http_error"),
