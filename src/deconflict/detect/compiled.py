@@ -1,16 +1,18 @@
 """The compiled separation backend: grid, scan, exact test and output order in Numba.
 
 Same definition and same pairs as the numpy backend (the tests hold them to each other).
-The swept boxes of :mod:`deconflict.detect.engine` are entered in a grid built by
-counting sorts (no comparison sort, no per-entry search): boxes in altitude order, then
-entries by cell, so inside a cell they are in altitude order and each box meets only the
-boxes of its cell that start inside its altitude band. The scan and the exact test are
-fused, so candidate pairs are never materialised; the output is put in order by a
-counting sort on the first track's rank and a sort of each (short) run.
+The tracks are put in Z-order of fine cells (nearby tracks, nearby memory); their swept
+boxes (:mod:`deconflict.detect.engine`) are entered in a grid by a counting sort (a
+histogram of cells, then each entry written to its place: no comparison sort of
+entries, no per-entry search), and each cell's entries are sorted by altitude step, so
+a box meets only the boxes of its cell that start inside its altitude band. The scan
+and the exact test are fused, so candidate pairs are never materialised; the output is
+put in (a, b) order by a radix sort on the first track's rank.
 
-Work is split into ranges run on one thread pool kept for the process
-(:func:`parallel`); the kernels (:mod:`deconflict.detect.kernels`) release the GIL. The
-compiled code is cached on disk on first use; :meth:`NumbaBackend.warm` loads it.
+Work is split into ranges that never write to one place, run on one thread pool kept
+for the process (:func:`parallel`, never a pool per call); the kernels
+(:mod:`deconflict.detect.kernels`) release the GIL. The compiled code is cached on disk
+on first use; :meth:`NumbaBackend.warm` loads it.
 """
 
 from __future__ import annotations
@@ -37,9 +39,12 @@ __all__ = [
     "NumbaBackend",
     "build_grid",
     "build_self_grid",
+    "growth_polynomials",
     "numba_backend",
+    "order_pairs",
     "parallel",
     "plan_cells",
+    "swept_boxes",
     "threads",
 ]
 
@@ -88,7 +93,8 @@ def parallel(work: Callable[[int, int], Any], bounds: Sequence[int]) -> list[Any
     """``work(bounds[k], bounds[k + 1])`` for every k, on the process's thread pool.
 
     One range runs on the calling thread. The pool is created on first use and kept
-    for the process (never one per call); callers on several threads share it.
+    for the process (never one per call); callers on several threads share it. ``work``
+    must not call :func:`parallel` itself (the pool's threads would wait on each other).
     """
     ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
     if len(ranges) <= 1:
