@@ -271,6 +271,7 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.2)
         cpu0, _ = proc_stats(server.pid)
+        own0 = time.process_time()
         t0 = time.monotonic()
         result = asyncio.run(run_load(base, tokens, args))
         cpu1, peak = proc_stats(server.pid)
@@ -282,6 +283,7 @@ def main() -> int:
         result["commit_batches"] = status["commit_batches"]
         wall = time.monotonic() - t0
         result["server_cpu_cores"] = (cpu1 - cpu0) / wall
+        result["load_generator_cpu_cores"] = (time.process_time() - own0) / wall
         result["server_peak_rss_mib"] = peak / 2**20
     finally:
         server.terminate()
