@@ -55,6 +55,8 @@ class TrackReport:
     gs_mps: float
     track_deg: float
     vs_mps: float
+    time_text: str | None = None
+    """The time as reported (ISO 8601), kept for the record; None: made from ``time_s``."""
 
     def row(self) -> tuple[str, float, float, float, float, float, float, float]:
         return (
@@ -69,10 +71,16 @@ class TrackReport:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The track object as logged: the reported time text and the numbers."""
         return {
             "id": self.id,
-            "time": iso(self.time_s),
-            **{k: getattr(self, k) for k in _NUMBERS},
+            "time": self.time_text if self.time_text is not None else iso(self.time_s),
+            "lat": self.lat,
+            "lon": self.lon,
+            "alt_m": self.alt_m,
+            "gs_mps": self.gs_mps,
+            "track_deg": self.track_deg,
+            "vs_mps": self.vs_mps,
         }
 
 
@@ -141,7 +149,7 @@ def parse_track_reports(
             raise InvalidInput(f"{where}.gs_mps: negative ground speed {values['gs_mps']}")
         if not -2000.0 <= values["alt_m"] <= 100_000.0:
             raise InvalidInput(f"{where}.alt_m: {values['alt_m']} is outside [-2000, 100000]")
-        report = TrackReport(tid, t, **values)
+        report = TrackReport(tid, t, **values, time_text=text)
         prev = out.get(tid)
         if prev is None or report.time_s >= prev.time_s:
             out[tid] = report
