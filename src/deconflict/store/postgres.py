@@ -2,7 +2,11 @@
 
 Connections come from a :class:`psycopg_pool.ConnectionPool` (``pool_size`` at most): a
 connection is checked before it is handed out, so one the server dropped (a restart,
-``pg_terminate_backend``) is replaced instead of failing the next call. A write
+``pg_terminate_backend``) is replaced instead of failing the next call. When no
+connection can be had (the server is down), calls fail at once with a
+:class:`~deconflict.errors.StoreError` saying so, instead of each waiting for the pool;
+the server is probed at most every ``PROBE_INTERVAL_S`` and, once it answers, a fresh pool
+takes over (the old one would only retry on its growing back-off). A write
 transaction (:meth:`~deconflict.store.sql.SQLDatabase.write`, re-entrant per thread)
 holds one pooled connection until it ends; reads take any. Every connection runs with a
 ``lock_timeout`` and a ``statement_timeout``: a lock held too long by someone else gives
@@ -25,6 +29,8 @@ The signing key is not kept in the database: give a key directory (``--key-dir``
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +41,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..errors import InvalidInput, StoreError
+from ..errors import DiskFull, InvalidInput, StoreError
 from ..ledger.storage import NodeRow, nodes_in_order
 from ..ledger.tree import NodeKey
 from .sql import LeafRow, SQLDatabase, SQLLedgerStore, one_line
@@ -93,6 +99,8 @@ _APPEND_LOCK = (
     "'deconflict.ledger.append:' || 'ledger_leaves'::regclass::oid::text, 0))"
 )
 """Held by an appending transaction until it ends: one appender per ledger at a time."""
+PROBE_INTERVAL_S = 0.5
+"""While the server is unreachable, how often a call may try to reach it."""
 
 
 class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
@@ -100,7 +108,9 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
 
     ``pool_size``: connections at most; ``lock_timeout_s`` / ``statement_timeout_s``: how
     long a statement may wait for a lock / run; ``connect_timeout_s``: how long to wait
-    for the server, and for a free pooled connection.
+    for the server when connecting; ``wait_timeout_s``: how long a call waits for a free
+    pooled connection before the server is probed (and, if it does not answer, marked
+    unreachable).
     """
 
     driver_error = psycopg.Error
@@ -117,9 +127,16 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
         lock_timeout_s: float = 30.0,
         statement_timeout_s: float = 300.0,
         connect_timeout_s: float = 30.0,
+        wait_timeout_s: float = 5.0,
     ) -> None:
         super().__init__(url, create=create)
         self.schema = schema
+        self.pool_size = max(1, pool_size)
+        self.connect_timeout_s = connect_timeout_s
+        self.wait_timeout_s = wait_timeout_s
+        self._health = threading.Lock()
+        self._down_since: float | None = None
+        self._probed_at = 0.0
         self.lock_timeout_s = lock_timeout_s
         self.statement_timeout_s = statement_timeout_s
         self.name = "PostgreSQL database"
@@ -127,6 +144,7 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
             "autocommit": True,
             "connect_timeout": max(1, round(connect_timeout_s)),
         }
+        self._connect_kwargs = connect
         try:
             # One plain connection first: its errors say what is wrong (the pool's do not).
             with psycopg.connect(url, **connect) as probe:
@@ -137,17 +155,7 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
                     _create_schema(probe, schema)
         except psycopg.Error as exc:
             raise self.error(exc, "cannot open the database") from exc
-        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            kwargs=connect,
-            min_size=1,
-            max_size=max(1, pool_size),
-            configure=self._configure,
-            check=ConnectionPool.check_connection,
-            timeout=connect_timeout_s,
-            name="deconflict",
-            open=False,
-        )
+        self.pool = self._new_pool()
         try:
             self.pool.open(wait=True, timeout=connect_timeout_s)
         except psycopg.Error as exc:
@@ -156,6 +164,73 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
 
     def __repr__(self) -> str:
         return f"PostgresDatabase(schema={self.schema!r})"
+
+    def _new_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        return ConnectionPool(
+            self.target,
+            kwargs=self._connect_kwargs,
+            min_size=1,
+            max_size=self.pool_size,
+            configure=self._configure,
+            check=ConnectionPool.check_connection,
+            timeout=self.wait_timeout_s,
+            name="deconflict",
+            open=False,
+        )
+
+    def _reachable(self) -> bool:
+        """Whether a fresh connection to the server can be made now (a short wait)."""
+        kwargs = {**self._connect_kwargs, "connect_timeout": 2}
+        try:
+            psycopg.connect(self.target, **kwargs).close()
+        except psycopg.Error:
+            return False
+        return True
+
+    def _check_server(self) -> None:
+        """Fail at once while the server is known to be down; probe it now and then, and
+        once it answers put a fresh pool in place."""
+        if self._down_since is None:
+            return
+        with self._health:
+            since = self._down_since
+            if since is None:
+                return
+            now = time.monotonic()
+            probe = now - self._probed_at >= PROBE_INTERVAL_S
+            if probe:
+                self._probed_at = now
+            if not probe or not self._reachable():
+                raise StoreError(
+                    f"PostgreSQL: the server is unreachable (for {now - since:.1f} s); "
+                    "nothing was written, try again"
+                )
+            old, self.pool = self.pool, self._new_pool()
+            self.pool.open(wait=False)
+            self._down_since = None
+        old.close(timeout=0)
+
+    def _lost(self) -> None:
+        """A call could not get or keep a connection: mark the server down if it is."""
+        with self._health:
+            if self._down_since is None and not self._reachable():
+                self._down_since = self._probed_at = time.monotonic()
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection, or a :class:`StoreError` at once if the server is down."""
+        self._check_server()
+        try:
+            with self.pool.connection() as conn:
+                try:
+                    yield conn
+                except psycopg.OperationalError:
+                    if conn.broken:
+                        self._lost()
+                    raise
+        except PoolTimeout:
+            self._lost()
+            raise
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         """Session settings of every pooled connection: schema and timeouts."""
@@ -179,7 +254,12 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
                 f"PostgreSQL: statement cancelled after {self.statement_timeout_s:g} s "
                 f"(statement_timeout) or by the server: {one_line(exc)}"
             )
+        if isinstance(exc, pg_errors.DiskFull):
+            return DiskFull(f"PostgreSQL: the server's disk is full, nothing was written: "
+                            f"{one_line(exc)}")  # fmt: skip
         if isinstance(exc, PoolTimeout):
+            if self._down_since is not None:
+                return StoreError("PostgreSQL: the server is unreachable; nothing was written")
             return StoreError(f"PostgreSQL: no connection to the server available: {one_line(exc)}")
         return super().error(exc, doing)
 
@@ -196,7 +276,7 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
 
     @contextmanager
     def _outer_transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        with self.pool.connection() as conn, conn.transaction():
+        with self._pooled() as conn, conn.transaction():
             yield conn
 
     @contextmanager
@@ -206,7 +286,7 @@ class PostgresDatabase(SQLDatabase[psycopg.Connection[Any]]):
 
     @contextmanager
     def _read_connection(self) -> Iterator[psycopg.Connection[Any]]:
-        with self.pool.connection() as conn:
+        with self._pooled() as conn:
             yield conn
 
     def _close(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import InvalidInput
+from ..errors import DiskFull, InvalidInput, StoreError
 from ..ledger.storage import NodeRow, nodes_in_order
 from ..ledger.tree import NodeKey
 from .sql import LeafRow, SQLDatabase, SQLLedgerStore
@@ -120,6 +120,12 @@ class SQLiteDatabase(SQLDatabase[sqlite3.Connection]):
 
     def __repr__(self) -> str:
         return f"SQLiteDatabase({self.target!r})"
+
+    def error(self, exc: Exception, doing: str | None = None) -> StoreError:
+        """A sqlite3 error as a :class:`StoreError`; :class:`DiskFull` when the disk is."""
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return DiskFull(f"SQLite: the disk is full, nothing was written: {self.target}")
+        return super().error(exc, doing)
 
     def _open_ledger(self) -> SQLiteLedgerStore:
         return SQLiteLedgerStore(self)
