@@ -58,38 +58,32 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A ``deconflict serve`` subprocess."""
+    """A ``deconflict serve`` subprocess on ``store`` (its output in ``log_path``)."""
 
     store: StoreTarget
     log_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
-    _log: Any = None
+    args: tuple[str, ...] = ()
+    """More ``serve`` arguments (e.g. ``--borders F``)."""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:
+        """Start it and wait until it answers (it warms its detectors first)."""
         self.port = free_port()
-        env = {**os.environ, **self.env}
         cmd = [
-            sys.executable,
-            "-m",
-            "deconflict.cli",
-            "serve",
-            "--db",
-            self.store.target,
-            "--key-dir",
-            str(self.store.key_dir),
-            "--port",
-            str(self.port),
-        ]
-        if self._log is not None:
-            self._log.close()
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed by stop()
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+            sys.executable, "-m", "deconflict.cli", "serve",
+            "--db", self.store.target, "--key-dir", str(self.store.key_dir),
+            "--port", str(self.port), *self.args,
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -99,6 +93,7 @@ class Server:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.stop()  # a fixture that fails to start never reaches its teardown
         raise AssertionError(f"server did not start: {self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
@@ -110,12 +105,6 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
         self.proc = None
-        self._close_log()
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
     def kill(self) -> None:
         """``kill -9``: no chance to clean up."""
@@ -123,7 +112,17 @@ class Server:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
         self.proc = None
-        self._close_log()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``deconflict ARGS`` in a subprocess, as a user runs it (no --db added)."""
+    return subprocess.run(
+        [sys.executable, "-m", "deconflict.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def client(server: Server, token: str) -> httpx.Client:

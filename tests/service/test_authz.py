@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from servicekit import StoreTarget, Stream, add_party, alert_event, client, track
+from servicekit import StoreTarget, Stream, add_party, alert_event, client, run_cli, track
 
 pytestmark = pytest.mark.slow
 
@@ -126,27 +124,17 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any, tmp_path:
     for p in PARTIES:
         path = tmp_path / f"export-{p}.jsonl"
         path.write_text(c[p].get("/v1/log/export").text)
-        assert _cli("verify", str(path)).returncode == 0
+        assert run_cli("verify", str(path)).returncode == 0
         rpath = tmp_path / "receipt.json"
         rpath.write_text(json.dumps(receipt))
         if p in involved:
-            out = _cli("verify-receipt", str(rpath), "--against", str(path))
+            out = run_cli("verify-receipt", str(rpath), "--against", str(path))
             assert out.returncode == 0, out.stderr
     lines = (tmp_path / "export-green.jsonl").read_text().splitlines()
     k = next(i for i, x in enumerate(lines) if '"leaf":' in x and "camp" in x)
     lines[k] = lines[k].replace("camp", "cAmp")
     (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
-    bad = _cli("verify", str(tmp_path / "bad.jsonl"))
+    bad = run_cli("verify", str(tmp_path / "bad.jsonl"))
     assert bad.returncode == 1 and f"entry {k}" in bad.stderr
     for cl in c.values():
         cl.close()
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )

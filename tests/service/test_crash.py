@@ -4,8 +4,6 @@ a changed byte in the store is named by ``verify``."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +14,7 @@ import psycopg
 import pytest
 
 from deconflict.ledger.receipt import Receipt, verify_receipt_against
-from servicekit import StoreTarget, add_party, cli, client, track
+from servicekit import StoreTarget, add_party, cli, client, run_cli, track
 
 pytestmark = pytest.mark.slow
 
@@ -76,18 +74,8 @@ def test_kill_9_loses_no_acknowledged_write(
     export.write_text(cli(store, "log", "export").stdout)
     for rec in receipts:
         verify_receipt_against(Receipt.from_dict(rec), export.read_bytes().splitlines())
-    plain = cli_plain("verify", store.target)
+    plain = run_cli("verify", store.target)
     assert plain.returncode == 0, plain.stderr
-
-
-def cli_plain(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _change_one_byte(store: StoreTarget, index: int) -> None:
@@ -118,8 +106,8 @@ def test_one_changed_byte_is_named(store: StoreTarget, server_factory: Any) -> N
         index = r.json()["receipt"]["index"]
         assert c.post("/v1/tracks", json=[track("b2", 1.0, 2.0, 0.0)]).status_code == 200
     server.stop()
-    assert cli_plain("verify", store.target).returncode == 0
+    assert run_cli("verify", store.target).returncode == 0
     _change_one_byte(store, index)
-    out = cli_plain("verify", store.target)
+    out = run_cli("verify", store.target)
     assert out.returncode == 1
     assert f"entry {index}" in out.stderr

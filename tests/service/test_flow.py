@@ -11,7 +11,17 @@ import pytest
 
 from deconflict.ledger.receipt import Receipt
 from deconflict.ledger.signing import b64decode
-from servicekit import Server, StoreTarget, Stream, add_party, alert_event, cli, client, track
+from servicekit import (
+    Server,
+    StoreTarget,
+    Stream,
+    add_party,
+    alert_event,
+    cli,
+    client,
+    run_cli,
+    track,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -203,20 +213,7 @@ def test_three_parties_full_flow(store: StoreTarget, server_factory: Any, tmp_pa
     for i, rec in enumerate(receipts):
         path = tmp_path / f"r{i}.json"
         path.write_text(json.dumps(rec))
-        check = cli_plain("verify-receipt", str(path), "--against", str(export))
+        check = run_cli("verify-receipt", str(path), "--against", str(export))
         assert check.returncode == 0, check.stderr
-    final = cli_plain("verify", str(export))
+    final = run_cli("verify", str(export))
     assert final.returncode == 0, final.stderr
-
-
-def cli_plain(*args: str) -> Any:
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )

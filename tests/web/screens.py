@@ -8,19 +8,14 @@ test can say what a party's browser was ever told.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import Error as PlaywrightError
 
-from servicekit import StoreTarget, free_port
+from servicekit import Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -35,59 +30,8 @@ ARGS = [
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
-@dataclass
-class WebServer:
-    """A ``deconflict serve`` subprocess on ``store`` (its output in ``log_path``)."""
-
-    store: StoreTarget
-    log_path: Path
-    env: dict[str, str] = field(default_factory=dict)
-    port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 120.0) -> WebServer:
-        self.port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "deconflict.cli",
-            "serve",
-            "--db",
-            self.store.target,
-            "--key-dir",
-            str(self.store.key_dir),
-            "--port",
-            str(self.port),
-        ]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/openapi.json", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()  # a fixture that fails to start never reaches its teardown
-        raise AssertionError(f"server did not start: {self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.proc = None
+WebServer = Server
+"""The service the browser talks to (the one the service tests start)."""
 
 
 def launch(pw: Any) -> Any:
