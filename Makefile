@@ -36,6 +36,7 @@ test: $(STAMP) browser lint typecheck
 # Every benchmark in bench/ (minutes; results go in docs/benchmarks.md).
 bench: $(STAMP) browser
 	$(BIN)/python bench/separation.py
+	$(BIN)/python bench/live.py
 	$(BIN)/python bench/zones.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/service.py --rate 1000
