@@ -341,11 +341,12 @@ def spatial_order(state: TrackState, rot: F64, t_s: float, size_m: float) -> I64
 
 def permuted(
     state: TrackState, perm: I64, group: I64 | None, rank: I64
-) -> tuple[TrackState, I64, I64]:
-    """The state, groups (empty when ``None``) and ranks in the order ``perm``."""
+) -> tuple[TrackState, F64, I64, I64]:
+    """The state in the order ``perm``, also as packed rows (n, 8: u, v, alt, vs), and
+    the groups (empty when ``None``) and ranks in that order."""
     n = len(state)
-    u, v = np.empty((n, 3)), np.empty((n, 3))
-    alt, vs, gs = np.empty(n), np.empty(n), np.empty(n)
+    st = np.empty((n, 8))
+    gs = np.empty(n)
     rank2 = np.empty(n, dtype=np.int64)
     groups = np.empty(0 if group is None else n, dtype=np.int64)
     source = np.empty(0, dtype=np.int64) if group is None else group
@@ -354,11 +355,18 @@ def permuted(
     def gather(a: int, b: int) -> None:
         kn.gather_state(
             a, b, perm, state.u, state.v, state.alt_m, state.vs_mps, state.gs_mps, rank,
-            source, u, v, alt, vs, gs, rank2, groups,
+            source, st, gs, rank2, groups,
         )  # fmt: skip
 
     parallel(gather, even_bounds(n))
-    return TrackState(u=u, v=v, alt_m=alt, vs_mps=vs, gs_mps=gs), groups, rank2
+    local = TrackState(
+        u=np.ascontiguousarray(st[:, 0:3]),
+        v=np.ascontiguousarray(st[:, 3:6]),
+        alt_m=np.ascontiguousarray(st[:, 6]),
+        vs_mps=np.ascontiguousarray(st[:, 7]),
+        gs_mps=gs,
+    )
+    return local, st, groups, rank2
 
 
 def order_pairs(parts: Sequence[tuple[I64, F64]], n: int) -> RawPairs:
@@ -450,7 +458,7 @@ class NumbaBackend:
         rot = facing(state.u)
         s_max = float(state.gs_mps.max())
         perm = spatial_order(state, rot, 0.5 * lookahead_s, (h_sep_m + s_max * lookahead_s) / 3)
-        local, groups, local_rank = permuted(state, perm, group, rank)
+        local, rows, groups, local_rank = permuted(state, perm, group, rank)
         n = len(local)
         edges = lookahead_s * np.arange(SLICES + 1) / SLICES
         growth = growth_polynomials(edges, h_sep_m, s_max)
@@ -462,8 +470,8 @@ class NumbaBackend:
         def scan(a: int, b: int) -> tuple[I64, F64]:
             result: tuple[I64, F64] = kn.scan_buckets(
                 a, b, grid.bstart, grid.pack, grid.key, grid.keyed, box, grid.full,
-                grid.alt_origin, grid.quantum, n, groups, local_rank, perm, local.u, local.v,
-                local.alt_m, local.vs_mps, float(lookahead_s), float(h_sep_m), float(v_sep_m),
+                grid.alt_origin, grid.quantum, n, groups, local_rank, perm, rows,
+                float(lookahead_s), float(h_sep_m), float(v_sep_m),
             )  # fmt: skip
             return result
 

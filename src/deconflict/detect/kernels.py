@@ -91,6 +91,22 @@ def solve_pair(
 
 
 @njit(cache=True, nogil=True)
+def solve_rows(
+    st: Any, i: int, j: int, lookahead: float, h_sep: float, v_sep: float
+) -> tuple[bool, float, float, float, float]:  # fmt: skip
+    """The exact test on tracks i, j of packed state rows ``st`` (n, 8): u, v, alt, vs.
+
+    The same arithmetic as :func:`solve_pair` on the same values, so the same result.
+    """
+    return solve_one(
+        st[j, 0] - st[i, 0], st[j, 1] - st[i, 1], st[j, 2] - st[i, 2],
+        st[j, 0] + st[i, 0], st[j, 1] + st[i, 1], st[j, 2] + st[i, 2],
+        st[j, 3] - st[i, 3], st[j, 4] - st[i, 4], st[j, 5] - st[i, 5],
+        st[j, 6] - st[i, 6], st[j, 7] - st[i, 7], lookahead, h_sep, v_sep,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
 def solve_list(
     u: Any, v: Any, alt: Any, vs: Any, i: Any, j: Any, lookahead: float, h_sep: float,
     v_sep: float,
@@ -387,9 +403,11 @@ def _grow(ij: Any, t: Any, k: int) -> tuple[Any, Any]:
 def scan_buckets(
     b0: int, b1: int, bstart: Any, e_pack: Any, e_key: Any, keyed: bool, box: Any,
     full: int, alt_origin: float, quantum: float, n: int, group: Any, rank: Any, ids: Any,
-    u: Any, v: Any, alt: Any, vs: Any, lookahead: float, h_sep: float, v_sep: float,
+    st: Any, lookahead: float, h_sep: float, v_sep: float,
 ) -> tuple[Any, Any]:  # fmt: skip
     """Conflicting pairs among the entries of buckets ``b0 .. b1 - 1``.
+
+    ``st`` (n, 8) holds each track's state in one row (u, v, alt, vs): one cache line.
 
     Inside a bucket the entries are in altitude order, so entry e meets only the
     entries after it that start within its altitude band. A pair is taken in the cell
@@ -439,9 +457,7 @@ def scan_buckets(
                     continue
                 if rank[p] > rank[q]:
                     p, q = q, p
-                ok, t_in, t_out, tcpa, dcpa = solve_pair(
-                    u, v, alt, vs, p, q, lookahead, h_sep, v_sep
-                )
+                ok, t_in, t_out, tcpa, dcpa = solve_rows(st, p, q, lookahead, h_sep, v_sep)
                 if not ok:
                     continue
                 if k == ij.shape[0]:
@@ -530,16 +546,17 @@ def sort_blocks(
 @njit(cache=True, nogil=True)
 def gather_state(
     start: int, stop: int, perm: Any, u: Any, v: Any, alt: Any, vs: Any, gs: Any,
-    rank: Any, group: Any, u2: Any, v2: Any, alt2: Any, vs2: Any, gs2: Any, rank2: Any,
-    group2: Any,
+    rank: Any, group: Any, st: Any, gs2: Any, rank2: Any, group2: Any,
 ) -> None:  # fmt: skip
-    """Rows ``start .. stop - 1`` of the state in the order ``perm``, in one pass."""
+    """Rows ``start .. stop - 1`` of the state in the order ``perm``, in one pass: the
+    packed rows ``st`` (u, v, alt, vs), ground speed, rank and group."""
     use_group = group.shape[0] > 0
     for k in range(start, stop):
         p = perm[k]
         for d in range(3):
-            u2[k, d] = u[p, d]
-            v2[k, d] = v[p, d]
-        alt2[k], vs2[k], gs2[k], rank2[k] = alt[p], vs[p], gs[p], rank[p]
+            st[k, d] = u[p, d]
+            st[k, 3 + d] = v[p, d]
+        st[k, 6], st[k, 7] = alt[p], vs[p]
+        gs2[k], rank2[k] = gs[p], rank[p]
         if use_group:
             group2[k] = group[p]
