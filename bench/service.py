@@ -281,6 +281,7 @@ def main() -> int:
         result["detection_runs"] = status["steps"]
         result["detection_max_ms"] = float(status["max_step_ms"])
         result["commit_batches"] = status["commit_batches"]
+        result["alerts_live_at_end"] = status["alerts_live"]
         wall = time.monotonic() - t0
         result["server_cpu_cores"] = (cpu1 - cpu0) / wall
         result["load_generator_cpu_cores"] = (time.process_time() - own0) / wall
