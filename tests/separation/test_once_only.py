@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deconflict.detect import engine
 from deconflict.detect.separation import detect
 from deconflict.geo import destination
 from deconflict.model import Tracks
@@ -14,11 +15,18 @@ from deconflict.model import Tracks
 BACKENDS = ["numpy", "numba"]
 
 
+@pytest.fixture(params=[2, 3, 4], ids=lambda k: f"{k}-slices")
+def slices(request, monkeypatch):
+    """The lookahead cut into 2 (the default), 3 or 4 time slices."""
+    monkeypatch.setattr(engine, "SLICES", request.param)
+    return request.param
+
+
 def drifting_pair() -> Tracks:
     """A at 0°N 0°E and B 9,200 m east, both north at 250 m/s; B drifts away at 9.4 m/s.
 
-    Their swept boxes overlap in the first and the last time slice of the lookahead but
-    not in the middle one.
+    With the lookahead in 3 slices their swept boxes overlap in the first and the last
+    slice but not in the middle one.
     """
     lat, lon = destination(0.0, 0.0, 90.0, 9200.0)
     return Tracks(
@@ -34,7 +42,7 @@ def drifting_pair() -> Tracks:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_pair_met_in_non_adjacent_slices_is_reported_once(backend, pairs_of):
+def test_pair_met_in_non_adjacent_slices_is_reported_once(backend, slices, pairs_of):
     c = detect(drifting_pair(), backend=backend)
     assert pairs_of(c) == [("A", "B")]
     assert c.t_in[0] == 0.0 and c.t_out[0] == pytest.approx(6.378, abs=1e-3)
@@ -70,8 +78,14 @@ def close_pairs(draw):
 @settings(max_examples=300, deadline=None)
 @given(tracks=close_pairs(), lookahead=st.sampled_from([60.0, 300.0, 900.0]))
 def test_no_pair_is_reported_twice(tracks, lookahead, pairs_of):
-    numpy = detect(tracks, lookahead=lookahead, backend="numpy")
-    numba = detect(tracks, lookahead=lookahead, backend="numba")
-    assert pairs_of(numpy) == pairs_of(numba)
-    n = len(tracks)
-    assert len(numpy) <= n * (n - 1) // 2
+    default = engine.SLICES
+    try:
+        for slices in (2, 3, 4):
+            engine.SLICES = slices
+            numpy = detect(tracks, lookahead=lookahead, backend="numpy")
+            numba = detect(tracks, lookahead=lookahead, backend="numba")
+            assert pairs_of(numpy) == pairs_of(numba)
+            n = len(tracks)
+            assert len(numpy) <= n * (n - 1) // 2
+    finally:
+        engine.SLICES = default

@@ -30,8 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M
+from . import engine
 from . import kernels as kn
-from .engine import SLICES, V_MARGIN_M, RawPairs, Solved, TrackState, box_growth, facing
+from .engine import V_MARGIN_M, RawPairs, Solved, TrackState, box_growth, facing
 
 __all__ = [
     "Cells",
@@ -460,7 +461,8 @@ class NumbaBackend:
         perm = spatial_order(state, rot, 0.5 * lookahead_s, (h_sep_m + s_max * lookahead_s) / 3)
         local, rows, groups, local_rank = permuted(state, perm, group, rank)
         n = len(local)
-        edges = lookahead_s * np.arange(SLICES + 1) / SLICES
+        slices = engine.SLICES
+        edges = lookahead_s * np.arange(slices + 1) / slices
         growth = growth_polynomials(edges, h_sep_m, s_max)
         box = swept_boxes(local, edges, growth, v_sep_m, rot)
         grid = build_self_grid(box, n, v_sep_m)

@@ -40,8 +40,10 @@ __all__ = [
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-SLICES = 3
-"""Time slices of the lookahead in the swept boxes: shorter sweeps, smaller boxes."""
+SLICES = 2
+"""Time slices of the lookahead in the swept boxes: shorter sweeps, smaller boxes, but
+more of them (2 measured fastest at every density benchmarked). Read at each call, so a
+test may set it."""
 
 V_MARGIN_M = 1e-3
 """Added to half the vertical separation in the altitude bands: covers rounding."""

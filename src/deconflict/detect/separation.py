@@ -32,7 +32,8 @@ from numpy.typing import NDArray
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
-from .engine import SLICES, V_MARGIN_M, Backend, RawPairs, Solved, TrackState, box_growth, facing
+from . import engine
+from .engine import V_MARGIN_M, Backend, RawPairs, Solved, TrackState, box_growth, facing
 from .exact import solve_pairs
 from .grid import candidate_pairs
 
@@ -151,7 +152,7 @@ def _grid_cells(lo: F64, hi: F64, v_sep: float) -> F64:
 def _swept_boxes(
     state: TrackState, lookahead: float, h_sep: float, v_sep: float
 ) -> tuple[F64, F64]:
-    """Boxes (SLICES * n, 5) that each track sweeps in each slice of the lookahead.
+    """Boxes (slices * n, 5) that each track sweeps in each slice of the lookahead.
 
     Columns: x, y, z (m, earth-centred axes turned by :func:`~.engine.facing`),
     altitude (m), and the slice number. Row ``s * n + k`` is track k in slice s.
@@ -161,11 +162,12 @@ def _swept_boxes(
     p = EARTH_RADIUS_M * (state.u @ rot.T)
     v = state.v @ rot.T
     s_max = float(state.gs_mps.max()) if n else 0.0
-    lo = np.empty((SLICES, n, 5))
-    hi = np.empty((SLICES, n, 5))
-    for k in range(SLICES):
-        t0 = lookahead * k / SLICES
-        t1 = lookahead * (k + 1) / SLICES
+    slices = engine.SLICES
+    lo = np.empty((slices, n, 5))
+    hi = np.empty((slices, n, 5))
+    for k in range(slices):
+        t0 = lookahead * k / slices
+        t1 = lookahead * (k + 1) / slices
         a = p + v * t0
         b = p + v * t1
         per_mps, fixed_m = box_growth(t1, h_sep, s_max)
@@ -215,13 +217,14 @@ class NumpyBackend:
         """Every conflicting pair once, ordered by rank (:class:`~.engine.RawPairs`)."""
         n = len(state)
         lo, hi = _swept_boxes(state, lookahead_s, h_sep_m, v_sep_m)
-        box_group = None if group is None else np.tile(group, SLICES)
+        slices = engine.SLICES
+        box_group = None if group is None else np.tile(group, slices)
         bi, bj = candidate_pairs(lo, hi, box_group, _grid_cells(lo, hi, v_sep_m), sweep=3)
         # Boxes of different slices never overlap (column 4): a pair is met in one slice
         # at a time, and kept from the first slice where its boxes overlap.
         sl, i, j = bi // n, bi % n, bj % n
         keep = np.ones(i.shape[0], dtype=bool)
-        for s in range(SLICES - 1):
+        for s in range(slices - 1):
             ri, rj = s * n + i, s * n + j
             overlap = np.all((lo[ri, :4] <= hi[rj, :4]) & (lo[rj, :4] <= hi[ri, :4]), axis=1)
             keep &= ~((sl > s) & overlap)
