@@ -363,6 +363,11 @@ class Picture:
                     f"{where}.properties.kind: {kind!r} does not belong in /v1/{expect} "
                     f"(expected {' or '.join(allowed)})"
                 )
+            if "party" in props and props["party"] != party:
+                raise InvalidInput(
+                    f"{where}.properties.party: {props['party']!r} is not the caller "
+                    f"({party!r}); a party declares only its own"
+                )
             consents: list[str] = []
             if kind == "zone":
                 named = props.get("parties")
@@ -391,18 +396,13 @@ class Picture:
                 props["consents"] = consents
                 props["owner"] = party
             else:
-                if "party" in props and props["party"] != party:
-                    raise InvalidInput(
-                        f"{where}.properties.party: {props['party']!r} is not the caller "
-                        f"({party!r}); a party declares only its own"
-                    )
                 props["party"] = party
             parsed = parse_features(feature, where)
             rec = (parsed.zones or parsed.positions or parsed.strikes or parsed.volumes)[0]
             if rec.id in seen:
                 raise InvalidInput(f"{where}.properties.id: {rec.id!r} twice in the request")
-            if not 1 <= len(rec.id) <= 64:
-                raise InvalidInput(f"{where}.properties.id: 1 to 64 characters")
+            if not 1 <= len(rec.id) <= 64 or not rec.id.isprintable():
+                raise InvalidInput(f"{where}.properties.id: 1 to 64 printable characters")
             seen.add(rec.id)
             lat, lon = _anchor(feature)
             starts = getattr(rec, "start_s", None)
