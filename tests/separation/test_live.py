@@ -164,8 +164,11 @@ def test_small_pictures_and_bad_input():
     assert len(live.conflicts_of(["zz"], now_s=20.0)) == 0
     with pytest.raises(InvalidInput, match="now_s"):
         live.conflicts_of(["a"], now_s=float("nan"))
-    with pytest.raises(InvalidInput, match="time_s"):
-        live.upsert(one, np.array([np.inf]))
+    for bad in (np.array([np.inf]), np.array([1.0, 2.0]), [[1.0]], "soon"):
+        with pytest.raises(InvalidInput, match="time_s"):
+            live.upsert(one, bad)
+    live.upsert(Tracks.empty(), np.empty(0))
+    assert len(live) == 1
     with pytest.raises(InvalidInput, match="lookahead_s"):
         LivePairs(lookahead_s=0.0)
     live.remove(["a", "never-there"])

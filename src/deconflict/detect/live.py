@@ -268,6 +268,7 @@ class LivePairs:
         self._grid = build_grid(self._c.box, [0, n], cells, 0.0, 1e12, 8 * n, which, inline=True)
         self._cells = cells
         self._c.in_grid[:n] = True
+        self._c.is_pending[:] = False
 
     def _refresh(self, now: float) -> None:
         """Make every standing box valid at ``now`` and keep the pending list short."""
@@ -306,11 +307,15 @@ class LivePairs:
         tracks change nothing.
         """
         m = len(tracks)
-        when = np.broadcast_to(np.asarray(time_s, dtype=np.float64), (m,)) if m else None
-        if when is None:
+        try:
+            given = np.asarray(time_s, dtype=np.float64)
+            when = np.broadcast_to(given, (m,)) if given.ndim < 2 else None
+        except (TypeError, ValueError):
+            when = None
+        if when is None or not np.all(np.isfinite(when)):
+            raise InvalidInput(f"time_s: expected a finite POSIX time or {m} of them")
+        if m == 0:
             return
-        if np.asarray(time_s).ndim > 1 or not np.all(np.isfinite(when)):
-            raise InvalidInput(f"time_s: expected {m} finite POSIX times")
         with self._lock:
             slots = np.array([self._take_slot(str(t)) for t in tracks.id.tolist()], np.int64)
             for slot, party in zip(slots.tolist(), tracks.party.tolist(), strict=True):
