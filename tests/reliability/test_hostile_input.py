@@ -387,3 +387,23 @@ def test_stalled_reader_is_dropped_while_others_keep_their_latency(
     # the live party's latency is that of the writes themselves, not of the stalled reader
     assert percentile(after, 0.5) < 3 * percentile(before, 0.5) + 50
     assert percentile(during, 0.5) < 3 * percentile(before, 0.5) + 100
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u200f", "\x07", "\u2028"])
+def test_ids_are_printable_everywhere(store: StoreTarget, serve: Any, mark: str) -> None:
+    """An id with a direction override, a control or a line separator could show as
+    another party's id: refused for tracks and for every declaration alike."""
+    token = add_party(store, "blue")
+    add_party(store, "red")
+    server = serve(**FAST)
+    bad = f"camp{mark}1"
+    with server.client(token) as c:
+        r = c.post("/v1/tracks", json=[track(bad, 35.0, 40.0, 90.0)])
+        assert r.status_code == 400 and ".id" in r.json()["error"]["message"], r.text
+        for path, body in _templates().items():
+            if path[1] in ("/v1/positions", "/v1/intents", "/v1/zones"):
+                doc = json.loads(json.dumps(body))
+                doc["properties"]["id"] = bad
+                r = c.post(path[1], json=doc)
+                assert r.status_code == 400, r.text
+                assert "properties.id" in r.json()["error"]["message"], r.text

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from ..errors import DeconflictError, InvalidInput
 from ..service.auth import Unauthenticated
 from ..service.core import Service
+from ..service.hotline import ACTIVE_STATES
 from ..service.runner import DetectionRunner
 from .broker import Broker, Subscriber
 from .errors import ApiError, install_error_handlers, status_of
@@ -328,8 +329,15 @@ def create_app(
 
     @app.get("/v1/status", tags=["service"])
     def get_status(party: Party) -> dict[str, Any]:
-        """Counts of the running service: tracks, live alerts, detection runs."""
-        return service.status()
+        """The caller's own counts (its tracks, the alerts that involve it) and the
+        service's detection and commit figures; never another party's numbers."""
+        mine = service.alerts_for(party)
+        return {
+            **service.status(),
+            "tracks": len(service.tracks_of(party)),
+            "alerts_live": sum(1 for a in mine if a["state"] in ACTIVE_STATES),
+            "alerts_total": len(mine),
+        }
 
     # -- the record ------------------------------------------------------------------
 
