@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import websockets
+
+from deconflict.geo import dead_reckon
 
 PARTIES = 10
 BATCH = 250
@@ -73,29 +76,40 @@ def proc_stats(pid: int) -> tuple[float, int]:
 
 
 class Traffic:
-    """Tracks of one party, moving east on parallel lanes far apart (few conflicts)."""
+    """Tracks of one party flying straight at 220 m/s from random places, headings and
+    flight levels (300 m apart); each report is where the track really is at its time,
+    so a conflict keeps its predicted time from one report to the next."""
 
-    def __init__(self, k: int, n: int, rng: random.Random) -> None:
+    def __init__(self, k: int, n: int, rng: random.Random, t0: float) -> None:
+        self.t0 = t0
         self.ids = [f"p{k}-{i}" for i in range(n)]
-        self.lat = [rng.uniform(20.0, 40.0) for _ in range(n)]
-        self.lon = [rng.uniform(20.0, 50.0) for _ in range(n)]
-        self.alt = [300.0 * rng.randrange(10, 140) for _ in range(n)]
-        self.trk = [rng.uniform(0.0, 360.0) for _ in range(n)]
+        self.lat = np.array([rng.uniform(20.0, 40.0) for _ in range(n)])
+        self.lon = np.array([rng.uniform(20.0, 50.0) for _ in range(n)])
+        self.alt = np.array([300.0 * rng.randrange(10, 140) for _ in range(n)])
+        self.trk = np.array([rng.uniform(0.0, 360.0) for _ in range(n)])
+        self.gs = np.full(n, 220.0)
 
     def batch(self, start: int, t: float) -> bytes:
         when = iso(t)
+        rows = slice(start, min(start + BATCH, len(self.ids)))
+        zero = np.zeros(len(self.ids))[rows]
+        lat, lon, alt, trk = dead_reckon(
+            self.lat[rows], self.lon[rows], self.alt[rows], self.gs[rows], self.trk[rows],
+            zero, t - self.t0,
+        )  # fmt: skip
+        lon = (lon + 180.0) % 360.0 - 180.0
         items = [
             {
-                "id": self.ids[i],
+                "id": tid,
                 "time": when,
-                "lat": self.lat[i],
-                "lon": self.lon[i],
-                "alt_m": self.alt[i],
+                "lat": float(a),
+                "lon": float(o),
+                "alt_m": float(h),
                 "gs_mps": 220.0,
-                "track_deg": self.trk[i],
+                "track_deg": float(c),
                 "vs_mps": 0.0,
             }
-            for i in range(start, min(start + BATCH, len(self.ids)))
+            for tid, a, o, h, c in zip(self.ids[rows], lat, lon, alt, trk, strict=True)
         ]
         return json.dumps(items).encode()
 
@@ -103,7 +117,8 @@ class Traffic:
 async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(7)
     per_party = args.tracks // PARTIES
-    traffic = [Traffic(k, per_party, rng) for k in range(PARTIES)]
+    t_start = time.time()
+    traffic = [Traffic(k, per_party, rng, t_start) for k in range(PARTIES)]
     accepted = 0
     rejected = 0
     post_ms: list[float] = []
