@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--borders", metavar="F", help="GeoJSON countries: report border crossings")
     p.add_argument("--rate", type=float, metavar="N", help="requests per second per party")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    p.add_argument("--tls-cert", metavar="F", help="serve HTTPS: the server's certificate (PEM)")
+    p.add_argument("--tls-key", metavar="F", help="with --tls-cert: its private key (PEM)")
+    p.add_argument(
+        "--tls-client-ca",
+        metavar="F",
+        help="with --tls-cert: require a client certificate issued by this CA (mutual TLS)",
+    )
     p.add_argument(
         "--demo",
         nargs="?",
@@ -68,6 +75,25 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         track_max_age_s=args.track_max_age,
         rate_per_s=args.rate,
     )
+
+
+def tls_options(args: argparse.Namespace) -> dict[str, Any]:
+    """uvicorn's ssl options from ``--tls-cert``, ``--tls-key`` and ``--tls-client-ca``
+    (none: plain HTTP); :class:`InvalidInput` naming what is missing or unreadable."""
+    cert, key, client_ca = args.tls_cert, args.tls_key, args.tls_client_ca
+    if cert is None and key is None and client_ca is None:
+        return {}
+    if cert is None or key is None:
+        raise InvalidInput("--tls-cert and --tls-key go together")
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key), ("--tls-client-ca", client_ca)):
+        if path is not None and not Path(path).is_file():
+            raise InvalidInput(f"{flag}: no file {path!r}")
+    options: dict[str, Any] = {"ssl_certfile": cert, "ssl_keyfile": key}
+    if client_ca is not None:
+        import ssl
+
+        options.update(ssl_ca_certs=client_ca, ssl_cert_reqs=ssl.CERT_REQUIRED)
+    return options
 
 
 def _demo_scenario(name: str) -> Path:
@@ -103,6 +129,8 @@ def run_demo(args: argparse.Namespace) -> int:
         raise InvalidInput("--demo runs on a fresh temporary database: leave out --db")
     if not args.speed > 0:
         raise InvalidInput(f"--speed: must be > 0, got {args.speed}")
+    tls = tls_options(args)
+    scheme = "https" if tls else "http"
     scenario = load_scenario(_demo_scenario(args.demo))
     countries = parse_borders(scenario.borders, "borders") if scenario.borders else ()
     workdir = tempfile.mkdtemp(prefix="deconflict-demo-")
@@ -124,19 +152,19 @@ def run_demo(args: argparse.Namespace) -> int:
             service.warm_up()
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
-                print(f"{name} http://{args.host}:{args.port}/#token={token}", flush=True)
+                print(f"{name} {scheme}://{args.host}:{args.port}/#token={token}", flush=True)
             app = create_app(service)
             demo = LiveDemo(scenario, service, recorder, clock)
             print(
                 f"deconflict: demo {scenario.name!r} at {args.speed:g}x real time, looping, "
-                f"on http://{args.host}:{args.port}/ (data in {workdir}, removed at exit)",
+                f"on {scheme}://{args.host}:{args.port}/ (data in {workdir}, removed at exit)",
                 file=sys.stderr,
                 flush=True,
             )
             logging.basicConfig(level=args.log_level.upper())
             demo.start()
             try:
-                uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+                uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **tls)
             finally:
                 demo.stop()
     finally:
@@ -156,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     from ..store.keys import open_log
 
     config = config_from(args)
+    tls = tls_options(args)
     countries: tuple[Any, ...] = ()
     if args.borders:
         from ..features import read_borders
@@ -167,11 +196,12 @@ def run(args: argparse.Namespace) -> int:
         service.warm_up()
         app = create_app(service)
         print(
-            f"deconflict: serving {db.target} on http://{args.host}:{args.port}/ "
+            f"deconflict: serving {db.target} on {'https' if tls else 'http'}://"
+            f"{args.host}:{args.port}/ "
             f"(API /v1, OpenAPI /openapi.json)",
             file=sys.stderr,
             flush=True,
         )
         logging.basicConfig(level=args.log_level.upper())
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **tls)
     return 0
