@@ -79,7 +79,11 @@ class ResumeIn(BaseModel):
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, before they are read whole."""
+    """Refuse request bodies over ``limit`` bytes with 413, before they are read whole.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read; a
+    body without one is taken in as it comes and refused as soon as it passes the limit
+    (the route never sees it), else handed on whole."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -98,18 +102,20 @@ class BodyLimit:
             if too_big:
                 await self._refuse(send)
                 return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise ApiError(413, "too_large", f"body over {self.limit} bytes")
-            return message
-
-        await self.app(scope, limited, send)
+            if message["type"] != "http.request":  # the client has gone
+                await self.app(scope, _replay(message, receive), send)
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
@@ -123,6 +129,20 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """``receive`` that gives ``first`` once, then what the client sends next."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return first
+        return await receive()
+
+    return replay
 
 
 def _bearer(authorization: str | None) -> str | None:
