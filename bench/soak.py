@@ -197,8 +197,16 @@ async def soak(
             lat = -30.0 - (k % 60) * 0.5
             lon = -60.0 - (k // 60 % 60) * 0.5
             pid_ = f"probe{k}-{uuid.uuid4().hex[:6]}"
-            a = {"id": f"{pid_}a", "time": iso(time.time()), "lat": lat, "lon": lon,
-                 "alt_m": 5000.0, "gs_mps": 200.0, "track_deg": 90.0, "vs_mps": 0.0}  # fmt: skip
+            a = {
+                "id": f"{pid_}a",
+                "time": iso(time.time()),
+                "lat": lat,
+                "lon": lon,
+                "alt_m": 5000.0,
+                "gs_mps": 200.0,
+                "track_deg": 90.0,
+                "vs_mps": 0.0,
+            }
             b = dict(a, id=f"{pid_}b", lon=lon + 0.05, track_deg=270.0)
             await client.post(
                 "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}

@@ -19,9 +19,17 @@ import httpx
 def _track() -> list[dict[str, object]]:
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return [
-        {"id": "f1", "time": now, "lat": -70.0, "lon": 0.0, "alt_m": 1000.0,
-         "gs_mps": 100.0, "track_deg": 0.0, "vs_mps": 0.0}
-    ]  # fmt: skip
+        {
+            "id": "f1",
+            "time": now,
+            "lat": -70.0,
+            "lon": 0.0,
+            "alt_m": 1000.0,
+            "gs_mps": 100.0,
+            "track_deg": 0.0,
+            "vs_mps": 0.0,
+        }
+    ]
 
 
 def main() -> int:

@@ -265,11 +265,17 @@ class SmallDisk:
     def __init__(self, path: Path, size: int = 4 << 20) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
+        out = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-            check=True,
             capture_output=True,
+            text=True,
+            check=False,
         )
+        if out.returncode != 0:
+            raise AssertionError(
+                f"cannot mount a {size}-byte tmpfs at {path} (this test runs as root, or "
+                f"with CAP_SYS_ADMIN): {out.stderr.strip()}"
+            )
         self._filler = path / "filler"
 
     def free_bytes(self) -> int:

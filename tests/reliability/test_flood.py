@@ -108,10 +108,11 @@ def test_rate_limit_headers_and_recovery(store: StoreTarget, serve: Any) -> None
     with server.client(token) as c1, server.client(token) as c2:
         got = []
         threads = [
-            threading.Thread(target=lambda c=c: got.extend(c.get("/v1/alerts").status_code
-                                                            for _ in range(4)))
+            threading.Thread(
+                target=lambda c=c: got.extend(c.get("/v1/alerts").status_code for _ in range(4))
+            )
             for c in (c1, c2)
-        ]  # fmt: skip
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -279,8 +279,9 @@ def test_websocket_refuses_hostile_frames(store: StoreTarget, serve: Any) -> Non
     server = serve(**FAST)
     headers = {"Authorization": f"Bearer {token}"}
 
-    @settings(max_examples=60, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(frame=_frames())
     def run(frame: str | bytes) -> None:
         # each frame on a fresh stream, answered; the stream stays open and answers a ping
