@@ -150,6 +150,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 countries=countries,
             )
             service.warm_up()
+            sys.setswitchinterval(0.001)  # as in run(): no thread waits long for the GIL
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
                 print(f"{name} {scheme}://{args.host}:{args.port}/#token={token}", flush=True)
@@ -191,6 +192,9 @@ def run(args: argparse.Namespace) -> int:
 
         countries = read_borders(args.borders)
     db = open_database(args.db or "deconflict.db", create=True)
+    # handlers, the commit thread and the detection thread share one interpreter lock:
+    # hand it over every millisecond (not 5) so that no one waits long for it
+    sys.setswitchinterval(0.001)
     with db:
         service = Service(db, open_log(db, args.key_dir), config=config, countries=countries)
         service.warm_up()
