@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +89,43 @@ def test_receiver_traffic_becomes_the_party_s_tracks(
         )
     assert stats["rejected"] == 0 and stats["unsent"] == 0 and stats["bad"] == 0
     assert matches(own_tracks(server, token), last_rows, SBS_TOL)
+
+
+def test_two_feeds_as_two_parties_raise_a_separation_alert(tmp_path: Path) -> None:
+    """Two parties' receivers, each a recording of one aircraft; the aircraft are on a
+    collision course, so the service warns both parties."""
+    store = StoreTarget("sqlite", str(tmp_path / "two.db"), tmp_path / "keys")
+    tokens = {p: add_party(store, p) for p in ("blue", "red")}
+    server = Server(store, tmp_path / "two.log").start()
+    try:
+        # head-on at the same level, 45 km apart: loss of separation in about 73 s
+        for party, icao, lon, trk in (
+            ("blue", "4ca001", 40.0, 90.0),
+            ("red", "4ca002", 40.5, 270.0),
+        ):
+            path = tmp_path / f"{party}.csv"
+            rows = ["time,icao24,lat,lon,alt_m,gs_mps,track_deg,vs_mps"]
+            for k in range(3):
+                moved = lon + (k * 250.0 / 91_000.0) * (1 if trk == 90.0 else -1)
+                rows.append(f"2018-08-01T13:45:{k:02d}Z,{icao},35.0,{moved:.6f},9000,250,{trk},0")
+            path.write_text("\n".join(rows) + "\n")
+            stats = feed(str(path), server, tokens[party], "--speed", "0")
+            assert stats["rejected"] == 0 and stats["unsent"] == 0
+        deadline = time.monotonic() + 15.0
+        seen: dict[str, list[dict[str, object]]] = {}
+        while time.monotonic() < deadline:
+            for party, token in tokens.items():
+                with client(server, token) as c:
+                    seen[party] = [
+                        a for a in c.get("/v1/alerts").json()["alerts"] if a["kind"] == "separation"
+                    ]
+            if all(seen.values()):
+                break
+            time.sleep(0.2)
+        for party in tokens:
+            (alert,) = seen[party]
+            assert alert["parties"] == ["blue", "red"]
+            assert sorted(alert["subjects"]) == ["4ca001", "4ca002"]
+            assert 0 < alert["t"] < 120
+    finally:
+        server.stop()
