@@ -21,13 +21,11 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,44 +33,11 @@ import httpx
 import numpy as np
 import websockets
 
+from _loopback import cli, free_port, iso, percentile, proc_stats
 from deconflict.geo import dead_reckon
 
 PARTIES = 10
 BATCH = 250
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli(*args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout
-
-
-def proc_stats(pid: int) -> tuple[float, int]:
-    """(CPU seconds used, peak resident memory in bytes) of a process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    peak = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) * 1024
-    return cpu, peak
 
 
 class Traffic:
@@ -212,9 +177,7 @@ async def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) 
     latencies.sort()
     post_ms.sort()
 
-    def pct(xs: list[float], q: float) -> float:
-        return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
-
+    pct = percentile
     return {
         "accepted_per_s": accepted / elapsed,
         "rejected_requests": rejected,
@@ -285,11 +248,11 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        cpu0, _ = proc_stats(server.pid)
+        cpu0, _, _ = proc_stats(server.pid)
         own0 = time.process_time()
         t0 = time.monotonic()
         result = asyncio.run(run_load(base, tokens, args))
-        cpu1, peak = proc_stats(server.pid)
+        cpu1, _, peak = proc_stats(server.pid)
         status = httpx.get(
             base + "/v1/status", headers={"Authorization": f"Bearer {tokens['p0']}"}
         ).json()

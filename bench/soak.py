@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,32 +34,17 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import websockets
 
+from _loopback import cli, free_port, iso
+from _loopback import percentile as pct
+
 PARTIES = 10
 BATCH = 250
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli(*args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args], capture_output=True, text=True, check=True
-    )
-    return out.stdout
 
 
 def rss_and_cpu(pid: int) -> tuple[int, float]:
@@ -73,11 +57,6 @@ def rss_and_cpu(pid: int) -> tuple[int, float]:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(xs: list[float], q: float) -> float:
-    s = sorted(xs)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
 
 
 @dataclass
