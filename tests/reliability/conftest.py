@@ -42,7 +42,9 @@ def serve(store: StoreTarget, tmp_path: Path) -> Iterator[Any]:
     started: list[Serve] = []
 
     def make(*args: str, scheme: str = "http", verify: Any = True, **env: str) -> Serve:
-        s = Serve(store, tmp_path / f"server{len(started)}.log", args, env, scheme, verify)
+        s = Serve(
+            store, tmp_path / f"server{len(started)}.log", args, env, scheme=scheme, verify=verify
+        )
         started.append(s)
         return s.start()
 

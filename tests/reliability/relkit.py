@@ -5,6 +5,7 @@ filesystem that can fill up, writers that collect receipts, and latency figures.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 
 from deconflict.ledger.receipt import Receipt, verify_receipt_against
-from servicekit import StoreTarget, cli, free_port, track
+from servicekit import StoreTarget, free_port, track
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Serve:
     args: Sequence[str] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     scheme: str = "http"
+    prefix: Sequence[str] = ()
+    """Words before the command (``nsenter ...`` to run it in a namespace)."""
     verify: Any = True
     """What clients pass to httpx as ``verify``: an SSL context for TLS (trusting the
     test's CA, holding a client certificate for mutual TLS)."""
@@ -53,7 +56,8 @@ class Serve:
 
     def start(self, timeout: float = 90.0) -> Serve:
         self.port = self.port or free_port()
-        cmd = [sys.executable, "-m", "deconflict.cli", "serve", "--db", self.store.target]
+        cmd = [*self.prefix, sys.executable, "-m", "deconflict.cli", "serve"]
+        cmd += ["--db", self.store.target]
         cmd += ["--key-dir", str(self.store.key_dir), "--port", str(self.port), *self.args]
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed by stop() / kill()
         self.proc = subprocess.Popen(
@@ -189,24 +193,30 @@ class Writers:
             t.join(30)
 
 
-def export_and_check(store: StoreTarget, receipts: Sequence[dict[str, Any]], tmp: Path) -> int:
+def run_cli(*args: str, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """``deconflict ARGS`` in a subprocess (after ``prefix``), checked."""
+    cmd = [*prefix, sys.executable, "-m", "deconflict.cli", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, f"{' '.join(args)}: exit {out.returncode}\n{out.stderr}"
+    return out
+
+
+def export_and_check(
+    store: StoreTarget,
+    receipts: Sequence[dict[str, Any]],
+    tmp: Path,
+    prefix: Sequence[str] = (),
+) -> int:
     """Export the log, check every receipt against it and ``deconflict verify`` the store;
     returns the exported tree size."""
+    keys = ["--key-dir", str(store.key_dir)]
+    text = run_cli("log", "export", "--db", store.target, *keys, prefix=prefix).stdout
     export = tmp / f"export-{uuid.uuid4().hex[:8]}.jsonl"
-    export.write_text(cli(store, "log", "export").stdout)
+    export.write_text(text)
     lines = export.read_bytes().splitlines()
     for rec in receipts:
         verify_receipt_against(Receipt.from_dict(rec), lines)
-    out = subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", "verify", store.target],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-    import json
-
+    run_cli("verify", store.target, prefix=prefix)
     return int(json.loads(json.loads(lines[-1])["sth"])["tree_size"])
 
 
@@ -259,27 +269,49 @@ class ThrowawayPostgres:
 
 
 class SmallDisk:
-    """A filesystem of ``size`` bytes (tmpfs, mounted for the test; needs root or a user
-    namespace) that ``fill`` leaves only ``keep`` bytes free on and ``free`` empties."""
+    """A filesystem of ``size`` bytes (a tmpfs mounted for the test) that ``fill`` leaves
+    only ``keep`` bytes free on and ``free`` empties.
 
-    def __init__(self, path: Path, size: int = 4 << 20) -> None:
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        out = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise AssertionError(
-                f"cannot mount a {size}-byte tmpfs at {path} (this test runs as root, or "
-                f"with CAP_SYS_ADMIN): {out.stderr.strip()}"
+    As root it is mounted at ``where``. Otherwise a helper process mounts it there in a
+    user and mount namespace of its own: processes that use it start with :attr:`enter`
+    (``nsenter`` into that namespace; SQLite resolves ``/proc/PID/root`` paths back to the
+    outside), and the test itself fills and frees it through the helper's
+    ``/proc/PID/root``."""
+
+    def __init__(self, where: Path, size: int = 4 << 20) -> None:
+        where.mkdir(parents=True, exist_ok=True)
+        self._helper: subprocess.Popen[str] | None = None
+        mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)]
+        if os.geteuid() == 0:
+            out = subprocess.run(mount, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                raise AssertionError(f"cannot mount a tmpfs at {where}: {out.stderr.strip()}")
+            self.path = self._view = where
+            self.enter: list[str] = []
+        else:
+            script = " ".join(mount) + " && echo mounted && exec sleep 86400"
+            self._helper = subprocess.Popen(
+                ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-        self._filler = path / "filler"
+            assert self._helper.stdout is not None
+            if self._helper.stdout.readline().strip() != "mounted":
+                self._helper.kill()
+                raise AssertionError(
+                    "cannot mount a tmpfs: not root, and no user namespace "
+                    f"(unshare --user --mount): {self._helper.communicate()[1].strip()}"
+                )
+            self.path = where
+            self._view = Path(f"/proc/{self._helper.pid}/root") / where.relative_to("/")
+            self.enter = ["nsenter", f"--target={self._helper.pid}", "--user", "--mount"]
+            self.enter += ["--preserve-credentials"]
+        self._where = where
+        self._filler = self._view / "filler"
 
     def free_bytes(self) -> int:
-        st = os.statvfs(self.path)
+        st = os.statvfs(self._view)
         return st.f_bavail * st.f_frsize
 
     def fill(self, keep: int) -> None:
@@ -290,7 +322,11 @@ class SmallDisk:
         self._filler.unlink(missing_ok=True)
 
     def close(self) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], check=False, capture_output=True)
+        if self._helper is not None:
+            self._helper.kill()
+            self._helper.communicate()
+            return
+        subprocess.run(["umount", "-l", str(self._where)], check=False, capture_output=True)
 
 
 class RawStream:

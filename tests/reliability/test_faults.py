@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from reliability.relkit import Serve, SmallDisk, ThrowawayPostgres, Writers, export_and_check
+from reliability.relkit import (
+    Serve,
+    SmallDisk,
+    ThrowawayPostgres,
+    Writers,
+    export_and_check,
+    run_cli,
+)
 from servicekit import StoreTarget, Stream, add_party, iso_now, track
 
 pytestmark = pytest.mark.slow
@@ -96,8 +103,14 @@ def test_full_disk_refuses_writes_whole_and_recovers(tmp_path: Path) -> None:
     disk = SmallDisk(tmp_path / "disk", size=4 << 20)
     try:
         store = StoreTarget("sqlite", str(disk.path / "service.db"), tmp_path / "keys")
-        tokens = {p: add_party(store, p) for p in ("blue", "red")}
-        server = Serve(store, tmp_path / "server.log", (), FAST).start()
+        keys = ["--key-dir", str(store.key_dir)]
+        tokens = {
+            p: run_cli("party", "add", p, "--db", store.target, *keys, prefix=disk.enter)
+            .stdout.strip()
+            .splitlines()[-1]
+            for p in ("blue", "red")
+        }
+        server = Serve(store, tmp_path / "server.log", (), FAST, prefix=disk.enter).start()
         receipts = []
         with server.client(tokens["blue"]) as c:
             for k in range(5):
@@ -137,12 +150,12 @@ def test_full_disk_refuses_writes_whole_and_recovers(tmp_path: Path) -> None:
             receipts.append(r.json()["receipt"])
         server.stop()
         # nothing of a refused request was kept: not its tracks, not a ledger entry
-        again = Serve(store, tmp_path / "server2.log", (), FAST).start()
+        again = Serve(store, tmp_path / "server2.log", (), FAST, prefix=disk.enter).start()
         with again.client(tokens["blue"]) as c:
             ids = {t["id"] for t in c.get("/v1/tracks").json()["tracks"]}
         again.stop()
         assert "after" in ids and not any(i.startswith(f"refused{k}-") for i in ids)
-        size = export_and_check(store, receipts, tmp_path)
+        size = export_and_check(store, receipts, tmp_path, prefix=disk.enter)
         assert size == len(receipts) + len(tokens)  # the parties and the acknowledged writes
     finally:
         disk.close()

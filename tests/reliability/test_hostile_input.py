@@ -408,3 +408,18 @@ def test_ids_are_printable_everywhere(store: StoreTarget, serve: Any, mark: str)
                 r = c.post(path[1], json=doc)
                 assert r.status_code == 400, r.text
                 assert "properties.id" in r.json()["error"]["message"], r.text
+
+
+@pytest.mark.parametrize("parties", [[{}], [["blue"]], "blue red", [1, "blue"], {"a": 1}])
+def test_zone_parties_of_the_wrong_type_are_refused(
+    store: StoreTarget, serve: Any, parties: Any
+) -> None:
+    """Found by the generated bodies: a zone whose ``parties`` held an object was a 500."""
+    token = add_party(store, "blue")
+    server = serve(**FAST)
+    zone = json.loads(json.dumps(_templates()[("POST", "/v1/zones")]))
+    zone["properties"]["parties"] = parties
+    with server.client(token) as c:
+        r = c.post("/v1/zones", json=zone)
+        assert r.status_code == 400, r.text
+        assert "parties" in r.json()["error"]["message"], r.text

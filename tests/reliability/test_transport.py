@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from websockets.exceptions import InvalidHandshake
+from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from reliability.relkit import Serve
@@ -203,7 +203,7 @@ def test_mutual_tls_needs_a_client_certificate_from_the_ca(
         headers = {"Authorization": f"Bearer {token}"}
         with connect(wss, ssl=good, additional_headers=headers, open_timeout=10) as ws:
             assert json.loads(ws.recv(timeout=10))["type"] == "hello"
-        refused = (ssl.SSLError, OSError, EOFError, InvalidHandshake)
+        refused = (ssl.SSLError, OSError, EOFError, WebSocketException)
         with (
             pytest.raises(refused),
             connect(wss, ssl=context(pki["ca"]), additional_headers=headers) as ws,

@@ -372,8 +372,11 @@ class Picture:
             if kind == "zone":
                 named = props.get("parties")
                 given = props.get("consents") or []
-                if not isinstance(given, list):
-                    raise InvalidInput(f"{where}.properties.consents: a list of party names")
+                for key, names in (("parties", named), ("consents", given)):
+                    if names is not None and (
+                        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+                    ):
+                        raise InvalidInput(f"{where}.properties.{key}: a list of party names")
                 others = [p for p in given if p != party]
                 if others:
                     raise InvalidInput(
