@@ -455,13 +455,16 @@ def create_app(
             while True:
                 get = asyncio.ensure_future(sub.queue.get())
                 closed = asyncio.ensure_future(sub.closed.wait())
-                done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+                finally:  # also when the stream ends: no waiter is left behind
+                    for waiter in (get, closed):
+                        if not waiter.done():
+                            waiter.cancel()
                 if closed in done:
-                    get.cancel()
                     reason = sub.dropped or "closed"
                     await _last_words(ws, {"type": "closed", "reason": reason}, 4408, reason)
                     return
-                closed.cancel()
                 await ws.send_json(get.result())
 
         async def receiver() -> None:
