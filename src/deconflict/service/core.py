@@ -177,9 +177,9 @@ class Service:
         row = self.store.party_by_token_hash(digest)
         if row is None or row.revoked_at is not None or not same_hash(row.token_hash, digest):
             raise Unauthenticated("unknown or revoked token")
-        with self.lock:
-            if row.name not in self.parties:
-                self.parties[row.name] = Party(row.name, row.language)
+        if row.name not in self.parties:  # a party added by another process
+            with self.lock:
+                self.parties.setdefault(row.name, Party(row.name, row.language))
         return row.name
 
     def language_of(self, party: str) -> str:
