@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import psycopg
 import pytest
 from hypothesis import settings
+
+from servicekit import StoreTarget
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -115,3 +118,21 @@ def postgres() -> Iterator[PostgresForTests]:
 def postgres_url(postgres: PostgresForTests) -> str:
     """URL of the PostgreSQL test database (see :func:`postgres`)."""
     return postgres.url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreTarget]:
+    """An empty service database on each backend (a fresh schema on PostgreSQL)."""
+    key_dir = tmp_path / "keys"
+    if request.param == "sqlite":
+        yield StoreTarget("sqlite", str(tmp_path / "service.db"), key_dir)
+        return
+    pg = request.getfixturevalue("postgres")
+    schema = f"test_svc_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with pg.connect() as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield StoreTarget("postgres", pg.url_with(options=f"-csearch_path={schema}"), key_dir)
+    finally:
+        with pg.connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
