@@ -21,19 +21,16 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import websockets
 
-from _loopback import cli, free_port, iso, percentile, proc_stats
+from _loopback import iso, percentile, proc_stats, served
 from deconflict.geo import dead_reckon
 
 PARTIES = 10
@@ -205,49 +202,9 @@ def main() -> int:
         ),
     )
     args = p.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="deconflict-bench-"))
-    schema = None
-    if args.store == "sqlite":
-        target = str(tmp / "bench.db")
-    else:
-        import psycopg
-
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        sep = "&" if "?" in args.postgres else "?"
-        target = f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
-    key_dir = str(tmp / "keys")
-    tokens = {}
-    for name in [*(f"p{k}" for k in range(PARTIES)), "probe-a", "probe-b"]:
-        tokens[name] = cli("party", "add", name, "--db", target, "--key-dir", key_dir).split()[-1]
-    port = free_port()
-    env = {**os.environ, "DECONFLICT_RATE_PER_S": "100000", "DECONFLICT_BURST": "100000"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deconflict.cli",
-            "serve",
-            "--db",
-            target,
-            "--key-dir",
-            key_dir,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    parties = [*(f"p{k}" for k in range(PARTIES)), "probe-a", "probe-b"]
+    with served(args.store, args.postgres, parties, "bench") as server:
+        base, tokens = server.base, server.tokens
         cpu0, _, _ = proc_stats(server.pid)
         own0 = time.process_time()
         t0 = time.monotonic()
@@ -259,19 +216,11 @@ def main() -> int:
         result["detection_runs"] = status["steps"]
         result["detection_max_ms"] = float(status["max_step_ms"])
         result["commit_batches"] = status["commit_batches"]
-        result["alerts_live_at_end"] = status["alerts_live"]
+        result["p0_alerts_live_at_end"] = status["alerts_live"]
         wall = time.monotonic() - t0
         result["server_cpu_cores"] = (cpu1 - cpu0) / wall
         result["load_generator_cpu_cores"] = (time.process_time() - own0) / wall
         result["server_peak_rss_mib"] = peak / 2**20
-    finally:
-        server.terminate()
-        server.wait(20)
-        if schema is not None:
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     print(
         f"service {args.store}: {args.tracks} tracks, target {args.rate:g} updates/s, "
         f"{args.seconds:g} s on {os.cpu_count()} cores"

@@ -28,9 +28,7 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -40,7 +38,7 @@ from typing import Any
 import httpx
 import websockets
 
-from _loopback import cli, free_port, iso
+from _loopback import iso, served
 from _loopback import percentile as pct
 
 PARTIES = 10
@@ -309,49 +307,11 @@ def main() -> int:
     if not 0 < args.seconds <= 24 * 3600 or args.rate <= 0 or args.window <= 0:
         p.error("--seconds in (0, 86400], --rate and --window > 0")
     args.warmup = min(args.warmup, args.seconds / 3)
-    tmp = Path(tempfile.mkdtemp(prefix="deconflict-soak-"))
-    schema = None
-    if args.store == "sqlite":
-        target = str(tmp / "soak.db")
-    else:
-        import psycopg
-
-        schema = f"soak_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        sep = "&" if "?" in args.postgres else "?"
-        target = f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
-    key_dir = str(tmp / "keys")
-    tokens = {}
-    for name in [*(f"p{k}" for k in range(PARTIES)), "probe-a", "probe-b"]:
-        tokens[name] = cli("party", "add", name, "--db", target, "--key-dir", key_dir).split()[-1]
-    port = free_port()
-    env = {**os.environ, "DECONFLICT_RATE_PER_S": "100000", "DECONFLICT_BURST": "100000"}
-    cmd = [sys.executable, "-m", "deconflict.cli", "serve", "--db", target, "--key-dir", key_dir]
-    server = subprocess.Popen(
-        [*cmd, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    parties = [*(f"p{k}" for k in range(PARTIES)), "probe-a", "probe-b"]
+    with served(args.store, args.postgres, parties, "soak") as server:
+        base, tokens = server.base, server.tokens
         windows = asyncio.run(soak(base, tokens, server.pid, args))
         summary = report(windows, args)
-    finally:
-        server.terminate()
-        server.wait(30)
-        if schema is not None:
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     if args.json:
         rows = [
             {
