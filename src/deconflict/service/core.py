@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Conflict, DeconflictError, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..ledger.log import Log
 from ..ledger.signing import SignedTreeHead
 from ..store.base import Database
@@ -392,7 +392,6 @@ class Service:
             feature["properties"]["consents"] = consents
             feature["properties"]["status"] = status
             entry = {"kind": "consent", "party": party, "zone": zone_id, "status": status}
-            now = self.clock.now()
             (index,), signed = self._write(
                 [entry],
                 lambda: self.store.upsert_feature(
@@ -402,7 +401,6 @@ class Service:
             self.picture.set_feature(owner, zone_id, "zone", feature, consents, zone.created_at)
             self.changed.set()
         self._push_zone(zone_id)
-        del now
         return {"zone": self.picture.zone_feature(zone_id), "receipt": self._receipt(index, signed)}
 
     # -- alerts and answers ----------------------------------------------------------
@@ -823,8 +821,3 @@ class Service:
         with self.lock:
             signed = self.log.head()
         return {**json.loads(signed.sth), **signed.to_dict()}
-
-
-def error_body(exc: DeconflictError) -> dict[str, Any]:
-    """DESIGN's error object for an exception of ours."""
-    return {"error": {"code": exc.code, "message": str(exc)}}

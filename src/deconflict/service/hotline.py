@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,6 @@ FINAL_RESPONSES = ("roger", "wilco", "unable")
 """Answers that close an alert for the party that gives them (``standby`` does not)."""
 ACTIVE_STATES = ("open", "notified", "answered")
 """States in which an alert is still live."""
-CLOSED_STATES = ("resolved", "expired")
 
 
 def alert_id(key: str, raised_at: float) -> str:
@@ -216,8 +215,3 @@ def material_change(
     dlon = math.radians((lon - alert.lon + 180.0) % 360.0 - 180.0)
     h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))) > dm
-
-
-def parties_of(alerts: Iterable[LiveAlert]) -> set[str]:
-    """Every party involved in any of ``alerts``."""
-    return {p for a in alerts for p in a.parties}
