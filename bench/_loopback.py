@@ -94,7 +94,12 @@ def served(store: str, postgres: str, parties: list[str], prefix: str) -> Iterat
     keys = ["--db", target, "--key-dir", str(tmp / "keys")]
     tokens = {name: cli("party", "add", name, *keys).split()[-1] for name in parties}
     port = free_port()
-    env = {**os.environ, "DECONFLICT_RATE_PER_S": "100000", "DECONFLICT_BURST": "100000"}
+    env = {
+        **os.environ,
+        "DECONFLICT_RATE_PER_S": "100000",
+        "DECONFLICT_BURST": "100000",
+        "DECONFLICT_PUBLIC_STATS": "1",  # the detection and commit figures
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "deconflict.cli", "serve", *keys, "--port", str(port)],
         env=env,

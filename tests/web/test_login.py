@@ -42,3 +42,25 @@ def test_form_login_and_a_refused_token(
         assert screen.eval("window.deconflict.state.party") == "red"
     finally:
         screen.close()
+
+
+def test_the_page_runs_under_its_content_security_policy(
+    browser: Any, server: WebServer, tokens: dict[str, str]
+) -> None:
+    context = browser.new_context()  # the service's policy enforced, no bypass
+    violations: list[str] = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        page.on("pageerror", lambda exc: violations.append(str(exc)))
+        response = page.goto(f"{server.url}/#token={tokens['blue']}")
+        assert response is not None
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        page.locator("#party-name:text('blue')").wait_for(timeout=15000)
+        page.locator("#app").wait_for(state="visible", timeout=15000)
+        assert violations == []
+    finally:
+        context.close()

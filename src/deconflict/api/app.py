@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Header, Query, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
@@ -28,6 +29,7 @@ from ..service.hotline import ACTIVE_STATES
 from ..service.runner import DetectionRunner
 from .broker import Broker, Subscriber
 from .errors import ApiError, install_error_handlers, status_of
+from .headers import SecurityHeaders
 from .jsontext import check_text, parse_json
 from .ratelimit import RateLimiter
 
@@ -191,10 +193,15 @@ def create_app(
         version="1",
         summary="Incident prevention between parties sharing airspace",
         lifespan=lifespan,
+        # the interactive pages load their scripts from another host: off; the
+        # description stays at /openapi.json
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     app.state.broker = broker
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
 
     async def caller(
@@ -349,11 +356,14 @@ def create_app(
 
     @app.get("/v1/status", tags=["service"])
     def get_status(party: Party) -> dict[str, Any]:
-        """The caller's own counts (its tracks, the alerts that involve it) and the
-        service's detection and commit figures; never another party's numbers."""
+        """The caller's own counts (its tracks, the alerts that involve it) and how many
+        parties are connected; never another party's numbers. The service-wide detection
+        and commit figures only when the operator turned on ``public_stats``."""
         mine = service.alerts_for(party)
+        figures = service.status()
+        shared = figures if service.config.public_stats else {"parties": figures["parties"]}
         return {
-            **service.status(),
+            **shared,
             "tracks": len(service.tracks_of(party)),
             "alerts_live": sum(1 for a in mine if a["state"] in ACTIVE_STATES),
             "alerts_total": len(mine),
@@ -558,15 +568,9 @@ def create_app(
             return HTMLResponse(page.read_text(encoding="utf-8"))
         return JSONResponse({"service": "deconflict", "api": "/v1", "openapi": "/openapi.json"})
 
-    @app.get("/static/{name:path}", include_in_schema=False, response_model=None)
-    def static(name: str) -> FileResponse | JSONResponse:
-        if ".." in name.split("/"):
-            raise InvalidInput("bad path")
-        path = web / "static" / name
-        if not path.is_file():
-            return JSONResponse(
-                {"error": {"code": "not_found", "message": f"no file {name!r}"}}, 404
-            )
-        return FileResponse(str(path))
+    # a fixed directory of the installed package, served by Starlette (which refuses
+    # absolute paths, '..' and links leading out of it)
+    with resources.as_file(web / "static") as static_dir:
+        app.mount("/static", StaticFiles(directory=static_dir, follow_symlink=False), "static")
 
     return app

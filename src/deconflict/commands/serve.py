@@ -38,6 +38,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--track-max-age", type=float, metavar="S", help="drop tracks older than S")
     p.add_argument("--borders", metavar="F", help="GeoJSON countries: report border crossings")
     p.add_argument("--rate", type=float, metavar="N", help="requests per second per party")
+    p.add_argument(
+        "--public-stats",
+        action="store_true",
+        default=None,
+        help="GET /v1/status also gives parties the service-wide detection and commit figures",
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     p.add_argument("--tls-cert", metavar="F", help="serve HTTPS: the server's certificate (PEM)")
     p.add_argument("--tls-key", metavar="F", help="with --tls-cert: its private key (PEM)")
@@ -74,6 +80,7 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         v_sep_m=args.v_sep,
         track_max_age_s=args.track_max_age,
         rate_per_s=args.rate,
+        public_stats=args.public_stats,
     )
 
 

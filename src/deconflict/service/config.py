@@ -54,6 +54,10 @@ class ServiceConfig:
         Most records in one request.
     rate_per_s, burst
         Per-party request rate limit: sustained requests per second and burst size.
+    public_stats
+        Whether ``GET /v1/status`` also gives every party the service-wide figures
+        (detection runs and their time, commit batches), which follow every party's
+        activity; off by default, for benchmarks and operators' own tests.
     """
 
     lookahead_s: float = 300.0
@@ -70,6 +74,7 @@ class ServiceConfig:
     max_batch: int = 10_000
     rate_per_s: float = 200.0
     burst: int = 400
+    public_stats: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -97,7 +102,9 @@ class ServiceConfig:
         values: dict[str, Any] = {}
         for f in fields(cls):
             name = "DECONFLICT_" + f.name.upper()
-            if name in env and f.name != "deadlines_s":
+            if name in env and f.type == "bool":
+                values[f.name] = env[name].strip().lower() in ("1", "true", "yes", "on")
+            elif name in env and f.name != "deadlines_s":
                 try:
                     values[f.name] = int(env[name]) if f.type == "int" else float(env[name])
                 except ValueError as exc:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..disclosure import check_disclosure
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..ledger.log import Log
 from ..ledger.signing import SignedTreeHead
@@ -181,6 +182,27 @@ class Service:
             with self.lock:
                 self.parties.setdefault(row.name, Party(row.name, row.language))
         return row.name
+
+    def refresh_parties(self) -> list[str]:
+        """Take in the parties added, revoked or given a new language by another process
+        (``deconflict party ...`` while serving); returns the names that changed.
+
+        A revoked party leaves the channel and is no longer awaited; a new one is
+        reachable at once. The detection loop calls this every second."""
+        rows = self.store.parties()
+        changed: list[str] = []
+        with self.lock:
+            for row in rows:
+                active = row.revoked_at is None
+                known = self.parties.get(row.name)
+                if known is None or (known.active, known.language) != (active, row.language):
+                    self.parties[row.name] = Party(row.name, row.language, active)
+                    changed.append(row.name)
+        if changed:
+            view = self.channel_state()
+            for p in self.active_parties():
+                self.publish(p, {"type": "channel", "channel": view})
+        return changed
 
     def language_of(self, party: str) -> str:
         p = self.parties.get(party)
@@ -580,12 +602,13 @@ class Service:
                     closed = LiveAlert.from_record(alert.record())
                     event = closed.close(now)
                     changes.append((closed, event))
+            gone = {p.name for p in self.parties.values() if not p.active}
             for aid in list(self.active.values()):
                 alert = self.alerts[aid]
                 if any(c[0].id == aid for c in changes):
                     continue
                 probe = LiveAlert.from_record(alert.record())
-                late = probe.escalate(now)
+                late = probe.escalate(now, gone)
                 if late:
                     changes.append((probe, "escalated"))
             if not changes and not stale:
@@ -627,6 +650,7 @@ class Service:
 
     def _new_alert(self, f: Found, now: float) -> LiveAlert:
         a = f.alert
+        check_disclosure(a.parties, a)
         alert = LiveAlert(
             id=alert_id(f.key, now),
             key=f.key,
@@ -665,8 +689,14 @@ class Service:
             raise InvalidInput("to: a non-empty list of party names")
         if not isinstance(text, str) or not text.strip() or len(text) > 4000:
             raise InvalidInput("text: a non-empty string of at most 4000 characters")
+        if any(p not in self.parties for p in to):
+            self.refresh_parties()  # added by another process a moment ago
         with self.lock:
-            unknown = sorted(p for p in set(to) if p not in self.parties or p == party)
+            unknown = sorted(
+                p
+                for p in set(to)
+                if p not in self.parties or not self.parties[p].active or p == party
+            )
             if unknown:
                 raise InvalidInput(f"to: not another known party: {', '.join(unknown)}")
             now = self.clock.now()

@@ -5,8 +5,11 @@ Separation comes from the incremental detector (:class:`~deconflict.detect.live.
 the pairs involving a changed track, or every pair on a full pass. Zone entries, border
 crossings and non-conformance are evaluated for the changed tracks (all on a full pass);
 intent overlaps and strike proximity when declarations changed, once a second and on a
-full pass. Track ids are qualified (``party/id``) inside; each alert shows the ids its
-parties know, and keeps the qualified ones in ``details["tracks"]``.
+full pass. Every alert is addressed by the disclosure rule
+(:func:`deconflict.disclosure.audience`): a zone entry reaches the zone's parties only
+when the track's party has consented to the zone. Track ids are qualified (``party/id``)
+inside; each alert shows the ids its parties know, and keeps the qualified ones in
+``details["tracks"]``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..detect.intents import VolumeSet, find_overlaps, non_conforming
 from ..detect.separation import Conflicts
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
+from ..disclosure import restrict
 from ..model import Alert, Tracks
 from .findings import TRACK_KINDS, Coverage, Found
 
@@ -124,7 +128,11 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
                 entries = predict_entries(
                     sub, ZoneSet.from_zones(zones), now_s=now, lookahead_s=config.lookahead_s
                 )
-                found += core.zone_entry_alerts(sub, zones, entries, now_s=now)
+                by_id = {z.id: z for z in zones}
+                found += [
+                    restrict(a, by_id)
+                    for a in core.zone_entry_alerts(sub, zones, entries, now_s=now)
+                ]
             if records.volumes:
                 vset = VolumeSet.from_volumes(list(records.volumes))
                 rows = non_conforming(sub, vset, now_s=now).tolist()

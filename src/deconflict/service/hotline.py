@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,12 +118,17 @@ class LiveAlert:
         if self.awaiting and not self.unanswered():
             self.state = "answered"
 
-    def escalate(self, now: float) -> list[str]:
+    def escalate(self, now: float, gone: Container[str] = ()) -> list[str]:
         """Mark overdue the must-answer parties without a final answer past the deadline
-        (suspended parties are marked suspended instead); returns the newly overdue."""
+        (suspended parties are marked suspended instead, revoked ones in ``gone`` are no
+        longer awaited); returns the newly overdue."""
         if not self.active or self.deadline is None or now < self.deadline:
             return []
-        late = [p for p in self.unanswered() if p not in self.suspended and p not in self.overdue]
+        late = [
+            p
+            for p in self.unanswered()
+            if p not in self.suspended and p not in self.overdue and p not in gone
+        ]
         if late:
             self.overdue.extend(late)
             self.escalated = True

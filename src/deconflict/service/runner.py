@@ -2,12 +2,14 @@
 
 A run starts as soon as a report changes the picture (changes within
 ``detect_interval_s`` are coalesced into one run) and at least every ``idle_s`` for
-deadlines, expiry and the periodic full pass.
+deadlines, expiry and the periodic full pass. Every second it also takes in the parties
+added or revoked by another process (:meth:`Service.refresh_parties`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
@@ -17,6 +19,9 @@ from .core import Service
 __all__ = ["DetectionRunner"]
 
 log = logging.getLogger("deconflict.service")
+
+PARTIES_EVERY_S = 1.0
+"""How often the loop takes in parties changed by another process (seconds)."""
 
 
 class DetectionRunner:
@@ -45,11 +50,15 @@ class DetectionRunner:
 
     def _loop(self) -> None:
         interval = self.service.config.detect_interval_s
+        refreshed = -math.inf
         while not self._stop.is_set():
             self.service.changed.wait(self.idle_s)
             if self._stop.is_set():
                 return
             try:
+                if time.monotonic() - refreshed >= PARTIES_EVERY_S:
+                    refreshed = time.monotonic()
+                    self.service.refresh_parties()
                 self.service.step()
                 self.runs += 1
             except DeconflictError as exc:
