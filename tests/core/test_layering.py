@@ -1,6 +1,6 @@
-"""The pure core (geo, model, every detector, alerts, every ledger module) loads no
-adapter, store, command line or web module, and no module of the package imports
-itself back through a cycle."""
+"""The pure core (geo, model, every detector, alerts, disclosure, every ledger module)
+loads no adapter, store, command line or web module, and no module of the package
+imports itself back through a cycle."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ CORE = [
     "deconflict.model",
     "deconflict.errors",
     "deconflict.alerts",
+    "deconflict.disclosure",
     *modules_of(deconflict.detect),
     *modules_of(deconflict.ledger),
 ]
