@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from ..service.config import ServiceConfig
 __all__ = ["DEMO_SCENARIO", "register"]
 
 DEMO_SCENARIO = "tabqa-2017-06-18.yaml"
-"""The shipped scenario ``--demo`` plays by default (in ``examples/scenarios``)."""
+"""The shipped scenario ``--demo`` plays by default (package data of
+``deconflict.scenario``, also at ``examples/scenarios`` in a source checkout)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,8 +110,8 @@ def _demo_scenario(name: str) -> Path:
     given = Path(name)
     if given.is_file():
         return given
-    shipped = Path(__file__).resolve().parents[3] / "examples" / "scenarios" / name
-    if shipped.is_file():
+    shipped = Path(str(resources.files("deconflict") / "scenario" / "scenarios" / name))
+    if shipped.name == name and shipped.is_file():
         return shipped
     raise InvalidInput(f"--demo: no scenario file {name!r} (give the path of a scenario)")
 

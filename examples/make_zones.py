@@ -1,6 +1,6 @@
 """Write examples/geo/zones.geojson: the zones of the source reports, digitised coarsely.
 
-Run from the repository root: ``python examples/geo/make_zones.py``. The de-escalation
+Run from the repository root: ``python examples/make_zones.py``. The de-escalation
 zones are hand-drawn polygons around the places named for each (they were never
 published as geometry); the al-Tanf area is the 55 km circle around the garrison in
 places.geojson; "west of the Euphrates" is cut from a coarse outline of Syria by the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import shapely
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "geo"
 ALT_BAND = {"alt_min_m": 0, "alt_max_m": 20000}
 
 
