@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def _zone(id: str, parties: list[str], **props: Any) -> dict[str, Any]:
-    """A 150 km circle around (35.0, 40.0), forbidden to everyone."""
+    """A 50 km circle around (35.0, 40.0), forbidden to everyone."""
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [40.0, 35.0]},
@@ -24,7 +24,7 @@ def _zone(id: str, parties: list[str], **props: Any) -> dict[str, Any]:
             "name": id,
             "status": "claimed",
             "parties": parties,
-            "radius_m": 150_000,
+            "radius_m": 50_000,
             "rules": [{"party": "*", "action": "forbid"}],
             **props,
         },

@@ -65,7 +65,7 @@ def _circle(id: str, parties: list[str], **props: Any) -> dict[str, Any]:
             "name": id,
             "status": "claimed",
             "parties": parties,
-            "radius_m": 200_000,
+            "radius_m": 50_000,
             "rules": [{"party": "*", "action": "forbid"}],
             **props,
         },
@@ -75,8 +75,8 @@ def _circle(id: str, parties: list[str], **props: Any) -> dict[str, Any]:
 report = st.fixed_dictionaries(
     {
         "id": st.sampled_from(["t1", "t2", "t3"]),
-        "lat": st.floats(34.2, 35.8),
-        "lon": st.floats(39.2, 40.8),
+        "lat": st.floats(34.75, 35.25),
+        "lon": st.floats(39.7, 40.3),
         "alt_m": st.floats(0.0, 15_000.0),
         "gs_mps": st.floats(0.0, 400.0),
         "track_deg": st.floats(0.0, 359.9),
@@ -180,7 +180,8 @@ def _run(tmp: Path, others: list[dict[str, Any]]) -> tuple[list[Any], int]:
                 "/v1/log/head",
             ):
                 view.append([path, call("carol", "GET", path).json()])
-            for a in alerts:
+            # in an order of their own (the API breaks ties by id, and ids are random)
+            for a in sorted(alerts, key=lambda a: (a["kind"], a["subjects"], a["raised_at"])):
                 view.append(call("carol", "GET", f"/v1/alerts/{a['id']}").json())
             lines = [
                 json.loads(x) for x in call("carol", "GET", "/v1/log/export").text.splitlines()
