@@ -16,8 +16,11 @@ be a single Feature). Each feature is told apart by its properties:
 ``rules`` or ``status``     a :class:`~deconflict.model.Zone`
 ==========================  ==========================================================
 
-Here the JSON types are checked (strings, numbers, lists, ISO 8601 times) and geometry
-objects become :class:`~deconflict.model.Geometry`; the records check their own meaning
+Here the JSON types are checked (strings, numbers, lists, ISO 8601 times) with the
+format's bounds (:mod:`deconflict.bounds`: every number within its physical range, an
+integer no float holds refused like any other; every text, list and free-text property
+within its size) and geometry objects become :class:`~deconflict.model.Geometry`; the
+records check their own meaning
 and :mod:`deconflict.detect.areas` checks that each area can be built (a valid polygon,
 a line that cuts its region, not too large). Bad input raises
 :class:`~deconflict.errors.InvalidInput` naming the file, the feature (index and id) and
@@ -33,6 +36,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from .bounds import (
+    DECLARATION_BOUNDS,
+    MAX_ID_CHARS,
+    MAX_LIST,
+    MAX_NAME_CHARS,
+    MAX_OTHER_PROPERTIES,
+    MAX_TEXT_CHARS,
+    MAX_TIME_CHARS,
+    TIME_WINDOW,
+    Range,
+)
 from .detect.areas import country_shape, volume_area, zone_area
 from .errors import InvalidInput
 from .model import (
@@ -45,12 +59,16 @@ from .model import (
     Strike,
     Volume,
     Zone,
+    as_real,
+    outside,
+    shown,
 )
 from .timefmt import format_time, parse_time
 
 __all__ = [
     "FeatureSet",
     "collection_of",
+    "count_vertices",
     "feature_of",
     "parse_borders",
     "parse_features",
@@ -59,6 +77,26 @@ __all__ = [
 ]
 
 Record = Zone | Position | Strike | Volume | Country
+
+_B = DECLARATION_BOUNDS
+_FEATURE_MEMBERS = frozenset({"type", "geometry", "properties", "id", "bbox"})
+_GEOMETRY_MEMBERS = frozenset({"type", "coordinates", "bbox"})
+_RULE_KEYS = frozenset({"party", "action", "lead_s"})
+_CONSENT_KEYS = frozenset({"party", "time"})
+_OWN = {
+    "zone": frozenset(
+        {"id", "name", "status", "parties", "consents", "owner", "rules", "radius_m", "side",
+         "within", "alt_min_m", "alt_max_m", "valid_from", "valid_to"}
+    ),
+    "position": frozenset({"id", "party", "kind", "radius_m", "name", "valid_from", "valid_to"}),
+    "strike": frozenset({"id", "party", "kind", "radius_m", "start", "end", "margin_m"}),
+    "volume": frozenset(
+        {"id", "party", "kind", "radius_m", "alt_min_m", "alt_max_m", "start", "end"}
+    ),
+    "country": frozenset({"id", "name"}),
+}  # fmt: skip
+"""The properties of each kind of feature that the format reads; any other is bounded
+as free text (:data:`~deconflict.bounds.MAX_OTHER_PROPERTIES`, ``MAX_TEXT_CHARS``)."""
 
 
 @dataclass(frozen=True)
@@ -119,22 +157,68 @@ class _Feature:
         fid = props.get("id", raw.get("id"))
         self.fid = fid if isinstance(fid, str | int) else None
         self.raw_geometry = raw.get("geometry")
+        self.others(raw, _FEATURE_MEMBERS, "the Feature")
+        top = raw.get("id")
+        if top is not None and not (
+            (isinstance(top, str) and len(top) <= MAX_ID_CHARS)
+            or (isinstance(top, int) and not isinstance(top, bool) and abs(top) < 2**63)
+        ):
+            self.fail(None, f"member 'id': a string of at most {MAX_ID_CHARS} characters or "
+                      f"an integer, got {shown(top)}")  # fmt: skip
+        self.bbox(raw, "bbox")
 
     @property
     def where(self) -> str:
-        ident = f" (id {str(self.fid)!r})" if self.fid is not None else ""
+        ident = f" (id {shown(str(self.fid), MAX_ID_CHARS + 2)})" if self.fid is not None else ""
         return f"{self.source}: feature {self.index}{ident}"
 
     def fail(self, prop: str | None, what: str) -> NoReturn:
-        at = f": property {prop!r}" if prop else ""
+        at = f": property {shown(prop, MAX_ID_CHARS + 2)}" if prop else ""
         raise InvalidInput(f"{self.where}{at}: {what}")
 
-    def text(self, key: str, default: str | None = None) -> str:
+    def others(self, obj: dict[str, Any], own: frozenset[str], of: str | None = None) -> None:
+        """Bound the keys of ``obj`` outside ``own`` (free text): how many, their names
+        and their values. ``of`` names the object when it is not the properties."""
+        extra = [k for k in obj if k not in own]
+        what = "property" if of is None else f"member of {of}"
+        if len(extra) > MAX_OTHER_PROPERTIES:
+            self.fail(
+                extra[MAX_OTHER_PROPERTIES] if of is None else None,
+                f"{len(extra)} {what.replace('property', 'properties')} besides the "
+                f"format's own; at most {MAX_OTHER_PROPERTIES}",
+            )
+        for key in extra:
+            if len(key) > MAX_ID_CHARS:
+                self.fail(None, f"a {what} name of {len(key)} characters; at most {MAX_ID_CHARS}")
+            value = obj[key]
+            size = len(value) if isinstance(value, str) else _json_size(value)
+            label = "" if of is None else f"{what} {shown(key)}: "
+            if size < 0:
+                self.fail(key if of is None else None, f"{label}NaN or an infinity is not JSON")
+            if size > MAX_TEXT_CHARS:
+                how = "characters" if isinstance(value, str) else "characters of JSON"
+                self.fail(
+                    key if of is None else None, f"{label}{size} {how}; at most {MAX_TEXT_CHARS}"
+                )
+
+    def bbox(self, obj: dict[str, Any], key: str) -> None:
+        """RFC 7946's ``bbox``, when given: 4 or 6 numbers."""
+        value = obj.get(key)
+        if value is None:
+            return
+        if not (
+            isinstance(value, list) and len(value) in (4, 6) and all(_finite(v) for v in value)
+        ):
+            self.fail(None, f"member 'bbox': a list of 4 or 6 numbers, got {shown(value)}")
+
+    def text(self, key: str, default: str | None = None, limit: int = MAX_ID_CHARS) -> str:
         value = self.props.get(key, default)
         if value is None:
             self.fail(key, "missing")
         if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"must be a non-empty string, got {value!r}")
+            self.fail(key, f"must be a non-empty string, got {shown(value)}")
+        if len(value) > limit:
+            self.fail(key, f"{len(value)} characters; at most {limit}")
         return value
 
     def optional_text(self, key: str) -> str | None:
@@ -142,27 +226,38 @@ class _Feature:
 
     def name(self, default: str) -> str:
         name = self.props.get("name")
-        return name if isinstance(name, str) and name.strip() else default
+        if name is None:
+            return default
+        if not isinstance(name, str):
+            self.fail("name", f"must be a string, got {shown(name)}")
+        if len(name) > MAX_NAME_CHARS:
+            self.fail("name", f"{len(name)} characters; at most {MAX_NAME_CHARS}")
+        return name if name.strip() else default
 
     def number(
-        self, key: str, default: float | None = None, *, minimum: float | None = None
+        self, key: str, default: float | None = None, *, bound: Range | None = None
     ) -> float:
         value = self.props.get(key)
         if value is None:
             if default is None:
                 self.fail(key, "missing")
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"must be a number, got {value!r}")
-        x = float(value)
-        if not math.isfinite(x):
-            self.fail(key, f"must be finite, got {value!r}")
-        if minimum is not None and x < minimum:
-            self.fail(key, f"must be >= {minimum:g}, got {value!r}")
-        return x
+        return self.bounded(key, value, bound)
 
-    def optional_number(self, key: str) -> float | None:
-        return None if self.props.get(key) is None else self.number(key)
+    def bounded(self, key: str, value: Any, bound: Range | None) -> float:
+        """``value`` as a finite float within ``bound``; else fail naming ``key``."""
+        x = as_real(value)
+        if isinstance(x, str):
+            self.fail(key, x if bound is None else f"{x}; must be in {bound}")
+        if not math.isfinite(x):
+            self.fail(key, f"must be finite, got {x!r}")
+        why = None if bound is None else outside(x, bound)
+        if why is not None:
+            self.fail(key, why)
+        return x + 0.0  # -0.0 is 0.0
+
+    def optional_number(self, key: str, bound: Range | None = None) -> float | None:
+        return None if self.props.get(key) is None else self.number(key, bound=bound)
 
     def time(self, key: str, default: float | None = None) -> float:
         value = self.props.get(key)
@@ -170,12 +265,21 @@ class _Feature:
             if default is None:
                 self.fail(key, "missing")
             return default
+        return self.time_of(key, value)
+
+    def time_of(self, key: str, value: Any) -> float:
+        """The POSIX seconds of the ISO 8601 ``value``, within the declarations' window."""
         if not isinstance(value, str):
-            self.fail(key, f"must be an ISO 8601 time, got {value!r}")
+            self.fail(key, f"must be an ISO 8601 time, got {shown(value)}")
+        if len(value) > MAX_TIME_CHARS:
+            self.fail(key, f"a time of {len(value)} characters; at most {MAX_TIME_CHARS}")
         try:
-            return parse_time(value)
-        except InvalidInput:
+            t = parse_time(value)
+        except (InvalidInput, OverflowError, OSError):
             self.fail(key, f"not an ISO 8601 time: {value!r}")
+        if t not in _B["time_s"]:
+            self.fail(key, f"{value} is outside {TIME_WINDOW}")
+        return t
 
     def window(self, lo: str, hi: str, required: bool) -> tuple[float, float]:
         return (
@@ -184,7 +288,10 @@ class _Feature:
         )
 
     def band(self) -> tuple[float, float]:
-        return self.number("alt_min_m", -math.inf), self.number("alt_max_m", math.inf)
+        return (
+            self.number("alt_min_m", -math.inf, bound=_B["alt_m"]),
+            self.number("alt_max_m", math.inf, bound=_B["alt_m"]),
+        )
 
     def names(self, key: str) -> tuple[str, ...]:
         """Party names (or ``{"party": NAME, "time": ISO8601}`` objects) of a list property."""
@@ -192,20 +299,24 @@ class _Feature:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of party names, got {value!r}")
+            self.fail(key, f"must be a list of party names, got {shown(value)}")
+        if len(value) > MAX_LIST:
+            self.fail(key, f"{len(value)} entries; at most {MAX_LIST}")
         out: list[str] = []
         for item in value:
             name = item.get("party") if isinstance(item, dict) else item
             if not isinstance(name, str) or not name.strip():
-                self.fail(key, f"entries must be party names, got {item!r}")
-            if isinstance(item, dict) and "time" in item:
-                t = item["time"]
-                if not isinstance(t, str):
-                    self.fail(key, f"consent time must be ISO 8601, got {t!r}")
-                try:
-                    parse_time(t)
-                except InvalidInput:
-                    self.fail(key, f"consent time not ISO 8601: {t!r}")
+                self.fail(key, f"entries must be party names, got {shown(item)}")
+            if len(name) > MAX_ID_CHARS:
+                self.fail(key, f"a party name of {len(name)} characters; at most {MAX_ID_CHARS}")
+            if isinstance(item, dict):
+                stray = [k for k in item if k not in _CONSENT_KEYS]
+                if stray:
+                    self.fail(
+                        key, f"a consent holds 'party' and 'time' only, not {shown(stray[0])}"
+                    )
+                if "time" in item:
+                    self.time_of(key, item["time"])
             out.append(name)
         return tuple(out)
 
@@ -213,17 +324,20 @@ class _Feature:
         raw = self.props.get("rules")
         if not isinstance(raw, list):
             self.fail("rules", "must be a non-empty list of {party, action, lead_s}")
+        if len(raw) > MAX_LIST:
+            self.fail("rules", f"{len(raw)} rules; at most {MAX_LIST}")
         out: list[Rule] = []
         for k, r in enumerate(raw):
             key = f"rules[{k}]"
             if not isinstance(r, dict):
-                self.fail(key, f"must be an object, got {r!r}")
-            lead = r.get("lead_s", 0)
-            if isinstance(lead, bool) or not isinstance(lead, int | float):
-                self.fail(f"{key}.lead_s", f"must be a number of seconds >= 0, got {lead!r}")
+                self.fail(key, f"must be an object, got {shown(r)}")
+            stray = [name for name in r if name not in _RULE_KEYS]
+            if stray:
+                self.fail(key, f"a rule holds party, action and lead_s only, not {shown(stray[0])}")
+            lead = self.bounded(f"{key}.lead_s", r.get("lead_s", 0), _B["lead_s"])
             party: Any = r.get("party")
             action: Any = r.get("action")
-            out.append(Rule(party, action, float(lead)))
+            out.append(Rule(party, action, lead))
         return tuple(out)
 
     def geometry(self, prop: str, raw: Any, allowed: Sequence[str]) -> Geometry:
@@ -232,7 +346,9 @@ class _Feature:
             if prop == "geometry" and (not isinstance(raw, dict) or "type" not in raw):
                 self.fail(prop, "missing or not a GeoJSON geometry")
             got = raw.get("type") if isinstance(raw, dict) else raw
-            self.fail(prop, f"must be a {' or '.join(allowed)} geometry, got {got!r}")
+            self.fail(prop, f"must be a {' or '.join(allowed)} geometry, got {shown(got)}")
+        self.others(raw, _GEOMETRY_MEMBERS, repr(prop))
+        self.bbox(raw, "bbox")
         try:
             return Geometry.from_geojson(raw)
         except InvalidInput as exc:
@@ -244,15 +360,64 @@ class _Feature:
         return lat, lon
 
 
+def _finite(value: Any) -> bool:
+    x = as_real(value)
+    return isinstance(x, float) and math.isfinite(x)
+
+
+def _json_size(value: Any) -> int:
+    """Characters of ``value`` written as JSON; -1 if it holds NaN or an infinity."""
+    try:
+        return len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except ValueError:
+        return -1
+    except RecursionError:  # deeper than any bound: as good as too large
+        return MAX_TEXT_CHARS + 1
+
+
+def count_vertices(geometry: Any) -> int:
+    """The vertices of a GeoJSON geometry object as written: every position of its lines,
+    and of its rings all but the closing one (a Point is one vertex). What is not a
+    geometry counts 0: the parser says what is wrong with it.
+
+    >>> count_vertices({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]})
+    3
+    """
+    if not isinstance(geometry, dict):
+        return 0
+    kind, c = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Point":
+        return 1
+    if not isinstance(c, list):
+        return 0
+    if kind == "LineString":
+        return len(c)
+    if kind == "MultiLineString":
+        return sum(len(line) for line in c if isinstance(line, list))
+    polygons = [c] if kind == "Polygon" else c if kind == "MultiPolygon" else []
+    return sum(
+        max(len(ring) - 1, 0)
+        for rings in polygons
+        if isinstance(rings, list)
+        for ring in rings
+        if isinstance(ring, list)
+    )
+
+
 _LINES = ("LineString", "MultiLineString")
 
 
 def _zone(f: _Feature) -> Zone:
+    f.others(f.props, _OWN["zone"])
     geometry = f.geometry("geometry", f.raw_geometry, [*AREA_TYPES, "Point", *_LINES])
     is_line = geometry.type in _LINES
+    # what only some shapes use is checked on every zone (the service keeps it as sent)
     within = None
-    if is_line and f.props.get("within") is not None:
+    if f.props.get("within") is not None:
         within = f.geometry("within", f.props["within"], AREA_TYPES)
+    radius = f.optional_number("radius_m", _B["radius_m"])
+    side = f.optional_text("side")
+    f.optional_text("owner")
     zid = f.text("id")
     a0, a1 = f.band()
     v0, v1 = f.window("valid_from", "valid_to", required=False)
@@ -264,9 +429,9 @@ def _zone(f: _Feature) -> Zone:
         consents=f.names("consents"),
         rules=f.rules(),
         geometry=geometry,
-        radius_m=f.optional_number("radius_m") if geometry.type == "Point" else None,
-        side=f.optional_text("side") if is_line else None,
-        within=within,
+        radius_m=radius if geometry.type == "Point" else None,
+        side=side if is_line else None,
+        within=within if is_line else None,
         alt_min_m=a0,
         alt_max_m=a1,
         valid_from_s=v0,
@@ -278,6 +443,7 @@ def _zone(f: _Feature) -> Zone:
 
 
 def _position(f: _Feature, kind: str) -> Position:
+    f.others(f.props, _OWN["position"])
     lat, lon = f.point()
     v0, v1 = f.window("valid_from", "valid_to", required=False)
     return Position(
@@ -286,7 +452,7 @@ def _position(f: _Feature, kind: str) -> Position:
         kind=kind,
         lat_deg=lat,
         lon_deg=lon,
-        radius_m=f.number("radius_m", minimum=0.0),
+        radius_m=f.number("radius_m", bound=_B["radius_m"]),
         name=f.name(""),
         valid_from_s=v0,
         valid_to_s=v1,
@@ -295,23 +461,24 @@ def _position(f: _Feature, kind: str) -> Position:
 
 
 def _strike(f: _Feature) -> Strike:
+    f.others(f.props, _OWN["strike"])
     lat, lon = f.point()
     t0, t1 = f.window("start", "end", required=True)
-    margin = f.props.get("margin_m")
     return Strike(
         id=f.text("id"),
         party=f.text("party"),
         lat_deg=lat,
         lon_deg=lon,
-        radius_m=f.number("radius_m", minimum=0.0),
+        radius_m=f.number("radius_m", bound=_B["radius_m"]),
         start_s=t0,
         end_s=t1,
-        margin_m=None if margin is None else f.number("margin_m", minimum=0.0),
+        margin_m=f.optional_number("margin_m", _B["margin_m"]),
         where=f.where,
     )
 
 
 def _volume(f: _Feature) -> Volume:
+    f.others(f.props, _OWN["volume"])
     vid, party = f.text("id"), f.text("party")
     raw = f.raw_geometry
     if not isinstance(raw, dict) or raw.get("type") not in (*AREA_TYPES, "Point"):
@@ -319,13 +486,14 @@ def _volume(f: _Feature) -> Volume:
     geometry = f.geometry("geometry", raw, [*AREA_TYPES, "Point"])
     t0, t1 = f.window("start", "end", required=True)
     a0, a1 = f.band()
+    radius = f.optional_number("radius_m", _B["radius_m"])
     volume = Volume(
         id=vid,
         party=party,
         geometry=geometry,
         start_s=t0,
         end_s=t1,
-        radius_m=f.optional_number("radius_m") if geometry.type == "Point" else None,
+        radius_m=radius if geometry.type == "Point" else None,
         alt_min_m=a0,
         alt_max_m=a1,
         where=f.where,
@@ -371,7 +539,7 @@ def parse_features(doc: Any, source: str = "<input>") -> FeatureSet:
         elif kind == "volume":
             volumes.append(_volume(f))
         elif kind is not None:
-            f.fail("kind", f"must be forces, protected, strike or volume, got {kind!r}")
+            f.fail("kind", f"must be forces, protected, strike or volume, got {shown(kind)}")
         elif "rules" in f.props or "status" in f.props:
             zones.append(_zone(f))
         else:

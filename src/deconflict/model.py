@@ -11,7 +11,10 @@ Every record validates on construction and raises
 :class:`~deconflict.errors.InvalidInput` naming the record (its ``where`` when it has one,
 e.g. the file and feature it was read from) and the property at fault, with the names of
 the GeoJSON format (``docs/zones.md``). So a detector never sees NaN, an impossible
-coordinate, a duplicate id or an unknown rule action.
+coordinate, a duplicate id or an unknown rule action. The records of declarations also
+hold every number, text and list within the bounds of :mod:`deconflict.bounds` (a radius
+within 2,500 km, a time between 1970 and 2100, an id of at most 64 characters, ...): an
+integer no float holds is invalid input like any other number out of its range.
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ from typing import Any, ClassVar, NoReturn
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .bounds import (
+    DECLARATION_BOUNDS,
+    MAX_ID_CHARS,
+    MAX_LIST,
+    MAX_NAME_CHARS,
+    MAX_PARTS,
+    TIME_WINDOW,
+    Range,
+)
 from .errors import InvalidInput
 from .geo import dead_reckon
 
@@ -48,6 +60,9 @@ __all__ = [
     "Tracks",
     "Volume",
     "Zone",
+    "as_real",
+    "outside",
+    "shown",
 ]
 
 TRACK_COLUMNS: tuple[str, ...] = (
@@ -305,6 +320,37 @@ class Tracks:
 # -- validation helpers ---------------------------------------------------------------
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to about ``limit`` characters: what a message echoes of a value
+    (never a whole text, nor the digits of an integer no float holds)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def outside(x: float, bound: Range) -> str | None:
+    """Why ``x`` is not within ``bound`` (a phrase for a message); None if it is."""
+    if x < bound.lo:
+        return f"must be >= {bound.lo:g} (within {bound}), got {x!r}"
+    if x > bound.hi:
+        return f"must be <= {bound.hi:g} (within {bound}), got {x!r}"
+    return None
+
+
+def as_real(value: object) -> float | str:
+    """``value`` as a float if it is a number (not a bool) that a float holds (NaN and the
+    infinities included); else why not, as a phrase for a message."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be a number, got {shown(value)}"
+    try:
+        return float(value)
+    except OverflowError:  # an int past ~1.8e308: no float holds it
+        return f"{shown(value)} is too large for a number"
+
+
 class _Check:
     """Raises :class:`InvalidInput` as ``"<where>: property '<prop>': <what>"``."""
 
@@ -314,21 +360,41 @@ class _Check:
     def fail(self, prop: str, what: str) -> NoReturn:
         raise InvalidInput(f"{self.where}: property {prop!r}: {what}")
 
-    def text(self, prop: str, value: object) -> None:
+    def text(self, prop: str, value: object, limit: int | None = None) -> None:
+        """A non-empty string of at most ``limit`` characters."""
         if not isinstance(value, str) or not value.strip():
-            self.fail(prop, f"must be a non-empty string, got {value!r}")
+            self.fail(prop, f"must be a non-empty string, got {shown(value)}")
+        if limit is not None and len(value) > limit:
+            self.fail(prop, f"{len(value)} characters; at most {limit}")
 
     def one_of(self, prop: str, value: object, allowed: Sequence[str]) -> None:
-        if value not in allowed:
-            self.fail(prop, f"must be one of {', '.join(allowed)}, got {value!r}")
+        if not isinstance(value, str) or value not in allowed:
+            self.fail(prop, f"must be one of {', '.join(allowed)}, got {shown(value)}")
 
-    def number(self, prop: str, value: float, *, minimum: float | None = None) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(prop, f"must be a number, got {value!r}")
-        if not math.isfinite(value):
-            self.fail(prop, f"must be finite, got {value!r}")
-        if minimum is not None and value < minimum:
-            self.fail(prop, f"must be >= {minimum:g}, got {value!r}")
+    def real(self, prop: str, value: object) -> float:
+        """``value`` as a float (NaN and infinities included), or fail naming ``prop``."""
+        x = as_real(value)
+        if isinstance(x, str):
+            self.fail(prop, x)
+        return x
+
+    def number(
+        self,
+        prop: str,
+        value: float,
+        *,
+        minimum: float | None = None,
+        bound: Range | None = None,
+    ) -> None:
+        """A finite number, at least ``minimum`` and within ``bound`` when given."""
+        x = self.real(prop, value)
+        if not math.isfinite(x):
+            self.fail(prop, f"must be finite, got {x!r}")
+        if minimum is not None and x < minimum:
+            self.fail(prop, f"must be >= {minimum:g}, got {x!r}")
+        why = None if bound is None else outside(x, bound)
+        if why is not None:
+            self.fail(prop, why)
 
     def lat_lon(self, prop: str, lat: float, lon: float) -> None:
         self.number(prop, lat)
@@ -338,21 +404,37 @@ class _Check:
         if abs(lon) > 180.0:
             self.fail(prop, f"longitude {lon!r} outside [-180, 180]")
 
-    def interval(self, lo_prop: str, hi_prop: str, lo: float, hi: float, open_: bool) -> None:
-        """``lo <= hi``, neither NaN; infinite bounds only where ``open_``."""
-        for prop, x in ((lo_prop, lo), (hi_prop, hi)):
-            if isinstance(x, bool) or not isinstance(x, int | float) or math.isnan(x):
+    def interval(
+        self,
+        lo_prop: str,
+        hi_prop: str,
+        lo: float,
+        hi: float,
+        open_: bool,
+        bound: Range | None = None,
+    ) -> None:
+        """``lo <= hi``, neither NaN; infinite bounds only where ``open_``; finite ones
+        within ``bound`` (the declaration times' window when its unit is ``s``)."""
+        for prop, value in ((lo_prop, lo), (hi_prop, hi)):
+            x = self.real(prop, value)
+            if math.isnan(x):
                 self.fail(prop, f"must be a number, got {x!r}")
             if not open_ and math.isinf(x):
                 self.fail(prop, f"must be finite, got {x!r}")
+            if bound is not None and math.isfinite(x) and x not in bound:
+                if bound is DECLARATION_BOUNDS["time_s"]:
+                    self.fail(prop, f"{x:g} s since 1970 is outside {TIME_WINDOW}")
+                self.fail(prop, str(outside(x, bound)))
         if (math.isinf(lo) and lo > 0) or (math.isinf(hi) and hi < 0):
             self.fail(hi_prop, f"empty interval [{lo}, {hi}]")
         if hi < lo:
             self.fail(hi_prop, f"must not be less than {lo_prop!r} ({hi:g} < {lo:g})")
 
     def names(self, prop: str, values: Sequence[str], *, required: bool) -> None:
+        if len(values) > MAX_LIST:
+            self.fail(prop, f"{len(values)} entries; at most {MAX_LIST}")
         for name in values:
-            self.text(prop, name)
+            self.text(prop, name, MAX_ID_CHARS)
         dup = [p for k, p in enumerate(values) if p in values[:k]]
         if dup:
             self.fail(prop, f"party {dup[0]!r} listed twice")
@@ -369,26 +451,43 @@ def _where(where: str, kind: str, ident: object) -> _Check:
 _DEPTH = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
 
 
+_B = DECLARATION_BOUNDS
+_ALTITUDE = _B["alt_m"]
+_TIMES = _B["time_s"]
+
+
+def _coordinate(v: Any) -> float:
+    x = v if isinstance(v, float) else as_real(v)
+    if isinstance(x, str):
+        raise InvalidInput(x)
+    if not math.isfinite(x):
+        raise InvalidInput(f"not a finite number: {x!r}")
+    return x
+
+
 def _position(raw: Any) -> tuple[float, float]:
     if not isinstance(raw, list | tuple) or len(raw) not in (2, 3):
-        raise InvalidInput(f"a position is [lon, lat], got {raw!r}")
-    lon, lat = raw[0], raw[1]
-    for v in (lon, lat):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise InvalidInput(f"not a finite number: {v!r}")
+        raise InvalidInput(f"a position is [lon, lat], got {shown(raw)}")
+    lon, lat = _coordinate(raw[0]), _coordinate(raw[1])
     if abs(lat) > 90:
-        raise InvalidInput(f"latitude {lat!r} outside [-90, 90]")
+        raise InvalidInput(f"latitude {raw[1]!r} outside [-90, 90]")
     if abs(lon) > 180:
-        raise InvalidInput(f"longitude {lon!r} outside [-180, 180]")
+        raise InvalidInput(f"longitude {raw[0]!r} outside [-180, 180]")
+    if len(raw) == 3 and _coordinate(raw[2]) not in _ALTITUDE:
+        raise InvalidInput(f"altitude {raw[2]!r} outside {_ALTITUDE}")
     return float(lon), float(lat)
 
 
 def _freeze(raw: Any, depth: int) -> Any:
-    """Nested tuples of (lon, lat) at ``depth`` (0 = one position), checked."""
+    """Nested tuples of (lon, lat) at ``depth`` (0 = one position), checked; at most
+    :data:`~deconflict.bounds.MAX_PARTS` rings, polygons or lines in a list of them."""
     if depth == 0:
         return _position(raw)
     if not isinstance(raw, list | tuple):
-        raise InvalidInput(f"expected a list, got {raw!r}")
+        raise InvalidInput(f"expected a list, got {shown(raw)}")
+    if depth >= 2 and len(raw) > MAX_PARTS:
+        what = "polygons" if depth == 3 else "rings (or lines)"
+        raise InvalidInput(f"{len(raw)} {what} in one list; at most {MAX_PARTS}")
     return tuple(_freeze(c, depth - 1) for c in raw)
 
 
@@ -466,7 +565,7 @@ def _area_shape(
     if geometry.type == "Point":
         if radius_m is None:
             check.fail("radius_m", "missing")
-        check.number("radius_m", radius_m)
+        check.number("radius_m", radius_m, bound=_B["radius_m"])
         if radius_m <= 0:
             check.fail("radius_m", "must be > 0 for a circle")
     elif radius_m is not None:
@@ -533,8 +632,8 @@ class Zone:
 
     def __post_init__(self) -> None:
         c = _where(self.where, "zone", self.id)
-        c.text("id", self.id)
-        c.text("name", self.name)
+        c.text("id", self.id, MAX_ID_CHARS)
+        c.text("name", self.name, MAX_NAME_CHARS)
         c.one_of("status", self.status, STATUSES)
         object.__setattr__(self, "parties", tuple(self.parties))
         object.__setattr__(self, "consents", tuple(self.consents))
@@ -550,14 +649,17 @@ class Zone:
                 c.fail("consents", f"status 'agreed' needs the consent of {', '.join(missing)}")
         if not self.rules:
             c.fail("rules", "must be a non-empty list of {party, action, lead_s}")
+        if len(self.rules) > MAX_LIST:
+            c.fail("rules", f"{len(self.rules)} rules; at most {MAX_LIST}")
         for k, r in enumerate(self.rules):
             key = f"rules[{k}]"
             if not isinstance(r, Rule):
                 c.fail(key, f"must be a Rule, got {r!r}")
             if not isinstance(r.party, str) or not r.party.strip():
-                c.fail(f"{key}.party", f"must be a party name or '*', got {r.party!r}")
+                c.fail(f"{key}.party", f"must be a party name or '*', got {shown(r.party)}")
+            c.text(f"{key}.party", r.party, MAX_ID_CHARS)
             c.one_of(f"{key}.action", r.action, ACTIONS)
-            c.number(f"{key}.lead_s", r.lead_s, minimum=0.0)
+            c.number(f"{key}.lead_s", r.lead_s, bound=_B["lead_s"])
             if any(x.party == r.party for x in self.rules[:k]):
                 c.fail(f"{key}.party", f"party {r.party!r} has two rules")
         lines = ("LineString", "MultiLineString")
@@ -572,8 +674,8 @@ class Zone:
                 c.fail("within", "must be a Polygon or MultiPolygon geometry")
         elif self.side is not None or self.within is not None:
             c.fail("side", "only a side-of-a-line zone (a LineString) has a side and 'within'")
-        c.interval("alt_min_m", "alt_max_m", self.alt_min_m, self.alt_max_m, open_=True)
-        c.interval("valid_from", "valid_to", self.valid_from_s, self.valid_to_s, open_=True)
+        c.interval("alt_min_m", "alt_max_m", self.alt_min_m, self.alt_max_m, True, _ALTITUDE)
+        c.interval("valid_from", "valid_to", self.valid_from_s, self.valid_to_s, True, _TIMES)
 
 
 @dataclass(frozen=True)
@@ -598,12 +700,16 @@ class Position:
 
     def __post_init__(self) -> None:
         c = _where(self.where, "position", self.id)
-        c.text("id", self.id)
-        c.text("party", self.party)
+        c.text("id", self.id, MAX_ID_CHARS)
+        c.text("party", self.party, MAX_ID_CHARS)
         c.one_of("kind", self.kind, POSITION_KINDS)
         c.lat_lon("geometry", self.lat_deg, self.lon_deg)
-        c.number("radius_m", self.radius_m, minimum=0.0)
-        c.interval("valid_from", "valid_to", self.valid_from_s, self.valid_to_s, open_=True)
+        c.number("radius_m", self.radius_m, bound=_B["radius_m"])
+        if not isinstance(self.name, str):
+            c.fail("name", f"must be a string, got {shown(self.name)}")
+        if len(self.name) > MAX_NAME_CHARS:
+            c.fail("name", f"{len(self.name)} characters; at most {MAX_NAME_CHARS}")
+        c.interval("valid_from", "valid_to", self.valid_from_s, self.valid_to_s, True, _TIMES)
 
 
 @dataclass(frozen=True)
@@ -626,13 +732,13 @@ class Strike:
 
     def __post_init__(self) -> None:
         c = _where(self.where, "strike", self.id)
-        c.text("id", self.id)
-        c.text("party", self.party)
+        c.text("id", self.id, MAX_ID_CHARS)
+        c.text("party", self.party, MAX_ID_CHARS)
         c.lat_lon("geometry", self.lat_deg, self.lon_deg)
-        c.number("radius_m", self.radius_m, minimum=0.0)
-        c.interval("start", "end", self.start_s, self.end_s, open_=False)
+        c.number("radius_m", self.radius_m, bound=_B["radius_m"])
+        c.interval("start", "end", self.start_s, self.end_s, False, _TIMES)
         if self.margin_m is not None:
-            c.number("margin_m", self.margin_m, minimum=0.0)
+            c.number("margin_m", self.margin_m, bound=_B["margin_m"])
 
 
 @dataclass(frozen=True)
@@ -655,11 +761,11 @@ class Volume:
 
     def __post_init__(self) -> None:
         c = _where(self.where, "volume", self.id)
-        c.text("id", self.id)
-        c.text("party", self.party)
+        c.text("id", self.id, MAX_ID_CHARS)
+        c.text("party", self.party, MAX_ID_CHARS)
         _area_shape(c, self.geometry, self.radius_m, (*AREA_TYPES, "Point"))
-        c.interval("start", "end", self.start_s, self.end_s, open_=False)
-        c.interval("alt_min_m", "alt_max_m", self.alt_min_m, self.alt_max_m, open_=True)
+        c.interval("start", "end", self.start_s, self.end_s, False, _TIMES)
+        c.interval("alt_min_m", "alt_max_m", self.alt_min_m, self.alt_max_m, True, _ALTITUDE)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from deconflict.cli import main
+from deconflict.ledger.signing import Signer, b64encode
 from deconflict.store.keys import KEY_DIR_ENV
 from deconflict.store.postgres import PostgresDatabase
 
 if TYPE_CHECKING:
     from conftest import PostgresForTests
+
+
+TRUST = "--trust-embedded-key"
+"""For the checks of an export's integrity alone (whose key it is does not matter there)."""
 
 
 @pytest.fixture(autouse=True)
@@ -89,17 +94,44 @@ def test_export_format(logged: Path) -> None:
 def test_verify_an_intact_export_and_store(
     logged: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = run(capsys, "verify", str(logged / "export.jsonl"))
+    status, key, _ = run(capsys, "log", "key", "--db", str(logged / "ops.db"))
+    export = str(logged / "export.jsonl")
+    status, out, err = run(capsys, "verify", export, "--public-key", key.strip())
     assert (status, err) == (0, "")
     head = json.loads(json.loads(out)["sth"])
     assert head["tree_size"] == 6
     status, out, _ = run(capsys, "verify", str(logged / "ops.db"))
     assert status == 0
     assert json.loads(json.loads(out)["sth"])["root_hash"] == head["root_hash"]
-    status, key, _ = run(capsys, "log", "key", "--db", str(logged / "ops.db"))
+
+
+def test_verify_refuses_an_export_checked_only_against_its_own_key(
+    logged: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     export = str(logged / "export.jsonl")
-    status, out, _ = run(capsys, "verify", export, "--public-key", key.strip())
+    status, out, err = run(capsys, "verify", export)
+    assert (status, out) == (2, "")
+    assert "--public-key" in err and "--state" in err and "--trust-embedded-key" in err
+    status, out, _ = run(capsys, "verify", export, TRUST)
     assert status == 0
+    assert json.loads(json.loads(out)["sth"])["tree_size"] == 6
+    # a key that is not the log's is refused, whatever key the export carries
+    other = b64encode(Signer.generate().public_key)
+    status, _, err = run(capsys, "verify", export, "--public-key", other)
+    assert status == 1
+    assert "not the log's key" in err
+    # the key may be given as the file `deconflict log key` wrote
+    _, key, _ = run(capsys, "log", "key", "--db", str(logged / "ops.db"))
+    (logged / "service.pub").write_text(key)
+    status, _, _ = run(capsys, "verify", export, "--public-key", str(logged / "service.pub"))
+    assert status == 0
+    (logged / "junk.pub").write_text("not a key\n")
+    status, _, err = run(capsys, "verify", export, "--public-key", str(logged / "junk.pub"))
+    assert status == 2
+    assert "--public-key" in err
+    status, _, err = run(capsys, "verify", export, "--state", str(logged / "no-witness"))
+    assert status == 2
+    assert "no witness state" in err
 
 
 def _tampered(logged: Path, how: str) -> Path:
@@ -139,7 +171,7 @@ def _tampered(logged: Path, how: str) -> Path:
 def test_verify_names_the_first_bad_entry(
     logged: Path, capsys: pytest.CaptureFixture[str], how: str, entry: int
 ) -> None:
-    status, out, err = run(capsys, "verify", str(_tampered(logged, how)))
+    status, out, err = run(capsys, "verify", str(_tampered(logged, how)), TRUST)
     assert status == 1
     assert out == ""
     assert err.startswith(f"deconflict verify: entry {entry}: ")
@@ -152,7 +184,7 @@ def test_verify_catches_a_bad_signature(logged: Path, capsys: pytest.CaptureFixt
     head["signature"] = ("B" if sig[0] != "B" else "C") + sig[1:]
     lines[-1] = json.dumps(head)
     (logged / "bad.jsonl").write_text("\n".join(lines) + "\n")
-    status, _, err = run(capsys, "verify", str(logged / "bad.jsonl"))
+    status, _, err = run(capsys, "verify", str(logged / "bad.jsonl"), TRUST)
     assert status == 1
     assert "tree head: signature does not verify" in err
 
@@ -217,11 +249,11 @@ def test_verify_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_verify_as_a_subprocess(logged: Path) -> None:
     exe = Path(sys.executable).parent / "deconflict"
     ok = subprocess.run(
-        [str(exe), "verify", str(logged / "export.jsonl")], capture_output=True, text=True
+        [str(exe), "verify", str(logged / "export.jsonl"), TRUST], capture_output=True, text=True
     )
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(
-        [str(exe), "verify", str(_tampered(logged, "swapped lines"))],
+        [str(exe), "verify", str(_tampered(logged, "swapped lines")), TRUST],
         capture_output=True,
         text=True,
     )
@@ -254,7 +286,7 @@ def test_cli_on_postgres(
         status, out, _ = run(capsys, "verify", url)
         assert status == 0
         assert json.loads(json.loads(out)["sth"])["tree_size"] == 3
-        status, _, _ = run(capsys, "verify", str(tmp_path / "e.jsonl"))
+        status, _, _ = run(capsys, "verify", str(tmp_path / "e.jsonl"), TRUST)
         assert status == 0
     finally:
         db.drop_schema()

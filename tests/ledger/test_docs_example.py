@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,49 @@ def test_the_independent_python_sketch_runs(
     monkeypatch.chdir(tmp_path)
     exec(compile(block("python"), "docs/ledger.md", "exec"), {})
     assert capsys.readouterr().out.startswith("verified {'root_hash': '25912d92")
+
+
+README = DOC.parents[1] / "README.md"
+
+
+def _sh_block(text: str, containing: str) -> str:
+    for body in re.findall(r"```sh\n(.*?)```", text, re.S):
+        if containing in body:
+            return str(body)
+    raise AssertionError(f"no sh block with {containing!r}")
+
+
+def _run_documented(block: str, cwd: Path, replace: dict[str, str] | None = None) -> list[str]:
+    """Run each command of a documented sh block in ``cwd``; each must exit as its comment
+    says (``exit N``), else 0. Returns what the commands printed on stderr."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    errors = []
+    for line in block.replace("\\\n", " ").splitlines():
+        code, _, comment = line.partition("#")
+        code = code.strip()
+        if not code or code.startswith("cd "):
+            continue
+        for old, new in (replace or {}).items():
+            code = code.replace(old, new)
+        wanted = re.search(r"exit (\d)", comment)
+        done = subprocess.run(code, shell=True, cwd=cwd, env=env, capture_output=True, text=True)
+        assert done.returncode == (int(wanted.group(1)) if wanted else 0), (code, done.stderr)
+        errors.append(done.stderr)
+    return errors
+
+
+def test_the_readme_ledger_commands_do_what_they_say(tmp_path: Path) -> None:
+    block = _sh_block(README.read_text(encoding="utf-8"), "deconflict log append")
+    assert "deconflict verify export.jsonl --public-key service.pub" in block
+    errors = _run_documented(block, tmp_path)
+    assert errors[-1].startswith("deconflict verify: entry 0: ")
+
+
+def test_the_readme_replay_report_verifies_with_its_key(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = _sh_block(text, "--report aar/")
+    lines = [x for x in block.splitlines() if "--report aar/" in x or "verify aar/" in x]
+    assert len(lines) == 2, lines
+    examples = str(DOC.parents[1] / "examples")
+    _run_documented("\n".join(lines), tmp_path, {"examples": examples})
+    assert (tmp_path / "aar" / "public-key.txt").is_file()

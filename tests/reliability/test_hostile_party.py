@@ -8,6 +8,7 @@ included."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -20,7 +21,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from deconflict.ledger.signing import Signer, b64encode
 from servicekit import StoreTarget, Stream, add_party, cli, iso_now, track
 
 pytestmark = pytest.mark.slow
@@ -322,6 +325,40 @@ def _log(path: str) -> Check:
     return check
 
 
+def _witness_key(w: World, party: str) -> Signer:
+    """The party's own witness key (the same in every check of one run)."""
+    seed = hashlib.sha256(f"witness {w.tag} {party}".encode()).digest()
+    return Signer(Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def _cosign(w: World, actor: str, owner: str, kind: str) -> None:
+    """A cosignature is the caller's own: one naming another party is refused, and so is
+    the owner's witness key, even replaying the owner's own cosignature."""
+    if kind != "tracks":
+        return
+    c, o = w.clients[actor], w.clients[owner]
+    sth = o.get("/v1/log/head").json()["sth"]
+
+    def body(signer: Signer) -> dict[str, str]:
+        signature = b64encode(signer.sign(sth.encode()))
+        return {"sth": sth, "public_key": b64encode(signer.public_key), "signature": signature}
+
+    own, theirs = _witness_key(w, actor), _witness_key(w, owner)
+    r = o.post("/v1/log/cosign", json=body(theirs))
+    assert r.status_code == 200, r.text
+    _no_leak(w, owner, r)
+    if actor != owner:
+        r = c.post("/v1/log/cosign", json={**body(own), "party": owner})
+        assert r.status_code == 400, r.text
+        r = c.post("/v1/log/cosign", json=body(theirs))
+        assert r.status_code == 409, r.text
+    r = c.post("/v1/log/cosign", json=body(own))
+    assert r.status_code == 200, r.text
+    _no_leak(w, actor, r)
+    for cos in c.get("/v1/log/head").json()["cosigned"]["cosignatures"]:
+        assert cos["public_key"] == b64encode(_witness_key(w, cos["party"]).public_key)
+
+
 def _status(w: World, actor: str, owner: str, kind: str) -> None:
     r = w.clients[actor].get("/v1/status")
     assert r.status_code == 200, r.text
@@ -353,6 +390,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("GET", "/v1/log/inclusion"): _log("/v1/log/inclusion"),
     ("GET", "/v1/log/consistency"): _log("/v1/log/consistency"),
     ("GET", "/v1/log/export"): _log("/v1/log/export"),
+    ("POST", "/v1/log/cosign"): _cosign,
 }
 
 

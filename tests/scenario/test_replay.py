@@ -112,7 +112,11 @@ def test_the_report_names_the_signed_head_and_its_export_verifies(tmp_path: Path
     assert json.loads(verified.stdout)["sth"] == result.head.sth
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_text(export.read_text().replace("a test", "a tset"))
-    assert _cli("verify", str(tampered)).returncode == 1
+    key_file = tmp_path / "report" / "public-key.txt"
+    assert key_file.read_text().strip() == result.head.to_dict()["public_key"]
+    assert _cli("verify", str(tampered), "--public-key", str(key_file)).returncode == 1
+    refused = _cli("verify", str(export))  # the key the export carries proves nothing
+    assert refused.returncode == 2 and b"--public-key" in refused.stderr
 
 
 def test_replay_prints_a_line_per_alert_and_writes_the_report(tmp_path: Path) -> None:

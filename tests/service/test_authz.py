@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from servicekit import StoreTarget, Stream, add_party, alert_event, client, run_cli, track
+from servicekit import StoreTarget, Stream, add_party, alert_event, cli, client, run_cli, track
 
 pytestmark = pytest.mark.slow
 
@@ -121,10 +121,11 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any, tmp_path:
     assert c["green"].post("/v1/channel/resume", json={}).status_code == 409
     # a redacted export still verifies end to end, and holds the party's own receipts
     receipt = msg["receipt"]
+    key = cli(store, "log", "key").stdout.strip()  # as the operator publishes it
     for p in PARTIES:
         path = tmp_path / f"export-{p}.jsonl"
         path.write_text(c[p].get("/v1/log/export").text)
-        assert run_cli("verify", str(path)).returncode == 0
+        assert run_cli("verify", str(path), "--public-key", key).returncode == 0
         rpath = tmp_path / "receipt.json"
         rpath.write_text(json.dumps(receipt))
         if p in involved:
@@ -134,7 +135,7 @@ def test_authorization_matrix(store: StoreTarget, server_factory: Any, tmp_path:
     k = next(i for i, x in enumerate(lines) if '"leaf":' in x and "camp" in x)
     lines[k] = lines[k].replace("camp", "cAmp")
     (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
-    bad = run_cli("verify", str(tmp_path / "bad.jsonl"))
+    bad = run_cli("verify", str(tmp_path / "bad.jsonl"), "--public-key", key)
     assert bad.returncode == 1 and f"entry {k}" in bad.stderr
     for cl in c.values():
         cl.close()

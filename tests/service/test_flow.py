@@ -215,5 +215,6 @@ def test_three_parties_full_flow(store: StoreTarget, server_factory: Any, tmp_pa
         path.write_text(json.dumps(rec))
         check = run_cli("verify-receipt", str(path), "--against", str(export))
         assert check.returncode == 0, check.stderr
-    final = run_cli("verify", str(export))
+    key = cli(store, "log", "key").stdout.strip()
+    final = run_cli("verify", str(export), "--public-key", key)
     assert final.returncode == 0, final.stderr

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
+from ..bounds import TRACK_BOUNDS
 from ..errors import DeconflictError, InvalidInput
 from ..service.auth import Unauthenticated
 from ..service.core import Service
@@ -47,6 +48,9 @@ CLOSE_WAIT_S = 30.0
 stalled reader before the connection is given up."""
 
 
+_B = TRACK_BOUNDS
+
+
 class TrackIn(BaseModel):
     """One track as a party reports it (DESIGN: the CSV columns plus ``time``)."""
 
@@ -54,12 +58,16 @@ class TrackIn(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     time: str = Field(description="ISO 8601, e.g. 2017-06-18T16:40:00Z")
     party: str | None = Field(default=None, description="if given, must be the caller")
-    lat: float = Field(ge=-90, le=90, description="WGS84 degrees")
-    lon: float = Field(ge=-180, le=180, description="WGS84 degrees")
-    alt_m: float = Field(description="metres")
-    gs_mps: float = Field(ge=0, description="ground speed, m/s")
-    track_deg: float = Field(description="true track, degrees")
-    vs_mps: float = Field(description="vertical speed, m/s, up positive")
+    lat: float = Field(ge=_B["lat"].lo, le=_B["lat"].hi, description="WGS84 degrees")
+    lon: float = Field(ge=_B["lon"].lo, le=_B["lon"].hi, description="WGS84 degrees")
+    alt_m: float = Field(ge=_B["alt_m"].lo, le=_B["alt_m"].hi, description="metres")
+    gs_mps: float = Field(ge=_B["gs_mps"].lo, le=_B["gs_mps"].hi, description="ground speed, m/s")
+    track_deg: float = Field(
+        ge=_B["track_deg"].lo, le=_B["track_deg"].hi, description="true track, degrees"
+    )
+    vs_mps: float = Field(
+        ge=_B["vs_mps"].lo, le=_B["vs_mps"].hi, description="vertical speed, m/s, up positive"
+    )
 
 
 class AckIn(BaseModel):
@@ -78,6 +86,21 @@ class SuspendIn(BaseModel):
 
 class ResumeIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class CosignIn(BaseModel):
+    """A witness's cosignature of a tree head (docs/ledger.md, *Witnesses*)."""
+
+    sth: str = Field(
+        min_length=1, max_length=1000, description="the head's JSON text, as GET /v1/log/head"
+    )
+    public_key: str = Field(
+        min_length=1, max_length=100, description="the party's witness key: base64, 32 bytes"
+    )
+    signature: str = Field(
+        min_length=1, max_length=200, description="Ed25519 signature of the sth bytes, base64"
+    )
+    party: str | None = Field(default=None, description="if given, must be the caller")
 
 
 class BodyLimit:
@@ -182,9 +205,11 @@ def create_app(
         broker.bind(asyncio.get_running_loop())
         if runner is not None:
             runner.start()
+        service.heads.start()  # the published head's cadence (only with an interval)
         try:
             yield
         finally:
+            service.heads.stop()
             if runner is not None:
                 runner.stop()
 
@@ -238,6 +263,7 @@ def create_app(
             "application/json": {
                 "schema": {
                     "type": "array",
+                    "minItems": 1,
                     "maxItems": service.config.max_batch,
                     "items": TrackIn.model_json_schema(),
                 }
@@ -262,15 +288,41 @@ def create_app(
 
     # -- declarations ----------------------------------------------------------------
 
-    def _declare(expect: str, party: str, doc: dict[str, Any], idem: str | None) -> dict[str, Any]:
-        return service.declare(party, doc, expect=expect, idempotency_key=idem)
+    # read by the JSON reader of every body (NaN, Infinity and over-long integers are
+    # refused there, naming the body); the service checks the GeoJSON and its bounds
+    geojson_body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {"type": {"enum": ["Feature", "FeatureCollection"]}},
+                }
+            }
+        },
+    }
+    declarations = {"requestBody": geojson_body}
+    declaring: dict[str, asyncio.Lock] = {}
+    """One declaration request of a party at a time: a party that sends many at once
+    waits for its own, and takes no more of the service than one request's cost."""
 
-    @app.post("/v1/positions", tags=["declarations"])
-    def post_positions(
-        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
+    async def _declare(
+        expect: str, party: str, request: Request, idem: str | None
+    ) -> dict[str, Any]:
+        async with declaring.setdefault(party, asyncio.Lock()):
+            doc = parse_json(await request.body())
+            result: dict[str, Any] = await run_in_threadpool(
+                service.declare, party, doc, expect=expect, idempotency_key=idem
+            )
+        return result
+
+    @app.post("/v1/positions", tags=["declarations"], openapi_extra=declarations)
+    async def post_positions(
+        request: Request, party: Party, idem: IdemKey = None
     ) -> dict[str, Any]:
         """Declare forces positions or protected sites (GeoJSON Points with radius_m)."""
-        return _declare("positions", party, doc, idem)
+        return await _declare("positions", party, request, idem)
 
     @app.get("/v1/positions", tags=["declarations"])
     def get_positions(party: Party) -> dict[str, Any]:
@@ -278,12 +330,10 @@ def create_app(
         features = service.own_declarations(party, ["position"])
         return {"type": "FeatureCollection", "features": features}
 
-    @app.post("/v1/intents", tags=["declarations"])
-    def post_intents(
-        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
-    ) -> dict[str, Any]:
+    @app.post("/v1/intents", tags=["declarations"], openapi_extra=declarations)
+    async def post_intents(request: Request, party: Party, idem: IdemKey = None) -> dict[str, Any]:
         """Declare plans: 4D volumes and strikes (GeoJSON)."""
-        return _declare("intents", party, doc, idem)
+        return await _declare("intents", party, request, idem)
 
     @app.get("/v1/intents", tags=["declarations"])
     def get_intents(party: Party) -> dict[str, Any]:
@@ -291,12 +341,10 @@ def create_app(
         features = service.own_declarations(party, ["strike", "volume"])
         return {"type": "FeatureCollection", "features": features}
 
-    @app.post("/v1/zones", tags=["zones"])
-    def post_zones(
-        party: Party, doc: Annotated[dict[str, Any], Body()], idem: IdemKey = None
-    ) -> dict[str, Any]:
+    @app.post("/v1/zones", tags=["zones"], openapi_extra=declarations)
+    async def post_zones(request: Request, party: Party, idem: IdemKey = None) -> dict[str, Any]:
         """Claim zones (GeoJSON); each named party consents on its own."""
-        return _declare("zones", party, doc, idem)
+        return await _declare("zones", party, request, idem)
 
     @app.get("/v1/zones", tags=["zones"])
     def get_zones(party: Party) -> dict[str, Any]:
@@ -405,6 +453,14 @@ def create_app(
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
 
+    @app.post("/v1/log/cosign", tags=["log"])
+    def post_cosign(party: Party, body: CosignIn) -> dict[str, Any]:
+        """Cosign a tree head the service signed, with the caller's own witness key (its
+        first cosignature puts the key on the record)."""
+        if body.party is not None and body.party != party:
+            raise InvalidInput(f"party: must be the caller ({party!r})")
+        return service.cosign(party, body.sth, body.public_key, body.signature)
+
     # -- the stream ------------------------------------------------------------------
 
     @app.websocket("/v1/stream")
@@ -451,6 +507,11 @@ def create_app(
         text = message.get("text")
         if text is None:
             raise InvalidInput("messages are JSON text frames, not binary ones")
+        # the limit of a body, in UTF-8 bytes (the server closes larger frames itself)
+        if len(text) > max_body_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > (
+            max_body_bytes
+        ):
+            raise ApiError(413, "too_large", f"message over {max_body_bytes} bytes")
         return parse_json(text, "message")
 
     async def _last_words(ws: WebSocket, event: dict[str, Any], code: int, reason: str) -> None:
@@ -481,9 +542,9 @@ def create_app(
             while True:
                 try:
                     msg = await _receive(ws)
-                except InvalidInput as exc:
+                except (InvalidInput, ApiError) as exc:
                     error = {"code": exc.code, "message": str(exc)}
-                    await ws.send_json({"type": "error", "error": error, "status": 400})
+                    await ws.send_json({"type": "error", "error": error, "status": status_of(exc)})
                     continue
                 try:
                     reply = await _handle(msg, party)

@@ -41,6 +41,42 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--borders", metavar="F", help="GeoJSON countries: report border crossings")
     p.add_argument("--rate", type=float, metavar="N", help="requests per second per party")
     p.add_argument(
+        "--max-tracks-per-party",
+        type=int,
+        metavar="N",
+        help="live tracks one party may hold (20000); a report beyond is refused",
+    )
+    p.add_argument(
+        "--max-declarations-per-party",
+        type=int,
+        metavar="N",
+        help="positions, intents and zones one party may hold (10000)",
+    )
+    p.add_argument(
+        "--max-zone-vertices", type=int, metavar="N", help="most vertices of a zone (1000)"
+    )
+    p.add_argument(
+        "--max-intent-vertices",
+        type=int,
+        metavar="N",
+        help="most vertices of a volume intent (10000)",
+    )
+    p.add_argument(
+        "--max-zone-area",
+        type=float,
+        metavar="M2",
+        help="largest area of a zone, m² on the ellipsoid (1e10: 10,000 km²)",
+    )
+    p.add_argument(
+        "--head-interval",
+        type=float,
+        metavar="S",
+        help=(
+            "sign the published tree head every S seconds on a fixed cadence, not at every "
+            "write (default 0: a head per write)"
+        ),
+    )
+    p.add_argument(
         "--public-stats",
         action="store_true",
         default=None,
@@ -83,6 +119,12 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         track_max_age_s=args.track_max_age,
         rate_per_s=args.rate,
         public_stats=args.public_stats,
+        head_interval_s=args.head_interval,
+        max_tracks_per_party=args.max_tracks_per_party,
+        max_declarations_per_party=args.max_declarations_per_party,
+        max_zone_vertices=args.max_zone_vertices,
+        max_intent_vertices=args.max_intent_vertices,
+        max_zone_area_m2=args.max_zone_area,
     )
 
 
@@ -123,7 +165,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from ..api.app import create_app
+    from ..api.app import MAX_BODY_BYTES, create_app
     from ..features import parse_borders
     from ..scenario.live import LiveDemo
     from ..scenario.loader import load_scenario
@@ -174,7 +216,10 @@ def run_demo(args: argparse.Namespace) -> int:
             logging.basicConfig(level=args.log_level.upper())
             demo.start()
             try:
-                uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **tls)
+                uvicorn.run(
+                    app, host=args.host, port=args.port, log_level=args.log_level,
+                    ws_max_size=MAX_BODY_BYTES, **tls,
+                )  # fmt: skip
             finally:
                 demo.stop()
     finally:
@@ -188,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     if args.demo is not None:
         return run_demo(args)
 
-    from ..api.app import create_app
+    from ..api.app import MAX_BODY_BYTES, create_app
     from ..service.core import Service
     from ..store import open_database
     from ..store.keys import open_log
@@ -216,5 +261,9 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         logging.basicConfig(level=args.log_level.upper())
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **tls)
+        # a stream frame has the limit of an HTTP body: larger ones close the stream (1009)
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level=args.log_level,
+            ws_max_size=MAX_BODY_BYTES, **tls,
+        )  # fmt: skip
     return 0

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from ..model import Country, Tracks
 from .areas import country_shape
 from .frames import lat_lon, path_intervals, path_samples, segments_for, track_path
-from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead
+from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_tracks
 
 __all__ = ["BORDER_GAP_M", "DEFAULT_LOOKAHEAD_S", "BorderSet", "Crossings", "predict_crossings"]
 
@@ -114,6 +114,7 @@ def predict_crossings(
     horizon = check_lookahead(lookahead_s)
     if len(tracks) == 0 or len(borders) == 0:
         return _empty()
+    check_tracks(tracks)
     times = track_path(segments_for(float((tracks.gs_mps * horizon).max())), horizon)
     lat, lon = lat_lon(path_samples(tracks.lat, tracks.lon, tracks.gs_mps, tracks.track_deg, times))
     lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0

@@ -29,10 +29,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M
 from . import engine
 from . import kernels as kn
-from .engine import V_MARGIN_M, RawPairs, Solved, TrackState, box_growth, facing
+from .engine import (
+    MAX_DOUBLINGS,
+    V_MARGIN_M,
+    RawPairs,
+    Solved,
+    TrackState,
+    box_growth,
+    facing,
+    fewest_doublings,
+)
 
 __all__ = [
     "Cells",
@@ -40,6 +50,7 @@ __all__ = [
     "NumbaBackend",
     "build_grid",
     "build_self_grid",
+    "entries_within",
     "growth_polynomials",
     "numba_backend",
     "order_pairs",
@@ -169,21 +180,39 @@ def plan_cells(box: F32, size: F64, hash_alt: bool) -> Cells:
 
     x and y are hashed where the boxes span two cells or more; z only when some box
     lies more than 60° from the frame's pole (elsewhere the sphere is a graph over x, y
-    and z adds nothing); altitude when ``hash_alt``.
+    and z adds nothing); altitude when ``hash_alt``. Sizes are doubled, as few times as
+    needed (counted, not searched one by one), until there are fewer than 2**56 cells.
+    Raises InvalidInput for boxes that are not finite (values beyond the detectors'
+    domain, :mod:`deconflict.bounds`).
     """
     if box.shape[0]:
         origin, top = kn.box_bounds(box)
         span = top - origin
+        if not (np.isfinite(origin).all() and np.isfinite(span).all()):
+            raise InvalidInput(
+                "the tracks' swept boxes are not finite: a speed, altitude or time beyond "
+                "what the detectors take"
+            )
     else:
         origin, span = np.zeros(4), np.ones(4)
+    size = np.asarray(size, dtype=np.float64)
     hashed = span >= 2.0 * size
     hashed[2] &= bool(box.shape[0]) and float(origin[2]) < 0.5 * EARTH_RADIUS_M
     hashed[3] &= hash_alt
-    while True:
-        dims = np.where(hashed, np.floor(span / size) + 1, 1).astype(np.int64)
-        if float(np.prod(dims.astype(np.float64))) < 2.0**56:
-            return Cells(origin, span, np.ascontiguousarray(size, dtype=np.float64), dims)
-        size = size * 2.0
+
+    def dims_at(k: int) -> F64:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return np.where(hashed, np.floor(span / np.ldexp(size, k)) + 1, 1.0)
+
+    def fits(k: int) -> bool:
+        return float(np.prod(dims_at(k))) < 2.0**56
+
+    k = fewest_doublings(fits)
+    if k == MAX_DOUBLINGS and not fits(k):  # pragma: no cover - sizes of 0: one cell
+        hashed[:] = False
+    dims = dims_at(k).astype(np.int64)
+    cell = np.ldexp(size, k)
+    return Cells(origin, span, np.ascontiguousarray(cell, dtype=np.float64), dims)
 
 
 def _prime_at_least(x: int) -> int:
@@ -266,11 +295,30 @@ def build_grid(
     return Grid(bstart, pack, key, modulus > 0, alt_origin, quantum, modulus, coord)
 
 
+def entries_within(cells: Cells, box: F32, limit: float, which: I64 | None = None) -> bool:
+    """Whether the boxes ``box`` (only rows ``which``, if given) make at most ``limit``
+    entries in ``cells``: bounded from the widest box along each axis (a cheap pass),
+    counted box by box only when that bound is over the limit."""
+    rows = box if which is None else box[which]
+    m = rows.shape[0]
+    if m == 0:
+        return True
+    widest = (rows[:, 1::2].astype(np.float64) - rows[:, 0::2]).max(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spans = np.minimum(np.floor(widest / cells.cell) + 2.0, cells.dims)
+    if m * float(np.prod(np.where(cells.dims > 1, spans, 1.0))) <= limit:
+        return True
+    which = np.empty(0, dtype=np.int64) if which is None else which
+    total: float = kn.entry_count(m, which, box, cells.origin, cells.cell, cells.dims)
+    return total <= limit
+
+
 def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
     """Enter the boxes ``box`` ((slices * n, 8), row ``s * n + k``) in a grid.
 
-    Cells are 1.5 median horizontal box sizes (from a sample); a box too large for them
-    makes them coarser, so that entries stay proportional to the boxes. Altitude is not
+    Cells are 1.5 median horizontal box sizes (from a sample); boxes too large for them
+    make them coarser, so that entries stay proportional to the boxes (at most
+    :data:`MAX_ENTRIES_PER_BOX` per box on average, counted over every box). Altitude is not
     hashed: it is the sweep axis, in steps of a quarter of ``v_sep_m`` (at most about
     65,000 steps). Each slice has buckets of its own.
     """
@@ -279,17 +327,29 @@ def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
     sample = box[::step].astype(np.float64)
     extent = np.median(sample[:, 1:4:2] - sample[:, 0:4:2], axis=0)
     size = max(1.5 * float(extent.max()), 1.0)
-    while True:
-        cells = plan_cells(box, np.array([size, size, size, 1.0]), hash_alt=False)
-        spans = np.ones(sample.shape[0])
-        for d in range(3):
-            if cells.dims[d] > 1:
-                a = np.floor((sample[:, 2 * d] - cells.origin[d]) / cells.cell[d])
-                b = np.floor((sample[:, 2 * d + 1] - cells.origin[d]) / cells.cell[d])
-                spans *= b - a + 1
-        if float(spans.mean()) <= MAX_ENTRIES_PER_BOX:
-            break
-        size *= 2.0
+    tried: dict[int, tuple[Cells, F64]] = {}
+
+    def at(k: int) -> tuple[Cells, F64]:
+        """The cells of ``size`` doubled k times, and the sample's entries per box."""
+        if k not in tried:
+            with np.errstate(over="ignore"):
+                s = float(np.ldexp(size, k))
+            cells = plan_cells(box, np.array([s, s, s, 1.0]), hash_alt=False)
+            spans = np.ones(sample.shape[0])
+            for d in range(3):
+                if cells.dims[d] > 1:
+                    a = np.floor((sample[:, 2 * d] - cells.origin[d]) / cells.cell[d])
+                    b = np.floor((sample[:, 2 * d + 1] - cells.origin[d]) / cells.cell[d])
+                    spans *= b - a + 1
+            tried[k] = (cells, spans)
+        return tried[k]
+
+    chosen = fewest_doublings(lambda k: float(at(k)[1].mean()) <= MAX_ENTRIES_PER_BOX)
+    # The sample may miss a box far larger than the rest: count every box's entries, and
+    # coarsen further while they are out of proportion (a bound on the grid's memory).
+    limit = MAX_ENTRIES_PER_BOX * boxes + 65_536
+    chosen += fewest_doublings(lambda k: entries_within(at(chosen + k)[0], box, limit))
+    cells, spans = at(chosen)
     alt_origin = float(cells.origin[3])
     alt_top = alt_origin + float(cells.span[3])
     quantum = max(0.25 * v_sep_m, (alt_top - alt_origin) / 65_000.0, 1e-9)

@@ -18,6 +18,7 @@ them only, which with "one cell per pair" in the grid makes every pair met once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -35,6 +36,7 @@ __all__ = [
     "TrackState",
     "box_growth",
     "facing",
+    "fewest_doublings",
 ]
 
 F64 = NDArray[np.float64]
@@ -47,6 +49,39 @@ test may set it."""
 
 V_MARGIN_M = 1e-3
 """Added to half the vertical separation in the altitude bands: covers rounding."""
+
+MAX_DOUBLINGS = 2200
+"""More doublings than separate the smallest float from the largest (2**2098)."""
+
+
+def fewest_doublings(fits: Callable[[int], bool]) -> int:
+    """The least k in ``0 .. MAX_DOUBLINGS`` with ``fits(k)`` (``MAX_DOUBLINGS`` if none),
+    for ``fits`` false up to some k and true from there on (a grid's cells doubled k
+    times: fewer entries, fewer cells).
+
+    A galloping search: ``fits(0)`` first (the usual answer), then 1, 2, 4, ... and a
+    bisection, about 2 log2(k) + 2 calls at most; never a loop whose length depends on
+    the values being gridded.
+
+    >>> fewest_doublings(lambda k: k >= 997)
+    997
+    >>> fewest_doublings(lambda k: True), fewest_doublings(lambda k: False)
+    (0, 2200)
+    """
+    if fits(0):
+        return 0
+    lo, hi = 0, 1  # fits(lo) is false
+    while not fits(hi):
+        if hi >= MAX_DOUBLINGS:
+            return MAX_DOUBLINGS
+        lo, hi = hi, min(2 * hi, MAX_DOUBLINGS)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ boxes' intersection, so no pair is reported twice. Memory grows with the number 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InvalidInput
+from .engine import fewest_doublings
 
 __all__ = ["Grid", "build_grid", "candidate_pairs"]
 
@@ -79,30 +81,51 @@ def build_grid(lo: F64, hi: F64, cell: F64 | None = None, sweep: int = 0) -> Gri
     """Enter n boxes with corners ``lo``, ``hi`` (shape (n, d)) in a grid.
 
     ``cell`` (shape (d,)) is the cell size per dimension, by default the median box
-    size; a dimension whose whole range spans fewer than two cells is not hashed.
+    size; a dimension whose whole range spans fewer than two cells is not hashed. Boxes
+    that are not finite (values beyond the detectors' domain) raise InvalidInput.
     """
     n, d = lo.shape
     lo_t = np.ascontiguousarray(lo.T)
     hi_t = np.ascontiguousarray(hi.T)
+    if n and not (np.isfinite(lo_t).all() and np.isfinite(hi_t).all()):
+        raise InvalidInput("boxes that are not finite (extreme coordinates?)")
     if cell is None:
         cell = np.median(hi_t - lo_t, axis=1) if n else np.ones(d)
-    cell = np.maximum(np.asarray(cell, dtype=np.float64), 1e-9)
+    first_cell = np.maximum(np.asarray(cell, dtype=np.float64), 1e-9)
     origin = lo_t.min(axis=1) if n else np.zeros(d)
-    while True:
-        hashed = [
-            k for k in range(d) if k != sweep and n and (hi_t[k].max() - origin[k]) >= 2.0 * cell[k]
-        ]
-        clo = [np.floor((lo_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-        chi = [np.floor((hi_t[k] - origin[k]) / cell[k]).astype(np.int64) for k in hashed]
-        span = [top - bottom + 1 for bottom, top in zip(clo, chi, strict=True)]
-        entries = np.ones(n)
-        for s in span:
-            entries *= s
-        # Boxes much larger than the cells (a skewed mix of sizes) would be entered in
-        # too many cells: coarsen the grid until the entries stay proportional to n.
-        if float(entries.sum()) <= MAX_ENTRIES_PER_BOX * n + 1024:
-            break
-        cell = cell * 2.0
+    with np.errstate(over="ignore"):
+        extent = hi_t.max(axis=1) - origin if n else np.zeros(d)
+    tried: dict[int, tuple[Any, ...]] = {}
+
+    def at(doublings: int) -> tuple[Any, ...]:
+        """The grid's cells doubled that many times: sizes, hashed axes, first and last
+        cell of each box on each, cells per box along each, entries per box."""
+        if doublings not in tried:
+            with np.errstate(over="ignore"):
+                size = np.ldexp(first_cell, doublings)
+            hashed = [k for k in range(d) if k != sweep and n and extent[k] >= 2.0 * size[k]]
+            with np.errstate(over="ignore", invalid="ignore"):
+                fl = [np.floor((lo_t[k] - origin[k]) / size[k]) for k in hashed]
+                fh = [np.floor((hi_t[k] - origin[k]) / size[k]) for k in hashed]
+            entries = np.ones(n)
+            for bottom, top in zip(fl, fh, strict=True):
+                entries *= top - bottom + 1
+            tried[doublings] = (size, hashed, fl, fh, entries)
+        return tried[doublings]
+
+    # Boxes much larger than the cells (a skewed mix of sizes) would be entered in too
+    # many cells: coarsen the grid (as few doublings as needed) until the entries stay
+    # proportional to n.
+    def fits(k: int) -> bool:
+        return bool(float(at(k)[4].sum()) <= MAX_ENTRIES_PER_BOX * n + 1024)
+
+    found = fewest_doublings(fits)
+    cell, hashed, fl, fh, _ = at(found)
+    if not fits(found) or not all(float(top.max()) < 2.0**62 for top in fh):
+        raise InvalidInput("boxes span too many grid cells (extreme coordinates?)")
+    clo = [bottom.astype(np.int64) for bottom in fl]
+    chi = [top.astype(np.int64) for top in fh]
+    span = [top - bottom + 1 for bottom, top in zip(clo, chi, strict=True)]
     dims = [int(h.max()) + 1 for h in chi]
     if len(hashed) > 8 or float(np.prod(np.asarray(dims, dtype=np.float64))) >= 2.0**62:
         raise InvalidInput("boxes span too many grid cells (extreme coordinates?)")

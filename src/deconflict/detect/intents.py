@@ -36,7 +36,7 @@ from .frames import (
     reproject,
     to_frame,
 )
-from .inputs import check_now, no_nan
+from .inputs import check_now, check_tracks, no_nan
 
 __all__ = ["MIN_OVERLAP_M2", "Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
 
@@ -219,6 +219,7 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
     now_s = check_now(now_s)
     if len(tracks) == 0 or len(vols) == 0:
         return np.zeros(0, dtype=np.int64)
+    check_tracks(tracks)
     declared = np.isin(tracks.party, vols.party)
     tb, to = cap_boxes(tracks.lat, tracks.lon, np.zeros(len(tracks)))
     vb, vo = _boxes(vols)

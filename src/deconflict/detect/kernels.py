@@ -222,6 +222,19 @@ def cell_range(
 
 
 @njit(cache=True, nogil=True)
+def entry_count(m: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any) -> float:
+    """How many (box, cell) entries ``m`` boxes make in a grid of ``dims`` cells, in
+    total (a float: it never overflows). Box p is row ``which[p]`` of ``box``, or row p
+    when ``which`` is empty; O(m), whatever the boxes' sizes."""
+    total = 0.0
+    for p in range(m):
+        b = which[p] if which.shape[0] else p
+        x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
+        total += float(x1 - x0 + 1) * float(y1 - y0 + 1) * float(z1 - z0 + 1) * float(a1 - a0 + 1)
+    return total
+
+
+@njit(cache=True, nogil=True)
 def grid_count(
     b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
     stride: Any, base: int, modulus: int, k0: int, k1: int, hist: Any,
@@ -339,13 +352,16 @@ def spatial_keys(u: Any, v: Any, rot: Any, t_s: float, size_m: float, limit: int
             p[k, d] = x
             lo[d] = min(lo[d], x)
             hi[d] = max(hi[d], x)
+    # Each axis counts at most limit + 1 cells (more is as good as too many): a size of
+    # 0 or a span beyond any integer never overflows, and the loop below stays short.
     dims = np.ones(3, dtype=np.int64)
     for d in range(3):
         if n:
-            dims[d] = math.floor((hi[d] - lo[d]) / size_m) + 1
-    if dims[0] * dims[1] * dims[2] > limit:
+            cells = (hi[d] - lo[d]) / size_m if size_m > 0.0 else math.inf
+            dims[d] = math.floor(cells) + 1 if cells < limit else limit + 1
+    if float(dims[0]) * float(dims[1]) * float(dims[2]) > limit:
         dims[2] = 1
-    if dims[0] * dims[1] > limit:
+    if float(dims[0]) * float(dims[1]) > limit:
         dims[0] = dims[1] = 1
     keys = np.zeros(n + 1, dtype=np.int64)
     if dims[2] == 1:

@@ -42,13 +42,16 @@ from ..geo import EARTH_RADIUS_M, dead_reckon
 from ..model import Tracks
 from . import livescan
 from .compiled import (
+    MAX_ENTRIES_PER_BOX,
     Cells,
     Grid,
     build_grid,
+    entries_within,
     plan_cells,
     swept_boxes,
 )
-from .engine import Backend, TrackState, box_growth, facing
+from .engine import Backend, TrackState, box_growth, facing, fewest_doublings
+from .inputs import check_duration, check_length, check_states, check_tracks
 from .separation import (
     AUTO_COMPILED_FROM,
     DEFAULT_H_SEP_M,
@@ -71,6 +74,9 @@ DEFAULT_SLACK_S = 60.0
 
 _MARGIN_M = 1.0
 """Added to the standing boxes: covers rounding between separately computed states."""
+
+_ENTRIES_PER_BOX = MAX_ENTRIES_PER_BOX
+"""Cells a standing box may be entered in on average before the grid is made coarser."""
 
 _SPEED_FLOOR_MPS = 300.0
 """The least speed bound the boxes assume for partners (raised when a track is faster)."""
@@ -129,10 +135,10 @@ class LivePairs:
         slack_s: float = DEFAULT_SLACK_S,
         warm: bool = True,
     ) -> None:
-        self.lookahead_s = _positive("lookahead_s", lookahead_s)
-        self.h_sep_m = _positive("h_sep_m", h_sep_m)
-        self.v_sep_m = _positive("v_sep_m", v_sep_m)
-        self.slack_s = _positive("slack_s", slack_s)
+        self.lookahead_s = check_duration("lookahead_s", _positive("lookahead_s", lookahead_s))
+        self.h_sep_m = check_length("h_sep_m", _positive("h_sep_m", h_sep_m))
+        self.v_sep_m = check_length("v_sep_m", _positive("v_sep_m", v_sep_m))
+        self.slack_s = check_duration("slack_s", _positive("slack_s", slack_s))
         self.between_parties = bool(between_parties)
         self.backend = resolve_backend(
             "numba" if backend == "auto" else backend, AUTO_COMPILED_FROM
@@ -189,11 +195,19 @@ class LivePairs:
     # -- states and boxes ----------------------------------------------------------
 
     def _states_at(self, slots: I64, when: F64 | float) -> tuple[TrackState, F64, F64, F64]:
-        """States of ``slots`` dead-reckoned to ``when`` (s), and their lat, lon, track."""
-        dt = np.asarray(when, dtype=np.float64) - self._c.time[slots]
-        lat, lon, alt, trk = dead_reckon(
-            self._c.lat[slots], self._c.lon[slots], self._c.alt[slots], self._c.gs[slots],
-            self._c.trk[slots], self._c.vs[slots], dt,
+        """States of ``slots`` dead-reckoned to ``when`` (s), and their lat, lon, track.
+
+        Raises InvalidInput, having changed nothing, when a state dead-reckoned that far
+        leaves the detectors' domain (a time far from the state's own)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            dt = np.asarray(when, dtype=np.float64) - self._c.time[slots]
+            lat, lon, alt, trk = dead_reckon(
+                self._c.lat[slots], self._c.lon[slots], self._c.alt[slots], self._c.gs[slots],
+                self._c.trk[slots], self._c.vs[slots], dt,
+            )  # fmt: skip
+        check_states(
+            lambda k: self._ids[int(slots[k])], lat, lon, trk, alt, self._c.gs[slots],
+            self._c.vs[slots], f"to {float(np.max(when)):g} s",
         )  # fmt: skip
         state = TrackState.from_columns(lat, lon, alt, self._c.gs[slots], trk, self._c.vs[slots])
         return state, lat, lon, trk
@@ -254,7 +268,19 @@ class LivePairs:
         extent = np.median(sample[:, 1:4:2] - sample[:, 0:4:2], axis=0)
         size = max(float(extent.max()), 1.0)
         alt_cell = max(2.0 * self.v_sep_m, float(np.median(sample[:, 7] - sample[:, 6])))
-        cells = plan_cells(box, np.array([size, size, size, alt_cell]), hash_alt=True)
+        first = np.array([size, size, size, alt_cell])
+        tried: dict[int, Cells] = {}
+
+        def at(k: int) -> Cells:
+            if k not in tried:
+                with np.errstate(over="ignore"):
+                    tried[k] = plan_cells(box, np.ldexp(first, k), hash_alt=True)
+            return tried[k]
+
+        # Boxes far larger than the median (a fast climber among level traffic) would be
+        # entered in too many cells: coarsen until the entries stay proportional.
+        limit = _ENTRIES_PER_BOX * alive.shape[0] + 65_536
+        cells = at(fewest_doublings(lambda k: entries_within(at(k), box, limit)))
         corner = np.floor((box[:, 0:8:2] - cells.origin) / cells.cell).astype(np.int64)
         corner = np.clip(corner, 0, cells.dims - 1)
         order = alive[np.argsort(corner @ cells.stride, kind="stable")]
@@ -274,13 +300,13 @@ class LivePairs:
         """Make every standing box valid at ``now`` and keep the pending list short."""
         alive = np.flatnonzero(self._c.alive).astype(np.int64)
         if self._rebuild_all:
-            self._rebuild_all = False
             if alive.shape[0]:
-                state, _, _, _ = self._states_at(alive, now)
+                state, _, _, _ = self._states_at(alive, now)  # may refuse: nothing changed
                 self._rot = facing(state.u)
             self._set_boxes(alive, np.full(alive.shape[0], now))
             self._epoch_lo = self._epoch_hi = now
             self._rebuild_grid()
+            self._rebuild_all = False
         elif now < self._epoch_hi or now > self._epoch_lo + self.slack_s:
             epoch = self._c.epoch[alive]
             stale = alive[(epoch > now) | (epoch + self.slack_s < now)]
@@ -292,6 +318,11 @@ class LivePairs:
             self._rebuild_grid()
         if self._pending_grid is None and self._cells is not None:
             which = np.array(sorted(self._pending), dtype=np.int64)
+            limit = _ENTRIES_PER_BOX * which.shape[0] + 65_536
+            if not entries_within(self._cells, self._c.box, limit, which):
+                # a changed box far larger than the cells: plan the cells again
+                self._rebuild_grid()
+                which = np.array(sorted(self._pending), dtype=np.int64)
             self._pending_grid = build_grid(
                 self._c.box, [0, which.shape[0]], self._cells, 0.0, 1e12, 8 * which.shape[0],
                 which, inline=True,
@@ -303,8 +334,9 @@ class LivePairs:
         """Add tracks, or replace the state of those already held (by id).
 
         ``time_s`` (POSIX s, shape (m,) or a number for all) is when each state is
-        valid. Raises InvalidInput when it is not finite or of the wrong shape; zero
-        tracks change nothing.
+        valid. Raises InvalidInput when it is not finite or of the wrong shape, or when
+        an altitude or speed is beyond the detectors' domain (:mod:`deconflict.bounds`);
+        zero tracks change nothing.
         """
         m = len(tracks)
         try:
@@ -316,6 +348,7 @@ class LivePairs:
             raise InvalidInput(f"time_s: expected a finite POSIX time or {m} of them")
         if m == 0:
             return
+        check_tracks(tracks)
         with self._lock:
             slots = np.array([self._take_slot(str(t)) for t in tracks.id.tolist()], np.int64)
             for slot, party in zip(slots.tolist(), tracks.party.tolist(), strict=True):
@@ -364,11 +397,12 @@ class LivePairs:
         now = _finite_time(now_s)
         with self._lock:
             alive = np.flatnonzero(self._c.alive).astype(np.int64)
-            dt = now - self._c.time[alive]
-            lat, lon, alt, trk = dead_reckon(
-                self._c.lat[alive], self._c.lon[alive], self._c.alt[alive], self._c.gs[alive],
-                self._c.trk[alive], self._c.vs[alive], dt,
-            )  # fmt: skip
+            with np.errstate(over="ignore", invalid="ignore"):  # Tracks refuses what is lost
+                dt = now - self._c.time[alive]
+                lat, lon, alt, trk = dead_reckon(
+                    self._c.lat[alive], self._c.lon[alive], self._c.alt[alive],
+                    self._c.gs[alive], self._c.trk[alive], self._c.vs[alive], dt,
+                )  # fmt: skip
             return Tracks(
                 id=[self._ids[s] for s in alive.tolist()],
                 party=[self._parties[s] for s in alive.tolist()],

@@ -36,6 +36,7 @@ from . import engine
 from .engine import V_MARGIN_M, Backend, RawPairs, Solved, TrackState, box_growth, facing
 from .exact import solve_pairs
 from .grid import candidate_pairs
+from .inputs import check_duration, check_length, check_tracks
 
 __all__ = [
     "AUTO_COMPILED_FROM",
@@ -329,6 +330,9 @@ def _check_parameters(lookahead: float, h_sep: float, v_sep: float) -> None:
     for name, value in (("lookahead", lookahead), ("h_sep", h_sep), ("v_sep", v_sep)):
         if not np.isfinite(value) or value <= 0.0:
             raise InvalidInput(f"{name} must be a positive number, got {value}")
+    check_duration("lookahead", lookahead)
+    check_length("h_sep", h_sep)
+    check_length("v_sep", v_sep)
 
 
 def id_ranks(ids: NDArray[np.str_]) -> I64:
@@ -374,7 +378,9 @@ def detect(
     Raises
     ------
     InvalidInput
-        A parameter that is not a positive finite number, or an unknown backend.
+        A parameter that is not a positive finite number, a parameter, altitude or
+        speed beyond the detectors' domain (:mod:`deconflict.bounds`), or an unknown
+        backend.
 
     >>> t = Tracks(id=["b", "a"], party=["p", "q"], lat=[0.0, 0.0], lon=[0.0, 0.5],
     ...            alt_m=[9000.0, 9000.0], gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0],
@@ -387,6 +393,7 @@ def detect(
     engine = resolve_backend(backend, len(tracks))
     if len(tracks) < 2:
         return Conflicts.empty(tracks.id)
+    check_tracks(tracks)
     state = TrackState.from_tracks(tracks)
     group: I64 | None = None
     if between_parties:

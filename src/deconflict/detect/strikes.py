@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from ..geo import haversine_m
 from ..model import Position, Strike
 from .frames import candidate_pairs, cap_boxes
-from .inputs import check_now, no_nan
+from .inputs import check_lengths, check_now, no_nan
 
 __all__ = [
     "DEFAULT_MARGIN_M",
@@ -70,6 +70,7 @@ class StrikeSet:
             start_s=self.start_s,
             end_s=self.end_s,
         )
+        check_lengths("strike set", radius_m=self.radius_m, margin_m=self.margin_m)
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -116,6 +117,7 @@ class PositionSet:
             valid_from_s=self.valid_from_s,
             valid_to_s=self.valid_to_s,
         )
+        check_lengths("position set", radius_m=self.radius_m)
 
     def __len__(self) -> int:
         return int(self.id.shape[0])

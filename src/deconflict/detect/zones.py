@@ -46,7 +46,7 @@ from .frames import (
     to_frame,
     track_path,
 )
-from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_now, no_nan
+from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_now, check_tracks, no_nan
 
 __all__ = [
     "ADVISORY",
@@ -358,6 +358,7 @@ def predict_entries(
     horizon = check_lookahead(lookahead_s)
     if len(tracks) == 0 or len(zones) == 0:
         return _empty()
+    check_tracks(tracks)
     parties, code = np.unique(tracks.party, return_inverse=True)
     action, lead = zones.rule_matrix(parties)
     # candidates: caps around each path (centre at mid-path) and each zone

@@ -10,7 +10,8 @@ is open (see ``docs/ledger.md``) so that each party can verify the log with its 
 - inclusion and consistency proofs (:mod:`.proofs`), Ed25519-signed tree heads
   (:mod:`.signing`), receipts (:mod:`.receipt`), key rotation (:mod:`.rotation`);
 - the log over a store (:mod:`.log`, :mod:`.storage`) and its verification
-  (:mod:`.verify`).
+  (:mod:`.verify`);
+- a witness's checks of each new head, and cosignatures (:mod:`.witness`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ Every entry has at least
 The log adds two fields that tie the entry to its place: ``index`` (its position, from 0)
 and ``prev_hash`` (hex leaf hash of the entry before it; 64 zeros for entry 0). With
 them a verifier can name the first entry that was changed, dropped or moved, even in an
-export that carries a single signed tree head.
+export that carries a single signed tree head. A log given a source of salts also adds
+``salt`` (random bits, as text), so that an entry shown only by its hash cannot be
+confirmed by hashing guesses of its contents.
 
 >>> text = canonical_json({"party": "blue", "kind": "note", "time": "2026-01-01T00:00:00.000Z"})
 >>> text
@@ -38,6 +40,7 @@ from ..errors import InvalidInput
 __all__ = [
     "NO_PREVIOUS",
     "REQUIRED_FIELDS",
+    "SALT_FIELD",
     "canonical_json",
     "epoch_ms",
     "format_time",
@@ -49,6 +52,9 @@ NO_PREVIOUS = bytes(32)
 
 REQUIRED_FIELDS = ("kind", "time", "party")
 """Keys every entry has, each a non-empty string."""
+
+SALT_FIELD = "salt"
+"""Key of the random salt a salting log adds to every entry it writes."""
 
 
 _ENCODER = json.JSONEncoder(

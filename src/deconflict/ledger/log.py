@@ -1,6 +1,7 @@
 """The append-only log over a :class:`~deconflict.ledger.storage.LedgerStore`.
 
-:class:`Log` writes entries (adding ``time`` if absent, ``index`` and ``prev_hash``),
+:class:`Log` writes entries (adding ``time`` if absent, ``index`` and ``prev_hash``, and
+a random ``salt`` when given a source of them),
 signs tree heads, gives roots, inclusion and consistency proofs and receipts from
 ``O(log n)`` stored hashes, rotates its key, and exports. :func:`verify_store` checks
 a store end to end.
@@ -26,7 +27,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import Forbidden, InvalidInput, NotFound, StoreError, VerificationError
-from .entry import NO_PREVIOUS, REQUIRED_FIELDS, canonical_json, epoch_ms, format_time
+from .entry import (
+    NO_PREVIOUS,
+    REQUIRED_FIELDS,
+    SALT_FIELD,
+    canonical_json,
+    epoch_ms,
+    format_time,
+)
 from .hashing import leaf_hash
 from .proofs import consistency_ranges, inclusion_ranges
 from .receipt import Receipt
@@ -74,6 +82,12 @@ class Log:
     tree heads, so a replay with the same clock, key and entries signs byte-identical
     heads.
 
+    ``salt``, when given, is called once per entry the log writes (every append and
+    every key rotation) and its value written as the entry's ``salt`` field, which the
+    log then sets alone, like ``index`` and ``prev_hash``. Without it entries carry only
+    their own fields: what a salt is drawn from is the caller's choice (the stores'
+    :func:`~deconflict.store.keys.open_log` and the service always give one).
+
     Safe to share between threads, and beside other logs and processes on the same
     store: each append reads the tree's state and writes inside one store transaction
     (:meth:`~deconflict.ledger.storage.LedgerStore.transaction`), so appends never race.
@@ -95,11 +109,13 @@ class Log:
         *,
         clock: Callable[[], datetime] = _utcnow,
         key_loader: KeyLoader | None = None,
+        salt: Callable[[], str] | None = None,
     ) -> None:
         self.store = store
         self.signer = signer
         self.clock = clock
         self.key_loader = key_loader
+        self.salt = salt
         self._frontier_cache: Frontier | None = None
 
     # -- reading ---------------------------------------------------------------------
@@ -189,6 +205,8 @@ class Log:
         for key in RESERVED_FIELDS:
             if key in fields:
                 raise InvalidInput(f"entry field {key!r} is set by the log")
+        if self.salt is not None and SALT_FIELD in fields:
+            raise InvalidInput(f"entry field {SALT_FIELD!r} is set by the log")
         obj = dict(fields)
         obj.setdefault("time", now)
         for key in REQUIRED_FIELDS:
@@ -212,6 +230,8 @@ class Log:
             for i, obj in enumerate(objects):
                 obj["index"] = start + i
                 obj["prev_hash"] = (frontier.last_leaf_hash or NO_PREVIOUS).hex()
+                if self.salt is not None:
+                    obj[SALT_FIELD] = self.salt()
                 try:
                     leaf = canonical_json(obj).encode("utf-8")
                 except UnicodeEncodeError as exc:

@@ -6,7 +6,9 @@ A rotation is the entry ``{"kind": "key-rotation", "party": "service", "public_k
 ``N`` is the entry's own index and ``HEX`` the root of the ``N`` entries before it, and
 ``SIG`` is the old key's Ed25519 signature of ``TEXT``'s UTF-8 bytes (keys and signature
 in base64). Tree heads up to size ``N`` are signed by the old key, from ``N + 1`` on by
-the new one; a verifier that starts from the first key follows the chain.
+the new one; a verifier that starts from the first key follows the chain. The log adds
+``index``, ``prev_hash``, ``time`` and, when it salts its entries, ``salt`` (which the
+statement does not cover: the entry's hash does).
 
 >>> old, new = Signer.generate(), Signer.generate()
 >>> fields = rotation_fields(old, new.public_key, 0, bytes(32))

@@ -2,12 +2,14 @@
 
 :func:`replay` builds a :class:`~deconflict.service.core.Service` on a fresh SQLite
 database in a temporary directory, with a :class:`~deconflict.service.clock.SimClock`
-starting at the scenario's start and a signing key derived from the scenario's bytes,
-then plays the timeline: declarations, consents, channel changes, messages, track
-reports of every flight, the answers the policies call for, and a detection round
-(``service.step()``) every ``step_s``. It is the same ingest → detect → hotline → ledger
-path as the live service; only the clock and the input differ. The same file always
-gives the same record, byte for byte.
+starting at the scenario's start, a signing key derived from the scenario's bytes and
+the randomness of the record (ledger salts, alert and message ids) drawn from a stream
+seeded from them too (:func:`replay_entropy`), then plays the timeline: declarations,
+consents, channel changes, messages, track reports of every flight, the answers the
+policies call for, and a detection round (``service.step()``) every ``step_s``. It is
+the same ingest → detect → hotline → ledger path as the live service; only the clock,
+the randomness and the input differ. The same file always gives the same record, byte
+for byte.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..entropy import Entropy
 from ..errors import InvalidInput
 from ..features import parse_borders
 from ..ledger.log import PUBLIC_KEY_META, Log
@@ -35,7 +38,7 @@ from .model import Flight, Scenario
 from .player import Player
 from .recorder import Recorder
 
-__all__ = ["ReplayResult", "build_config", "replay", "replay_signer"]
+__all__ = ["ReplayResult", "build_config", "replay", "replay_entropy", "replay_signer"]
 
 
 def replay_signer(scenario: Scenario) -> Signer:
@@ -44,17 +47,60 @@ def replay_signer(scenario: Scenario) -> Signer:
     return Signer(Ed25519PrivateKey.from_private_bytes(seed))
 
 
+def replay_entropy(scenario: Scenario) -> Entropy:
+    """The replay's salts and ids: a stream seeded from the scenario's bytes.
+
+    A replay is a simulation, not a record parties rely on against each other: its salts
+    are as predictable as the file it replays (a live service draws them from the OS)."""
+    return Entropy.seeded(b"deconflict scenario replay entropy\x00" + scenario.source)
+
+
 def build_config(scenario: Scenario) -> ServiceConfig:
-    """The service's settings: the defaults, overridden by the scenario's ``settings``."""
+    """The service's settings: the defaults, overridden by the scenario's ``settings``.
+
+    The operator's bounds on declarations (vertices, zone area, declarations per party)
+    are raised, where they must be, to hold what the scenario itself declares: a
+    scenario is the operator's own file, and one that loads always plays whole.
+    """
     s = scenario.settings
     deadlines = dict(DEFAULT_DEADLINES_S)
     deadlines.update({k: float(v) for k, v in (s.get("deadlines_s") or {}).items()})
-    return ServiceConfig(deadlines_s=deadlines).with_overrides(
+    config = ServiceConfig(deadlines_s=deadlines).with_overrides(
         lookahead_s=s.get("lookahead_s"),
         h_sep_m=s.get("h_sep_m"),
         v_sep_m=s.get("v_sep_m"),
         track_max_age_s=s.get("track_max_age_s"),
         full_pass_s=s.get("full_pass_s"),
+    )
+    return _fitting(config, scenario)
+
+
+def _fitting(config: ServiceConfig, scenario: Scenario) -> ServiceConfig:
+    """``config`` with its declaration bounds raised to what ``scenario`` declares."""
+    from ..detect.areas import declared_area_m2
+    from ..features import count_vertices, parse_features
+
+    zone_vertices, intent_vertices = config.max_zone_vertices, config.max_intent_vertices
+    area = config.max_zone_area_m2
+    ids: dict[str, set[str]] = {}
+    for action in scenario.actions:
+        if action.kind != "declare":
+            continue
+        for feature in action.data["doc"]["features"]:
+            props = feature["properties"]
+            ids.setdefault(action.party, set()).add(str(props.get("id")))
+            n = count_vertices(feature.get("geometry")) + count_vertices(props.get("within"))
+            if props.get("kind") == "volume":
+                intent_vertices = max(intent_vertices, n)
+            elif action.data["endpoint"] == "zones":
+                zone_vertices = max(zone_vertices, n)
+                area = max(area, *map(declared_area_m2, parse_features(feature).zones))
+    held = max((len(v) for v in ids.values()), default=0)
+    return config.with_overrides(
+        max_zone_vertices=zone_vertices,
+        max_intent_vertices=intent_vertices,
+        max_zone_area_m2=area,
+        max_declarations_per_party=max(config.max_declarations_per_party, held),
     )
 
 
@@ -90,6 +136,7 @@ def replay(
     countries = parse_borders(scenario.borders, "borders") if scenario.borders is not None else ()
     clock = SimClock(scenario.start_s)
     signer = replay_signer(scenario)
+    entropy = replay_entropy(scenario)
     recorder = Recorder(clock.now)
     wall0 = time.monotonic()
 
@@ -114,7 +161,7 @@ def replay(
         db = open_database(str(Path(tmp) / "replay.db"), create=True)
         with db:
             db.ledger.set_meta(PUBLIC_KEY_META, b64encode(signer.public_key))
-            log = Log(db.ledger, signer, clock=lambda: to_datetime(clock.now()))
+            log = Log(db.ledger, signer, clock=lambda: to_datetime(clock.now()), salt=entropy.salt)
             service = Service(
                 db,
                 log,
@@ -122,6 +169,7 @@ def replay(
                 clock=clock,
                 publish=recorder.publish,
                 countries=countries,
+                entropy=entropy,
             )
             for name, language in scenario.parties:
                 service.add_party(name, language)

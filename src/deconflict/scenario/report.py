@@ -1,6 +1,7 @@
 """The after-action report of a replay: one self-contained ``index.html`` (the map inline
-as a PNG), the log's ``export.jsonl`` beside it (check it with ``deconflict verify``), and
-the map as ``map.png``.
+as a PNG), the log's ``export.jsonl`` beside it with its public key in ``public-key.txt``
+(check it with ``deconflict verify export.jsonl --public-key public-key.txt``), and the map
+as ``map.png``.
 
 The page holds: the map (borders, zones, declared positions, strike circles, the tracks
 flown, where each alert was placed), a verdict per alert (warned in time, late, never),
@@ -236,8 +237,9 @@ img{max-width:100%;border:1px solid #ddd}
 
 
 def write_report(result: ReplayResult, directory: str | os.PathLike[str]) -> Path:
-    """Write ``index.html``, ``map.png`` and ``export.jsonl`` into ``directory`` (created
-    if needed); returns the path of ``index.html``."""
+    """Write ``index.html``, ``map.png``, ``export.jsonl`` and the log's public key
+    (``public-key.txt``, base64) into ``directory`` (created if needed); returns the path
+    of ``index.html``."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     alerts = alert_outcomes(result)
@@ -248,6 +250,7 @@ def write_report(result: ReplayResult, directory: str | os.PathLike[str]) -> Pat
     sc = result.scenario
     head = json.loads(result.head.sth)
     signed = result.head.to_dict()
+    (out / "public-key.txt").write_text(signed["public_key"] + "\n", encoding="utf-8")
     counts = {v: sum(1 for a in alerts if a["verdict"] == v) for v in _VERDICT_COLOURS}
     channel = "\n".join(
         f"<tr><td>{_e(c.get('since'))}</td><td>{_e(c['party'])}</td><td>{_e(c['action'])}</td>"
@@ -306,7 +309,8 @@ of the log. Its signed tree head at the end of the replay:</p>
 <tr><th>public key</th><td><code>{_e(signed["public_key"])}</code></td></tr>
 <tr><th>signature</th><td><code>{_e(signed["signature"])}</code></td></tr>
 </table>
-<p>The whole log is in <code>export.jsonl</code> beside this page. Check it with
+<p>The whole log is in <code>export.jsonl</code> beside this page, and the replay's
+public key in <code>public-key.txt</code>. Check it with
 <code>deconflict verify export.jsonl --public-key {_e(signed["public_key"])}</code>.</p>
 </body></html>
 """

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import DeconflictError
+from ..errors import Conflict, DeconflictError
 from .clock import iso
 from .picture import TrackReport
 
@@ -119,6 +119,8 @@ class TrackCommitter:
         stamp = iso(svc.clock.now())
         results: list[dict[str, Any] | BaseException | None] = [None] * len(batch)
         fresh: list[int] = []
+        adding: dict[str, set[str]] = {}  # per party: ids the requests taken so far add
+        cap = svc.config.max_tracks_per_party
         with svc.db.write():
             for k, p in enumerate(batch):
                 if p.idempotency is not None:
@@ -129,6 +131,19 @@ class TrackCommitter:
                         except DeconflictError as exc:
                             results[k] = exc
                         continue
+                # the per-party cap, counted here: only this thread adds live tracks
+                more = adding.setdefault(p.party, set())
+                new = svc.picture.unheld(p.party, (r.id for r in p.reports)) - more
+                live = svc.picture.held_count(p.party) + len(more)
+                if live + len(new) > cap:
+                    results[k] = Conflict(
+                        f"tracks: {len(new)} new track(s) would give {p.party!r} "
+                        f"{live + len(new)} live tracks; at most {cap} per party (a track "
+                        f"leaves the picture {svc.config.track_max_age_s:g} s after its "
+                        "last report)"
+                    )
+                    continue
+                more |= new
                 fresh.append(k)
             # one statement for every row of the batch; of two reports of a track, the
             # newer one is kept (as the picture does)

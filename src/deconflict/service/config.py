@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..bounds import MAX_LENGTH_M, MAX_SECONDS
 from ..errors import InvalidInput
 
 __all__ = ["DEFAULT_DEADLINES_S", "ServiceConfig"]
@@ -54,6 +55,24 @@ class ServiceConfig:
         Most records in one request.
     rate_per_s, burst
         Per-party request rate limit: sustained requests per second and burst size.
+    max_tracks_per_party
+        Most live tracks one party may hold; a report that would take it past this is
+        refused whole (409). Tracks leave the picture ``track_max_age_s`` after their
+        last report.
+    max_declarations_per_party
+        Most declarations (positions, intents and zones together) one party may hold; a
+        request that would take it past this is refused whole (409).
+    max_zone_vertices, max_intent_vertices
+        Most vertices of one zone (its line and ``within`` together), and of one volume
+        intent (ASTM F3548's figures by default: 1,000 and 10,000); more is refused (400).
+    max_zone_area_m2
+        Largest area of one zone, m² on the WGS84 ellipsoid (a circle's cap, a
+        side-of-a-line zone's whole ``within``); 10,000 km² by default, after ASTM F3548.
+    head_interval_s
+        When > 0, the tree head the service publishes (``GET /v1/log/head``, the head of
+        every party's export, the largest tree proofs are given for) is signed once per
+        this many seconds, on a fixed cadence, instead of at every write; 0 (default):
+        a head per write.
     public_stats
         Whether ``GET /v1/status`` also gives every party the service-wide figures
         (detection runs and their time, commit batches), which follow every party's
@@ -74,7 +93,13 @@ class ServiceConfig:
     max_batch: int = 10_000
     rate_per_s: float = 200.0
     burst: int = 400
+    max_tracks_per_party: int = 20_000
+    max_declarations_per_party: int = 10_000
+    max_zone_vertices: int = 1_000
+    max_intent_vertices: int = 10_000
+    max_zone_area_m2: float = 1e10
     public_stats: bool = False
+    head_interval_s: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -87,6 +112,22 @@ class ServiceConfig:
                 raise InvalidInput(f"deadline for {kind!r}: must be > 0 seconds, got {seconds}")
         if self.h_sep_m <= 0 or self.v_sep_m <= 0 or self.lookahead_s <= 0:
             raise InvalidInput("lookahead_s, h_sep_m and v_sep_m must be > 0")
+        for name, value, top, unit in (
+            ("lookahead_s", self.lookahead_s, MAX_SECONDS, "s"),
+            ("h_sep_m", self.h_sep_m, MAX_LENGTH_M, "m"),
+            ("v_sep_m", self.v_sep_m, MAX_LENGTH_M, "m"),
+        ):
+            if value > top:
+                raise InvalidInput(f"{name}: at most {top:g} {unit} (the detectors' domain)")
+        if self.max_tracks_per_party < 1:
+            raise InvalidInput(
+                f"max_tracks_per_party: must be at least 1, got {self.max_tracks_per_party}"
+            )
+        for name in ("max_declarations_per_party", "max_zone_vertices", "max_intent_vertices"):
+            if getattr(self, name) < 1:
+                raise InvalidInput(f"{name}: must be at least 1, got {getattr(self, name)}")
+        if self.max_zone_area_m2 <= 0:
+            raise InvalidInput(f"max_zone_area_m2: must be > 0, got {self.max_zone_area_m2}")
 
     def with_overrides(self, **values: Any) -> ServiceConfig:
         """A copy with the given fields replaced (``None`` values ignored)."""

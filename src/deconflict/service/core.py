@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..disclosure import check_disclosure
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..entropy import Entropy
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, VerificationError
 from ..ledger.log import Log
-from ..ledger.signing import SignedTreeHead
+from ..ledger.signing import SignedTreeHead, TreeHead, b64decode, b64encode
+from ..ledger.witness import Cosignature
 from ..store.base import Database
 from ..store.records import ServiceStore
 from .auth import Unauthenticated, hash_token, same_hash
@@ -31,9 +33,10 @@ from .clock import Clock, WallClock, iso
 from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
 from .detection import run_detectors
+from .heads import HeadCadence
 from .hotline import LiveAlert, alert_id, check_response, material_change
 from .i18n import summary
-from .parties import PartyAdmin
+from .parties import PartyAdmin, salted
 from .picture import Found, Picture, TrackReport, parse_track_reports
 
 __all__ = ["SERVICE_PARTY", "Party", "Service"]
@@ -63,7 +66,8 @@ class Service:
     """The live deconfliction service over ``db`` and its ``log``.
 
     ``countries`` (core :class:`~deconflict.model.Country` records) turn on border
-    crossing alerts.
+    crossing alerts. ``entropy`` gives the salts of its ledger entries and the ids it
+    assigns (default: the OS CSPRNG; a replay passes a seeded one).
     """
 
     def __init__(
@@ -75,14 +79,19 @@ class Service:
         clock: Clock | None = None,
         publish: Publish | None = None,
         countries: Sequence[Any] = (),
+        entropy: Entropy | None = None,
     ) -> None:
         self.db = db
-        self.log = log
+        # every entry the service writes is salted by its log, and every id it assigns is
+        # drawn from ``entropy`` (the OS CSPRNG; a replay gives a seeded one)
+        self.entropy = entropy or Entropy()
+        self.log = salted(log, self.entropy)
         self.config = config or ServiceConfig()
         self.clock: Clock = clock or WallClock()
         self.publish: Publish = publish or (lambda party, event: None)
         self.store = ServiceStore(db)
-        self.admin = PartyAdmin(db, log, self.store, self.clock)
+        self.admin = PartyAdmin(db, log, self.store, self.clock, self.entropy)
+        self.heads = HeadCadence(log, self.clock, self.config.head_interval_s)
         self.committer = TrackCommitter(self)
         self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self.lock = threading.RLock()
@@ -217,7 +226,8 @@ class Service:
         self, entries: Sequence[Mapping[str, Any]], effect: Callable[[], None] | None = None
     ) -> tuple[list[int], SignedTreeHead]:
         """Run ``effect`` (store writes) and append ``entries`` in one transaction, then
-        sign a tree head in it; returns the entries' indices and the head."""
+        sign a tree head in it; returns the entries' indices and the head. The log adds
+        each entry's random ``salt`` (see ``__init__``)."""
         stamp = iso(self.clock.now())
         stamped = [e if "time" in e else {**e, "time": stamp} for e in entries]
         with self.db.write():
@@ -307,7 +317,8 @@ class Service:
     ) -> dict[str, Any]:
         """Accept positions, intents or zones (``expect``: ``positions``, ``intents`` or
         ``zones``) as GeoJSON; each new or changed one raises a ``declaration`` alert to
-        every other party."""
+        every other party. A request that would take the party past
+        ``max_declarations_per_party`` is refused whole (409)."""
         now = self.clock.now()
         declared = self.picture.parse_declarations(doc, party, expect=expect, now=now)
         with self.lock:
@@ -319,6 +330,8 @@ class Service:
 
         def do() -> tuple[dict[str, Any], Callable[[], None] | None]:
             with self.lock:
+                # the per-party cap, under the lock that orders declarations
+                self.picture.check_room(party, (d.id for d in declared))
                 entries: list[dict[str, Any]] = [
                     {"kind": "declaration", "party": party, "feature": d.feature} for d in declared
                 ]
@@ -364,7 +377,7 @@ class Service:
             return None
         lat, lon = d.lat, d.lon
         return LiveAlert(
-            id=alert_id(key, now),
+            id=alert_id(self.entropy),
             key=key,
             kind="declaration",
             parties=parties,
@@ -652,7 +665,7 @@ class Service:
         a = f.alert
         check_disclosure(a.parties, a)
         alert = LiveAlert(
-            id=alert_id(f.key, now),
+            id=alert_id(self.entropy),
             key=f.key,
             kind=a.kind,
             parties=tuple(a.parties),
@@ -702,7 +715,7 @@ class Service:
             now = self.clock.now()
             recipients = sorted(set(to))
             message: dict[str, Any] = {
-                "id": "msg-" + _digest([party, recipients, text, now, len(self.messages)])[:16],
+                "id": self.entropy.id("msg"),
                 "from": party,
                 "to": recipients,
                 "text": text,
@@ -791,22 +804,34 @@ class Service:
     # -- the record ------------------------------------------------------------------
 
     def inclusion(self, index: int, tree_size: int | None) -> dict[str, Any]:
-        """Inclusion proof of entry ``index`` (hashes only: it reveals no entry)."""
+        """Inclusion proof of entry ``index`` (hashes only: it reveals no entry), in a tree
+        no larger than the published head's."""
+        published = self.heads.size()
         with self.lock:
-            size = self.log.size if tree_size is None else tree_size
+            size = published if tree_size is None else tree_size
+            self._check_published(size, published)
             if not 0 <= index < size:
                 raise NotFound(f"the tree of {size} entries has no entry {index}")
             proof = self.log.inclusion_proof(index, size)
         return {"index": index, "tree_size": size, "proof": [h.hex() for h in proof]}
 
     def consistency(self, first: int, second: int | None) -> dict[str, Any]:
-        """Consistency proof between the trees of ``first`` and ``second`` entries."""
+        """Consistency proof between the trees of ``first`` and ``second`` entries (no
+        larger than the published head's)."""
+        published = self.heads.size()
         with self.lock:
-            size = self.log.size if second is None else second
+            size = published if second is None else second
+            self._check_published(size, published)
             if not 0 <= first <= size:
                 raise InvalidInput(f"first: must be between 0 and {size}")
             proof = self.log.consistency_proof(first, size)
         return {"first": first, "second": size, "proof": [h.hex() for h in proof]}
+
+    def _check_published(self, size: int, published: int) -> None:
+        """With a head interval, proofs stop at the published head: one for a larger tree
+        would tell how many entries were written since."""
+        if self.heads.fixed and size > published:
+            raise NotFound(f"no published tree head covers {size} entries (yet)")
 
     def visible(self, party: str, entry: Mapping[str, Any]) -> bool:
         """Whether ``party`` may read a ledger entry (need-to-know)."""
@@ -830,8 +855,8 @@ class Service:
         from ..ledger.hashing import leaf_hash
         from ..ledger.verify import export_line
 
+        signed = self.heads.current()  # (never under the lock: it may sign)
         with self.lock:
-            signed = self.log.head()
             size = json.loads(signed.sth)["tree_size"]
             lines = []
             for index, leaf in self.log.entries(0, size):
@@ -847,7 +872,112 @@ class Service:
         return lines
 
     def head(self) -> dict[str, Any]:
-        """The latest signed tree head and the public key."""
+        """The latest signed tree head and the public key, with the cosignatures the
+        parties' witnesses sent for it (``cosignatures``), the number of active parties
+        (``parties``), and ``cosigned``: the latest head that has cosignatures (heads are
+        signed at every write, or once per ``head_interval_s`` when set, so the newest
+        one has often not been cosigned yet), or ``None``."""
+        signed = self.heads.current()  # (never under the lock: it may sign)
         with self.lock:
-            signed = self.log.head()
-        return {**json.loads(signed.sth), **signed.to_dict()}
+            parties = len(self.active_parties())
+        size = TreeHead.from_json(signed.sth).tree_size
+        cosignatures = self.store.cosignatures(size, signed.sth)
+        latest = self.store.latest_cosigned()
+        cosigned: dict[str, Any] | None = None
+        if latest is not None:
+            c_size, c_sth, c_signature, c_key = latest
+            cosigned = {
+                **json.loads(c_sth),
+                "sth": c_sth,
+                "signature": c_signature,
+                "public_key": c_key,
+                "cosignatures": (
+                    cosignatures if c_sth == signed.sth else self.store.cosignatures(c_size, c_sth)
+                ),
+            }
+        return {
+            **json.loads(signed.sth),
+            **signed.to_dict(),
+            "cosignatures": cosignatures,
+            "parties": parties,
+            "cosigned": cosigned,
+        }
+
+    # -- witnesses -------------------------------------------------------------------
+
+    RECENT_HEADS = 10_000
+    """A cosignature is taken for one of the last this many heads the service signed."""
+
+    def cosign(self, party: str, sth: Any, public_key: Any, signature: Any) -> dict[str, Any]:
+        """Keep ``party``'s cosignature of a tree head the service issued.
+
+        ``signature`` must verify over the UTF-8 bytes of ``sth`` with ``public_key``
+        (base64, Ed25519), and ``sth`` must be, byte for byte, one of the last
+        :attr:`RECENT_HEADS` heads the service signed (409 otherwise). A party's first
+        cosignature registers its witness key with a ledger entry every party reads
+        (``{"kind": "party", "action": "witness-key", "public_key"}``). A key is one
+        party's only; a party cosigns with another key only after its token was rotated
+        (``deconflict party rotate-token``), which records the new key the same way.
+        """
+        if not isinstance(sth, str) or not 0 < len(sth) <= 1000:
+            raise InvalidInput("sth: the tree head's JSON text, as GET /v1/log/head gives it")
+        try:
+            cos = Cosignature(
+                party, b64decode(public_key, "public_key"), b64decode(signature, "signature")
+            )
+            cos.verify(sth)
+            size = TreeHead.from_json(sth).tree_size
+        except VerificationError as exc:
+            raise InvalidInput(str(exc)) from exc
+        issued = self.store.issued_head(size, sth, self.RECENT_HEADS)
+        if issued is None:
+            raise Conflict(
+                "sth: not one of the tree heads this service signed lately; cosign the head "
+                "GET /v1/log/head gives"
+            )
+        key = b64encode(cos.public_key)
+        head_of_sth = (b64encode(issued[0]), b64encode(issued[1]))
+        receipt: dict[str, Any] | None = None
+        with self.lock:
+            holder = self.store.witness_key_of(key)
+            if holder is not None and holder.party != party:
+                raise Conflict("public_key: the witness key of another party")
+            current = self.store.witness_key(party)
+            token_hash = self.store.party(party).token_hash
+            if (
+                current is not None
+                and current.public_key != key
+                and current.token_hash == token_hash
+            ):
+                raise Conflict(
+                    f"public_key: party {party!r} cosigns with the witness key "
+                    f"{current.public_key} (entry {current.entry}); another key is taken "
+                    "only after the party's token is rotated"
+                )
+            now = self.clock.now()
+            with self.db.write():
+                entry_index = current.entry if current is not None else -1
+                if current is None or current.public_key != key:
+                    entry: dict[str, Any] = {
+                        "kind": "party",
+                        "party": party,
+                        "action": "witness-key",
+                        "public_key": key,
+                    }
+                    if current is not None:
+                        entry["replaces"] = current.public_key
+                    (entry_index,), signed = self._write([entry])
+                    self.store.set_witness_key(party, key, token_hash, entry_index, now)
+                    receipt = self._receipt(entry_index, signed)
+                self.store.add_cosignature(
+                    size, sth, party, key, b64encode(cos.signature), head_of_sth, now
+                )
+        out: dict[str, Any] = {
+            "tree_size": size,
+            "sth": sth,
+            "cosignatures": self.store.cosignatures(size, sth),
+            "witness_key": {"public_key": key, "index": entry_index},
+        }
+        if receipt is not None:
+            out["receipt"] = receipt
+        return out

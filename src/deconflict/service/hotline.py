@@ -9,12 +9,12 @@ the record and say what happened; the service logs and publishes.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..entropy import Entropy
 from ..errors import Conflict, InvalidInput, NotFound
 from .clock import iso
 
@@ -36,14 +36,16 @@ ACTIVE_STATES = ("open", "notified", "answered")
 """States in which an alert is still live."""
 
 
-def alert_id(key: str, raised_at: float) -> str:
-    """A stable, unguessable-looking id from the alert's key and the time it was raised.
+def alert_id(entropy: Entropy) -> str:
+    """A fresh alert id: ``al-`` and 128 random bits (hex), nothing of the alert's key,
+    parties or time, so that a party can neither guess the id of an alert it is not
+    part of nor confirm one (the alert's stable key stays its own field).
 
-    >>> alert_id("separation|a|b", 0.0)
-    'al-57d1b1e492c19bad'
+    >>> a = alert_id(Entropy())
+    >>> a.startswith("al-") and len(a) == 35 and a != alert_id(Entropy())
+    True
     """
-    digest = hashlib.sha256(f"{key}@{raised_at:.3f}".encode()).hexdigest()
-    return "al-" + digest[:16]
+    return entropy.id("al")
 
 
 def check_response(response: Any, text: Any) -> tuple[str, str | None]:

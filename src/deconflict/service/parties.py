@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..entropy import Entropy
 from ..errors import InvalidInput
 from ..ledger.log import Log
 from ..store.base import Database
@@ -16,17 +17,33 @@ from .auth import check_party_name, hash_token, new_token
 from .clock import Clock, WallClock, iso
 from .i18n import LANGUAGES
 
-__all__ = ["PartyAdmin"]
+__all__ = ["PartyAdmin", "salted"]
+
+
+def salted(log: Log, entropy: Entropy) -> Log:
+    """``log``, made to salt every entry it writes with ``entropy`` if it did not already."""
+    if log.salt is None:
+        log.salt = entropy.salt
+    return log
 
 
 class PartyAdmin:
-    """Adds, lists, revokes parties and rotates their tokens in ``db``."""
+    """Adds, lists, revokes parties and rotates their tokens in ``db``.
+
+    Its entries are salted like every entry of the service: a ``log`` given without a
+    source of salts is given ``entropy``'s (default: the OS CSPRNG).
+    """
 
     def __init__(
-        self, db: Database, log: Log, store: ServiceStore | None = None, clock: Clock | None = None
+        self,
+        db: Database,
+        log: Log,
+        store: ServiceStore | None = None,
+        clock: Clock | None = None,
+        entropy: Entropy | None = None,
     ) -> None:
         self.db = db
-        self.log = log
+        self.log = salted(log, entropy or Entropy())
         self.store = store or ServiceStore(db)
         self.clock = clock or WallClock()
 

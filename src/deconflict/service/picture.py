@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..errors import InvalidInput
+from ..bounds import TRACK_BOUNDS, Range
+from ..errors import Conflict, InvalidInput
 from ..timefmt import parse_time
 from .clock import iso
 from .config import ServiceConfig
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 _NUMBERS = ("lat", "lon", "alt_m", "gs_mps", "track_deg", "vs_mps")
+assert set(_NUMBERS) == set(TRACK_BOUNDS)
 _KINDS_BY_ENDPOINT = {
     "positions": ("forces", "protected"),
     "intents": ("strike", "volume"),
@@ -95,14 +97,18 @@ def parse_track_reports(
 ) -> list[TrackReport]:
     """Validate a batch of track objects from ``party``; all or nothing.
 
-    Each needs ``id`` (1–64 characters), ``time`` (ISO 8601), ``lat`` in [-90, 90], ``lon``
-    in [-180, 180], ``alt_m``, ``gs_mps`` >= 0, ``track_deg``, ``vs_mps`` (finite numbers);
+    The batch holds 1 to ``max_batch`` tracks. Each needs ``id`` (1–64 characters),
+    ``time`` (ISO 8601) and the numbers ``lat``, ``lon``, ``alt_m``, ``gs_mps``,
+    ``track_deg``, ``vs_mps``, each within its bound of
+    :data:`~deconflict.bounds.TRACK_BOUNDS` (JSON numbers: not booleans, not strings);
     ``party``, if given, must be the caller. A time more than ``max_future_s`` ahead of
     ``now`` or more than ``max_age_s`` behind it is refused (clock skew). The same id
     twice in a batch keeps the later report.
     """
     if not isinstance(items, list):
         raise InvalidInput("body: a JSON list of track objects")
+    if not items:
+        raise InvalidInput("body: an empty list of tracks; a report holds at least one track")
     if len(items) > max_batch:
         raise InvalidInput(f"body: {len(items)} tracks; at most {max_batch} per request")
     out: dict[str, TrackReport] = {}
@@ -135,25 +141,33 @@ def parse_track_reports(
                 f"{where}.time: {text} is {now - t:.1f} s old (tracks older than "
                 f"{max_age_s:g} s are dropped)"
             )
-        values: dict[str, float] = {}
-        for name in _NUMBERS:
-            v = item.get(name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise InvalidInput(f"{where}.{name}: a finite number, got {v!r}")
-            values[name] = float(v)
-        if abs(values["lat"]) > 90:
-            raise InvalidInput(f"{where}.lat: {values['lat']} is outside [-90, 90]")
-        if abs(values["lon"]) > 180:
-            raise InvalidInput(f"{where}.lon: {values['lon']} is outside [-180, 180]")
-        if values["gs_mps"] < 0:
-            raise InvalidInput(f"{where}.gs_mps: negative ground speed {values['gs_mps']}")
-        if not -2000.0 <= values["alt_m"] <= 100_000.0:
-            raise InvalidInput(f"{where}.alt_m: {values['alt_m']} is outside [-2000, 100000]")
+        values = {
+            name: _bounded(item.get(name), f"{where}.{name}", TRACK_BOUNDS[name])
+            for name in _NUMBERS
+        }
         report = TrackReport(tid, t, **values, time_text=text)
         prev = out.get(tid)
         if prev is None or report.time_s >= prev.time_s:
             out[tid] = report
     return list(out.values())
+
+
+def _bounded(value: Any, where: str, bound: Range) -> float:
+    """``value`` as a float if it is a JSON number within ``bound``; else InvalidInput
+    naming ``where`` and the bound (integers too large for a float included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise InvalidInput(f"{where}: a number in {bound}, got {shown}")
+    try:
+        x = float(value)
+    except OverflowError:  # only an int can be too large for a float
+        bits = value.bit_length() if isinstance(value, int) else 0
+        raise InvalidInput(f"{where}: an integer of {bits} bits is outside {bound}") from None
+    if not math.isfinite(x):
+        raise InvalidInput(f"{where}: a finite number in {bound}, got {x}")
+    if x not in bound:
+        raise InvalidInput(f"{where}: {x} is outside {bound}")
+    return x + 0.0  # -0.0 is kept as 0.0
 
 
 @dataclass
@@ -172,6 +186,8 @@ class Declared:
     lat: float
     lon: float
     starts_s: float | None
+    parsed: Any = None
+    """Its records (a core FeatureSet), parsed once when first needed."""
 
 
 def _qid(party: str, id: str) -> str:
@@ -241,6 +257,8 @@ class Picture:
         """Guards the tracks, the declarations and the change set (reports arrive from the
         commit thread while the service's lock is held for alerts)."""
         self.reports: dict[str, tuple[str, TrackReport]] = {}
+        self._held: dict[str, set[str]] = {}
+        """Each party's track ids in ``reports`` (for the per-party cap)."""
         self._live: Any = None
         self.changed: set[str] = set()
         self.countries: tuple[Any, ...] = ()
@@ -283,6 +301,7 @@ class Picture:
                     fresh.append(r)
             if not fresh:
                 return
+            self._held.setdefault(party, set()).update(r.id for r in fresh)
             tracks = Tracks(
                 id=[_qid(party, r.id) for r in fresh],
                 party=[party] * len(fresh),
@@ -314,6 +333,18 @@ class Picture:
             limit = now - self.config.track_max_age_s
             return [q for q, (_, r) in self.reports.items() if r.time_s < limit]
 
+    def unheld(self, party: str, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` that ``party`` holds no track of: what a report of ``ids``
+        would add to its live tracks."""
+        with self.lock:
+            held = self._held.get(party, set())
+            return {i for i in ids if i not in held}
+
+    def held_count(self, party: str) -> int:
+        """How many live tracks ``party`` holds."""
+        with self.lock:
+            return len(self._held.get(party, ()))
+
     def keys_of(self, qids: Iterable[str]) -> list[tuple[str, str]]:
         with self.lock:
             return [(self.reports[q][0], self.reports[q][1].id) for q in qids if q in self.reports]
@@ -325,7 +356,9 @@ class Picture:
                 return
             self.live.remove(list(qids))
             for q in qids:
-                self.reports.pop(q, None)
+                gone = self.reports.pop(q, None)
+                if gone is not None:
+                    self._held.get(gone[0], set()).discard(gone[1].id)
                 self.changed.discard(q)
 
     # -- declarations ----------------------------------------------------------------
@@ -333,8 +366,16 @@ class Picture:
     def parse_declarations(
         self, doc: Any, party: str, *, expect: str, now: float
     ) -> list[Declared]:
-        """Validate GeoJSON positions, intents or zones from ``party``; all or nothing."""
-        from ..features import parse_features
+        """Validate GeoJSON positions, intents or zones from ``party``; all or nothing.
+
+        Besides the format's own bounds (:mod:`deconflict.bounds`), the operator's: at most
+        1,000 features a request, ``max_zone_vertices`` vertices a zone and
+        ``max_intent_vertices`` a volume (counted before anything is built from them), and
+        ``max_zone_area_m2`` a zone. The per-party cap is :meth:`check_room`'s.
+        """
+        from ..detect.areas import declared_area_m2
+        from ..features import count_vertices, parse_features
+        from ..model import shown
 
         allowed = _KINDS_BY_ENDPOINT[expect]
         if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
@@ -351,21 +392,37 @@ class Picture:
             raise InvalidInput(f"body: {len(raws)} features; at most 1000 per request")
         out: list[Declared] = []
         seen: set[str] = set()
+        # first what is cheap to see, over every feature: kinds and vertices, before
+        # anything is copied or built from them
         for i, raw in enumerate(raws):
             where = f"features[{i}]"
             if not isinstance(raw, dict) or not isinstance(raw.get("properties"), dict):
                 raise InvalidInput(f"{where}: a Feature with a 'properties' object")
+            kind = raw["properties"].get("kind", "zone" if expect == "zones" else None)
+            if kind not in allowed:
+                raise InvalidInput(
+                    f"{where}.properties.kind: {shown(kind)} does not belong in /v1/{expect} "
+                    f"(expected {' or '.join(allowed)})"
+                )
+            if kind in ("zone", "volume"):
+                top = self.config.max_zone_vertices
+                if kind == "volume":
+                    top = self.config.max_intent_vertices
+                within = raw["properties"].get("within")
+                n = count_vertices(raw.get("geometry")) + count_vertices(within)
+                if n > top:
+                    raise InvalidInput(
+                        f"{where}.geometry: {n} vertices; at most {top} per {kind} "
+                        f"(the service's bound)"
+                    )
+        for i, raw in enumerate(raws):
+            where = f"features[{i}]"
             feature = json.loads(json.dumps(raw))
             props = feature["properties"]
             kind = props.get("kind", "zone" if expect == "zones" else None)
-            if kind not in allowed:
-                raise InvalidInput(
-                    f"{where}.properties.kind: {kind!r} does not belong in /v1/{expect} "
-                    f"(expected {' or '.join(allowed)})"
-                )
             if "party" in props and props["party"] != party:
                 raise InvalidInput(
-                    f"{where}.properties.party: {props['party']!r} is not the caller "
+                    f"{where}.properties.party: {shown(props['party'])} is not the caller "
                     f"({party!r}); a party declares only its own"
                 )
             consents: list[str] = []
@@ -402,6 +459,16 @@ class Picture:
                 props["party"] = party
             parsed = parse_features(feature, where)
             rec = (parsed.zones or parsed.positions or parsed.strikes or parsed.volumes)[0]
+            if parsed.zones:
+                area = declared_area_m2(parsed.zones[0])
+                top_m2 = self.config.max_zone_area_m2
+                if area > top_m2:
+                    at = "properties.within" if parsed.zones[0].within is not None else "geometry"
+                    raise InvalidInput(
+                        f"{where}.{at}: an area of {area / 1e6:,.0f} km² on the WGS84 "
+                        f"ellipsoid; at most {top_m2 / 1e6:,.0f} km² per zone (the "
+                        "service's bound)"
+                    )
             if rec.id in seen:
                 raise InvalidInput(f"{where}.properties.id: {rec.id!r} twice in the request")
             if not 1 <= len(rec.id) <= 64 or not rec.id.isprintable():
@@ -424,6 +491,21 @@ class Picture:
                 )
             )
         return out
+
+    def check_room(self, party: str, ids: Iterable[str]) -> None:
+        """Raise :class:`~deconflict.errors.Conflict` if declaring ``ids`` would give
+        ``party`` more than ``max_declarations_per_party`` declarations (an id it holds
+        is replaced, a new one adds one)."""
+        cap = self.config.max_declarations_per_party
+        with self.lock:
+            held = {i for p, i in self.declared if p == party}
+        new = set(ids) - held
+        if len(held) + len(new) > cap:
+            raise Conflict(
+                f"body: {len(new)} new declaration(s) would give {party!r} "
+                f"{len(held) + len(new)}; at most {cap} per party (positions, intents and "
+                "zones together)"
+            )
 
     def set_feature(
         self,
@@ -482,20 +564,22 @@ class Picture:
         ]
 
     def records(self) -> Any:
-        """The declarations as one core FeatureSet (parsed once per change)."""
-        from ..features import FeatureSet, parse_features
+        """The declarations as one core FeatureSet, in declaration order. Each declaration
+        is parsed once, when first needed after it is set: a change costs its own parse,
+        not every other declaration's again."""
+        from .. import features
 
         if self._records is None:
-            fs = FeatureSet()
+            groups: tuple[list[Any], ...] = ([], [], [], [])
             for (_, _), d in sorted(self.declared.items(), key=lambda kv: kv[1].created_at):
-                part = parse_features(d.feature, f"{d.party}/{d.id}")
-                fs = FeatureSet(
-                    fs.zones + part.zones,
-                    fs.positions + part.positions,
-                    fs.strikes + part.strikes,
-                    fs.volumes + part.volumes,
-                )
-            self._records = fs
+                if d.parsed is None:
+                    d.parsed = features.parse_features(d.feature, f"{d.party}/{d.id}")
+                part = d.parsed
+                for group, records in zip(
+                    groups, (part.zones, part.positions, part.strikes, part.volumes), strict=True
+                ):
+                    group.extend(records)
+            self._records = features.FeatureSet(*map(tuple, groups))
         return self._records
 
     # -- detection -------------------------------------------------------------------

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from ..entropy import Entropy
 from ..errors import InvalidInput, StoreError
 from ..ledger.log import PUBLIC_KEY_META, Appended, KeyLoader, Log
 from ..ledger.signing import Signer, b64encode
@@ -153,21 +154,24 @@ def open_log(
     *,
     create_key: bool = True,
     clock: Callable[[], datetime] | None = None,
+    salt: Callable[[], str] | None = None,
 ) -> Log:
     """The log of ``db`` with its signing key, creating the key on first use.
 
     ``create_key=False`` (commands that only read) never creates a key:
     :class:`InvalidInput` when there is none. ``clock`` is the log's (default: the wall
-    clock). Failures of the file system are :class:`StoreError`.
+    clock). Every entry the log writes gets a ``salt`` from ``salt`` (default: 128 bits
+    of the OS CSPRNG). Failures of the file system are :class:`StoreError`.
     """
     path = key_path(db, key_dir)
     try:
         signer = _open_signer(db, path, create_key)
     except OSError as exc:
         raise StoreError(f"signing key {str(path)!r}: {exc}") from exc
+    salts = salt if salt is not None else Entropy().salt
     if clock is None:
-        return Log(db.ledger, signer, key_loader=key_loader(path))
-    return Log(db.ledger, signer, clock=clock, key_loader=key_loader(path))
+        return Log(db.ledger, signer, key_loader=key_loader(path), salt=salts)
+    return Log(db.ledger, signer, clock=clock, key_loader=key_loader(path), salt=salts)
 
 
 def _open_signer(db: Database, path: Path, create_key: bool) -> Signer:

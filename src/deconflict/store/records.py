@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import Conflict, NotFound, StoreError
 from .base import Database
 
-__all__ = ["PartyRow", "ServiceStore", "TrackRow"]
+__all__ = ["PartyRow", "ServiceStore", "TrackRow", "WitnessKeyRow"]
 
 _TABLES = {
     "service_parties": """CREATE TABLE service_parties (
@@ -76,6 +76,24 @@ _TABLES = {
         created_at {real} NOT NULL,
         PRIMARY KEY (party, ikey)
     )""",
+    "service_witness_keys": """CREATE TABLE service_witness_keys (
+        party       TEXT PRIMARY KEY,
+        public_key  TEXT NOT NULL UNIQUE,
+        token_hash  TEXT NOT NULL,
+        entry       BIGINT NOT NULL,
+        created_at  {real} NOT NULL
+    )""",
+    "service_cosignatures": """CREATE TABLE service_cosignatures (
+        tree_size      BIGINT NOT NULL,
+        sth            TEXT NOT NULL,
+        party          TEXT NOT NULL,
+        public_key     TEXT NOT NULL,
+        signature      TEXT NOT NULL,
+        head_signature TEXT NOT NULL,
+        head_key       TEXT NOT NULL,
+        at             {real} NOT NULL,
+        PRIMARY KEY (tree_size, sth, party)
+    )""",
 }
 _TYPES = {"?": {"real": "REAL"}, "%s": {"real": "DOUBLE PRECISION"}}
 
@@ -93,6 +111,17 @@ class PartyRow:
 
 TrackRow = tuple[str, str, float, float, float, float, float, float, float]
 """``(party, id, time_s, lat, lon, alt_m, gs_mps, track_deg, vs_mps)``."""
+
+
+@dataclass(frozen=True)
+class WitnessKeyRow:
+    """A party's witness key (base64), the token hash it was registered under, and the
+    index of the ledger entry that put it on the record."""
+
+    party: str
+    public_key: str
+    token_hash: str
+    entry: int
 
 
 class ServiceStore:
@@ -377,6 +406,102 @@ class ServiceStore:
                 ),
                 (party, key, digest, _dumps(response), at),
             )
+
+    # -- witnesses -------------------------------------------------------------------
+
+    def issued_head(self, tree_size: int, sth: str, recent: int) -> tuple[bytes, bytes] | None:
+        """``(signature, public_key)`` of the tree head ``sth`` if it is one of the last
+        ``recent`` heads the log kept (``ledger_heads``), else ``None``.
+
+        Reads at most ``recent`` rows, by the table's key, however long the log."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                self._q(
+                    "SELECT signature, public_key FROM ledger_heads WHERE id > "
+                    "(SELECT COALESCE(MAX(id), 0) FROM ledger_heads) - ? "
+                    "AND tree_size = ? AND sth = ? ORDER BY id DESC LIMIT 1"
+                ),
+                (recent, tree_size, sth),
+            ).fetchone()
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    def _witness_rows(self, where: str, params: Sequence[Any]) -> list[WitnessKeyRow]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                self._q(
+                    "SELECT party, public_key, token_hash, entry FROM service_witness_keys " + where
+                ),
+                tuple(params),
+            ).fetchall()
+        return [WitnessKeyRow(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+    def witness_key(self, party: str) -> WitnessKeyRow | None:
+        """The witness key registered for ``party``, if any."""
+        rows = self._witness_rows("WHERE party = ?", (party,))
+        return rows[0] if rows else None
+
+    def witness_key_of(self, public_key: str) -> WitnessKeyRow | None:
+        """The registration of the witness key ``public_key`` (base64), by any party."""
+        rows = self._witness_rows("WHERE public_key = ?", (public_key,))
+        return rows[0] if rows else None
+
+    def set_witness_key(
+        self, party: str, public_key: str, token_hash: str, entry: int, at: float
+    ) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                self._q(
+                    "INSERT INTO service_witness_keys (party, public_key, token_hash, entry, "
+                    "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (party) DO UPDATE SET "
+                    "public_key = excluded.public_key, token_hash = excluded.token_hash, "
+                    "entry = excluded.entry, created_at = excluded.created_at"
+                ),
+                (party, public_key, token_hash, entry, at),
+            )
+
+    def add_cosignature(
+        self,
+        tree_size: int,
+        sth: str,
+        party: str,
+        public_key: str,
+        signature: str,
+        head: tuple[str, str],
+        at: float,
+    ) -> None:
+        """Keep a cosignature (once per party and head); ``head`` is the service's own
+        ``(signature, public_key)`` of ``sth``, in base64."""
+        with self.db.write() as conn:
+            conn.execute(
+                self._q(
+                    "INSERT INTO service_cosignatures (tree_size, sth, party, public_key, "
+                    "signature, head_signature, head_key, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tree_size, sth, party) DO NOTHING"
+                ),
+                (tree_size, sth, party, public_key, signature, head[0], head[1], at),
+            )
+
+    def cosignatures(self, tree_size: int, sth: str) -> list[dict[str, str]]:
+        """``{"party", "public_key", "signature"}`` of each cosignature of ``sth``, by party."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                self._q(
+                    "SELECT party, public_key, signature FROM service_cosignatures "
+                    "WHERE tree_size = ? AND sth = ? ORDER BY party"
+                ),
+                (tree_size, sth),
+            ).fetchall()
+        return [{"party": str(r[0]), "public_key": str(r[1]), "signature": str(r[2])} for r in rows]
+
+    def latest_cosigned(self) -> tuple[int, str, str, str] | None:
+        """``(tree_size, sth, signature, public_key)`` of the largest head (the latest
+        signed among equals) that has a cosignature; ``None`` if none has."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT tree_size, sth, head_signature, head_key FROM service_cosignatures "
+                "ORDER BY tree_size DESC, sth DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]), str(row[2]), str(row[3]))
 
 
 def _executemany(conn: Any, query: str, rows: list[Any]) -> None:

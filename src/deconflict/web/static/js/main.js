@@ -3,6 +3,7 @@
 
 import { Api, Stream } from "./api.js";
 import { LANGUAGES, setLanguage, t } from "./i18n.js";
+import { LogCheck } from "./logcheck.js";
 import { MapView } from "./map.js";
 import { Panels, download, tickCountdowns } from "./panels.js";
 import { State } from "./state.js";
@@ -18,6 +19,7 @@ let map = null;
 let panels = null;
 let timers = [];
 let headTimer = null;
+let logCheck = null;
 let lastTick = 0;
 let fittedTracks = false;
 
@@ -111,6 +113,7 @@ function logout(forget = true) {
   if (stream) stream.close();
   stream = null;
   api = null;
+  logCheck = null;
   for (const timer of timers) clearTimeout(timer);
   timers = [];
   if (forget) {
@@ -129,6 +132,7 @@ function onEvent(ev) {
     case "hello": {
       const first = state.party !== ev.party;
       state.setHello(ev);
+      if (api && (!logCheck || logCheck.api !== api)) logCheck = new LogCheck(api, ev.party);
       if (first) {
         const lang = storedLanguage(ev.party) || ev.language || "en";
         applyLanguage(LANGUAGES.includes(lang) ? lang : "en", false);
@@ -202,8 +206,14 @@ function startPolling() {
 
 async function refreshHead() {
   if (!api) return;
+  const current = api;
+  const check = logCheck;
   try {
-    state.setHead(await api.head());
+    const head = await current.head();
+    if (api !== current) return;
+    state.setHead(head);
+    // every head is checked against the last one this page saw, before it counts
+    if (check) state.setHeadCheck(await check.check(head));
   } catch (err) {
     failed(err);
   }

@@ -3,6 +3,7 @@
 
 import { clock, duration, list, relative, t } from "./i18n.js";
 import { KIND_COLOURS, ruleFor } from "./map.js";
+import { when } from "./logcheck.js";
 import { happensAt, inboxOrder, isActive, ms, owesAnswer } from "./state.js";
 
 const RESPONSES = ["roger", "wilco", "unable", "standby"];
@@ -331,8 +332,22 @@ export class Panels {
         ...row("head.time", clock(typeof head.timestamp === "number"
           ? head.timestamp : ms(head.timestamp)), ""),
         ...row("head.key", head.public_key || "", "hash"),
+        ...this.cosignedRows(head),
       );
+      const check = s.headCheck;
+      if (check) {
+        const text = check.status === "ok"
+          ? t("head.check.ok", { time: when(check.since) })
+          : t(`head.check.${check.status}`);
+        const [dt, dd] = row("head.check", text, `check ${check.status}`);
+        dd.dataset.status = check.status;
+        dl.append(dt, dd);
+      }
     }
+    const warning = document.getElementById("log-warning");
+    const w = s.headCheck?.warning;
+    warning.hidden = !w;
+    warning.textContent = w ? t(w.key, w.vars) : "";
     const ul = document.getElementById("receipts");
     ul.replaceChildren(
       ...s.receipts.map((r) => {
@@ -357,6 +372,29 @@ export class Panels {
       }),
     );
     document.getElementById("receipts-empty").hidden = s.receipts.length > 0;
+  }
+
+  /** "cosigned by N of M parties" for the head, and the latest cosigned head if it is
+   * another one (heads are signed at every write; witnesses cosign them a moment later). */
+  cosignedRows(head) {
+    const rows = [];
+    const m = head.parties ?? "?";
+    const n = (head.cosignatures || []).length;
+    rows.push(
+      h("dt", {}, t("head.cosigned")),
+      h("dd", { class: "cosigned", dataset: { n: String(n), m: String(m) } },
+        t("head.cosigned.by", { n, m })),
+    );
+    const latest = head.cosigned;
+    if (latest && latest.sth !== head.sth) {
+      const k = (latest.cosignatures || []).length;
+      rows.push(
+        h("dt", {}, t("head.cosigned.latest")),
+        h("dd", { class: "cosigned-latest", dataset: { n: String(k), size: String(latest.tree_size) } },
+          t("head.cosigned.latest.by", { size: latest.tree_size, n: k, m })),
+      );
+    }
+    return rows;
   }
 
   // -- zones -----------------------------------------------------------------------

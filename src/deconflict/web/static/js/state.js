@@ -120,6 +120,7 @@ export class State {
     this.messages = [];
     this.channel = { state: "open", suspended: [], parties: {}, history: [] };
     this.head = null;
+    this.headCheck = null; // the page's own check of the head (logcheck.js)
     this.receipts = [];
     this.skewMs = 0; // server clock minus this clock, when they differ by over 2 s
     this.selected = null;
@@ -209,6 +210,11 @@ export class State {
 
   setHead(head) {
     this.head = head;
+    this.mark("record");
+  }
+
+  setHeadCheck(check) {
+    this.headCheck = check;
     this.mark("record");
   }
 
