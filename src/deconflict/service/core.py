@@ -272,7 +272,8 @@ class Service:
         found = self.store.idempotent_response(party, key)
         if found is not None:
             return self.idempotent_answer(found, digest)
-        with self.db.write():
+        # the service's lock before the database's, as on every other write path
+        with self.lock, self.db.write():
             response, after = do()
             self.store.save_idempotent(party, key, digest, response, self.clock.now())
         if after is not None:
