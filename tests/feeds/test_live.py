@@ -245,3 +245,28 @@ def test_state_vectors_polled(last_rows: dict[str, tuple[float, list[float]]]) -
     assert matches(service.latest(), last_rows, (1e-6, 1e-6, 0.05, 0.005, 0.005, 0.005))
     assert service.polls >= 1
     assert stats.bad >= 1  # the bad icao24 row, each poll
+
+
+def test_a_state_outside_the_services_bounds_is_dropped_not_the_batch(
+    history: History, last_rows: dict[str, tuple[float, list[float]]]
+) -> None:
+    """An aircraft decoded at 4,000 kt (over the service's 1,500 m/s) is left out and
+    counted; the rest of the batch is posted and accepted."""
+    from deconflict.feeds.sbs import sbs_line
+
+    t0 = min(t for t, _ in history_sbs(history))
+    wild = [
+        sbs_line(3, "abcdef", t0, alt_ft=30000.0, lat=35.0, lon=40.0),
+        sbs_line(4, "abcdef", t0, gs_kt=4000.0, track_deg=90.0, vr_fpm=0.0),
+    ]
+    data = "".join(line + "\r\n" for line in wild).encode() + sbs_bytes(history)
+    with StandInService() as service, ReceiverStandIn([data]) as receiver:
+        stats = feed_until(
+            receiver.url("sbs"),
+            service,
+            FAST,
+            lambda: matches(service.latest(), last_rows, SBS_TOL),
+        )
+    assert "abcdef" not in service.latest()
+    assert stats.out_of_bounds >= 1 and stats.rejected == 0
+    assert "out of bounds" in stats.status_line()

@@ -9,6 +9,7 @@ the batch (counted, not retried).
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import uuid
@@ -18,10 +19,18 @@ from typing import Any
 
 import httpx
 
+from ..bounds import TRACK_BOUNDS
 from ..errors import Forbidden
 from .state import TrackState
 
-__all__ = ["MAX_TRACKS_PER_POST", "Backoff", "PostOutcome", "TrackPoster", "track_json"]
+__all__ = [
+    "MAX_TRACKS_PER_POST",
+    "Backoff",
+    "PostOutcome",
+    "TrackPoster",
+    "track_json",
+    "within_bounds",
+]
 
 MAX_TRACKS_PER_POST = 10_000
 
@@ -43,6 +52,20 @@ def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
         "track_deg": round(s.track_deg, 2),
         "vs_mps": round(s.vs_mps, 2),
     }
+
+
+def within_bounds(s: TrackState) -> bool:
+    """Whether every number of ``s`` is inside the service's track bounds (a report with
+    one outside them would be refused, with the rest of its batch)."""
+    values = {
+        "lat": s.lat,
+        "lon": s.lon,
+        "alt_m": s.alt_m,
+        "gs_mps": s.gs_mps,
+        "track_deg": s.track_deg,
+        "vs_mps": s.vs_mps,
+    }
+    return all(math.isfinite(v) and v in TRACK_BOUNDS[k] for k, v in values.items())
 
 
 class Backoff:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import httpx
 
 from ..errors import InvalidInput
-from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json
+from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
 from .readers import Pacer, read_file, read_poll, read_tcp
 from .sources import Intake, SourceSpec, parse_source
 from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable, TrackState
@@ -131,9 +131,14 @@ class _Feed:
     def _take(self) -> None:
         """Move the newest complete state of every changed aircraft into ``pending``, then
         drop aircraft no longer heard. ``pending`` holds at most ``max_aircraft`` states
-        (the oldest dropped): what a long outage can cost is bounded."""
+        (the oldest dropped): what a long outage can cost is bounded. A state outside
+        the service's track bounds (:data:`deconflict.bounds.TRACK_BOUNDS`: a decoding
+        error, a spoofed message) is left out and counted in ``out_of_bounds``."""
         for s in self.table.take_changed():
-            self.pending[s.id] = s
+            if within_bounds(s):
+                self.pending[s.id] = s
+            else:  # the service would refuse the whole batch for it
+                self.stats.out_of_bounds += 1
         if not self.o.original_time:
             self.table.now = max(self.table.now, time.time())
         self.table.expire()
