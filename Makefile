@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup browser lint typecheck bench clean
+.PHONY: demo test setup browser taky lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser taky
 
 # Debian's chromium for the browser tests (tests/web); never a downloaded browser build.
 browser:
 	sh scripts/install-browser.sh
+
+# taky, the CoT router the TAK tests talk to, in a virtual environment of its own (.venv-taky/).
+taky:
+	sh scripts/install-taky.sh
 
 # The main job: the service playing an incident live on a fresh SQLite file; one login URL
 # per party is printed (open two side by side). Ctrl-C stops it.
@@ -30,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) browser lint typecheck
+test: $(STAMP) browser taky lint typecheck
 	$(BIN)/pytest
 
 # Every benchmark in bench/ (minutes; results go in docs/benchmarks.md).
@@ -45,4 +49,4 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/map.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-taky build dist .pytest_cache .mypy_cache .ruff_cache
