@@ -27,7 +27,7 @@ from .sbs import SbsDecoder
 from .sources import Intake, SourceSpec, beast_seconds
 from .stats import FeedStats
 
-__all__ = ["Pacer", "read_file", "read_poll", "read_tcp"]
+__all__ = ["Pacer", "read_file", "read_poll", "read_tcp", "read_udp"]
 
 READ_SIZE = 65536
 SILENCE_S = 60.0
@@ -111,6 +111,52 @@ async def read_tcp(
         finally:
             writer.close()
             intake.reset_stream()
+        stats.source = "reconnecting"
+        await asyncio.sleep(backoff.next_delay())
+
+
+UDP_BACKLOG = 10_000
+"""Datagrams waiting to be decoded beyond which the waiting ones are dropped (counted bad)."""
+
+
+async def read_udp(
+    spec: SourceSpec, intake: Intake, stats: FeedStats, backoff: Backoff, notify: Callable[[], None]
+) -> None:
+    """Read a CoT mesh over UDP (a multicast group joins it) until cancelled; pytak opens
+    the socket. Memory is bounded: past :data:`UDP_BACKLOG` datagrams waiting, the waiting
+    ones are dropped and counted bad."""
+    assert spec.host is not None and spec.port is not None
+    from urllib.parse import urlparse
+
+    import pytak  # the TAK transport, loaded only by the feeds that use it
+
+    url = urlparse(f"udp+ro://{spec.host}:{spec.port}")
+    while True:
+        stats.source = "connecting"
+        try:
+            reader, _ = await pytak.create_udp_client(url)
+        except (OSError, ValueError) as exc:
+            stats.source = "reconnecting"
+            stats.last_error = f"source: {exc or type(exc).__name__}"
+            await asyncio.sleep(backoff.next_delay())
+            continue
+        stats.source = "listening"
+        stats.source_connects += 1
+        try:
+            while True:
+                data, _addr = await reader.recv()
+                intake.cot.feed_datagram(data, time.time())
+                notify()
+                waiting = getattr(reader, "_recvq", None)
+                if waiting is not None and waiting.qsize() > UDP_BACKLOG:
+                    while not waiting.empty():
+                        waiting.get_nowait()
+                        intake.cot.messages += 1
+                        intake.cot.dropped += 1
+        except (OSError, pytak.asyncio_dgram.TransportClosed) as exc:
+            stats.last_error = f"source: {exc or type(exc).__name__}"
+        finally:
+            reader.close()
         stats.source = "reconnecting"
         await asyncio.sleep(backoff.next_delay())
 

@@ -20,7 +20,7 @@ import httpx
 
 from ..errors import InvalidInput
 from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
-from .readers import Pacer, read_file, read_poll, read_tcp
+from .readers import Pacer, read_file, read_poll, read_tcp, read_udp
 from .sources import Intake, SourceSpec, parse_source
 from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable, TrackState
 from .stats import FeedStats
@@ -124,6 +124,8 @@ class _Feed:
             await read_poll(
                 spec, self.intake, self.stats, backoff, client, self.o.poll_s, self.notify
             )
+        elif spec.kind == "cotudp":
+            await read_udp(spec, self.intake, self.stats, backoff, self.notify)
         else:
             await read_tcp(spec, self.intake, self.stats, backoff, self.notify)
 
@@ -216,6 +218,7 @@ class _Feed:
         s.complete = len(self.table.ready())
         s.messages = self.intake.messages
         s.bad = self.intake.bad
+        s.skipped = self.intake.skipped
         s.evicted = self.table.evicted
         s.expired = self.table.expired
 

@@ -1,10 +1,12 @@
 """Where a feed reads from: the SOURCE argument and the decoders behind it.
 
 ``sbs://HOST:PORT``, ``avr://HOST:PORT``, ``beast://HOST:PORT`` (TCP, live),
-``http(s)://...`` (state vectors in the OpenSky ``/states/all`` layout, polled), or a file:
-``.sbs``, ``.avr``, ``.beast`` recordings, ``.json`` state-vector documents (one document,
-or one per line), or a ``.csv`` track history (the format ``deconflict detect --at``
-reads); any of them optionally gzip-compressed (``.gz``).
+``cot://HOST:PORT`` (a TAK server's CoT stream, TCP) and ``cotudp://GROUP:PORT`` (a TAK
+mesh, UDP multicast or unicast), ``http(s)://...`` (state vectors in the OpenSky
+``/states/all`` layout, polled), or a file: ``.sbs``, ``.avr``, ``.beast`` recordings,
+``.json`` state-vector documents (one document, or one per line), or a ``.csv`` track
+history (the format ``deconflict detect --at`` reads); any of them optionally
+gzip-compressed (``.gz``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput
+from .cot import CotDecoder
 from .framing import MLAT_HZ, BeastDeframer, avr_record
 from .modes import ModeSDecoder
 from .sbs import SbsDecoder
@@ -23,8 +26,14 @@ from .statevectors import StateVectorDecoder
 
 __all__ = ["Intake", "Kind", "SourceSpec", "parse_source"]
 
-Kind = Literal["sbs", "avr", "beast", "states", "history"]
-_SCHEMES: dict[str, Kind] = {"sbs": "sbs", "avr": "avr", "beast": "beast"}
+Kind = Literal["sbs", "avr", "beast", "states", "history", "cot", "cotudp"]
+_SCHEMES: dict[str, Kind] = {
+    "sbs": "sbs",
+    "avr": "avr",
+    "beast": "beast",
+    "cot": "cot",
+    "cotudp": "cotudp",
+}
 _SUFFIXES: dict[str, Kind] = {
     ".sbs": "sbs",
     ".avr": "avr",
@@ -71,7 +80,8 @@ def parse_source(text: str) -> SourceSpec:
         kind = _SCHEMES.get(scheme)
         if kind is None:
             raise InvalidInput(
-                f"source {text!r}: unknown scheme {scheme!r} (sbs, avr, beast, http, https)"
+                f"source {text!r}: unknown scheme {scheme!r} "
+                "(sbs, avr, beast, cot, cotudp, http, https)"
             )
         try:
             port = parts.port
@@ -84,7 +94,8 @@ def parse_source(text: str) -> SourceSpec:
     kind_ = _SUFFIXES.get(os.path.splitext(base)[1].lower())
     if kind_ is None:
         raise InvalidInput(
-            f"source {text!r}: not a receiver URL (sbs://, avr://, beast://, http://) nor a "
+            f"source {text!r}: not a receiver URL (sbs://, avr://, beast://, cot://, "
+            "cotudp://, http://) nor a "
             "file ending in .sbs, .avr, .beast, .json or .csv (optionally .gz)"
         )
     if not os.path.isfile(text):
@@ -101,6 +112,7 @@ class Intake:
         self.modes = ModeSDecoder(table, receiver)
         self.beast = BeastDeframer()
         self.states = StateVectorDecoder(table)
+        self.cot = CotDecoder(table)
         self.avr_bad = 0
         self.rows = 0
         self._partial = b""
@@ -112,6 +124,7 @@ class Intake:
             self.sbs.messages
             + self.modes.messages
             + self.states.messages
+            + self.cot.messages
             + self.avr_bad
             + self.rows
         )
@@ -119,7 +132,19 @@ class Intake:
     @property
     def bad(self) -> int:
         """Messages that could not be read (never fatal); Beast counts skipped bytes."""
-        return self.sbs.bad + self.modes.bad + self.states.bad + self.avr_bad + self.beast.bad
+        return (
+            self.sbs.bad
+            + self.modes.bad
+            + self.states.bad
+            + self.cot.bad
+            + self.avr_bad
+            + self.beast.bad
+        )
+
+    @property
+    def skipped(self) -> int:
+        """Messages read but not about aircraft (a CoT event that is no aircraft atom)."""
+        return self.cot.skipped
 
     def avr_line(self, line: str, t: float, src_t: float | None = None) -> None:
         """One AVR line heard at feed time ``t`` (source time ``src_t``)."""
@@ -161,6 +186,8 @@ class Intake:
         """Bytes from a live receiver connection."""
         if kind == "beast":
             self.beast_frames(chunk, t)
+        elif kind == "cot":
+            self.cot.feed_stream(chunk, t)
         else:
             self.lines(kind, chunk, t)
 
@@ -168,6 +195,7 @@ class Intake:
         """Forget a partial line or frame (a connection was lost)."""
         self._partial = b""
         self.beast = _carry_bad(self.beast)
+        self.cot.stream.reset()
 
 
 def _carry_bad(old: BeastDeframer) -> BeastDeframer:

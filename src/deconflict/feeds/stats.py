@@ -15,7 +15,9 @@ class FeedStats:
 
     ``messages``/``bad``: received from the source, and those that could not be read;
     ``posts``/``tracks_sent``: accepted requests and the tracks in them; ``rejected``:
-    tracks the service refused (4xx); ``out_of_bounds``: decoded states outside the
+    tracks the service refused (4xx); ``skipped``: messages read but about no aircraft
+    (a CoT event that is not an aircraft atom, or stale); ``out_of_bounds``: decoded
+    states outside the
     service's track bounds, never sent; ``retries``: posts tried again (5xx, 429, network);
     ``last_post_latency_s``: round trip of the last accepted post.
     """
@@ -27,6 +29,7 @@ class FeedStats:
     posts: int = 0
     tracks_sent: int = 0
     rejected: int = 0
+    skipped: int = 0
     out_of_bounds: int = 0
     retries: int = 0
     unsent: int = 0
@@ -68,7 +71,8 @@ class FeedStats:
         )
         return (
             f"{self.aircraft} aircraft ({self.complete} complete) | {self.rate:.0f} msg/s | "
-            f"{self.bad} bad | {self.out_of_bounds} out of bounds | {self.rejected} rejected | "
+            f"{self.bad} bad | {f'{self.skipped} skipped | ' if self.skipped else ''}"
+            f"{self.out_of_bounds} out of bounds | {self.rejected} rejected | "
             f"last post {lat} | "
             f"source {self.source} | service {self.service}"
         )
