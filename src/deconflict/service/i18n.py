@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 
@@ -87,6 +89,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    """The parsed locale of a language the templates know (parsed once, not per call)."""
+    return Locale.parse(lang)
+
+
 def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
     """The one-line summary of ``alert`` (the service's alert object) for ``language``.
 
@@ -101,6 +109,7 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
     'Опасное сближение: a1 и b7, прогноз 1 234 м в 00:01:35 UTC (через 2 минуты)'
     """
     lang = language if language in _TEMPLATES else "en"
+    loc = _locale(lang)
     kind = str(alert["kind"])
     subjects = [str(s) for s in alert.get("subjects", [])]
     details: Mapping[str, Any] = alert.get("details") or {}
@@ -111,11 +120,11 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
         "a": subjects[0] if subjects else "",
         "b": subjects[1] if len(subjects) > 1 else "",
         "track": subjects[0] if subjects else "",
-        "time": format_datetime(when, "HH:mm:ss", tzinfo=when.tzinfo, locale=lang),
-        "dt": format_timedelta(timedelta(seconds=t_s), locale=lang, threshold=1.5),
+        "time": format_datetime(when, "HH:mm:ss", tzinfo=when.tzinfo, locale=loc),
+        "dt": format_timedelta(timedelta(seconds=t_s), locale=loc, threshold=1.5),
         "dist": format_decimal(
             round(float(details.get("dcpa_m", details.get("distance_m", 0.0)))),
-            locale=lang,
+            locale=loc,
         ),
         "zone": str(details.get("zone_name") or details.get("zone") or ""),
         "rule": words.get(str(details.get("rule", "")), str(details.get("rule", ""))),
