@@ -1,8 +1,21 @@
-"""Every error as DESIGN's JSON body ``{"error": {"code", "message"}}`` with its status."""
+"""Every error as DESIGN's JSON body ``{"error": {"code", "message"}}`` with its status.
+
+:func:`failure_of` is the one place an exception becomes a :class:`Failure` (status,
+code, message, headers such as ``Retry-After`` and ``WWW-Authenticate``); an HTTP
+response and a stream's ``error`` event are both made from it. The message names what
+was wrong and, for a value out of bounds, the bound.
+
+>>> failure_of(NotFound("no alert 'x'")).body()
+{'error': {'code': 'not_found', 'message': "no alert 'x'"}}
+>>> rate_limited("over the request rate", 0.2).headers
+{'Retry-After': '1'}
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,9 +35,21 @@ from ..errors import (
 )
 from ..service.auth import Unauthenticated
 
-__all__ = ["ApiError", "error_response", "install_error_handlers", "status_of"]
+__all__ = [
+    "FAULT",
+    "ApiError",
+    "Failure",
+    "failure_of",
+    "install_error_handlers",
+    "rate_limited",
+    "status_of",
+    "too_large",
+]
 
 log = logging.getLogger("deconflict.api")
+
+FAULT = "the service failed; the request was not applied"
+"""The message of a fault of the service (500): it says nothing of the fault itself."""
 
 _STATUS: tuple[tuple[type[DeconflictError], int], ...] = (
     (Unauthenticated, 401),
@@ -36,6 +61,9 @@ _STATUS: tuple[tuple[type[DeconflictError], int], ...] = (
     (StoreError, 503),
     (VerificationError, 500),
 )
+
+_HTTP_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+"""Codes of the errors the framework itself raises (routing, methods)."""
 
 
 class ApiError(DeconflictError):
@@ -50,6 +78,17 @@ class ApiError(DeconflictError):
         self.headers = headers or {}
 
 
+def rate_limited(message: str, wait_s: float) -> ApiError:
+    """429 ``rate_limited``; ``Retry-After`` is ``wait_s`` (seconds until the caller's
+    next request is free) rounded up, at least 1."""
+    return ApiError(429, "rate_limited", message, {"Retry-After": str(max(1, round(wait_s + 0.5)))})
+
+
+def too_large(limit: int, what: str = "body") -> ApiError:
+    """413 ``too_large``: a body (or a stream message) over ``limit`` bytes."""
+    return ApiError(413, "too_large", f"{what} over {limit} bytes")
+
+
 def status_of(exc: DeconflictError) -> int:
     """The HTTP status of one of our exceptions."""
     if isinstance(exc, ApiError):
@@ -60,12 +99,27 @@ def status_of(exc: DeconflictError) -> int:
     return 500
 
 
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+@dataclass(frozen=True)
+class Failure:
+    """One refused request: what every error response and error event is made from."""
+
+    status: int
+    code: str
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        """DESIGN's error body."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+    def response(self) -> JSONResponse:
+        """The HTTP response: the body, the status and the headers."""
+        return JSONResponse(self.body(), status_code=self.status, headers=dict(self.headers))
+
+    def event(self, **extra: Any) -> dict[str, Any]:
+        """The stream's ``error`` event: ``{"type": "error", "error", "status", **extra}``
+        (``extra`` is e.g. the ``ref`` of the message it answers)."""
+        return {"type": "error", **self.body(), "status": self.status, **extra}
 
 
 def _where(loc: Any) -> str:
@@ -79,44 +133,45 @@ def _where(loc: Any) -> str:
     return out or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map our exceptions, request validation, HTTP errors and faults to DESIGN's body."""
+def _invalid_request(exc: RequestValidationError) -> str:
+    """The first validation error, located, and how many more there are."""
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    message = f"{_where(first.get('loc', ()))}: {first.get('msg', 'invalid')}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more)"
+    return message
 
-    @app.exception_handler(DeconflictError)
-    async def _ours(request: Request, exc: DeconflictError) -> JSONResponse:
+
+def failure_of(exc: BaseException, *, fault: str = FAULT) -> Failure:
+    """What ``exc`` tells the client: our own exceptions with their status and code,
+    request validation as 400 naming the field, the framework's HTTP errors, and
+    anything else as a 500 saying ``fault`` only."""
+    if isinstance(exc, DeconflictError):
         status = status_of(exc)
-        if status >= 500:
-            log.error("%s %s: %s", request.method, request.url.path, exc)
-        headers = getattr(exc, "headers", None)
+        headers = exc.headers if isinstance(exc, ApiError) else {}
         if status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return error_response(status, exc.code, str(exc), headers)
+        return Failure(status, exc.code, str(exc), headers)
+    if isinstance(exc, RequestValidationError):
+        return Failure(400, "invalid_input", _invalid_request(exc))
+    if isinstance(exc, StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return Failure(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+    return Failure(500, "internal", fault)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        message = f"{_where(first.get('loc', ()))}: {first.get('msg', 'invalid')}"
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more)"
-        return error_response(400, "invalid_input", message)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {
-            400: "invalid_input",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "too_large",
-        }
-        return error_response(
-            exc.status_code,
-            codes.get(exc.status_code, "http_error"),
-            str(exc.detail),
-            dict(exc.headers or {}),
-        )
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer our exceptions, request validation, HTTP errors and faults with
+    :func:`failure_of`'s response (a 5xx is logged)."""
 
-    @app.exception_handler(Exception)
-    async def _fault(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("fault on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "the service failed; the request was not applied")
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        failure = failure_of(exc)
+        if failure.code == "internal":
+            log.error("fault on %s %s", request.method, request.url.path, exc_info=exc)
+        elif failure.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc)
+        return failure.response()
+
+    for kind in (DeconflictError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, handle)

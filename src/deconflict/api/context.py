@@ -1,0 +1,114 @@
+"""What every route is given: the service, the broker, the rate limiter and the settings.
+
+:func:`~deconflict.api.app.create_app` makes one :class:`ApiContext` per app and keeps
+it in ``app.state.context``; routes take it, and the authenticated caller, as FastAPI
+dependencies (:data:`Ctx`, :data:`Party`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+
+from ..service.core import Service
+from .broker import Broker
+from .errors import rate_limited
+from .jsontext import check_text
+from .ratelimit import RateLimiter
+
+__all__ = [
+    "CLOSE_WAIT_S",
+    "MAX_BODY_BYTES",
+    "REAUTH_S",
+    "ApiContext",
+    "ApiSettings",
+    "Ctx",
+    "IdemKey",
+    "Party",
+    "bearer",
+    "caller",
+    "context",
+]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body accepted (413 beyond), and largest stream message."""
+REAUTH_S = 1.0
+"""How often an open stream checks that its token still names its party (revocation and
+rotation close it within this time, also when done by another process)."""
+CLOSE_WAIT_S = 30.0
+"""How long a dropped stream's last words (its reason and close frame) may wait for a
+stalled reader before the connection is given up."""
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The HTTP layer's own limits (the service's are in its config)."""
+
+    max_body_bytes: int = MAX_BODY_BYTES
+    reauth_s: float = REAUTH_S
+    close_wait_s: float = CLOSE_WAIT_S
+
+
+@dataclass
+class ApiContext:
+    """The dependencies of every route of one app."""
+
+    service: Service
+    broker: Broker
+    limiter: RateLimiter
+    settings: ApiSettings
+    declaring: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One declaration request of a party at a time: a party that sends many at once
+    waits for its own, and takes no more of the service than one request's cost."""
+
+
+def context(conn: HTTPConnection) -> ApiContext:
+    """The app's context (a dependency of HTTP and WebSocket routes alike)."""
+    ctx: ApiContext = conn.app.state.context
+    return ctx
+
+
+Ctx = Annotated[ApiContext, Depends(context)]
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header; ``None`` for any other."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def caller(
+    request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
+) -> str:
+    """The party the request's token names (401 otherwise), within its request rate
+    (429 with ``Retry-After`` otherwise); a POST body holding NUL or a lone surrogate
+    anywhere is refused here, naming where (the body is read once and cached)."""
+    service = ctx.service
+    party = await run_in_threadpool(service.authenticate, bearer(authorization))
+    wait = ctx.limiter.take(party)
+    if wait > 0:
+        rate = service.config.rate_per_s
+        raise rate_limited(f"party {party!r} is over {rate:g} requests/s", wait)
+    if request.method == "POST":
+        raw = await request.body()
+        if b"\\u" in raw:
+            try:
+                doc = json.loads(raw)
+            except (ValueError, RecursionError):
+                doc = None  # not JSON: the route says so
+            check_text(doc)
+    return party
+
+
+Party = Annotated[str, Depends(caller)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]

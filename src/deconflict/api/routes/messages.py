@@ -1,0 +1,24 @@
+"""``/v1/messages``: free text between parties."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..context import Ctx, Party
+from ..schemas import MessageIn
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["messages"])
+
+
+@router.post("/v1/messages")
+def post_message(ctx: Ctx, party: Party, message: MessageIn) -> dict[str, Any]:
+    """Send a free-text message to other parties."""
+    return ctx.service.send_message(party, message.to, message.text)
+
+
+@router.get("/v1/messages")
+def get_messages(ctx: Ctx, party: Party) -> dict[str, Any]:
+    """Messages sent to or by the caller."""
+    return {"messages": ctx.service.messages_for(party)}
