@@ -1,0 +1,138 @@
+"""``deconflict cot``: send one party's picture of the line to a TAK server as Cursor-on-Target
+events (its token in ``DECONFLICT_TOKEN``), so its duty officers see it on their devices."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+
+from ..errors import InvalidInput
+from ..feeds.cotlink import CotLinkOptions, CotLinkStats, TakTarget, run_link
+from .feed import TOKEN_ENV
+
+KEY_PASSWORD_ENV = "DECONFLICT_TAK_KEY_PASSWORD"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "cot",
+        help="send the party's tracks, alerts and zones to a TAK server as CoT events",
+        description=(
+            "Follow the service as the party whose token is in $DECONFLICT_TOKEN and send "
+            "its picture to a TAK server or mesh as Cursor-on-Target events: own tracks as "
+            "a-f-A (uid: the track id), another party's aircraft shown in an alert as a-u-A "
+            "(never friendly), each alert (uid: the alert id), zones and declared positions "
+            "as drawing shapes. An alert's events go stale when it closes for the party."
+        ),
+    )
+    p.add_argument("service", metavar="SERVICE_URL", help="the service, http://HOST:PORT")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT (e.g. the mesh "
+        "udp://239.2.3.1:6969)",
+    )
+    p.add_argument("--cert", metavar="PEM", help="tls: the client certificate (PEM or .p12)")
+    p.add_argument("--key", metavar="PEM", help="tls: the client key (default: in --cert)")
+    p.add_argument("--ca", metavar="PEM", help="tls: the CA that signed the server's certificate")
+    p.add_argument(
+        "--server-name",
+        metavar="NAME",
+        help="tls: the name the server's certificate must carry (default: HOST)",
+    )
+    p.add_argument(
+        "--protocol",
+        choices=("xml", "proto"),
+        default="xml",
+        help="CoT XML (default) or TAK protocol v1 (protobuf)",
+    )
+    p.add_argument(
+        "--poll",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="read the party's own tracks every S seconds (default 2)",
+    )
+    p.add_argument(
+        "--shapes",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="read zones and positions every S seconds, and on a zone event (default 30)",
+    )
+    p.add_argument(
+        "--stale",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="events go stale S seconds after they are sent; live ones are sent again "
+        "every S/2 (default 120)",
+    )
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON stats line every --stats-every seconds and at the end",
+    )
+    p.add_argument(
+        "--stats-every",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds between --json stats lines (default 10)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
+    for flag in ("cert", "key", "ca"):
+        path = getattr(args, flag)
+        if path is not None and not os.path.isfile(path):
+            raise InvalidInput(f"--{flag} {path!r}: no such file")
+    target = TakTarget(
+        args.to,
+        cert=args.cert,
+        key=args.key,
+        ca=args.ca,
+        password=os.environ.get(KEY_PASSWORD_ENV) or None,
+        server_name=args.server_name,
+    )
+    options = CotLinkOptions(
+        protocol=args.protocol,
+        poll_s=args.poll,
+        shapes_s=args.shapes,
+        stale_s=args.stale,
+        duration_s=args.duration,
+        stats_every_s=args.stats_every if args.json else None,
+    )
+    status = sys.stderr.isatty()
+
+    async def link() -> CotLinkStats:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        return await run_link(
+            args.service,
+            token,
+            target,
+            options,
+            stop=stop,
+            stats_out=sys.stdout if args.json else None,
+            status_out=sys.stderr if status else None,
+        )
+
+    try:
+        asyncio.run(link())
+    except KeyboardInterrupt:
+        return 130
+    return 0
