@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from ..trackio import read_history
+from .asterix_read import replay_asterix
 from .framing import avr_record
 from .poster import Backoff
 from .sbs import SbsDecoder
@@ -215,6 +216,10 @@ async def read_file(
                     await _replay_beast(fh, intake, pacer, notify)
                 elif spec.kind == "states":
                     await _replay_states(fh, intake, pacer, notify)
+                elif spec.kind == "asterix":
+                    await replay_asterix(
+                        fh, intake, lambda rt: pacer.at(rt, absolute=False), notify
+                    )
                 else:
                     await _replay_lines(spec, fh, intake, pacer, notify)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:

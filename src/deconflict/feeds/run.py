@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import httpx
 
 from ..errors import InvalidInput
+from .asterix_read import read_asterix_udp
 from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
 from .readers import Pacer, read_file, read_poll, read_tcp, read_udp
 from .sources import Intake, SourceSpec, parse_source
@@ -126,6 +127,8 @@ class _Feed:
             )
         elif spec.kind == "cotudp":
             await read_udp(spec, self.intake, self.stats, backoff, self.notify)
+        elif spec.kind == "asterix":
+            await read_asterix_udp(spec, self.intake, self.stats, backoff, self.notify)
         else:
             await read_tcp(spec, self.intake, self.stats, backoff, self.notify)
 

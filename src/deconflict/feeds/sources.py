@@ -2,9 +2,11 @@
 
 ``sbs://HOST:PORT``, ``avr://HOST:PORT``, ``beast://HOST:PORT`` (TCP, live),
 ``cot://HOST:PORT`` (a TAK server's CoT stream, TCP) and ``cotudp://GROUP:PORT`` (a TAK
-mesh, UDP multicast or unicast), ``http(s)://...`` (state vectors in the OpenSky
+mesh, UDP multicast or unicast), ``asterix://HOST:PORT`` (ASTERIX CAT021/CAT062 over UDP,
+unicast or multicast), ``http(s)://...`` (state vectors in the OpenSky
 ``/states/all`` layout, polled), or a file: ``.sbs``, ``.avr``, ``.beast`` recordings,
-``.json`` state-vector documents (one document, or one per line), or a ``.csv`` track
+``.json`` state-vector documents (one document, or one per line), ``.ast`` ASTERIX data
+blocks, or a ``.csv`` track
 history (the format ``deconflict detect --at`` reads); any of them optionally
 gzip-compressed (``.gz``).
 """
@@ -17,6 +19,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput
+from .asterix import AsterixDecoder, BlockStream
 from .cot import CotDecoder
 from .framing import MLAT_HZ, BeastDeframer, avr_record
 from .modes import ModeSDecoder
@@ -26,13 +29,14 @@ from .statevectors import StateVectorDecoder
 
 __all__ = ["Intake", "Kind", "SourceSpec", "parse_source"]
 
-Kind = Literal["sbs", "avr", "beast", "states", "history", "cot", "cotudp"]
+Kind = Literal["sbs", "avr", "beast", "states", "history", "cot", "cotudp", "asterix"]
 _SCHEMES: dict[str, Kind] = {
     "sbs": "sbs",
     "avr": "avr",
     "beast": "beast",
     "cot": "cot",
     "cotudp": "cotudp",
+    "asterix": "asterix",
 }
 _SUFFIXES: dict[str, Kind] = {
     ".sbs": "sbs",
@@ -40,6 +44,7 @@ _SUFFIXES: dict[str, Kind] = {
     ".beast": "beast",
     ".json": "states",
     ".csv": "history",
+    ".ast": "asterix",
 }
 
 
@@ -81,7 +86,7 @@ def parse_source(text: str) -> SourceSpec:
         if kind is None:
             raise InvalidInput(
                 f"source {text!r}: unknown scheme {scheme!r} "
-                "(sbs, avr, beast, cot, cotudp, http, https)"
+                "(sbs, avr, beast, cot, cotudp, asterix, http, https)"
             )
         try:
             port = parts.port
@@ -95,8 +100,8 @@ def parse_source(text: str) -> SourceSpec:
     if kind_ is None:
         raise InvalidInput(
             f"source {text!r}: not a receiver URL (sbs://, avr://, beast://, cot://, "
-            "cotudp://, http://) nor a "
-            "file ending in .sbs, .avr, .beast, .json or .csv (optionally .gz)"
+            "cotudp://, asterix://, http://) nor a "
+            "file ending in .sbs, .avr, .beast, .json, .ast or .csv (optionally .gz)"
         )
     if not os.path.isfile(text):
         raise InvalidInput(f"source {text!r}: no such file")
@@ -113,6 +118,8 @@ class Intake:
         self.beast = BeastDeframer()
         self.states = StateVectorDecoder(table)
         self.cot = CotDecoder(table)
+        self.asterix_stream = BlockStream()
+        self._asterix: AsterixDecoder | None = None
         self.avr_bad = 0
         self.rows = 0
         self._partial = b""
@@ -125,6 +132,8 @@ class Intake:
             + self.modes.messages
             + self.states.messages
             + self.cot.messages
+            + (self._asterix.messages if self._asterix else 0)
+            + self.asterix_stream.bad
             + self.avr_bad
             + self.rows
         )
@@ -137,14 +146,24 @@ class Intake:
             + self.modes.bad
             + self.states.bad
             + self.cot.bad
+            + (self._asterix.bad if self._asterix else 0)
+            + self.asterix_stream.bad
             + self.avr_bad
             + self.beast.bad
         )
 
     @property
     def skipped(self) -> int:
-        """Messages read but not about aircraft (a CoT event that is no aircraft atom)."""
-        return self.cot.skipped
+        """Messages read but not about aircraft (a CoT event that is no aircraft atom, an
+        ASTERIX record without an id or position, or of a simulated or test target)."""
+        return self.cot.skipped + (self._asterix.ignored if self._asterix else 0)
+
+    @property
+    def asterix(self) -> AsterixDecoder:
+        """The ASTERIX decoder, made on first use (libasterix loads in a second or two)."""
+        if self._asterix is None:
+            self._asterix = AsterixDecoder(self.table)
+        return self._asterix
 
     def avr_line(self, line: str, t: float, src_t: float | None = None) -> None:
         """One AVR line heard at feed time ``t`` (source time ``src_t``)."""
