@@ -25,6 +25,10 @@ and :mod:`deconflict.detect.areas` checks that each area can be built (a valid p
 a line that cuts its region, not too large). Bad input raises
 :class:`~deconflict.errors.InvalidInput` naming the file, the feature (index and id) and
 the property at fault; nothing is half-read.
+
+A document that is an EUROCAE ED-269 or ED-318 set of zones (told by its structure) is
+first turned into these zones by :func:`deconflict.zoneformats.as_geojson`, with its
+schema checked: every reader of zones takes all three formats through this one parser.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ from .model import (
     shown,
 )
 from .timefmt import format_time, parse_time
+from .zoneformats import DEFAULT_IMPORTER, as_geojson
 
 __all__ = [
     "FeatureSet",
@@ -513,8 +518,12 @@ def _features(doc: Any, source: str) -> list[Any]:
     raise InvalidInput(f"{source}: not a GeoJSON FeatureCollection or Feature")
 
 
-def parse_features(doc: Any, source: str = "<input>") -> FeatureSet:
-    """Zones, positions, strikes and volumes from a parsed GeoJSON document.
+def parse_features(
+    doc: Any, source: str = "<input>", *, party: str = DEFAULT_IMPORTER
+) -> FeatureSet:
+    """Zones, positions, strikes and volumes from a parsed GeoJSON document, or the zones
+    of an EUROCAE ED-269 or ED-318 document (told by its structure; they are ``party``'s,
+    see :func:`deconflict.zoneformats.as_geojson`).
 
     Raises :class:`InvalidInput` naming ``source``, the feature and the property at fault.
 
@@ -529,6 +538,7 @@ def parse_features(doc: Any, source: str = "<input>") -> FeatureSet:
     positions: list[Position] = []
     strikes: list[Strike] = []
     volumes: list[Volume] = []
+    doc = as_geojson(doc, source, party)
     for i, raw in enumerate(_features(doc, source)):
         f = _Feature(source, i, raw)
         kind = f.props.get("kind")
@@ -558,12 +568,14 @@ def _load(path: str | os.PathLike[str]) -> tuple[Any, str]:
         raise InvalidInput(f"{name}: cannot open ({exc.strerror or exc})") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{name}: not JSON ({exc})") from exc
+    except RecursionError:
+        raise InvalidInput(f"{name}: JSON nested too deeply") from None
 
 
-def read_features(path: str | os.PathLike[str]) -> FeatureSet:
-    """:func:`parse_features` of a GeoJSON file."""
+def read_features(path: str | os.PathLike[str], *, party: str = DEFAULT_IMPORTER) -> FeatureSet:
+    """:func:`parse_features` of a GeoJSON, ED-269 or ED-318 file."""
     doc, name = _load(path)
-    return parse_features(doc, name)
+    return parse_features(doc, name, party=party)
 
 
 def parse_borders(doc: Any, source: str = "<input>") -> tuple[Country, ...]:

@@ -21,6 +21,7 @@ from ..errors import InvalidInput
 from ..features import FeatureSet, read_borders, read_features
 from ..model import Alert, Country, Picture, Strike, Tracks, Volume
 from ..timefmt import format_time, parse_time
+from ..zoneformats import DEFAULT_IMPORTER
 
 DEFAULT_LOOKAHEAD_S = 300.0
 
@@ -81,7 +82,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "parties (sorted), subjects, t (seconds from --at until it happens, 0 if "
             "already so), lat and lon, sorted by (t, kind, subjects), then a one-line "
             "summary on stderr. The GeoJSON files may each hold any mix of zones, "
-            "positions and intents. At least one input is required."
+            "positions and intents; a zones file may also be an EUROCAE ED-269 or ED-318 "
+            "document. At least one input is required."
         ),
     )
     p.add_argument("--zones", metavar="F", action="append", default=[], help="GeoJSON zones")
@@ -99,6 +101,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"seconds to look ahead for tracks (default {DEFAULT_LOOKAHEAD_S:g})",
     )
     p.add_argument("--at", metavar="ISO8601", help="the present (default: now)")
+    p.add_argument(
+        "--party",
+        metavar="NAME",
+        default=DEFAULT_IMPORTER,
+        help="the party whose claim the zones of an ED-269 or ED-318 file are "
+        f"(default {DEFAULT_IMPORTER!r})",
+    )
     p.set_defaults(func=run)
 
 
@@ -123,7 +132,7 @@ def load(args: argparse.Namespace) -> Inputs:
     now_s = time.time() if args.at is None else parse_time(args.at)
     features = FeatureSet()
     for path in [*args.zones, *args.positions, *args.intents]:
-        features = features.merge(read_features(path))
+        features = features.merge(read_features(path, party=args.party))
     tracks = Tracks.from_csv(args.tracks) if args.tracks else Tracks.empty()
     countries: tuple[Country, ...] = read_borders(args.borders) if args.borders else ()
     picture = Picture(

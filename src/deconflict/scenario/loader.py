@@ -4,7 +4,9 @@ Every error names the file, the line and the column of the YAML node at fault (f
 node marks of PyYAML's composer) and the path inside the document, and raises
 :class:`~deconflict.errors.InvalidInput` (exit status 2 on the command line). GeoJSON
 features are checked by :func:`deconflict.features.parse_features`, the parser the
-service uses, so a scenario that loads is one the service accepts.
+service uses, so a scenario that loads is one the service accepts. An included file may
+also be an EUROCAE ED-269 or ED-318 document (:mod:`deconflict.zoneformats`): its zones
+are the declaring party's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import InvalidInput
 from ..features import parse_borders, parse_features
+from ..zoneformats import FORMATS, as_geojson, format_of
 from .model import Action, AnswerRule, Flight, Scenario, Waypoint
 
 __all__ = ["load_scenario", "parse_scenario", "schema", "shift_times"]
@@ -187,13 +190,37 @@ class _Reader:
                 raise self.marks.fail(path, f"{name!r} is not JSON ({exc})") from None
         return self._files[full]
 
-    def features(self, path: Path_, items: Sequence[Any]) -> Iterator[tuple[Path_, dict[str, Any]]]:
-        """Each feature of a list of features and includes, with its path for errors."""
+    def _zones_of(self, path: Path_, item: Mapping[str, Any], doc: Any, by: str | None) -> Any:
+        """An included ED-269 or ED-318 document as GeoJSON zones of the party that
+        declares them (the event's, else ``properties.owner``); GeoJSON as it is."""
+        fmt = format_of(doc)
+        if fmt == "geojson":
+            return doc
+        owner = by or (item.get("properties") or {}).get("owner")
+        if owner is None:
+            raise self.marks.fail(
+                path,
+                f"{item['include']!r} is an {FORMATS[fmt]} document, whose zones are the "
+                "importing party's: include it in an event's declare, or give "
+                "properties.owner",
+            )
+        owner = self.party((*path[:-1], "properties", "owner"), owner)
+        try:
+            return as_geojson(doc, item["include"], owner)
+        except InvalidInput as exc:
+            raise self.marks.fail(path, str(exc)) from None
+
+    def features(
+        self, path: Path_, items: Sequence[Any], by: str | None = None
+    ) -> Iterator[tuple[Path_, dict[str, Any]]]:
+        """Each feature of a list of features and includes, with its path for errors;
+        an included ED-269 or ED-318 document gives its zones as ``by``'s."""
         for i, item in enumerate(items):
             if "include" not in item:
                 yield (*path, i), json.loads(json.dumps(item))
                 continue
             doc = self._file((*path, i, "include"), item["include"])
+            doc = self._zones_of((*path, i, "include"), item, doc, by)
             feats = doc.get("features") if isinstance(doc, dict) else None
             if not isinstance(feats, list):
                 raise self.marks.fail((*path, i, "include"), "not a GeoJSON FeatureCollection")
@@ -239,7 +266,7 @@ class _Reader:
         """Declarations of ``endpoint`` at ``at_s``, grouped per declaring party."""
         groups: dict[str, list[dict[str, Any]]] = {}
         consents: list[tuple[str, str, Path_]] = []
-        for fpath, feature in self.features(path, items):
+        for fpath, feature in self.features(path, items, by):
             props = feature["properties"]
             if endpoint != "zones" and by is not None:
                 if props.get("party", by) != by:
