@@ -109,8 +109,10 @@ def split_blocks(data: bytes) -> tuple[list[bytes], int]:
 class BlockStream:
     """Data blocks from a byte stream (a file read in pieces), across reads.
 
-    A header with a length below 3 cannot start a block: one byte is skipped (counted in
-    ``bad``) and the next is tried. At most one partial block (64 KiB) is held.
+    A header with a length below 3 cannot start a block: the bytes up to the next one that
+    could be a category read (21 or 62) are skipped, each counted in ``bad``. A block of
+    another category is framed by its length (and counted bad by the decoder). At most
+    one partial block (64 KiB) is held.
     """
 
     def __init__(self) -> None:
@@ -124,8 +126,9 @@ class BlockStream:
         while n - i >= HEADER:
             length = int.from_bytes(data[i + 1 : i + 3], "big")
             if length < HEADER:
-                self.bad += 1
-                i += 1
+                j = min((k for c in CATEGORIES if (k := data.find(c, i + 1)) >= 0), default=n)
+                self.bad += j - i
+                i = j
                 continue
             if i + length > n:
                 break

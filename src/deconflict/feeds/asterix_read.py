@@ -49,8 +49,7 @@ def open_udp(host: str, port: int) -> socket.socket:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
-            mreq = struct.pack("4s4s", socket.inet_aton(host), socket.inet_aton("0.0.0.0"))
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            _join(sock, host)
         except OSError:
             sock.close()
             raise
@@ -64,6 +63,21 @@ def open_udp(host: str, port: int) -> socket.socket:
             raise
     sock.setblocking(False)
     return sock
+
+
+def _join(sock: socket.socket, group: str) -> None:
+    """Join ``group`` on every interface that takes it (loopback included)."""
+    joined = 0
+    error: OSError | None = None
+    for index, _name in socket.if_nameindex():
+        mreqn = struct.pack("4s4si", socket.inet_aton(group), socket.inet_aton("0.0.0.0"), index)
+        try:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+            joined += 1
+        except OSError as exc:
+            error = exc
+    if not joined:
+        raise error or OSError(f"{group}: no interface to join it on")
 
 
 async def read_asterix_udp(
