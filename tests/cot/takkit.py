@@ -147,7 +147,7 @@ class StandInTak:
     """A TAK listener on 127.0.0.1 that keeps what it is sent: ``tcp``, ``tls`` (with
     ``context``, a server context that may require a client certificate) or ``udp``."""
 
-    def __init__(self, kind: str, context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, kind: str, context: ssl.SSLContext | None = None, port: int = 0) -> None:
         self.kind = kind
         self.context = context
         self.data = bytearray()
@@ -156,7 +156,8 @@ class StandInTak:
         self.lock = threading.Lock()
         family_type = socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM
         self.sock = socket.socket(socket.AF_INET, family_type)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
         if kind != "udp":
             self.sock.listen(4)
         self.sock.settimeout(0.1)
