@@ -376,8 +376,10 @@ class Picture:
         from ..detect.areas import declared_area_m2
         from ..features import count_vertices, parse_features
         from ..model import shown
+        from ..zoneformats import as_geojson
 
         allowed = _KINDS_BY_ENDPOINT[expect]
+        doc = as_geojson(doc, "body", party)  # an ED-269 or ED-318 document: its zones
         if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
             raws = doc.get("features")
             if not isinstance(raws, list):
@@ -440,7 +442,8 @@ class Picture:
                         f"{where}.properties.consents: {others[0]!r} is not the caller; "
                         "each party consents for itself (POST /v1/zones/{id}/consent)"
                     )
-                if isinstance(named, list) and party in named:
+                # a zone imported from ED-269 or ED-318 is the importer's claim, not agreed
+                if isinstance(named, list) and party in named and "imported_from" not in props:
                     consents = [party]
                 status = (
                     "agreed"
