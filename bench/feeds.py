@@ -11,7 +11,12 @@ aircraft. Measures, each the best of ``--repeat`` runs:
   pairing) on the same frames, for a ratio measured in the same run;
 - forwarding end to end: ``run_feed`` replaying a recorded file flat out (``--speed 0``)
   into a local stand-in of ``POST /v1/tracks`` (a ``http.server`` thread that reads and
-  parses every batch), messages/s and tracks posted.
+  parses every batch), messages/s and tracks posted;
+- Cursor-on-Target: one CoT event per recorded state (as a TAK server relays an
+  aircraft), decoded from an XML stream (defusedxml) and a TAK protocol v1 stream into the
+  aircraft table, against takproto's own decode of the same events (``xml2message``, the
+  stdlib parser without the entity guard, and ``parse_proto``), and forwarded end to end
+  from a ``cot://`` TCP stand-in through ``run_feed`` to the sink.
 
     .venv/bin/python bench/feeds.py [--copies 20] [--repeat 3]
 """
@@ -33,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 import pyModeS
+import takproto
 
+from deconflict.feeds.cotout import iso
 from deconflict.feeds.encode import history_frames, history_sbs
 from deconflict.feeds.framing import MLAT_HZ, beast_frame
 from deconflict.feeds.modes import ModeSDecoder
@@ -127,6 +134,94 @@ def forward(path: str, n: int, repeat: int) -> tuple[float, int, int]:
     return n / best, _Sink.tracks, _Sink.posts
 
 
+def make_cot(copies: int) -> list[bytes]:
+    """One CoT XML event per recorded state of ``copies`` fleets, in time order; the
+    last one is the aircraft ``end`` (the forward measure stops when it is posted)."""
+    h = read_history(EXCERPT)
+    rows = []
+    for c in range(copies):
+        for k in range(h.id.size):
+            rows.append((float(h.time_s[k]), _retag(str(h.id[k]), c), h.values[k]))
+    rows.sort(key=lambda r: r[0])
+    now = time.time()
+    t_end = rows[-1][0]
+    out = []
+    for t, icao, (lat, lon, alt, gs, trk, _vs) in [*rows, (t_end, "end", rows[-1][2])]:
+        stamp = iso(now - (t_end - t))
+        stale = iso(now + 3600)
+        out.append(
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<event version="2.0" uid="{icao}" '
+            f'type="a-n-A-C-F" how="m-g" time="{stamp}" start="{stamp}" stale="{stale}">'
+            f'<point lat="{lat:.6f}" lon="{lon:.6f}" hae="{alt:.1f}" ce="9999999.0" '
+            f'le="9999999.0"/><detail><track speed="{gs:.2f}" course="{trk:.2f}"/>'
+            f'<contact callsign="{icao}"/></detail></event>'.encode()
+        )
+    return out
+
+
+class _EndSink(_Sink):
+    ended = threading.Event()
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        body = self.rfile.read(length)
+        if b'"id": "end"' in body or b'"id":"end"' in body:
+            _EndSink.ended.set()
+        data = json.dumps({"accepted": 1, "receipt": {}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def forward_cot(stream: bytes, n: int, repeat: int) -> float:
+    """Messages/s of CoT events from a ``cot://`` TCP stand-in forwarded to a local sink
+    (until the last event's aircraft is posted)."""
+    import socket
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EndSink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    options = FeedOptions(batch_interval_s=0.05, batch_updates=5000, drain_s=5.0)
+    best = float("inf")
+    try:
+        for _ in range(repeat):
+            _EndSink.ended.clear()
+            lsock = socket.create_server(("127.0.0.1", 0))
+            port = lsock.getsockname()[1]
+
+            def serve(lsock: socket.socket = lsock) -> None:
+                conn, _ = lsock.accept()
+                conn.sendall(stream)
+                _EndSink.ended.wait(600)
+                conn.close()
+                lsock.close()
+
+            threading.Thread(target=serve, daemon=True).start()
+
+            async def run(port: int = port) -> None:
+                stop = asyncio.Event()
+
+                async def watch() -> None:
+                    while not _EndSink.ended.is_set():
+                        await asyncio.sleep(0.01)
+                    stop.set()
+
+                watcher = asyncio.create_task(watch())
+                stats = await run_feed(f"cot://127.0.0.1:{port}", url, "bench", options, stop=stop)
+                watcher.cancel()
+                assert stats.messages == n and stats.bad == 0, stats
+
+            t0 = time.perf_counter()
+            asyncio.run(run())
+            best = min(best, time.perf_counter() - t0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return n / best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=20, help="fleets of the recording (default 20)")
@@ -138,7 +233,7 @@ def main() -> None:
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cpu, {platform.system()} "
         f"{platform.release()}, CPython {platform.python_version()}, "
-        f"pyModeS {pyModeS.__version__}"
+        f"pyModeS {pyModeS.__version__}, takproto {takproto.__version__}"
     )
     sbs, frames = make_inputs(args.copies)
     aircraft = 47 * args.copies
@@ -203,6 +298,42 @@ def main() -> None:
             f"forward {name} file → service:    {rate:>10,.0f} msg/s "
             f"({tracks:,} tracks in {posts} posts)"
         )
+
+    cot = make_cot(args.copies)
+    cot_xml = b"".join(cot)
+    cot_frames = [bytes(takproto.xml2proto(e, takproto.TAKProtoVer.STREAM)) for e in cot]
+    cot_proto = b"".join(cot_frames)
+    print(f"CoT input: {len(cot):,} events, {len(cot_xml) / len(cot):.0f} bytes each as XML")
+
+    def run_cot(data: bytes) -> Callable[[], None]:
+        def run() -> None:
+            intake = Intake(AircraftTable())
+            for k in range(0, len(data), 65536):
+                intake.live_chunk("cot", data[k : k + 65536], 0.0)
+            assert intake.bad == 0 and intake.messages == len(cot)
+
+        return run
+
+    def run_takproto_xml() -> None:
+        for e in cot:
+            takproto.functions.xml2message(e)
+
+    def run_takproto_proto() -> None:
+        for f in cot_frames:
+            takproto.parse_proto(f)
+
+    r_cx = best_rate(len(cot), run_cot(cot_xml), args.repeat)
+    r_cp = best_rate(len(cot), run_cot(cot_proto), args.repeat)
+    r_tx = best_rate(len(cot), run_takproto_xml, args.repeat)
+    r_tp = best_rate(len(cot), run_takproto_proto, args.repeat)
+    r_cf = forward_cot(cot_xml, len(cot), args.repeat)
+    print(f"decode CoT XML stream:         {r_cx:>10,.0f} msg/s")
+    print(f"decode TAK protocol stream:    {r_cp:>10,.0f} msg/s")
+    print(f"peer: takproto xml2message:    {r_tx:>10,.0f} msg/s")
+    print(f"peer: takproto parse_proto:    {r_tp:>10,.0f} msg/s")
+    print(f"ratio CoT XML decode / takproto xml2message: {r_cx / r_tx:.2f}")
+    print(f"ratio TAK protocol decode / takproto parse_proto: {r_cp / r_tp:.2f}")
+    print(f"forward CoT stream → service:  {r_cf:>10,.0f} msg/s")
 
 
 if __name__ == "__main__":
