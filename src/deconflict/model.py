@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NoReturn
 
@@ -60,6 +60,7 @@ __all__ = [
     "Tracks",
     "Volume",
     "Zone",
+    "alert_key",
     "as_real",
     "outside",
     "shown",
@@ -883,8 +884,38 @@ class Alert:
 
     @property
     def key(self) -> str:
-        """Stable identity: ``kind|subject|subject...`` with the subjects sorted."""
-        return "|".join([self.kind, *sorted(self.subjects)])
+        """Stable identity: ``kind|subject|subject...`` with the subjects sorted
+        (:func:`alert_key`)."""
+        return alert_key(self.kind, self.subjects)
+
+
+def alert_key(
+    kind: str,
+    subjects: Iterable[str],
+    *,
+    version: str | None = None,
+    parties: Iterable[str] = (),
+) -> str:
+    """The stable key of an alert: the same conflict seen again has the same key.
+
+    ``kind|subject|subject...`` with the subjects sorted; then ``|version`` when the
+    alert is about one version of something (a declaration's content), and
+    ``#party,party...`` (sorted) when it is addressed to some parties only.
+
+    >>> alert_key("separation", ["b7", "a1"])
+    'separation|a1|b7'
+    >>> alert_key("zone-entry", ["t1", "z"], parties=["red", "blue"])
+    'zone-entry|t1|z#blue,red'
+    >>> alert_key("declaration", ["blue/camp"], version="0a1b2c")
+    'declaration|blue/camp|0a1b2c'
+    """
+    key = "|".join([kind, *sorted(subjects)])
+    if version is not None:
+        key += f"|{version}"
+    named = sorted(parties)
+    if named:
+        key += "#" + ",".join(named)
+    return key
 
 
 # -- the picture ----------------------------------------------------------------------

@@ -67,19 +67,6 @@ class Broker:
         else:
             loop.call_soon_threadsafe(self._deliver, party, event)
 
-    def drop_party(self, party: str, reason: str) -> None:
-        """Close every stream of ``party`` (its token was revoked or rotated)."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            return
-        loop.call_soon_threadsafe(self._drop_all, party, reason)
-
-    def _drop_all(self, party: str, reason: str) -> None:
-        with self._lock:
-            subs = list(self._subs.get(party, ()))
-        for sub in subs:
-            self._drop(sub, reason)
-
     def _drop(self, sub: Subscriber, reason: str) -> None:
         sub.dropped = reason
         sub.closed.set()

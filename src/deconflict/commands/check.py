@@ -2,7 +2,8 @@
 
 Loads the inputs into a :class:`~deconflict.model.Picture`, evaluates it with
 :func:`deconflict.alerts.evaluate` and prints each :class:`~deconflict.model.Alert` as one
-JSON line (rounded here, at output only), then a one-line summary on stderr.
+JSON line (:func:`~deconflict.service.alertshape.check_json`: rounded at output only),
+then a one-line summary on stderr.
 """
 
 from __future__ import annotations
@@ -20,55 +21,13 @@ from ..alerts import count_by_kind, evaluate
 from ..errors import InvalidInput
 from ..features import FeatureSet, read_borders, read_features
 from ..model import Alert, Country, Picture, Strike, Tracks, Volume
+from ..service.alertshape import check_json
 from ..timefmt import format_time, parse_time
 from ..zoneformats import DEFAULT_IMPORTER
 
 DEFAULT_LOOKAHEAD_S = 300.0
 
 INPUT_OPTIONS = ("--zones", "--tracks", "--positions", "--intents", "--borders")
-
-_T, _DEG = 1, 5
-"""Decimals of ``t`` (seconds) and of ``lat``/``lon`` (degrees) in the output."""
-
-_FIELDS: dict[str, tuple[tuple[str, str, int | None], ...]] = {
-    "zone-entry": (
-        ("zone", "zone", None),
-        ("zone_name", "zone_name", None),
-        ("status", "status", None),
-        ("rule", "rule", None),
-        ("alt_m", "alt_m", 1),
-        ("lead_s", "lead_s", 1),
-        ("lead_time_met", "lead_time_met", None),
-    ),
-    "intent-overlap": (
-        ("start", "start_s", None),
-        ("end", "end_s", None),
-        ("alt_min_m", "alt_min_m", 1),
-        ("alt_max_m", "alt_max_m", 1),
-        ("area_m2", "area_m2", 0),
-    ),
-    "non-conforming": (("alt_m", "alt_m", 1),),
-    "strike-proximity": (
-        ("strike_party", "strike_party", None),
-        ("position_party", "position_party", None),
-        ("position_kind", "position_kind", None),
-        ("distance_m", "distance_m", 0),
-        ("gap_m", "gap_m", 0),
-        ("radius_m", "radius_m", 0),
-        ("position_radius_m", "position_radius_m", 0),
-        ("margin_m", "margin_m", 0),
-        ("start", "start_s", None),
-        ("end", "end_s", None),
-    ),
-    "border-crossing": (
-        ("from", "from", None),
-        ("to", "to", None),
-        ("countries", "countries", None),
-        ("alt_m", "alt_m", 1),
-    ),
-}
-"""Per kind, the output keys after the common ones: (key, details key, decimals).
-Details keys ending in ``_s`` without decimals are instants, printed as ISO 8601."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -146,34 +105,11 @@ def load(args: argparse.Namespace) -> Inputs:
     return Inputs(picture, now_s, float(args.lookahead), clock=args.at is None)
 
 
-def _num(x: float | None, digits: int) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits) + 0.0
-
-
 def row(alert: Alert) -> dict[str, Any]:
     """One alert as printed: the keys of the ``check`` contract first, then the kind's
-    specifics (times ISO 8601, numbers rounded)."""
-    out: dict[str, Any] = {
-        "kind": alert.kind,
-        "parties": list(alert.parties),
-        "subjects": list(alert.subjects),
-        "t": _num(alert.t_s, _T),
-        "lat": _num(alert.lat_deg, _DEG),
-        "lon": _num(alert.lon_deg, _DEG),
-    }
-    d = alert.details
-    for key, source, digits in _FIELDS.get(alert.kind, ()):
-        if source not in d:
-            continue
-        value = d[source]
-        if digits is not None:
-            value = _num(value, digits)
-        elif source.endswith("_s") and isinstance(value, float):
-            value = format_time(value)
-        out[key] = value
-    return out
+    specifics (times ISO 8601, numbers rounded; the alert's JSON is
+    :func:`deconflict.service.alertshape.check_json`)."""
+    return check_json(alert)
 
 
 def rows(alerts: Sequence[Alert]) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Key rotation: an entry of the log, signed by the key it retires.
 
-A rotation is the entry ``{"kind": "key-rotation", "party": "service", "public_key": NEW,
+A rotation is the entry ``{"kind": "key-rotation", "party": "deconflict", "public_key": NEW,
 "statement": TEXT, "signature": SIG, ...}`` where ``TEXT`` is the canonical JSON
 ``{"previous_public_key": OLD, "public_key": NEW, "root_hash": HEX, "tree_size": N}``:
 ``N`` is the entry's own index and ``HEX`` the root of the ``N`` entries before it, and
@@ -31,8 +31,10 @@ __all__ = ["ROTATION_KIND", "SERVICE_PARTY", "check_rotation", "rotation_fields"
 ROTATION_KIND = "key-rotation"
 """``kind`` of a key rotation entry."""
 
-SERVICE_PARTY = "service"
-"""``party`` of the entries the service writes about itself."""
+SERVICE_PARTY = "deconflict"
+"""``party`` of the entries the service writes itself (key rotations, alerts,
+notifications). Logs written before this name was shared carry ``"service"`` on their
+rotations; verification does not depend on it."""
 
 
 def rotation_fields(

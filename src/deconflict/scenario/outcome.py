@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..service.alertshape import alert_from_json, public_details
 from ..service.clock import iso
 from ..service.hotline import FINAL_RESPONSES
 from ..trackio import parse_time
@@ -28,7 +29,6 @@ from .replay import ReplayResult
 __all__ = ["alert_outcomes", "outcome", "outcome_json"]
 
 _NO_LEAD = ("declaration", "non-conforming")
-_HIDDEN_DETAILS = ("feature", "states", "tracks")
 
 
 def _verdict(
@@ -75,15 +75,14 @@ def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
     )
     out = []
     for trace in traces:
-        first, last = trace.first, trace.last
-        kind = str(first["kind"])
-        raised = parse_time(first["raised_at"])
-        deadline = parse_time(first["deadline"]) if first.get("deadline") else None
+        # the first view says what was raised, the last how it ended (read back as alerts)
+        first, last = alert_from_json(trace.first), alert_from_json(trace.last)
+        raised = first.raised_at
         lead = trace.predicted_at - raised
-        must = list(first.get("awaiting") or [])
+        must = list(first.awaiting)
         answers: dict[str, Any] = {}
-        for p in first["parties"]:
-            ack = (last.get("acks") or {}).get(p)
+        for p in first.parties:
+            ack = last.acks.get(p)
             answers[p] = (
                 None
                 if ack is None
@@ -94,35 +93,32 @@ def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
                 }
             )
         threshold = result.scenario.warn_threshold_s(
-            kind, float(result.config.deadlines_s.get(kind, 600.0))
+            first.kind, float(result.config.deadlines_s.get(first.kind, 600.0))
         )
-        verdict, why = _verdict(kind, must, answers, trace, lead, deadline, threshold)
-        details = {
-            k: v for k, v in (first.get("details") or {}).items() if k not in _HIDDEN_DETAILS
-        }
+        verdict, why = _verdict(first.kind, must, answers, trace, lead, first.deadline, threshold)
         out.append(
             {
-                "id": first["id"],
-                "kind": kind,
-                "parties": list(first["parties"]),
-                "subjects": list(first["subjects"]),
-                "raised_at": first["raised_at"],
+                "id": first.id,
+                "kind": first.kind,
+                "parties": list(first.parties),
+                "subjects": list(first.subjects),
+                "raised_at": iso(first.raised_at),
                 "predicted_at": iso(trace.predicted_at),
                 "lead_s": round(lead, 3),
-                "deadline": first.get("deadline"),
+                "deadline": iso(first.deadline),
                 "must_answer": must,
                 "told": {p: iso(t) for p, t in sorted(trace.told.items())},
                 "answers": answers,
-                "state": last["state"],
-                "closed_at": last.get("closed_at"),
+                "state": last.state,
+                "closed_at": iso(last.closed_at),
                 "escalated": trace.escalated,
                 "overdue": sorted(trace.overdue),
                 "suspended": sorted(trace.suspended),
                 "verdict": verdict,
                 "why": why,
-                "lat": first["lat"],
-                "lon": first["lon"],
-                "details": details,
+                "lat": first.lat,
+                "lon": first.lon,
+                "details": public_details(first.details),
             }
         )
     return out

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..service.hotline import ACTIVE_STATES
 from ..trackio import parse_time
 
 __all__ = ["AlertTrace", "Recorder", "TimelineRow"]
-
-_ACTIVE = ("open", "notified", "answered")
 
 
 @dataclass
@@ -143,7 +142,7 @@ class Recorder:
                     self._row(
                         TimelineRow(parse_time(ack["at"]), p, "answered", aid, str(ack["response"]))
                     )
-            if view["state"] in _ACTIVE and not trace.started:
+            if view["state"] in ACTIVE_STATES and not trace.started:
                 if float(view["t"]) > 0:
                     trace.predicted_at = self._happens(view)
                 else:

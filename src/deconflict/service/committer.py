@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import Conflict, DeconflictError
 from .clock import iso
-from .picture import TrackReport
+from .reports import TrackReport
 
 __all__ = ["PendingReport", "TrackCommitter"]
 
@@ -124,12 +124,13 @@ class TrackCommitter:
         with svc.db.write():
             for k, p in enumerate(batch):
                 if p.idempotency is not None:
-                    found = svc.store.idempotent_response(p.party, p.idempotency[0])
+                    try:
+                        found = svc.idempotency.answer(p.party, *p.idempotency)
+                    except DeconflictError as exc:
+                        results[k] = exc
+                        continue
                     if found is not None:
-                        try:
-                            results[k] = svc.idempotent_answer(found, p.idempotency[1])
-                        except DeconflictError as exc:
-                            results[k] = exc
+                        results[k] = found
                         continue
                 # the per-party cap, counted here: only this thread adds live tracks
                 more = adding.setdefault(p.party, set())
@@ -175,10 +176,7 @@ class TrackCommitter:
                         "receipt": svc.log.receipt(a.index, signed).to_dict(),
                     }
                     if p.idempotency is not None:
-                        svc.store.save_idempotent(
-                            p.party, p.idempotency[0], p.idempotency[1], response,
-                            svc.clock.now(),
-                        )  # fmt: skip
+                        svc.idempotency.save(p.party, *p.idempotency, response, svc.clock.now())
                     results[k] = response
 
         def apply() -> None:

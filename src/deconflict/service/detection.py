@@ -26,7 +26,7 @@ from ..detect.separation import Conflicts
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
 from ..disclosure import restrict
-from ..model import Alert, Tracks
+from ..model import Alert, Tracks, alert_key
 from .findings import TRACK_KINDS, Coverage, Found
 
 __all__ = ["run_detectors"]
@@ -44,7 +44,7 @@ def _found(alert: Alert, track_ids: Iterable[str]) -> Found:
         for k, v in alert.details.items()
     }
     details["tracks"] = sorted(tracks)
-    key = f"{alert.key}#{','.join(alert.parties)}"
+    key = alert_key(alert.kind, alert.subjects, parties=alert.parties)
     return Found(key=key, alert=alert, subjects=subjects, details=details, tracks=tracks)
 
 

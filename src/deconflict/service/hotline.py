@@ -4,13 +4,14 @@ escalated when an answer is late.
 A :class:`LiveAlert` is the service's alert: the conflict (kind, parties, subjects, time,
 place, details, geometry) plus who must answer, the answers, the deadline and the marks
 (escalated, overdue parties, suspended parties). Transitions here are pure: they change
-the record and say what happened; the service logs and publishes.
+the record and say what happened; the service logs and publishes. Its JSON is
+:mod:`~deconflict.service.alertshape`'s.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Container, Mapping
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,66 +147,6 @@ class LiveAlert:
             self.t_s = max(0.0, at - now)
             self.updated_at = now
         return self.state
-
-    def record(self) -> dict[str, Any]:
-        """The ledger/storage form: every field, times in ISO 8601."""
-        return {
-            "id": self.id,
-            "key": self.key,
-            "kind": self.kind,
-            "parties": list(self.parties),
-            "subjects": list(self.subjects),
-            "awaiting": list(self.awaiting),
-            "state": self.state,
-            "t": round(self.t_s, 3),
-            "raised_at": iso(self.raised_at),
-            "updated_at": iso(self.updated_at),
-            "lat": round(self.lat, 6),
-            "lon": round(self.lon, 6),
-            "deadline": iso(self.deadline),
-            "acks": dict(self.acks),
-            "escalated": self.escalated,
-            "overdue": list(self.overdue),
-            "suspended": list(self.suspended),
-            "closed_at": iso(self.closed_at),
-            "details": self.details,
-            "geometry": self.geometry,
-        }
-
-    @classmethod
-    def from_record(cls, rec: Mapping[str, Any]) -> LiveAlert:
-        """Back from :meth:`record` (service restart)."""
-        from ..timefmt import parse_time
-
-        def t(key: str) -> float | None:
-            v = rec.get(key)
-            return None if v is None else parse_time(str(v))
-
-        raised = t("raised_at")
-        updated = t("updated_at")
-        assert raised is not None and updated is not None
-        return cls(
-            id=str(rec["id"]),
-            key=str(rec["key"]),
-            kind=str(rec["kind"]),
-            parties=tuple(rec["parties"]),
-            subjects=tuple(rec["subjects"]),
-            awaiting=tuple(rec.get("awaiting", ())),
-            raised_at=raised,
-            updated_at=updated,
-            t_s=float(rec["t"]),
-            lat=float(rec["lat"]),
-            lon=float(rec["lon"]),
-            deadline=t("deadline"),
-            details=dict(rec.get("details") or {}),
-            geometry=rec.get("geometry"),
-            state=str(rec["state"]),
-            acks=dict(rec.get("acks") or {}),
-            escalated=bool(rec.get("escalated")),
-            overdue=list(rec.get("overdue") or []),
-            suspended=list(rec.get("suspended") or []),
-            closed_at=t("closed_at"),
-        )
 
 
 def material_change(

@@ -1,0 +1,123 @@
+"""One round of the detection loop: stale tracks out, detection on what changed, the
+alert book brought up to date, late answers escalated — all written as one transaction.
+
+The detectors run without the service's lock (reports keep coming in meanwhile); what
+they read is taken under it, and what they found is written under it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from .detection import run_detectors
+from .hotline import LiveAlert, alert_id, material_change
+
+__all__ = ["DetectionStep"]
+
+
+class DetectionStep:
+    """Runs detection rounds for ``service`` (a :class:`~deconflict.service.core.Service`)
+    one at a time, and keeps their figures in ``stats``."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+        self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
+        self._lock = threading.Lock()
+
+    def run(self, full: bool = False) -> list[LiveAlert]:
+        """One round (a full pass over every track when ``full``; otherwise the tracks
+        changed since the last round and a slice of the standing ones, so that every
+        track is re-checked every ``full_pass_s``). Returns the alerts changed."""
+        started = time.perf_counter()
+        try:
+            with self._lock:
+                return self._run(full)
+        finally:
+            ms = (time.perf_counter() - started) * 1000.0
+            self.stats["steps"] += 1
+            self.stats["last_step_ms"] = round(ms, 3)
+            self.stats["max_step_ms"] = round(max(self.stats["max_step_ms"], ms), 3)
+
+    def _run(self, full: bool) -> list[LiveAlert]:
+        svc = self.service
+        book = svc.book
+        with svc.lock:
+            now = svc.clock.now()
+            svc.changed.clear()
+            stale = svc.picture.drop_stale(now)
+            stale_keys = svc.picture.keys_of(stale)
+            svc.picture.forget(stale)
+            view, covered = svc.picture.begin(now, full=full)
+        found = run_detectors(view, now, covered)
+        with svc.lock:
+            suspended = svc.channel.suspended
+            changes: list[tuple[LiveAlert, str]] = []
+            seen: set[str] = set()
+            for f in found:
+                seen.add(f.key)
+                existing_id = book.active.get(f.key)
+                if existing_id is None:
+                    deadline_s = svc.config.deadline_s(f.alert.kind, float(f.alert.t_s))
+                    new = book.found_alert(
+                        f,
+                        now,
+                        alert_id=alert_id(svc.entropy),
+                        deadline_s=deadline_s,
+                        suspended=suspended,
+                    )
+                    changes.append((new, "raised"))
+                    continue
+                alert = book.alerts[existing_id]
+                if material_change(
+                    alert,
+                    f.alert.t_s,
+                    f.alert.lat_deg,
+                    f.alert.lon_deg,
+                    now,
+                    dt_s=svc.config.material_t_s,
+                    dm=svc.config.material_m,
+                ):
+                    changes.append((book.refreshed(alert, f, now, suspended), "updated"))
+            stale_set = set(stale)
+            for key, aid in list(book.active.items()):
+                if key in seen:
+                    continue
+                alert = book.alerts[aid]
+                if alert.kind != "declaration" and covered.covers(alert, stale_set):
+                    closed = book.copy(alert)
+                    changes.append((closed, closed.close(now)))
+            gone = svc.roster.gone()
+            changed_ids = {a.id for a, _ in changes}
+            for alert in book.live():
+                if alert.id in changed_ids:
+                    continue
+                probe = book.copy(alert)
+                if probe.escalate(now, gone):
+                    changes.append((probe, "escalated"))
+            if not changes and not stale:
+                return []
+            entries: list[dict[str, Any]] = []
+            for alert, event in changes:
+                if event == "raised":
+                    entries.extend(book.raise_entries(alert))
+                else:
+                    entries.extend(book.change_entries(alert, event))
+
+            def effect() -> None:
+                if stale_keys:
+                    svc.store.delete_tracks(stale_keys)
+                for alert, _ in changes:
+                    book.save(alert, now)
+
+            if entries:
+                svc.write(entries, effect)
+            else:
+                with svc.db.write():
+                    effect()
+            for alert, _ in changes:
+                book.keep(alert)
+        for alert, _ in changes:
+            svc.push_alert(alert)
+        return [a for a, _ in changes]
