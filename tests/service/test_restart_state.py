@@ -78,3 +78,23 @@ def test_alerts_and_messages_survive_a_restart(tmp_path: Path) -> None:
     with opened(path, signer, clock) as again:
         after = [again.alerts_for("red"), again.alerts_for("blue"), again.messages_for("blue")]
     assert after == before
+
+
+def test_a_channel_kept_without_its_history_gets_it_back_from_the_ledger(tmp_path: Path) -> None:
+    clock = SimClock(1_700_000_000.0)
+    signer = Signer(Ed25519PrivateKey.generate())
+    path = tmp_path / "service.db"
+    with opened(path, signer, clock) as service:
+        service.add_party("blue")
+        service.add_party("red")
+        service.set_channel("red", True, "maintenance")
+        clock.advance(7)
+        service.set_channel("red", False)
+        clock.advance(7)
+        service.set_channel("blue", True, "shift change")
+        before = service.channel_state()
+        for party, body in service.store.channel().items():  # as older versions kept it
+            with service.db.write():
+                service.store.set_channel(party, {k: body[k] for k in ("state", "since", "reason")})
+    with opened(path, signer, clock) as again:
+        assert again.channel_state() == before
