@@ -203,7 +203,8 @@ CORE = [
     *modules_of(deconflict.detect),
     *modules_of(deconflict.ledger),
 ]
-WEB = ("fastapi", "starlette", "uvicorn", "websockets")
+WEB = ("fastapi", "starlette", "uvicorn")
+"""The web server's stack (a feed may be a client of the stream: ``websockets`` is not here)."""
 CLI = ("deconflict.commands", "deconflict.cli", "argparse")
 CORE_MAY_NOT_LOAD = (
     "deconflict.store",
@@ -217,6 +218,7 @@ CORE_MAY_NOT_LOAD = (
     "deconflict.csvtable",
     "sqlite3",
     "psycopg",
+    "websockets",
     *WEB,
     *CLI,
 )
