@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="positions, intents and zones one party may hold (10000)",
     )
     p.add_argument(
+        "--max-alert-changes",
+        type=int,
+        metavar="N",
+        help="alerts one detection run raises or updates (500); the rest wait their turn",
+    )
+    p.add_argument(
         "--max-zone-vertices", type=int, metavar="N", help="most vertices of a zone (1000)"
     )
     p.add_argument(
@@ -125,6 +131,7 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         max_zone_vertices=args.max_zone_vertices,
         max_intent_vertices=args.max_intent_vertices,
         max_zone_area_m2=args.max_zone_area,
+        max_alert_changes=args.max_alert_changes,
     )
 
 

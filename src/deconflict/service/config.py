@@ -68,6 +68,11 @@ class ServiceConfig:
     max_zone_area_m2
         Largest area of one zone, m² on the WGS84 ellipsoid (a circle's cap, a
         side-of-a-line zone's whole ``within``); 10,000 km² by default, after ASTM F3548.
+    max_alert_changes
+        Most alert changes (raised or updated) one detection run makes; the rest wait
+        for the next runs, shared fairly between the sets of parties they involve, the
+        soonest first (:mod:`deconflict.service.admission`). Bounds how long one run holds
+        the service's lock when a party floods the line with conflicts.
     head_interval_s
         When > 0, the tree head the service publishes (``GET /v1/log/head``, the head of
         every party's export, the largest tree proofs are given for) is signed once per
@@ -98,6 +103,7 @@ class ServiceConfig:
     max_zone_vertices: int = 1_000
     max_intent_vertices: int = 10_000
     max_zone_area_m2: float = 1e10
+    max_alert_changes: int = 500
     public_stats: bool = False
     head_interval_s: float = 0.0
 

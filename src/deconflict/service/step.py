@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from .admission import Backlog
 from .detection import run_detectors
 from .hotline import LiveAlert, alert_id, material_change
 
@@ -25,6 +26,7 @@ class DetectionStep:
         self.service = service
         self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self._lock = threading.Lock()
+        self.backlog = Backlog(max(1, service.config.max_alert_changes))
 
     def run(self, full: bool = False) -> list[LiveAlert]:
         """One round (a full pass over every track when ``full``; otherwise the tracks
@@ -53,9 +55,27 @@ class DetectionStep:
         found = run_detectors(view, now, covered)
         with svc.lock:
             suspended = svc.channel.suspended
+
+            def changes_alert(f: Any) -> bool:
+                existing_id = book.active.get(f.key)
+                if existing_id is None:
+                    return True
+                return material_change(
+                    book.alerts[existing_id],
+                    f.alert.t_s,
+                    f.alert.lat_deg,
+                    f.alert.lon_deg,
+                    now,
+                    dt_s=svc.config.material_t_s,
+                    dm=svc.config.material_m,
+                )
+
+            stale_set = set(stale)
+            taken, waiting = self.backlog.take(found, covered, stale_set, changes_alert)
+            self.stats["waiting"] = len(waiting)
             changes: list[tuple[LiveAlert, str]] = []
-            seen: set[str] = set()
-            for f in found:
+            seen: set[str] = set(waiting)
+            for f in taken:
                 seen.add(f.key)
                 existing_id = book.active.get(f.key)
                 if existing_id is None:
@@ -80,7 +100,6 @@ class DetectionStep:
                     dm=svc.config.material_m,
                 ):
                     changes.append((book.refreshed(alert, f, now, suspended), "updated"))
-            stale_set = set(stale)
             for key, aid in list(book.active.items()):
                 if key in seen:
                     continue
@@ -91,7 +110,10 @@ class DetectionStep:
             gone = svc.roster.gone()
             changed_ids = {a.id for a, _ in changes}
             for alert in book.live():
-                if alert.id in changed_ids:
+                if alert.id in changed_ids or alert.deadline is None or now < alert.deadline:
+                    continue  # cheap checks first: most alerts are not due
+                if all(p in alert.overdue or p in alert.suspended or p in gone
+                       for p in alert.unanswered()):  # fmt: skip
                     continue
                 probe = book.copy(alert)
                 if probe.escalate(now, gone):

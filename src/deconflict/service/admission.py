@@ -1,0 +1,99 @@
+"""How many of a detection run's findings become alert changes in one step, and in what order.
+
+A party can put thousands of tracks on top of another party's aircraft: each pair is a
+real conflict, and raising them all in one step would hold the service's lock for
+seconds while every other party waits. :class:`Backlog` bounds the work of one step:
+at most ``budget`` findings are taken per step, shared round-robin between the sets of
+parties they involve (so a conflict between two bystanders is taken in the first step
+even while a flood between two other parties waits), the soonest predicted first within
+each set. The rest wait for the next step, at most ``budget`` per set of parties;
+beyond that the least urgent are let go and come back with the next detection run that
+looks at their tracks (every report does, and the sweep re-checks every track every
+full pass). A finding waiting is dropped when a later run looked at its tracks and did
+not find it again: the conflict no longer holds.
+
+Pure: no store, no web; the service calls it under its lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from .findings import TRACK_KINDS, Coverage, Found
+
+__all__ = ["Backlog"]
+
+
+def _group(f: Found) -> tuple[str, ...]:
+    return tuple(sorted(f.alert.parties))
+
+
+def _urgency(f: Found) -> tuple[float, str]:
+    return (float(f.alert.t_s), f.key)
+
+
+class Backlog:
+    """Findings waiting their turn; :meth:`take` gives the ones to act on in this step.
+
+    >>> Backlog(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: the alert budget per step must be at least 1, got 0
+    """
+
+    def __init__(self, budget: int) -> None:
+        if budget < 1:
+            raise ValueError(f"the alert budget per step must be at least 1, got {budget}")
+        self.budget = budget
+        self._waiting: dict[str, Found] = {}
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def take(
+        self,
+        found: Iterable[Found],
+        coverage: Coverage,
+        gone: set[str],
+        changes: Callable[[Found], bool] | None = None,
+    ) -> tuple[list[Found], set[str]]:
+        """Merge this run's ``found`` with those waiting; return (to act on now, the keys
+        held back). ``changes(f)`` tells whether acting on ``f`` would change an alert (a
+        new one, or a material change); those that would not cost nothing and are all
+        returned (``None``: every finding costs). ``coverage`` and ``gone`` (tracks that
+        left the picture) tell which waiting findings this run would have found again."""
+        merged: dict[str, Found] = {}
+        for key, f in self._waiting.items():
+            refs = f.tracks
+            if refs & gone:
+                continue
+            if f.alert.kind in TRACK_KINDS:
+                looked = coverage.all_tracks or bool(refs & coverage.tracks)
+            else:
+                looked = coverage.features
+            if not looked:
+                merged[key] = f
+        for f in found:
+            merged[f.key] = f
+        free: list[Found] = []
+        groups: dict[tuple[str, ...], list[Found]] = defaultdict(list)
+        for f in merged.values():
+            if changes is not None and not changes(f):
+                free.append(f)
+            else:
+                groups[_group(f)].append(f)
+        queues = [sorted(g, key=_urgency, reverse=True) for _, g in sorted(groups.items())]
+        queues.sort(key=len)
+        taken: list[Found] = []
+        while queues and len(taken) < self.budget:
+            for q in queues:
+                taken.append(q.pop())
+                if len(taken) == self.budget:
+                    break
+            queues = [q for q in queues if q]
+        self._waiting = {}
+        for q in queues:
+            for f in q[-self.budget :]:
+                self._waiting[f.key] = f
+        return free + taken, set(self._waiting)
