@@ -60,6 +60,7 @@ async def run(base: str, tokens: dict[str, str], args: argparse.Namespace) -> di
     got: dict[str, float] = {}
     victim_ms: list[float] = []
     flood_ids: set[str] = set()
+    closed: list[str] = []
     hostile_posts: list[float] = []
 
     def victim_batch() -> list[dict[str, Any]]:
@@ -100,6 +101,10 @@ async def run(base: str, tokens: dict[str, str], args: argparse.Namespace) -> di
                     raw = await asyncio.wait_for(ws.recv(), timeout=1.0)
                 except TimeoutError:
                     continue
+                except websockets.ConnectionClosed as e:
+                    why = e.rcvd
+                    closed.append(f"{why.code} {why.reason}" if why else "closed")
+                    return
                 ev = json.loads(raw)
                 if ev.get("type") != "alert" or ev["alert"]["kind"] != "separation":
                     continue
@@ -137,6 +142,7 @@ async def run(base: str, tokens: dict[str, str], args: argparse.Namespace) -> di
         "hostile_tracks": args.hostile,
         "flood_alerts_seen": len(flood_ids),
         "hostile_post_ms_max": max(hostile_posts, default=float("nan")),
+        "victim_stream_closed": "; ".join(closed) or "no",
         "probes": len(sent),
         "probes_lost": len(sent) - len(latencies),
         "probe_alert_ms_p50": percentile(latencies, 0.5),

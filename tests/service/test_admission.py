@@ -100,3 +100,21 @@ def test_every_finding_is_taken_within_its_share_of_steps(
         if seen == set(items):
             break
     assert seen == set(items)
+
+
+def test_one_set_of_parties_gets_at_most_its_rate_while_others_get_theirs() -> None:
+    """Runs 20 ms apart for 2 s: the flooded pair gets its burst and then per_s a second
+    (what its parties' streams must read), a bystander pair is not held back by it."""
+    backlog = Backlog(100, per_s=100.0)
+    pending = flood(2000)
+    got = 0
+    bystanders = 0
+    for k in range(100):
+        probe = found(f"b{k}", "c1", "third", "victim")
+        now, _ = backlog.take([*pending, probe], NOTHING, set(), now=1000.0 + 0.02 * k)
+        got += sum(1 for f in now if "hostile" in f.alert.parties)
+        bystanders += probe in now
+        pending = [f for f in pending if f not in now]
+    assert got <= 100 + 100 * 2.0 + 1
+    assert got >= 250
+    assert bystanders == 100

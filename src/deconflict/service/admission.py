@@ -42,11 +42,15 @@ class Backlog:
     ValueError: the alert budget per step must be at least 1, got 0
     """
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, per_s: float | None = None) -> None:
         if budget < 1:
             raise ValueError(f"the alert budget per step must be at least 1, got {budget}")
         self.budget = budget
+        self.per_s = budget / 5.0 if per_s is None else per_s
+        """Sustained changes per second for one set of parties (a token bucket of
+        ``budget``): what one party's stream must read to keep up during a flood."""
         self._waiting: dict[str, Found] = {}
+        self._tokens: dict[tuple[str, ...], tuple[float, float]] = {}
 
     def __len__(self) -> int:
         return len(self._waiting)
@@ -57,12 +61,15 @@ class Backlog:
         coverage: Coverage,
         gone: set[str],
         changes: Callable[[Found], bool] | None = None,
+        now: float | None = None,
     ) -> tuple[list[Found], set[str]]:
         """Merge this run's ``found`` with those waiting; return (to act on now, the keys
         held back). ``changes(f)`` tells whether acting on ``f`` would change an alert (a
         new one, or a material change); those that would not cost nothing and are all
         returned (``None``: every finding costs). ``coverage`` and ``gone`` (tracks that
-        left the picture) tell which waiting findings this run would have found again."""
+        left the picture) tell which waiting findings this run would have found again.
+        With ``now`` (POSIX s), each set of parties also gets at most ``per_s`` changes a
+        second (bursts of ``budget``)."""
         merged: dict[str, Found] = {}
         for key, f in self._waiting.items():
             refs = f.tracks
@@ -83,17 +90,38 @@ class Backlog:
                 free.append(f)
             else:
                 groups[_group(f)].append(f)
-        queues = [sorted(g, key=_urgency, reverse=True) for _, g in sorted(groups.items())]
-        queues.sort(key=len)
+        allowed = {g: self._allowance(g, now) for g in groups}
+        order = sorted(groups, key=lambda g: (len(groups[g]), g))
+        queues = [(g, sorted(groups[g], key=_urgency, reverse=True)) for g in order]
         taken: list[Found] = []
-        while queues and len(taken) < self.budget:
-            for q in queues:
+        used: dict[tuple[str, ...], int] = defaultdict(int)
+        open_ = [(g, q) for g, q in queues if allowed[g] >= 1]
+        while open_ and len(taken) < self.budget:
+            for g, q in open_:
                 taken.append(q.pop())
+                used[g] += 1
                 if len(taken) == self.budget:
                     break
-            queues = [q for q in queues if q]
+            open_ = [(g, q) for g, q in open_ if q and used[g] < allowed[g]]
+        for g in groups:
+            self._spend(g, used[g], now)
         self._waiting = {}
-        for q in queues:
+        for _, q in queues:
             for f in q[-self.budget :]:
                 self._waiting[f.key] = f
         return free + taken, set(self._waiting)
+
+    def _allowance(self, group: tuple[str, ...], now: float | None) -> float:
+        if now is None:
+            return float(self.budget)
+        tokens, at = self._tokens.get(group, (float(self.budget), now))
+        return min(float(self.budget), tokens + max(0.0, now - at) * self.per_s)
+
+    def _spend(self, group: tuple[str, ...], n: int, now: float | None) -> None:
+        if now is None:
+            return
+        left = self._allowance(group, now) - n
+        if left >= self.budget:
+            self._tokens.pop(group, None)  # a full bucket needs no entry
+        else:
+            self._tokens[group] = (left, now)

@@ -71,7 +71,7 @@ class DetectionStep:
                 )
 
             stale_set = set(stale)
-            taken, waiting = self.backlog.take(found, covered, stale_set, changes_alert)
+            taken, waiting = self.backlog.take(found, covered, stale_set, changes_alert, now)
             self.stats["waiting"] = len(waiting)
             changes: list[tuple[LiveAlert, str]] = []
             seen: set[str] = set(waiting)
