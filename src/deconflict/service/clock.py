@@ -85,3 +85,15 @@ def iso(t_s: float | None) -> str | None:
     if t_s is None:
         return None
     return to_datetime(t_s).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def rate_of(clock: Clock) -> float:
+    """How many of ``clock``'s seconds pass per real second: 1 for the wall clock, the
+    speed of a :class:`ScaledClock`, 0 for a :class:`SimClock` (it moves only when set).
+
+    >>> rate_of(WallClock()), rate_of(SimClock(0.0)), rate_of(ScaledClock(0.0, 10.0))
+    (1.0, 0.0, 10.0)
+    """
+    if isinstance(clock, SimClock):
+        return 0.0
+    return float(getattr(clock, "speed", 1.0))

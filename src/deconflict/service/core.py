@@ -32,7 +32,7 @@ from ..store.records import ServiceStore
 from .alertbook import AlertBook
 from .alertshape import view_json
 from .channel import Channel
-from .clock import Clock, WallClock, iso
+from .clock import Clock, WallClock, iso, rate_of
 from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
 from .declared import with_consent
@@ -462,6 +462,12 @@ class Service:
             return self.mail.for_party(party)
 
     # -- the channel -----------------------------------------------------------------
+
+    def clock_state(self) -> dict[str, Any]:
+        """The service's clock as a client should count with it: ``now`` (ISO 8601) and
+        ``rate`` (its seconds per real second: 1 live, the speed of a demo or replay, 0
+        when it only moves in steps). Times in alerts are on this clock."""
+        return {"now": iso(self.clock.now()), "rate": rate_of(self.clock)}
 
     def channel_state(self) -> dict[str, Any]:
         """The hotline's state: open unless a party has suspended its participation."""

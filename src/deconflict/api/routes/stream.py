@@ -64,7 +64,8 @@ async def stream(ws: WebSocket, ctx: Ctx) -> None:
 
 
 def _hello(ctx: ApiContext, party: str) -> dict[str, Any]:
-    """The first event of a stream: who the party is, its alerts and the channel."""
+    """The first event of a stream: who the party is, its alerts, the channel and the
+    service's clock (the page counts "in 4 min" and "2 min ago" on it)."""
     service = ctx.service
     return {
         "type": "hello",
@@ -72,6 +73,7 @@ def _hello(ctx: ApiContext, party: str) -> dict[str, Any]:
         "language": service.language_of(party),
         "alerts": service.alerts_for(party),
         "channel": service.channel_state(),
+        "clock": service.clock_state(),
     }
 
 

@@ -123,6 +123,7 @@ export class State {
     this.headCheck = null; // the page's own check of the head (logcheck.js)
     this.receipts = [];
     this.skewMs = 0; // server clock minus this clock, when they differ by over 2 s
+    this.clock = null; // the service's clock from the hello: { at, rate, seen } (POSIX ms)
     this.selected = null;
     this.connection = "connecting";
     this.dirty = new Set(["all"]);
@@ -143,9 +144,19 @@ export class State {
     return parts;
   }
 
-  /** The service's clock now, POSIX ms. */
+  /** The service's clock now, POSIX ms: from the clock the stream's hello gave (its time
+   * and rate, e.g. 10 in a demo at 10x), else this clock corrected by the server's Date. */
   now() {
+    if (this.clock) return this.clock.at + (Date.now() - this.clock.seen) * this.clock.rate;
     return Date.now() + this.skewMs;
+  }
+
+  setClock(clock) {
+    const at = clock ? Date.parse(clock.now) : NaN;
+    const rate = clock ? Number(clock.rate) : NaN;
+    this.clock = Number.isFinite(at) && Number.isFinite(rate) && rate >= 0
+      ? { at, rate, seen: Date.now() }
+      : null;
   }
 
   noteServerDate(header) {
@@ -161,6 +172,7 @@ export class State {
     this.language = hello.language || "en";
     this.alerts = new Map(hello.alerts.map((a) => [a.id, a]));
     this.channel = hello.channel;
+    this.setClock(hello.clock);
     this.receipts = loadReceipts(this.party);
     this.mark("all");
   }
