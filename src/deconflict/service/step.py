@@ -89,16 +89,8 @@ class DetectionStep:
                     )
                     changes.append((new, "raised"))
                     continue
-                alert = book.alerts[existing_id]
-                if material_change(
-                    alert,
-                    f.alert.t_s,
-                    f.alert.lat_deg,
-                    f.alert.lon_deg,
-                    now,
-                    dt_s=svc.config.material_t_s,
-                    dm=svc.config.material_m,
-                ):
+                if changes_alert(f):
+                    alert = book.alerts[existing_id]
                     changes.append((book.refreshed(alert, f, now, suspended), "updated"))
             for key, aid in list(book.active.items()):
                 if key in seen:
