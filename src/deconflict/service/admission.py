@@ -5,12 +5,14 @@ real conflict, and raising them all in one step would hold the service's lock fo
 seconds while every other party waits. :class:`Backlog` bounds the work of one step:
 at most ``budget`` findings are taken per step, shared round-robin between the sets of
 parties they involve (so a conflict between two bystanders is taken in the first step
-even while a flood between two other parties waits), the soonest predicted first within
-each set. The rest wait for the next step, at most ``budget`` per set of parties;
-beyond that the least urgent are let go and come back with the next detection run that
-looks at their tracks (every report does, and the sweep re-checks every track every
-full pass). A finding waiting is dropped when a later run looked at its tracks and did
-not find it again: the conflict no longer holds.
+even while a flood between two other parties waits), within each set a conflict not
+yet raised before an update of one that was, the soonest predicted first. The rest
+wait for the next step, at most ``budget`` per set of parties; beyond that the least
+urgent are let go and come back with the next detection run that looks at their tracks
+(every report does, and the sweep re-checks every track every full pass). A finding
+waiting is dropped when a later run looked at its tracks and did not find it again: the
+conflict no longer holds. Each set of parties also gets at most ``per_s`` changes a
+second, so that a flood does not overrun its parties' streams.
 
 Pure: no store, no web; the service calls it under its lock.
 """
@@ -62,6 +64,7 @@ class Backlog:
         gone: set[str],
         changes: Callable[[Found], bool] | None = None,
         now: float | None = None,
+        new: Callable[[Found], bool] | None = None,
     ) -> tuple[list[Found], set[str]]:
         """Merge this run's ``found`` with those waiting; return (to act on now, the keys
         held back). ``changes(f)`` tells whether acting on ``f`` would change an alert (a
@@ -69,7 +72,9 @@ class Backlog:
         returned (``None``: every finding costs). ``coverage`` and ``gone`` (tracks that
         left the picture) tell which waiting findings this run would have found again.
         With ``now`` (POSIX s), each set of parties also gets at most ``per_s`` changes a
-        second (bursts of ``budget``)."""
+        second (bursts of ``budget``). ``new(f)`` tells a conflict not yet raised: those
+        are taken before updates of raised ones (moving flooded alerts must not starve
+        the raising of others)."""
         merged: dict[str, Found] = {}
         for key, f in self._waiting.items():
             refs = f.tracks
@@ -92,7 +97,11 @@ class Backlog:
                 groups[_group(f)].append(f)
         allowed = {g: self._allowance(g, now) for g in groups}
         order = sorted(groups, key=lambda g: (len(groups[g]), g))
-        queues = [(g, sorted(groups[g], key=_urgency, reverse=True)) for g in order]
+
+        def rank(f: Found) -> tuple[bool, float, str]:
+            return (new is not None and not new(f), *_urgency(f))
+
+        queues = [(g, sorted(groups[g], key=rank, reverse=True)) for g in order]
         taken: list[Found] = []
         used: dict[tuple[str, ...], int] = defaultdict(int)
         open_ = [(g, q) for g, q in queues if allowed[g] >= 1]

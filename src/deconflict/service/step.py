@@ -71,10 +71,19 @@ class DetectionStep:
                 )
 
             stale_set = set(stale)
-            taken, waiting = self.backlog.take(found, covered, stale_set, changes_alert, now)
+            taken, waiting = self.backlog.take(
+                found,
+                covered,
+                stale_set,
+                changes_alert,
+                now,
+                new=lambda f: f.key not in book.active,
+            )
             self.stats["waiting"] = len(waiting)
             changes: list[tuple[LiveAlert, str]] = []
-            seen: set[str] = set(waiting)
+            # found this run or waiting its turn: such an alert still holds, whether or not
+            # its change was taken now
+            seen: set[str] = set(waiting) | {f.key for f in found}
             for f in taken:
                 seen.add(f.key)
                 existing_id = book.active.get(f.key)
