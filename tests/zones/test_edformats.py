@@ -18,7 +18,7 @@ from deconflict.model import Rule
 from deconflict.timefmt import parse_time
 from deconflict.zoneformats import as_geojson, format_of
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "examples" / "zones"
 ED269 = DATA / "ed269-paris.json"
 ED318 = DATA / "ed318-geneva.json"
 

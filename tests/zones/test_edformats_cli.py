@@ -12,7 +12,7 @@ from deconflict.features import parse_features, read_features
 from deconflict.zoneformats.schemas import validate
 
 ROOT = Path(__file__).parents[2]
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "examples" / "zones"
 ED269 = DATA / "ed269-paris.json"
 ED318 = DATA / "ed318-geneva.json"
 HEADER = "id,party,lat,lon,alt_m,gs_mps,track_deg,vs_mps\n"

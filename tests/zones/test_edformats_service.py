@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from servicekit import Server, StoreTarget, add_party, client
 
 from deconflict.features import parse_features
 from deconflict.zoneformats.schemas import validate
+from servicekit import Server, StoreTarget, add_party, client
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "examples" / "zones"
 ED269 = json.loads((DATA / "ed269-paris.json").read_text(encoding="utf-8"))
 ED318 = json.loads((DATA / "ed318-geneva.json").read_text(encoding="utf-8"))
 
