@@ -8,8 +8,9 @@ parser, with its bounds. :func:`document_of` writes zones the other way. The map
 in :mod:`.mapping`, the schemas in :mod:`.schemas` (package data).
 
 ============  ==================================================================
-``ed269``     an object without ``type`` whose ``features`` are ``UASZoneVersion``
-              objects (``identifier``, ``restriction``, ``geometry`` volumes)
+``ed269``     an object without ``type`` with ``features`` that are not GeoJSON
+              Features (``UASZoneVersion`` objects: ``identifier``, ``restriction``,
+              ``geometry`` volumes)
 ``ed318``     a GeoJSON FeatureCollection (or Feature) whose features' properties
               are ``UASZone`` objects (``identifier``, no ``id``)
 ``geojson``   anything else (the project's own format, checked by its parser)
@@ -50,11 +51,12 @@ def format_of(doc: Any) -> str:
         return "geojson"
     feats = doc.get("features")
     kind = doc.get("type")
-    if (
-        kind is None
-        and isinstance(feats, list)
-        and (not feats or any(isinstance(f, dict) and "identifier" in f for f in feats))
-    ):
+    geojson_like = (
+        isinstance(feats, list)
+        and bool(feats)
+        and all(isinstance(f, dict) and f.get("type") == "Feature" for f in feats)
+    )
+    if kind is None and "features" in doc and not geojson_like:
         return "ed269"
     if kind == "FeatureCollection" and isinstance(feats, list) and any(map(_looks_ed318, feats)):
         return "ed318"
