@@ -53,6 +53,7 @@ bench: $(STAMP) browser dump1090
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/service.py --rate 1000
 	$(BIN)/python bench/service.py --rate 10000
+	$(BIN)/python bench/alert_flood.py --hostile 5000
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/map.py
 
