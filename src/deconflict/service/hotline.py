@@ -121,17 +121,21 @@ class LiveAlert:
         if self.awaiting and not self.unanswered():
             self.state = "answered"
 
-    def escalate(self, now: float, gone: Container[str] = ()) -> list[str]:
-        """Mark overdue the must-answer parties without a final answer past the deadline
-        (suspended parties are marked suspended instead, revoked ones in ``gone`` are no
-        longer awaited); returns the newly overdue."""
+    def late(self, now: float, gone: Container[str] = ()) -> list[str]:
+        """The parties :meth:`escalate` would mark overdue now (changes nothing)."""
         if not self.active or self.deadline is None or now < self.deadline:
             return []
-        late = [
+        return [
             p
             for p in self.unanswered()
             if p not in self.suspended and p not in self.overdue and p not in gone
         ]
+
+    def escalate(self, now: float, gone: Container[str] = ()) -> list[str]:
+        """Mark overdue the must-answer parties without a final answer past the deadline
+        (suspended parties are marked suspended instead, revoked ones in ``gone`` are no
+        longer awaited); returns the newly overdue."""
+        late = self.late(now, gone)
         if late:
             self.overdue.extend(late)
             self.escalated = True

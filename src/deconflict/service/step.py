@@ -111,11 +111,8 @@ class DetectionStep:
             gone = svc.roster.gone()
             changed_ids = {a.id for a, _ in changes}
             for alert in book.live():
-                if alert.id in changed_ids or alert.deadline is None or now < alert.deadline:
-                    continue  # cheap checks first: most alerts are not due
-                if all(p in alert.overdue or p in alert.suspended or p in gone
-                       for p in alert.unanswered()):  # fmt: skip
-                    continue
+                if alert.id in changed_ids or not alert.late(now, gone):
+                    continue  # most alerts are not due: no copy made
                 probe = book.copy(alert)
                 if probe.escalate(now, gone):
                     changes.append((probe, "escalated"))
