@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,6 +51,7 @@ from .compiled import (
 )
 from .engine import Backend, TrackState, box_growth, facing, fewest_doublings
 from .inputs import check_duration, check_length, check_states, check_tracks
+from .livecolumns import SlotColumns
 from .separation import (
     AUTO_COMPILED_FROM,
     DEFAULT_H_SEP_M,
@@ -158,7 +158,7 @@ class LivePairs:
         self._rebuild_all = False
         self._epoch_lo = math.inf
         self._epoch_hi = -math.inf
-        self._c = _Columns.empty(0)
+        self._c = SlotColumns.empty(0)
         if warm:
             _warm_up(self.backend)
 
@@ -508,68 +508,6 @@ class LivePairs:
             tcpa=solved.tcpa[hit][order],
             dcpa_m=solved.dcpa_m[hit][order],
         )
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """Per-slot arrays of a :class:`LivePairs`, ``cap`` rows each.
-
-    The state as given (degrees, m, m/s) and when it is valid (``time``, s); the party
-    ``group``; flags; the standing ``box`` (8, float32, :mod:`~.kernels` layout) and the
-    ``motion`` record of :func:`~.livescan.candidates` (12), valid from ``epoch`` (s).
-    """
-
-    lat: F64
-    lon: F64
-    alt: F64
-    gs: F64
-    trk: F64
-    vs: F64
-    time: F64
-    epoch: F64
-    group: I64
-    alive: B
-    in_grid: B
-    is_query: B
-    is_pending: B
-    box: F32
-    motion: F64
-
-    @property
-    def cap(self) -> int:
-        return int(self.lat.shape[0])
-
-    @classmethod
-    def empty(cls, cap: int) -> _Columns:
-        """``cap`` free slots."""
-
-        def f64() -> F64:
-            return np.zeros(cap)
-
-        def flag() -> B:
-            return np.zeros(cap, dtype=np.bool_)
-
-        return cls(
-            lat=f64(), lon=f64(), alt=f64(), gs=f64(), trk=f64(), vs=f64(), time=f64(),
-            epoch=f64(), group=np.full(cap, -1, dtype=np.int64), alive=flag(),
-            in_grid=flag(), is_query=flag(), is_pending=flag(),
-            box=np.zeros((cap, 8), dtype=np.float32), motion=np.zeros((cap, 12)),
-        )  # fmt: skip
-
-    def resized(self, cap: int) -> _Columns:
-        """The same slots in a table of ``cap`` rows (``cap`` >= the rows held)."""
-        out = _Columns.empty(cap)
-        for f in fields(self):
-            getattr(out, f.name)[: self.cap] = getattr(self, f.name)
-        return out
-
-    def reordered(self, rows: I64) -> _Columns:
-        """A table of the same size whose slot k is slot ``rows[k]`` of this one; the
-        slots after the last row are free."""
-        out = _Columns.empty(self.cap)
-        for f in fields(self):
-            getattr(out, f.name)[: rows.shape[0]] = getattr(self, f.name)[rows]
-        return out
 
 
 _warmed: set[int] = set()
