@@ -25,7 +25,18 @@ from .context import CLOSE_WAIT_S, MAX_BODY_BYTES, REAUTH_S, ApiContext, ApiSett
 from .errors import install_error_handlers
 from .headers import SecurityHeaders
 from .ratelimit import RateLimiter
-from .routes import alerts, channel, declarations, messages, page, record, status, stream, tracks
+from .routes import (
+    alerts,
+    channel,
+    declarations,
+    messages,
+    officers,
+    page,
+    record,
+    status,
+    stream,
+    tracks,
+)
 
 __all__ = ["CLOSE_WAIT_S", "MAX_BODY_BYTES", "REAUTH_S", "create_app"]
 
@@ -80,7 +91,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(tracks.router(service.config.max_batch))
-    for concern in (declarations, alerts, messages, channel, status, record, stream, page):
+    concerns = (declarations, alerts, messages, channel, officers, status, record, stream, page)
+    for concern in concerns:
         app.include_router(concern.router)
     app.mount("/static", page.static_files(), "static")
     return app

@@ -1,8 +1,9 @@
 """Events to WebSocket subscribers: one bounded queue per connection.
 
 :meth:`Broker.publish` may be called from any thread; delivery happens on the event
-loop. A subscriber whose queue is full is dropped with a reason (it is too slow), so a
-stalled consumer never delays the others.
+loop; an alert goes to an officer's stream once the escalation ladder reaches the
+officer's role (:func:`reaches`). A subscriber whose queue is full is dropped with a
+reason (it is too slow), so a stalled consumer never delays the others.
 """
 
 from __future__ import annotations
@@ -12,15 +13,25 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Broker", "Subscriber"]
+__all__ = ["Broker", "Subscriber", "reaches"]
+
+
+def reaches(role: str | None, event: dict[str, Any]) -> bool:
+    """Whether ``event`` goes to a stream of an officer with ``role`` (``None``: the
+    party's own token, which gets every event): an alert only once the escalation
+    ladder has reached that role (its ``reach``)."""
+    if role is None or event.get("type") != "alert":
+        return True
+    return role in event["alert"].get("reach", (role,))
 
 
 @dataclass(eq=False)
 class Subscriber:
-    """One open stream of one party."""
+    """One open stream of one party (of one of its officers: ``role``)."""
 
     party: str
     queue: asyncio.Queue[dict[str, Any]]
+    role: str | None = None
     dropped: str | None = None
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -37,8 +48,8 @@ class Broker:
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
 
-    def subscribe(self, party: str) -> Subscriber:
-        sub = Subscriber(party, asyncio.Queue(self.queue_size))
+    def subscribe(self, party: str, role: str | None = None) -> Subscriber:
+        sub = Subscriber(party, asyncio.Queue(self.queue_size), role)
         with self._lock:
             self._subs.setdefault(party, set()).add(sub)
         return sub
@@ -76,6 +87,8 @@ class Broker:
         with self._lock:
             subs = list(self._subs.get(party, ()))
         for sub in subs:
+            if not reaches(sub.role, event):
+                continue
             try:
                 sub.queue.put_nowait(event)
             except asyncio.QueueFull:

@@ -2,7 +2,8 @@
 
 :func:`~deconflict.api.app.create_app` makes one :class:`ApiContext` per app and keeps
 it in ``app.state.context``; routes take it, and the authenticated caller, as FastAPI
-dependencies (:data:`Ctx`, :data:`Party`).
+dependencies (:data:`Ctx`, :data:`Party`; :data:`Officer` names the officer acting, when
+the token is an officer's).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "ApiSettings",
     "Ctx",
     "IdemKey",
+    "Officer",
     "Party",
     "bearer",
     "caller",
@@ -90,16 +92,20 @@ def bearer(authorization: str | None) -> str | None:
 async def caller(
     request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
 ) -> str:
-    """The party the request's token names (401 otherwise), within its request rate
-    (429 with ``Retry-After`` otherwise); a POST body holding NUL or a lone surrogate
-    anywhere is refused here, naming where (the body is read once and cached)."""
+    """The party the request's token acts for (401 otherwise), within its request rate
+    (429 with ``Retry-After`` otherwise); a viewer officer's POST is refused (403); a
+    POST body holding NUL or a lone surrogate anywhere is refused here, naming where
+    (the body is read once and cached). The principal is kept in ``request.state``."""
     service = ctx.service
-    party = await run_in_threadpool(service.authenticate, bearer(authorization))
+    who = await run_in_threadpool(service.principal, bearer(authorization))
+    request.state.principal = who
+    party = who.party
     wait = ctx.limiter.take(party)
     if wait > 0:
         rate = service.config.rate_per_s
         raise rate_limited(f"party {party!r} is over {rate:g} requests/s", wait)
     if request.method == "POST":
+        who.check_write()
         raw = await request.body()
         if b"\\u" in raw:
             try:
@@ -111,4 +117,12 @@ async def caller(
 
 
 Party = Annotated[str, Depends(caller)]
+
+
+def officer_of(request: Request, party: Party) -> str | None:
+    """The officer the request's token names (``None`` for a party token)."""
+    return request.state.principal.officer  # type: ignore[no-any-return]
+
+
+Officer = Annotated[str | None, Depends(officer_of)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]

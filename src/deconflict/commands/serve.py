@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from ..service.config import ServiceConfig
+from ..service.config import ServiceConfig, parse_ladder
 
 __all__ = ["DEMO_SCENARIO", "register"]
 
@@ -88,6 +88,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="GET /v1/status also gives parties the service-wide detection and commit figures",
     )
+    p.add_argument(
+        "--ladder",
+        action="append",
+        metavar="KIND=S1,S2",
+        help=(
+            "escalation ladder of an alert kind ('*' for any other): unanswered S1 seconds "
+            "after it was raised it goes to the party's supervisors too, after S2 to every "
+            "officer (repeatable; defaults e.g. separation=20,40, declaration=600,1200)"
+        ),
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     p.add_argument("--tls-cert", metavar="F", help="serve HTTPS: the server's certificate (PEM)")
     p.add_argument("--tls-key", metavar="F", help="with --tls-cert: its private key (PEM)")
@@ -118,7 +128,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def config_from(args: argparse.Namespace) -> ServiceConfig:
     """Environment, then flags."""
-    return ServiceConfig.from_env().with_overrides(
+    base = ServiceConfig.from_env()
+    ladder = dict(parse_ladder(text) for text in args.ladder) if args.ladder else None
+    return base.with_overrides(
+        ladder_s={**base.ladder_s, **ladder} if ladder else None,
         lookahead_s=args.lookahead,
         h_sep_m=args.h_sep,
         v_sep_m=args.v_sep,

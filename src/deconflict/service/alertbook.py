@@ -132,18 +132,26 @@ class AlertBook:
         return entries
 
     def answered(
-        self, party: str, alert_id: str, response: Any, text: Any, now: float
+        self,
+        party: str,
+        alert_id: str,
+        response: Any,
+        text: Any,
+        now: float,
+        officer: str | None = None,
     ) -> tuple[LiveAlert, list[dict[str, Any]]]:
-        """``party``'s answer to an alert involving it: the alert as answered and the
-        entries to write (the answer; the state, when it is the last one awaited)."""
+        """``party``'s answer (given by ``officer``, ``None`` for the party's own token)
+        to an alert involving it: the alert as answered and the entries to write (the
+        answer; the state, when it is the last one awaited)."""
         response, text = check_response(response, text)
         alert = self.get(party, alert_id)
         if not alert.active:
             raise Conflict(f"alert {alert_id} is {alert.state}; it takes no more answers")
         updated = copy_of(alert)
-        updated.answer(party, response, text, now)
+        updated.answer(party, response, text, now, officer=officer)
         entry: dict[str, Any] = {"kind": "ack", "party": party, "alert": alert.id}
         entry["response"] = response
+        entry["officer"] = officer
         if text:
             entry["text"] = text
         entries = [entry]

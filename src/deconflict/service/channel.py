@@ -61,13 +61,13 @@ class Channel:
         rows: list[tuple[int, dict[str, Any]]] = []
         legacy: set[str] = set()
         for party, body in self.store.channel().items():
-            self.states[party] = {k: body.get(k) for k in OPEN}
+            self.states[party] = _state(body)
             kept = body.get("history")
             if kept is None:
                 legacy.add(party)
                 continue
             for r in kept:
-                state = {k: r.get(k) for k in OPEN}
+                state = _state(r)
                 rows.append((int(r["index"]), _row(party, str(r["action"]), state)))
         if legacy:
             rows.extend(_from_ledger(entries(), legacy))
@@ -122,6 +122,12 @@ class Channel:
         self._rows.append((index, _row(party, action, state)))
 
 
+def _state(body: dict[str, Any]) -> dict[str, Any]:
+    """A party's state as kept: :data:`OPEN`'s keys, and the officer who set it
+    (``None``: the party's own token, or kept before officers)."""
+    return {**{k: body.get(k) for k in OPEN}, "officer": body.get("officer")}
+
+
 def _bare(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "party"}
 
@@ -146,5 +152,6 @@ def _from_ledger(
             "since": entry.get("time"),
             "reason": entry.get("reason"),
         }
+        state["officer"] = entry.get("officer")  # who did it (None before officers)
         out.append((index, _row(str(entry["party"]), action, state)))
     return out

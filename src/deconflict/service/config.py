@@ -11,7 +11,7 @@ from typing import Any
 from ..bounds import MAX_LENGTH_M, MAX_SECONDS
 from ..errors import InvalidInput
 
-__all__ = ["DEFAULT_DEADLINES_S", "ServiceConfig"]
+__all__ = ["DEFAULT_DEADLINES_S", "DEFAULT_LADDER_S", "ServiceConfig", "parse_ladder"]
 
 DEFAULT_DEADLINES_S: Mapping[str, float] = {
     "separation": 60.0,
@@ -23,6 +23,34 @@ DEFAULT_DEADLINES_S: Mapping[str, float] = {
     "declaration": 3600.0,
 }
 """Longest time a party has to answer an alert of each kind, seconds."""
+
+DEFAULT_LADDER_S: Mapping[str, tuple[float, float]] = {
+    "separation": (20.0, 40.0),
+    "zone-entry": (30.0, 60.0),
+    "intent-overlap": (120.0, 300.0),
+    "strike-proximity": (60.0, 180.0),
+    "border-crossing": (30.0, 60.0),
+    "non-conforming": (30.0, 60.0),
+    "stop-request": (10.0, 20.0),
+    "declaration": (600.0, 1200.0),
+    "*": (60.0, 120.0),
+}
+"""The escalation ladder's two steps per alert kind (``*``: any other kind), seconds
+after an alert is raised: unanswered past the first it goes to the party's supervisors
+too, past the second to every officer."""
+
+
+def parse_ladder(text: str) -> tuple[str, tuple[float, float]]:
+    """``KIND=FIRST,SECOND`` (seconds) as ``(kind, (first, second))``."""
+    kind, eq, steps = text.partition("=")
+    first, comma, second = steps.partition(",")
+    try:
+        pair = (float(first), float(second))
+    except ValueError:
+        pair = None
+    if not eq or not comma or not kind.strip() or pair is None:
+        raise InvalidInput(f"ladder {text!r}: write KIND=FIRST,SECOND (seconds)")
+    return kind.strip(), pair
 
 
 @dataclass(frozen=True)
@@ -73,6 +101,10 @@ class ServiceConfig:
         for the next runs, shared fairly between the sets of parties they involve, the
         soonest first (:mod:`deconflict.service.admission`). Bounds how long one run holds
         the service's lock when a party floods the line with conflicts.
+    ladder_s
+        The escalation ladder's two steps per alert kind, seconds after it was raised
+        (:data:`DEFAULT_LADDER_S`; ``*`` for kinds not named): each must be > 0, the
+        second at least the first.
     head_interval_s
         When > 0, the tree head the service publishes (``GET /v1/log/head``, the head of
         every party's export, the largest tree proofs are given for) is signed once per
@@ -91,6 +123,9 @@ class ServiceConfig:
     max_future_s: float = 5.0
     deadlines_s: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES_S))
     min_deadline_s: float = 10.0
+    ladder_s: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(DEFAULT_LADDER_S)
+    )
     material_t_s: float = 15.0
     material_m: float = 1000.0
     full_pass_s: float = 10.0
@@ -116,6 +151,12 @@ class ServiceConfig:
         for kind, seconds in self.deadlines_s.items():
             if not math.isfinite(seconds) or seconds <= 0:
                 raise InvalidInput(f"deadline for {kind!r}: must be > 0 seconds, got {seconds}")
+        for kind, (first, second) in self.ladder_s.items():
+            if not (math.isfinite(first) and math.isfinite(second) and 0 < first <= second):
+                raise InvalidInput(
+                    f"ladder for {kind!r}: steps must be > 0 seconds, the second at least "
+                    f"the first, got {first}, {second}"
+                )
         if self.h_sep_m <= 0 or self.v_sep_m <= 0 or self.lookahead_s <= 0:
             raise InvalidInput("lookahead_s, h_sep_m and v_sep_m must be > 0")
         for name, value, top, unit in (
@@ -151,7 +192,7 @@ class ServiceConfig:
             name = "DECONFLICT_" + f.name.upper()
             if name in env and f.type == "bool":
                 values[f.name] = env[name].strip().lower() in ("1", "true", "yes", "on")
-            elif name in env and f.name != "deadlines_s":
+            elif name in env and f.name not in ("deadlines_s", "ladder_s"):
                 try:
                     values[f.name] = int(env[name]) if f.type == "int" else float(env[name])
                 except ValueError as exc:
@@ -172,3 +213,8 @@ class ServiceConfig:
         if t_s is None or kind in ("intent-overlap", "declaration"):
             return base
         return max(self.min_deadline_s, min(base, 0.5 * t_s))
+
+    def ladder_steps(self, kind: str) -> tuple[float, float]:
+        """The ladder's two steps for an alert of ``kind``, seconds after it was raised."""
+        steps = self.ladder_s.get(kind) or self.ladder_s.get("*") or DEFAULT_LADDER_S["*"]
+        return (float(steps[0]), float(steps[1]))

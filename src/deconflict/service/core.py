@@ -39,7 +39,9 @@ from .declared import with_consent
 from .heads import HeadCadence
 from .hotline import LiveAlert, alert_id
 from .idempotency import Idempotency, check_key, digest, stored_answer
+from .ladder import Ladder, ladder_view
 from .messages import Messages, check_message
+from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
 from .picture import Picture
 from .record import RECENT_HEADS, Record
@@ -89,6 +91,8 @@ class Service:
         self.heads = HeadCadence(log, self.clock, self.config.head_interval_s)
         self.committer = TrackCommitter(self)
         self.roster = Roster(self.store)
+        self.officers = Officers(self.admin.officer_store, self.roster, self.clock)
+        self.ladder = Ladder(self.config.ladder_steps)
         self.picture = Picture(self.config)
         self.picture.countries = tuple(countries)
         self.book = AlertBook(self.store)
@@ -139,6 +143,7 @@ class Service:
 
     def _load(self) -> None:
         self.roster.load()
+        self.officers.load()
         by_party: dict[str, list[TrackReport]] = {}
         for party, id, time_s, lat, lon, alt, gs, trk, vs in self.store.tracks():
             by_party.setdefault(party, []).append(
@@ -184,8 +189,12 @@ class Service:
             self.roster.revoked(name)
 
     def authenticate(self, token: str | None) -> str:
-        """The party a bearer token belongs to (:meth:`Roster.authenticate`)."""
-        return self.roster.authenticate(token)
+        """The party a bearer token acts for (its own, or one of its officers')."""
+        return self.officers.authenticate(token).party
+
+    def principal(self, token: str | None) -> Principal:
+        """Who a bearer token names: a party, or one of its officers with its role."""
+        return self.officers.authenticate(token)
 
     def refresh_parties(self) -> list[str]:
         """Take in the parties added, revoked or given a new language by another process
@@ -198,7 +207,19 @@ class Service:
             view = self.channel_state()
             for p in self.active_parties():
                 self.publish(p, {"type": "channel", "channel": view})
+        officers = self.officers.refresh()
+        if changed or officers or self.officers.lapsed():
+            self.push_roster()
         return changed
+
+    def roster_for(self, party: str) -> list[dict[str, Any]]:
+        """The duty roster per party as ``party`` may read it (:meth:`Officers.roster_for`)."""
+        return self.officers.roster_for(party, self.active_parties())
+
+    def push_roster(self) -> None:
+        """Publish the duty roster to every active party, as each may read it."""
+        for p in self.active_parties():
+            self.publish(p, {"type": "roster", "roster": self.roster_for(p)})
 
     def language_of(self, party: str) -> str:
         return self.roster.language_of(party)
@@ -290,7 +311,13 @@ class Service:
     # -- declarations and zones ------------------------------------------------------
 
     def declare(
-        self, party: str, doc: Any, *, expect: str, idempotency_key: str | None = None
+        self,
+        party: str,
+        doc: Any,
+        *,
+        expect: str,
+        idempotency_key: str | None = None,
+        officer: str | None = None,
     ) -> dict[str, Any]:
         """Accept positions, intents or zones (``expect``: ``positions``, ``intents`` or
         ``zones``) as GeoJSON; each new or changed one raises a ``declaration`` alert to
@@ -310,7 +337,13 @@ class Service:
                 # the per-party cap, under the lock that orders declarations
                 self.picture.check_room(party, (d.id for d in declared))
                 entries: list[dict[str, Any]] = [
-                    {"kind": "declaration", "party": party, "feature": d.feature} for d in declared
+                    {
+                        "kind": "declaration",
+                        "party": party,
+                        "officer": officer,
+                        "feature": d.feature,
+                    }
+                    for d in declared
                 ]
                 others = [p for p in self.active_parties() if p != party]
                 maybe = [
@@ -328,6 +361,7 @@ class Service:
                 ]
                 raised = [a for a in maybe if a is not None]
                 for a in raised:
+                    a.details["officer"] = officer
                     entries.extend(self.book.raise_entries(a))
 
                 def effect() -> None:
@@ -369,7 +403,7 @@ class Service:
         with self.lock:
             return self.picture.zone_features()
 
-    def consent(self, party: str, zone_id: str) -> dict[str, Any]:
+    def consent(self, party: str, zone_id: str, officer: str | None = None) -> dict[str, Any]:
         """The caller consents to a zone naming it; the zone is agreed once all have."""
         with self.lock:
             owner = self.picture.zone_owner(zone_id)
@@ -378,6 +412,7 @@ class Service:
             zone = self.picture.declared[(owner, zone_id)]
             feature, consents, status = with_consent(zone, party)
             entry = {"kind": "consent", "party": party, "zone": zone_id, "status": status}
+            entry["officer"] = officer
             (index,), signed = self.write(
                 [entry],
                 lambda: self.store.upsert_feature(
@@ -392,23 +427,37 @@ class Service:
     # -- alerts and answers ----------------------------------------------------------
 
     def alert_view(self, alert: LiveAlert, party: str) -> dict[str, Any]:
-        """The alert as ``party`` sees it: DESIGN's alert object plus its ``summary``."""
-        return view_json(alert, self.language_of(party))
+        """The alert as ``party`` sees it: DESIGN's alert object plus its ``summary``, and
+        the ladder's ``reach`` and ``unanswered`` (:func:`~.ladder.ladder_view`)."""
+        steps = self.config.ladder_steps(alert.kind)
+        ladder = ladder_view(alert, party, steps, self.clock.now())
+        return {**view_json(alert, self.language_of(party)), **ladder}
 
-    def alerts_for(self, party: str) -> list[dict[str, Any]]:
-        """Alerts involving ``party``: live ones first, most urgent first; then closed."""
+    def alerts_for(self, party: str, role: str | None = None) -> list[dict[str, Any]]:
+        """Alerts involving ``party``: live ones first, most urgent first; then closed.
+        For an officer's ``role``, those the ladder has reached it with."""
         with self.lock:
-            return [self.alert_view(a, party) for a in self.book.of(party)]
+            views = [self.alert_view(a, party) for a in self.book.of(party)]
+        return [v for v in views if role is None or role in v["reach"]]
 
     def alert_for(self, party: str, alert_id_: str) -> dict[str, Any]:
         with self.lock:
             return self.alert_view(self.book.get(party, alert_id_), party)
 
-    def answer(self, party: str, alert_id_: str, response: Any, text: Any = None) -> dict[str, Any]:
-        """Record ``party``'s answer to an alert involving it."""
+    def answer(
+        self,
+        party: str,
+        alert_id_: str,
+        response: Any,
+        text: Any = None,
+        officer: str | None = None,
+    ) -> dict[str, Any]:
+        """Record ``party``'s answer to an alert involving it (given by ``officer``)."""
         with self.lock:
             now = self.clock.now()
-            updated, entries = self.book.answered(party, alert_id_, response, text, now)
+            updated, entries = self.book.answered(
+                party, alert_id_, response, text, now, officer=officer
+            )
             (index, *_), signed = self.write(entries, lambda: self.book.save(updated, now))
             self.book.keep(updated)
         self.push_alert(updated)
@@ -435,8 +484,10 @@ class Service:
 
     # -- messages --------------------------------------------------------------------
 
-    def send_message(self, party: str, to: Any, text: Any) -> dict[str, Any]:
-        """A free-text message from ``party`` to the parties in ``to``."""
+    def send_message(
+        self, party: str, to: Any, text: Any, officer: str | None = None
+    ) -> dict[str, Any]:
+        """A free-text message from ``party`` (written by ``officer``) to those in ``to``."""
         to, text = check_message(to, text)
         if any(p not in self.parties for p in to):
             self.refresh_parties()  # added by another process a moment ago
@@ -450,6 +501,7 @@ class Service:
                 lambda: self.entropy.id("msg"),
                 self.roster.is_active,
             )
+            message["officer"] = officer
             entry = {"kind": "message", "party": party, "message": message}
             (index,), signed = self.write([entry], lambda: self.mail.save(message, now))
             self.mail.apply(message)
@@ -474,10 +526,13 @@ class Service:
         with self.lock:
             return self.channel.view(self.active_parties())
 
-    def set_channel(self, party: str, suspend: bool, reason: Any = None) -> dict[str, Any]:
-        """``party`` suspends (with a reason) or resumes its participation."""
+    def set_channel(
+        self, party: str, suspend: bool, reason: Any = None, officer: str | None = None
+    ) -> dict[str, Any]:
+        """``party`` (its ``officer``) suspends (with a reason) or resumes its part."""
         with self.lock:
             entry, action, state = self.channel.change(party, suspend, reason, self.clock.now())
+            entry["officer"] = state["officer"] = officer
             with self.db.write():
                 (index,), signed = self.write([entry])
                 self.channel.save(party, action, state, index)

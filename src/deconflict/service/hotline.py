@@ -104,15 +104,18 @@ class LiveAlert:
             if (a := self.acks.get(p)) is None or a["response"] not in FINAL_RESPONSES
         ]
 
-    def answer(self, party: str, response: str, text: str | None, at: float) -> None:
-        """Record ``party``'s answer; the alert is ``answered`` once all must-answer parties
-        have given a final one. Raises :class:`NotFound` if ``party`` is not involved,
-        :class:`Conflict` if the alert is closed."""
+    def answer(
+        self, party: str, response: str, text: str | None, at: float, officer: str | None = None
+    ) -> None:
+        """Record ``party``'s answer (``{"response", "at", "officer"}``, with ``text`` if
+        any; ``officer`` ``None`` for the party's own token); the alert is ``answered``
+        once all must-answer parties have given a final one. Raises :class:`NotFound` if
+        ``party`` is not involved, :class:`Conflict` if the alert is closed."""
         if party not in self.parties:
             raise NotFound(f"no alert {self.id!r}")
         if not self.active:
             raise Conflict(f"alert {self.id} is {self.state}; it takes no more answers")
-        ack: dict[str, Any] = {"response": response, "at": iso(at)}
+        ack: dict[str, Any] = {"response": response, "at": iso(at), "officer": officer}
         if text:
             ack["text"] = text
         self.acks[party] = ack

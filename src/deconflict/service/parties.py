@@ -12,10 +12,12 @@ from ..entropy import Entropy
 from ..errors import InvalidInput
 from ..ledger.log import Log
 from ..store.base import Database
+from ..store.officers import OfficerRow, OfficerStore
 from ..store.records import PartyRow, ServiceStore
 from .auth import check_party_name, hash_token, new_token
 from .clock import Clock, WallClock, iso
 from .i18n import LANGUAGES
+from .officers import check_officer_name, check_role
 
 __all__ = ["PartyAdmin", "salted"]
 
@@ -28,7 +30,8 @@ def salted(log: Log, entropy: Entropy) -> Log:
 
 
 class PartyAdmin:
-    """Adds, lists, revokes parties and rotates their tokens in ``db``.
+    """Adds, lists, revokes parties and rotates their tokens in ``db``; adds, lists and
+    revokes their officers.
 
     Its entries are salted like every entry of the service: a ``log`` given without a
     source of salts is given ``entropy``'s (default: the OS CSPRNG).
@@ -46,6 +49,7 @@ class PartyAdmin:
         self.log = salted(log, entropy or Entropy())
         self.store = store or ServiceStore(db)
         self.clock = clock or WallClock()
+        self.officer_store = OfficerStore(self.store)
 
     def _write(self, entries: Sequence[Mapping[str, Any]], effect: Callable[[], None]) -> None:
         stamp = iso(self.clock.now())
@@ -88,3 +92,36 @@ class PartyAdmin:
 
     def list(self) -> list[PartyRow]:
         return self.store.parties()
+
+    # -- officers ------------------------------------------------------------------------
+
+    def add_officer(self, party: str, name: str, role: str = "duty") -> str:
+        """An officer of ``party``; returns its token (shown once, stored only as a hash).
+        Its ledger entry is ``party``'s to read (another party never learns its name)."""
+        check_officer_name(name)
+        check_role(role)
+        if self.store.party(party).revoked_at is not None:
+            raise InvalidInput(f"party {party!r} is revoked")
+        token = new_token()
+        now = self.clock.now()
+        entry = {"kind": "officer", "party": party, "officer": name, "action": "added"}
+        self._write(
+            [{**entry, "role": role}],
+            lambda: self.officer_store.add(party, name, role, hash_token(token), now),
+        )
+        return token
+
+    def revoke_officer(self, party: str, name: str) -> None:
+        """Revoke an officer's token; it stops working at once."""
+        self.officer_store.officer(party, name)
+        now = self.clock.now()
+        self._write(
+            [{"kind": "officer", "party": party, "officer": name, "action": "revoked"}],
+            lambda: self.officer_store.revoke(party, name, now),
+        )
+
+    def officers(self, party: str | None = None) -> list[OfficerRow]:
+        """Every officer (of ``party`` when given), revoked ones included."""
+        if party is not None:
+            self.store.party(party)
+        return self.officer_store.officers(party)

@@ -1,5 +1,6 @@
 """One round of the detection loop: stale tracks out, detection on what changed, the
-alert book brought up to date, late answers escalated — all written as one transaction.
+alert book brought up to date, late answers escalated, the ladder climbed — all written
+as one transaction.
 
 The detectors run without the service's lock (reports keep coming in meanwhile); what
 they read is taken under it, and what they found is written under it.
@@ -11,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from ..ledger.rotation import SERVICE_PARTY
 from .admission import Backlog
 from .detection import run_detectors
 from .hotline import LiveAlert, alert_id, material_change
@@ -116,9 +118,12 @@ class DetectionStep:
                 probe = book.copy(alert)
                 if probe.escalate(now, gone):
                     changes.append((probe, "escalated"))
-            if not changes and not stale:
+            climbed = svc.ladder.climbed(book.live(), now)
+            if not changes and not stale and not climbed:
                 return []
-            entries: list[dict[str, Any]] = []
+            entries: list[dict[str, Any]] = [
+                svc.ladder.entry(alert, rung, SERVICE_PARTY) for alert, rung in climbed
+            ]
             for alert, event in changes:
                 if event == "raised":
                     entries.extend(book.raise_entries(alert))
@@ -138,6 +143,7 @@ class DetectionStep:
                     effect()
             for alert, _ in changes:
                 book.keep(alert)
-        for alert, _ in changes:
+        pushed = {a.id for a, _ in changes}
+        for alert in [a for a, _ in changes] + [a for a, _ in climbed if a.id not in pushed]:
             svc.push_alert(alert)
         return [a for a, _ in changes]

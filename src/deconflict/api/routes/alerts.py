@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..context import Ctx, Party
+from ..context import Ctx, Officer, Party
 from ..schemas import AckIn
 
 __all__ = ["router"]
@@ -14,7 +14,8 @@ router = APIRouter(tags=["alerts"])
 
 @router.get("/v1/alerts")
 def get_alerts(ctx: Ctx, party: Party) -> dict[str, Any]:
-    """The alerts that involve the caller, live ones first."""
+    """The alerts that involve the caller, live ones first (all of them, also for an
+    officer the escalation ladder has not reached yet: its stream waits for the ladder)."""
     return {"alerts": ctx.service.alerts_for(party)}
 
 
@@ -25,6 +26,6 @@ def get_alert(ctx: Ctx, party: Party, alert_id: str) -> dict[str, Any]:
 
 
 @router.post("/v1/alerts/{alert_id}/ack")
-def post_ack(ctx: Ctx, party: Party, alert_id: str, ack: AckIn) -> dict[str, Any]:
-    """Answer an alert: roger, wilco, unable or standby."""
-    return ctx.service.answer(party, alert_id, ack.response, ack.text)
+def post_ack(ctx: Ctx, party: Party, officer: Officer, alert_id: str, ack: AckIn) -> dict[str, Any]:
+    """Answer an alert: roger, wilco, unable or standby (recorded with the officer)."""
+    return ctx.service.answer(party, alert_id, ack.response, ack.text, officer=officer)

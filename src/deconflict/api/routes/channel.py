@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from ..context import Ctx, Party
+from ..context import Ctx, Officer, Party
 from ..schemas import ResumeIn, SuspendIn
 
 __all__ = ["router"]
@@ -19,14 +19,15 @@ def get_channel(ctx: Ctx, party: Party) -> dict[str, Any]:
 
 
 @router.post("/v1/channel/suspend")
-def post_suspend(ctx: Ctx, party: Party, body: SuspendIn) -> dict[str, Any]:
+def post_suspend(ctx: Ctx, party: Party, officer: Officer, body: SuspendIn) -> dict[str, Any]:
     """The caller suspends its participation (with a reason)."""
-    return ctx.service.set_channel(party, True, body.reason)
+    return ctx.service.set_channel(party, True, body.reason, officer=officer)
 
 
 @router.post("/v1/channel/resume")
 def post_resume(
-    ctx: Ctx, party: Party, body: Annotated[ResumeIn | None, Body()] = None
+    ctx: Ctx, party: Party, officer: Officer, body: Annotated[ResumeIn | None, Body()] = None
 ) -> dict[str, Any]:
     """The caller resumes its participation."""
-    return ctx.service.set_channel(party, False, body.reason if body else None)
+    reason = body.reason if body else None
+    return ctx.service.set_channel(party, False, reason, officer=officer)

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ..context import ApiContext, Ctx, IdemKey, Party
+from ..context import ApiContext, Ctx, IdemKey, Officer, Party
 from ..jsontext import parse_json
 from ..schemas import DECLARATION_BODY
 
@@ -19,11 +19,17 @@ async def _declare(
     ctx: ApiContext, expect: str, party: str, request: Request, idem: str | None
 ) -> dict[str, Any]:
     """Hand the body to the service as ``expect`` declarations, one request of a party
-    at a time (:attr:`ApiContext.declaring`)."""
+    at a time (:attr:`ApiContext.declaring`), recorded with the officer who made them."""
+    officer = request.state.principal.officer
     async with ctx.declaring.setdefault(party, asyncio.Lock()):
         doc = parse_json(await request.body())
         result: dict[str, Any] = await run_in_threadpool(
-            ctx.service.declare, party, doc, expect=expect, idempotency_key=idem
+            ctx.service.declare,
+            party,
+            doc,
+            expect=expect,
+            idempotency_key=idem,
+            officer=officer,
         )
     return result
 
@@ -73,6 +79,6 @@ def get_zones(ctx: Ctx, party: Party) -> dict[str, Any]:
 
 
 @router.post("/v1/zones/{zone_id}/consent", tags=["zones"])
-def post_consent(ctx: Ctx, party: Party, zone_id: str) -> dict[str, Any]:
+def post_consent(ctx: Ctx, party: Party, officer: Officer, zone_id: str) -> dict[str, Any]:
     """The caller consents to a zone that names it."""
-    return ctx.service.consent(party, zone_id)
+    return ctx.service.consent(party, zone_id, officer=officer)

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..context import Ctx, Party
+from ..context import Ctx, Officer, Party
 from ..schemas import MessageIn
 
 __all__ = ["router"]
@@ -13,9 +13,9 @@ router = APIRouter(tags=["messages"])
 
 
 @router.post("/v1/messages")
-def post_message(ctx: Ctx, party: Party, message: MessageIn) -> dict[str, Any]:
-    """Send a free-text message to other parties."""
-    return ctx.service.send_message(party, message.to, message.text)
+def post_message(ctx: Ctx, party: Party, officer: Officer, message: MessageIn) -> dict[str, Any]:
+    """Send a free-text message to other parties (signed with the officer's name)."""
+    return ctx.service.send_message(party, message.to, message.text, officer=officer)
 
 
 @router.get("/v1/messages")

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from ...errors import DeconflictError, InvalidInput
 from ...service.auth import Unauthenticated
+from ...service.officers import Principal
 from ..broker import Subscriber
 from ..context import ApiContext, Ctx, bearer
 from ..errors import ApiError, failure_of, rate_limited, too_large
@@ -48,31 +49,44 @@ async def stream(ws: WebSocket, ctx: Ctx) -> None:
             if not isinstance(first, dict) or first.get("type") != "auth":
                 raise Unauthenticated('first message must be {"type": "auth", "token"}')
             token = first.get("token") if isinstance(first.get("token"), str) else None
-        party = await run_in_threadpool(ctx.service.authenticate, token)
+        who = await run_in_threadpool(ctx.service.principal, token)
     except (TimeoutError, ValueError, WebSocketDisconnect, DeconflictError) as exc:
         reason = str(exc) if isinstance(exc, DeconflictError) else "authentication expected"
         with contextlib.suppress(Exception):
             await ws.send_json(failure_of(Unauthenticated(reason)).event())
             await ws.close(code=4401, reason="unauthenticated")
         return
-    sub = ctx.broker.subscribe(party)
+    party = who.party
+    sub = ctx.broker.subscribe(party, who.role)
+    ctx.service.officers.connected(who)
     try:
-        await ws.send_json(await run_in_threadpool(_hello, ctx, party))
-        await _pump(ws, ctx, sub, party, token or "")
+        await ws.send_json(await run_in_threadpool(_hello, ctx, who))
+        if who.officer is not None:
+            await run_in_threadpool(ctx.service.push_roster)
+        await _pump(ws, ctx, sub, who, token or "")
     finally:
         ctx.broker.unsubscribe(sub)
+        ctx.service.officers.left(who)
+        if who.officer is not None:
+            with contextlib.suppress(Exception):
+                await run_in_threadpool(ctx.service.push_roster)
 
 
-def _hello(ctx: ApiContext, party: str) -> dict[str, Any]:
-    """The first event of a stream: who the party is, its alerts, the channel and the
-    service's clock (the page counts "in 4 min" and "2 min ago" on it)."""
+def _hello(ctx: ApiContext, who: Principal) -> dict[str, Any]:
+    """The first event of a stream: who the party is (and the officer, with its role),
+    its alerts (an officer's: those the ladder reached it with), the channel, the duty
+    roster and the service's clock (the page counts "in 4 min" and "2 min ago" on it)."""
     service = ctx.service
+    party = who.party
     return {
         "type": "hello",
         "party": party,
+        "officer": who.officer,
+        "role": who.role,
         "language": service.language_of(party),
-        "alerts": service.alerts_for(party),
+        "alerts": service.alerts_for(party, who.role),
         "channel": service.channel_state(),
+        "roster": service.roster_for(party),
         "clock": service.clock_state(),
     }
 
@@ -122,7 +136,7 @@ async def _send_events(ws: WebSocket, ctx: ApiContext, sub: Subscriber) -> None:
         await ws.send_json(get.result())
 
 
-async def _answer_messages(ws: WebSocket, ctx: ApiContext, party: str) -> None:
+async def _answer_messages(ws: WebSocket, ctx: ApiContext, who: Principal) -> None:
     """Answer each message of the client; a bad one is answered with an error."""
     while True:
         try:
@@ -131,9 +145,9 @@ async def _answer_messages(ws: WebSocket, ctx: ApiContext, party: str) -> None:
             await ws.send_json(failure_of(exc).event())
             continue
         try:
-            reply = await _handle(ctx, msg, party)
+            reply = await _handle(ctx, msg, who)
         except Exception as exc:
-            log.exception("stream message of %s failed", party)
+            log.exception("stream message of %s failed", who.party)
             reply = failure_of(exc, fault=STREAM_FAULT).event()
         await ws.send_json(reply)
 
@@ -154,12 +168,14 @@ async def _watch_token(ws: WebSocket, ctx: ApiContext, party: str, token: str) -
             return
 
 
-async def _pump(ws: WebSocket, ctx: ApiContext, sub: Subscriber, party: str, token: str) -> None:
+async def _pump(
+    ws: WebSocket, ctx: ApiContext, sub: Subscriber, who: Principal, token: str
+) -> None:
     """Run the three halves of a stream until the first one ends, then stop the others."""
     tasks = [
         asyncio.ensure_future(_send_events(ws, ctx, sub)),
-        asyncio.ensure_future(_answer_messages(ws, ctx, party)),
-        asyncio.ensure_future(_watch_token(ws, ctx, party, token)),
+        asyncio.ensure_future(_answer_messages(ws, ctx, who)),
+        asyncio.ensure_future(_watch_token(ws, ctx, who.party, token)),
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -173,8 +189,10 @@ async def _pump(ws: WebSocket, ctx: ApiContext, sub: Subscriber, party: str, tok
                 await t
 
 
-async def _handle(ctx: ApiContext, msg: Any, party: str) -> dict[str, Any]:
-    """The reply to one parsed message: ``pong``, a ``receipt`` or an ``error``."""
+async def _handle(ctx: ApiContext, msg: Any, who: Principal) -> dict[str, Any]:
+    """The reply to one parsed message: ``pong``, a ``receipt`` or an ``error`` (a
+    viewer's ``tracks`` are refused, 403)."""
+    party = who.party
     if not isinstance(msg, dict):
         return failure_of(InvalidInput("messages are JSON objects")).event()
     kind = msg.get("type")
@@ -183,6 +201,7 @@ async def _handle(ctx: ApiContext, msg: Any, party: str) -> dict[str, Any]:
     if kind == "tracks":
         ref = msg.get("ref")
         try:
+            who.check_write()
             wait = ctx.limiter.take(party)
             if wait > 0:
                 raise rate_limited("over the request rate", wait)

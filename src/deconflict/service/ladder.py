@@ -1,0 +1,117 @@
+"""The escalation ladder: an alert reaches a party's duty officers at once, its
+supervisors too when unanswered past a first step, then every officer past a second.
+
+Steps are seconds after the alert was raised, per alert kind
+(:attr:`~deconflict.service.config.ServiceConfig.ladder_s`). A party's rung is where the
+ladder stood when it gave its final answer (or stands now, while it has none), so an
+officer the alert reached keeps seeing it. From the first step on, every involved party
+sees which parties have left it unanswered and since when. :class:`Ladder` tells the
+detection step which live alerts climbed a rung since its last round (each is pushed
+again, with a ``notification`` entry naming the rung).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..timefmt import parse_time
+from .clock import iso
+from .hotline import FINAL_RESPONSES, LiveAlert
+
+__all__ = ["REACH", "RUNGS", "Ladder", "ladder_view", "rung_of"]
+
+RUNGS = ("duty", "supervisor", "all")
+"""The rungs, in order: duty officers; and supervisors; every officer."""
+REACH = (("duty",), ("duty", "supervisor"), ("duty", "supervisor", "viewer"))
+"""The officer roles each rung reaches."""
+
+Steps = Callable[[str], tuple[float, float]]
+"""An alert kind's two steps, seconds after it was raised."""
+
+
+def _answered_at(alert: LiveAlert, party: str) -> float | None:
+    ack = alert.acks.get(party)
+    if ack is None or ack.get("response") not in FINAL_RESPONSES:
+        return None
+    return parse_time(str(ack["at"]))
+
+
+def rung_of(alert: LiveAlert, party: str, steps: tuple[float, float], now: float) -> int:
+    """``party``'s rung of ``alert`` (0, 1 or 2): the steps passed before its final
+    answer, the alert's close, or ``now``, whichever came first. A party that need not
+    answer (the declaring party of a declaration) stays on the first rung."""
+    if party not in alert.awaiting:
+        return 0
+    until = now
+    for t in (_answered_at(alert, party), alert.closed_at):
+        if t is not None:
+            until = min(until, t)
+    waited = until - alert.raised_at
+    return 2 if waited >= steps[1] else 1 if waited >= steps[0] else 0
+
+
+def ladder_view(
+    alert: LiveAlert, party: str, steps: tuple[float, float], now: float
+) -> dict[str, Any]:
+    """What ``party``'s view of ``alert`` says of the ladder: ``reach`` (the roles of its
+    officers the alert has reached) and ``unanswered`` (``[{"party", "since", "rung"}]``:
+    the involved parties without a final answer past the first step, each with the time
+    the alert was raised; empty once the alert is closed)."""
+    unanswered = []
+    if alert.active:
+        for p in alert.unanswered():
+            r = rung_of(alert, p, steps, now)
+            if r > 0:
+                unanswered.append({"party": p, "since": iso(alert.raised_at), "rung": RUNGS[r]})
+    return {"reach": list(REACH[rung_of(alert, party, steps, now)]), "unanswered": unanswered}
+
+
+class Ladder:
+    """The rung each live alert was last pushed at (in memory: after a restart an
+    alert starts where the clock puts it, without a push)."""
+
+    def __init__(self, steps: Steps) -> None:
+        self.steps = steps
+        self._pushed: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def top(self, alert: LiveAlert, now: float) -> int:
+        """The highest rung of ``alert`` over its unanswered parties."""
+        steps = self.steps(alert.kind)
+        return max((rung_of(alert, p, steps, now) for p in alert.unanswered()), default=0)
+
+    def climbed(self, alerts: Iterable[LiveAlert], now: float) -> list[tuple[LiveAlert, int]]:
+        """The alerts whose unanswered parties reached a higher rung since last asked,
+        with the rung; alerts seen for the first time are taken at their rung."""
+        out = []
+        with self._lock:
+            live = set()
+            for alert in alerts:
+                live.add(alert.id)
+                before = self._pushed.get(alert.id)
+                if before == 2:
+                    continue
+                steps = self.steps(alert.kind)
+                if before is not None and now - alert.raised_at < steps[before]:
+                    continue  # most alerts are not due
+                rung = self.top(alert, now)
+                self._pushed[alert.id] = rung if before is None else max(before, rung)
+                if before is not None and rung > before:
+                    out.append((alert, rung))
+            for gone in set(self._pushed) - live:
+                del self._pushed[gone]
+        return out
+
+    @staticmethod
+    def entry(alert: LiveAlert, rung: int, service_party: str) -> dict[str, Any]:
+        """The ledger entry of a climb: who is still awaited, and the rung reached."""
+        return {
+            "kind": "notification",
+            "party": service_party,
+            "alert": alert.id,
+            "to": list(alert.parties),
+            "unanswered": alert.unanswered(),
+            "rung": RUNGS[rung],
+        }
