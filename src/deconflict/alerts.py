@@ -29,6 +29,9 @@ strike-proximity  (strike, position)    both parties; ``strike_party``,
                                         ``distance_m``, ``gap_m``, ``radius_m``,
                                         ``position_radius_m``, ``margin_m``,
                                         ``start_s``, ``end_s``; Point of aim
+strike-proximity  (strike, movement)    the same, ``position_kind`` ``movement``,
+                                        ``distance_m`` to the route,
+                                        ``position_radius_m`` half the width
 border-crossing   (track,)              the track's party; ``from``, ``to`` (country
                                         ids), ``countries`` (names), ``alt_m``; Point
                                         of crossing
@@ -50,6 +53,7 @@ import numpy as np
 from .detect.borders import BorderSet, Crossings, predict_crossings
 from .detect.inputs import check_lookahead, check_now
 from .detect.intents import Overlaps, VolumeSet, find_overlaps, non_conforming
+from .detect.movements import MovementProximity
 from .detect.separation import Conflicts
 from .detect.strikes import DEFAULT_MARGIN_M, PositionSet, Proximity, StrikeSet, strike_proximity
 from .detect.zones import NOTIFY, ZoneEntries, ZoneSet, predict_entries
@@ -67,6 +71,7 @@ from .model import (
     Volume,
     Zone,
 )
+from .movement import Movement
 
 __all__ = [
     "border_alerts",
@@ -77,6 +82,7 @@ __all__ = [
     "separation_alerts",
     "sort_key",
     "strike_alerts",
+    "strike_movement_alerts",
     "zone_entry_alerts",
 ]
 
@@ -330,6 +336,49 @@ def non_conforming_alerts(tracks: Tracks, index: Iterable[int], *, now_s: float)
                 lat_deg=lat,
                 lon_deg=lon,
                 details={"alt_m": alt},
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def strike_movement_alerts(
+    strikes: Sequence[Strike],
+    movements: Sequence[Movement],
+    proximity: MovementProximity,
+    *,
+    now_s: float,
+) -> list[Alert]:
+    """One ``strike-proximity`` alert per pair of :func:`~deconflict.detect.movements.
+    strike_movements`, shaped as for a position (``position_kind`` ``movement``,
+    ``position_radius_m`` half the corridor's width); ``t_s`` runs until the strike's
+    start."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(proximity)):
+        st, mv = strikes[int(proximity.strike[k])], movements[int(proximity.movement[k])]
+        lat, lon = st.lat_deg, _lon(st.lon_deg)
+        out.append(
+            Alert(
+                kind="strike-proximity",
+                parties=(st.party, mv.party),
+                subjects=(st.id, mv.id),
+                now_s=now_s,
+                t_s=max(st.start_s - now_s, 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details={
+                    "strike_party": st.party,
+                    "position_party": mv.party,
+                    "position_kind": "movement",
+                    "distance_m": float(proximity.distance_m[k]),
+                    "gap_m": float(proximity.gap_m[k]),
+                    "radius_m": st.radius_m,
+                    "position_radius_m": mv.width_m / 2,
+                    "margin_m": DEFAULT_MARGIN_M if st.margin_m is None else st.margin_m,
+                    "start_s": st.start_s,
+                    "end_s": st.end_s,
+                },
                 geometry=_point(lat, lon),
             )
         )

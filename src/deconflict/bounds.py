@@ -40,6 +40,8 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "MAX_TIME_CHARS",
     "MIN_LENGTH_M",
+    "MOVEMENT_BOUNDS",
+    "MOVEMENT_MAX_VERTICES",
     "TIME_WINDOW",
     "TRACK_BOUNDS",
     "Range",
@@ -117,3 +119,16 @@ MAX_LIST = 100
 MAX_PARTS = 10_000
 """Most rings of a Polygon, polygons of a MultiPolygon and lines of a MultiLineString (how
 many vertices a declaration may have is the service operator's: docs/service.md)."""
+
+# -- planned ground movements ----------------------------------------------------------
+
+MOVEMENT_BOUNDS: Mapping[str, Range] = {
+    "width_m": Range(1.0, 50_000.0, "m"),
+    "length_m": Range(0.0, 3_000_000.0, "m"),
+    "duration_s": Range(0.0, 30 * 86_400.0, "s"),
+}
+"""A movement's corridor width (1 m to 50 km, the whole width: the route +-half of it),
+its route's length along the sphere (at most 3,000 km) and its window (``end - start``,
+at most 30 days)."""
+MOVEMENT_MAX_VERTICES = 2000
+"""Most vertices of a movement's route (a LineString of at least 2)."""

@@ -13,6 +13,8 @@ be a single Feature). Each feature is told apart by its properties:
 ``kind`` volume             a :class:`~deconflict.model.Volume` intent (Polygon,
                             MultiPolygon or Point with ``radius_m``;
                             ``alt_min_m``/``alt_max_m``; ``start``, ``end``)
+``kind`` movement           a :class:`~deconflict.movement.Movement` (LineString,
+                            ``width_m``, ``start``, ``end``)
 ``rules`` or ``status``     a :class:`~deconflict.model.Zone`
 ==========================  ==========================================================
 
@@ -48,6 +50,7 @@ from .bounds import (
     MAX_OTHER_PROPERTIES,
     MAX_TEXT_CHARS,
     MAX_TIME_CHARS,
+    MOVEMENT_BOUNDS,
     TIME_WINDOW,
     Range,
 )
@@ -67,6 +70,7 @@ from .model import (
     outside,
     shown,
 )
+from .movement import Movement
 from .timefmt import format_time, parse_time
 from .zoneformats import DEFAULT_IMPORTER, as_geojson
 
@@ -81,7 +85,7 @@ __all__ = [
     "read_features",
 ]
 
-Record = Zone | Position | Strike | Volume | Country
+Record = Zone | Position | Strike | Volume | Movement | Country
 
 _B = DECLARATION_BOUNDS
 _FEATURE_MEMBERS = frozenset({"type", "geometry", "properties", "id", "bbox"})
@@ -98,6 +102,7 @@ _OWN = {
     "volume": frozenset(
         {"id", "party", "kind", "radius_m", "alt_min_m", "alt_max_m", "start", "end"}
     ),
+    "movement": frozenset({"id", "party", "kind", "width_m", "start", "end", "name"}),
     "country": frozenset({"id", "name"}),
 }  # fmt: skip
 """The properties of each kind of feature that the format reads; any other is bounded
@@ -112,6 +117,7 @@ class FeatureSet:
     positions: tuple[Position, ...] = ()
     strikes: tuple[Strike, ...] = ()
     volumes: tuple[Volume, ...] = ()
+    movements: tuple[Movement, ...] = ()
 
     def merge(self, other: FeatureSet) -> FeatureSet:
         """Both sets; an id used twice for the same kind of thing is invalid input."""
@@ -120,17 +126,19 @@ class FeatureSet:
             self.positions + other.positions,
             self.strikes + other.strikes,
             self.volumes + other.volumes,
+            self.movements + other.movements,
         )
         out.check_unique()
         return out
 
     def check_unique(self) -> None:
         """Raise :class:`InvalidInput` when two zones (or two positions, ...) share an id."""
-        groups: tuple[Sequence[Zone | Position | Strike | Volume], ...] = (
+        groups: tuple[Sequence[Zone | Position | Strike | Volume | Movement], ...] = (
             self.zones,
             self.positions,
             self.strikes,
             self.volumes,
+            self.movements,
         )
         for group in groups:
             seen: dict[str, str] = {}
@@ -507,6 +515,23 @@ def _volume(f: _Feature) -> Volume:
     return volume
 
 
+def _movement(f: _Feature) -> Movement:
+    f.others(f.props, _OWN["movement"])
+    mid, party = f.text("id"), f.text("party")
+    route = f.geometry("geometry", f.raw_geometry, ["LineString"])
+    t0, t1 = f.window("start", "end", required=True)
+    return Movement(
+        id=mid,
+        party=party,
+        route=route,
+        width_m=f.number("width_m", bound=MOVEMENT_BOUNDS["width_m"]),
+        start_s=t0,
+        end_s=t1,
+        name=f.name(""),
+        where=f.where,
+    )
+
+
 def _features(doc: Any, source: str) -> list[Any]:
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         feats = doc.get("features")
@@ -538,6 +563,7 @@ def parse_features(
     positions: list[Position] = []
     strikes: list[Strike] = []
     volumes: list[Volume] = []
+    movements: list[Movement] = []
     doc = as_geojson(doc, source, party)
     for i, raw in enumerate(_features(doc, source)):
         f = _Feature(source, i, raw)
@@ -548,13 +574,20 @@ def parse_features(
             strikes.append(_strike(f))
         elif kind == "volume":
             volumes.append(_volume(f))
+        elif kind == "movement":
+            movements.append(_movement(f))
         elif kind is not None:
-            f.fail("kind", f"must be forces, protected, strike or volume, got {shown(kind)}")
+            f.fail(
+                "kind",
+                f"must be forces, protected, strike, volume or movement, got {shown(kind)}",
+            )
         elif "rules" in f.props or "status" in f.props:
             zones.append(_zone(f))
         else:
             f.fail(None, "neither a zone (rules, status) nor a position or intent (kind)")
-    out = FeatureSet(tuple(zones), tuple(positions), tuple(strikes), tuple(volumes))
+    out = FeatureSet(
+        tuple(zones), tuple(positions), tuple(strikes), tuple(volumes), tuple(movements)
+    )
     out.check_unique()
     return out
 
@@ -672,6 +705,13 @@ def feature_of(record: Record) -> dict[str, Any]:
             props["radius_m"] = record.radius_m
         _put_window(props, ("start", "end"), record.start_s, record.end_s)
         _put_band(props, record.alt_min_m, record.alt_max_m)
+    elif isinstance(record, Movement):
+        geometry = record.route.to_geojson()
+        props = {"id": record.id, "party": record.party, "kind": "movement"}
+        props["width_m"] = record.width_m
+        if record.name:
+            props["name"] = record.name
+        _put_window(props, ("start", "end"), record.start_s, record.end_s)
     elif isinstance(record, Country):
         geometry = record.geometry.to_geojson()
         props = {"id": record.id, "name": record.name}

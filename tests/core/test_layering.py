@@ -28,6 +28,7 @@ CORE_LAYERS = frozenset(
     {
         "geo",
         "model",
+        "movement",
         "errors",
         "detect",
         "alerts",

@@ -1,0 +1,213 @@
+"""Strike intents checked against other parties' planned ground movements.
+
+A movement is a corridor: every point within ``width_m / 2`` of its route (great-circle
+segments between the vertices) over its window. A (strike, movement) pair is reported
+when
+
+* the parties differ,
+* the strike's window and the movement's overlap (closed intervals) and the strike has
+  not ended before ``now``,
+* the gap between the strike's effects circle and the corridor is less than the
+  strike's margin: ``distance_m - strike_radius - width_m / 2 < margin_m``,
+
+where ``distance_m`` is the great-circle distance from the aim point to the nearest
+point of the route. Candidates come from an STRtree over the lon/lat boxes of each
+segment's cap (its midpoint, half its length plus half the width); nothing is
+O(S x segments).
+
+Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
+out): :mod:`deconflict.detect.inputs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..geo import EARTH_RADIUS_M, lat_lon, unit_vectors
+from ..movement import Movement
+from .frames import candidate_pairs, cap_boxes
+from .inputs import check_now, no_nan
+from .strikes import StrikeSet
+
+__all__ = ["MovementProximity", "MovementSet", "distance_to_route_m", "strike_movements"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class MovementSet:
+    """m movements as arrays, their routes cut into g segments.
+
+    Attributes
+    ----------
+    id, party : ndarray of str, shape (m,)
+    half_width_m : ndarray, shape (m,)
+        Half the corridor's width, metres.
+    start_s, end_s : ndarray, shape (m,)
+        POSIX seconds.
+    seg_owner : ndarray of int64, shape (g,)
+        The movement each segment belongs to.
+    seg_a, seg_b : ndarray, shape (g, 3)
+        Unit vectors of each segment's ends.
+    """
+
+    id: NDArray[np.str_]
+    party: NDArray[np.str_]
+    half_width_m: F64
+    start_s: F64
+    end_s: F64
+    seg_owner: I64
+    seg_a: F64
+    seg_b: F64
+
+    def __post_init__(self) -> None:
+        no_nan(
+            "movement set",
+            half_width_m=self.half_width_m,
+            start_s=self.start_s,
+            end_s=self.end_s,
+            seg_a=self.seg_a,
+            seg_b=self.seg_b,
+        )
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    @classmethod
+    def from_movements(cls, movements: Sequence[Movement]) -> MovementSet:
+        """The arrays of movement records, in their order."""
+        owner, a, b = [], [], []
+        for k, m in enumerate(movements):
+            u = unit_vectors(m.lat_deg, m.lon_deg)
+            a.append(u[:-1])
+            b.append(u[1:])
+            owner.append(np.full(len(u) - 1, k, dtype=np.int64))
+        return cls(
+            id=np.array([m.id for m in movements], dtype=np.str_),
+            party=np.array([m.party for m in movements], dtype=np.str_),
+            half_width_m=np.array([m.width_m / 2 for m in movements], dtype=np.float64),
+            start_s=np.array([m.start_s for m in movements], dtype=np.float64),
+            end_s=np.array([m.end_s for m in movements], dtype=np.float64),
+            seg_owner=np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64),
+            seg_a=np.concatenate(a) if a else np.zeros((0, 3)),
+            seg_b=np.concatenate(b) if b else np.zeros((0, 3)),
+        )
+
+
+@dataclass(frozen=True)
+class MovementProximity:
+    """(strike, movement) pairs, sorted by (strike, movement).
+
+    Attributes
+    ----------
+    strike, movement : ndarray of int64, shape (k,)
+        Indices into the strike set and the movement set.
+    distance_m : ndarray, shape (k,)
+        Great-circle distance from the aim point to the route, metres.
+    gap_m : ndarray, shape (k,)
+        Distance between the effects circle's edge and the corridor's, metres (0 when
+        they overlap).
+    """
+
+    strike: I64
+    movement: I64
+    distance_m: F64
+    gap_m: F64
+
+    def __len__(self) -> int:
+        return int(self.strike.shape[0])
+
+
+def _angle(u: F64, v: F64) -> F64:
+    """The angle between unit vectors row by row, radians (stable near 0 and pi)."""
+    return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.einsum("ij,ij->i", u, v))
+
+
+def distance_to_route_m(p: F64, a: F64, b: F64) -> F64:
+    """Great-circle distance from points ``p`` to the minor arcs ``a``-``b``, metres.
+
+    ``p``, ``a``, ``b``: unit vectors, shape (k, 3), row by row; an arc whose ends
+    coincide is its point.
+
+    >>> u = unit_vectors(np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.5]))
+    >>> float(distance_to_route_m(u[2:], u[:1], u[1:2])[0].round())
+    111195.0
+    """
+    n = np.cross(a, b)
+    norm = np.linalg.norm(n, axis=-1)
+    ends = np.minimum(_angle(p, a), _angle(p, b))
+    ok = norm > 1e-15
+    nh = np.zeros_like(n)
+    nh[ok] = n[ok] / norm[ok, None]
+    c = p - np.einsum("ij,ij->i", p, nh)[:, None] * nh
+    cn = np.linalg.norm(c, axis=-1)
+    ok &= cn > 1e-15
+    c[ok] /= cn[ok, None]
+    on_arc = (
+        ok
+        & (np.einsum("ij,ij->i", np.cross(a, c), nh) >= 0.0)
+        & (np.einsum("ij,ij->i", np.cross(c, b), nh) >= 0.0)
+    )
+    cross = _angle(p, c)
+    return np.where(on_arc, np.minimum(cross, ends), ends) * EARTH_RADIUS_M
+
+
+def _segment_caps(moves: MovementSet) -> tuple[F64, F64, F64]:
+    """Each segment's midpoint (lat, lon degrees) and a cap radius covering its corridor."""
+    mid = moves.seg_a + moves.seg_b
+    mid /= np.maximum(np.linalg.norm(mid, axis=-1), 1e-300)[:, None]
+    lat, lon = lat_lon(mid)
+    half = _angle(moves.seg_a, moves.seg_b) * EARTH_RADIUS_M / 2
+    return lat, lon, half + moves.half_width_m[moves.seg_owner]
+
+
+def strike_movements(strikes: StrikeSet, moves: MovementSet, *, now_s: float) -> MovementProximity:
+    """Every strike coming within its margin of another party's movement corridor.
+
+    ``now_s`` (POSIX seconds, required): strikes that ended before it are over. No
+    strikes or no movements: no pairs.
+
+    >>> from deconflict.model import Geometry
+    >>> m = Movement("convoy", "un", Geometry("LineString", [[0.0, 0.0], [0.1, 0.0]]),
+    ...              width_m=200.0, start_s=0.0, end_s=3600.0)
+    >>> s = StrikeSet(id=np.array(["s"]), party=np.array(["blue"]),
+    ...     lat_deg=np.array([0.01]), lon_deg=np.array([0.05]), radius_m=np.array([300.0]),
+    ...     margin_m=np.array([1000.0]), start_s=np.zeros(1), end_s=np.ones(1))
+    >>> r = strike_movements(s, MovementSet.from_movements([m]), now_s=0.0)
+    >>> r.movement.tolist(), r.distance_m.round().tolist(), r.gap_m.round().tolist()
+    ([0], [1112.0], [712.0])
+    """
+    now_s = check_now(now_s)
+    sb, so = cap_boxes(strikes.lat_deg, strikes.lon_deg, strikes.radius_m + strikes.margin_m)
+    lat, lon, reach = _segment_caps(moves)
+    gb, go = cap_boxes(lat, lon, reach)
+    si, gi = candidate_pairs(sb, so, gb, go)
+    mi = moves.seg_owner[gi]
+    live = (
+        (strikes.party[si] != moves.party[mi])
+        & (strikes.end_s[si] >= now_s)
+        & (strikes.start_s[si] <= moves.end_s[mi])
+        & (moves.start_s[mi] <= strikes.end_s[si])
+    )
+    si, gi, mi = si[live], gi[live], mi[live]
+    p = unit_vectors(strikes.lat_deg[si], strikes.lon_deg[si])
+    d = distance_to_route_m(p, moves.seg_a[gi], moves.seg_b[gi])
+    # the nearest segment of each (strike, movement) pair
+    order = np.lexsort((d, mi, si))
+    si, mi, d = si[order], mi[order], d[order]
+    first = np.ones(si.shape[0], dtype=bool)
+    first[1:] = (si[1:] != si[:-1]) | (mi[1:] != mi[:-1])
+    si, mi, d = si[first], mi[first], d[first]
+    edge = d - strikes.radius_m[si] - moves.half_width_m[mi]
+    keep = edge < strikes.margin_m[si]
+    return MovementProximity(
+        strike=si[keep],
+        movement=mi[keep],
+        distance_m=d[keep],
+        gap_m=np.maximum(edge[keep], 0.0),
+    )

@@ -1,0 +1,223 @@
+"""Planned ground movements: parsing at the edge, and strikes near their corridors."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deconflict.alerts import strike_movement_alerts
+from deconflict.detect.movements import MovementSet, distance_to_route_m, strike_movements
+from deconflict.detect.strikes import StrikeSet
+from deconflict.errors import InvalidInput
+from deconflict.features import feature_of, parse_features
+from deconflict.geo import EARTH_RADIUS_M, haversine_m, unit_vectors
+from deconflict.model import Geometry, Strike
+from deconflict.movement import Movement
+
+T0 = "2026-06-01T06:00:00Z"
+T1 = "2026-06-01T12:00:00Z"
+
+
+def movement_feature(**props: Any) -> dict[str, Any]:
+    base = {"id": "convoy-1", "party": "un", "kind": "movement", "width_m": 200,
+            "start": T0, "end": T1}  # fmt: skip
+    base.update(props)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[40.0, 35.0], [40.1, 35.05]]},
+        "properties": {k: v for k, v in base.items() if v is not None},
+    }
+
+
+def test_a_movement_is_read_and_written_back() -> None:
+    fs = parse_features(movement_feature(name="Convoy to Deir ez-Zor"))
+    (m,) = fs.movements
+    assert (m.id, m.party, m.width_m, m.name) == ("convoy-1", "un", 200.0, "Convoy to Deir ez-Zor")
+    assert m.route.coordinates == ((40.0, 35.0), (40.1, 35.05))
+    assert m.end_s - m.start_s == 6 * 3600
+    assert parse_features(feature_of(m)).movements == (m,)
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        ({"width_m": None}, "'width_m': missing"),
+        ({"width_m": 0}, "'width_m'"),
+        ({"width_m": 60_000}, "'width_m'"),
+        ({"width_m": "wide"}, "'width_m'"),
+        ({"start": None}, "'start': missing"),
+        ({"end": "tomorrow"}, "'end': not an ISO 8601 time"),
+        ({"end": T0}, "'end': must be after 'start'"),
+        ({"end": "2026-07-15T00:00:00Z"}, "'end'"),
+        ({"party": None}, "'party': missing"),
+        ({"alt_min_m": 0, "a": 1}, None),  # free text: bounded, not refused
+    ],
+)
+def test_bad_properties_are_refused_naming_the_field(change: dict[str, Any], names: str) -> None:
+    f = movement_feature(**change)
+    if names is None:
+        assert parse_features(f).movements
+        return
+    with pytest.raises(InvalidInput, match=names):
+        parse_features(f)
+
+
+@pytest.mark.parametrize(
+    ("geometry", "names"),
+    [
+        ({"type": "Point", "coordinates": [40.0, 35.0]}, "must be a LineString"),
+        ({"type": "LineString", "coordinates": [[40.0, 35.0]]}, "at least 2 positions"),
+        ({"type": "LineString", "coordinates": [[40.0, 95.0], [40.1, 35.0]]}, "geometry"),
+        ({"type": "LineString", "coordinates": [[0.0, 0.0], [40.0, 0.0]]}, "'geometry'"),
+        (
+            {"type": "LineString", "coordinates": [[40.0 + i * 1e-4, 35.0] for i in range(2001)]},
+            "2001 vertices",
+        ),
+    ],
+)
+def test_bad_routes_are_refused(geometry: dict[str, Any], names: str) -> None:
+    f = movement_feature()
+    f["geometry"] = geometry
+    with pytest.raises(InvalidInput, match=names):
+        parse_features(f)
+
+
+def test_a_movement_route_over_3000_km_is_refused_with_its_length() -> None:
+    f = movement_feature()
+    f["geometry"]["coordinates"] = [[0.0, 0.0], [20.0, 0.0], [30.0, 0.0]]
+    with pytest.raises(InvalidInput, match=r"'geometry'.*3e\+06|'geometry'.*3000000"):
+        parse_features(f)
+
+
+def test_an_unknown_kind_names_movement_among_the_choices() -> None:
+    f = movement_feature(kind="convoy")
+    with pytest.raises(InvalidInput, match="volume or movement"):
+        parse_features(f)
+
+
+# -- detection against a brute-force reference ------------------------------------------
+
+
+def brute_distance_m(lat: float, lon: float, route: list[tuple[float, float]]) -> float:
+    """Distance from (lat, lon) to a route of (lon, lat) vertices: the least haversine
+    distance to 4,001 points along each segment's great circle (spherical interpolation)."""
+    best = np.inf
+    t = np.linspace(0.0, 1.0, 4001)
+    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(route):
+        a = unit_vectors(np.array([lat0]), np.array([lon0]))[0]
+        b = unit_vectors(np.array([lat1]), np.array([lon1]))[0]
+        omega = np.arctan2(np.linalg.norm(np.cross(a, b)), a @ b)
+        if omega < 1e-12:
+            pts = np.repeat(a[None], 1, axis=0)
+        else:
+            pts = (np.sin((1 - t) * omega)[:, None] * a + np.sin(t * omega)[:, None] * b) / np.sin(
+                omega
+            )
+        plat = np.degrees(np.arcsin(np.clip(pts[:, 2], -1, 1)))
+        plon = np.degrees(np.arctan2(pts[:, 1], pts[:, 0]))
+        best = min(best, float(haversine_m(lat, lon, plat, plon).min()))
+    return best
+
+
+coord = st.floats(-0.3, 0.3, allow_nan=False)
+routes = st.lists(st.tuples(coord, coord), min_size=2, max_size=5)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    base=st.tuples(st.floats(-60, 60), st.floats(-179, 179)),
+    route=routes,
+    aims=st.lists(st.tuples(coord, coord), min_size=1, max_size=6),
+    radius=st.floats(0, 3000),
+    margin=st.floats(0, 3000),
+    width=st.floats(1, 5000),
+)
+def test_strikes_near_a_corridor_match_the_brute_force_distance(
+    base: tuple[float, float],
+    route: list[tuple[float, float]],
+    aims: list[tuple[float, float]],
+    radius: float,
+    margin: float,
+    width: float,
+) -> None:
+    lat0, lon0 = base
+    line = [(lon0 + x, lat0 + y) for x, y in route]
+    mv = Movement("m", "un", Geometry("LineString", line), width, 0.0, 100.0)
+    strikes = [
+        Strike(f"s{k}", "blue", lat0 + y, lon0 + x, radius, 0.0, 50.0, margin)
+        for k, (x, y) in enumerate(aims)
+    ]
+    got = strike_movements(
+        StrikeSet.from_strikes(strikes), MovementSet.from_movements([mv]), now_s=0.0
+    )
+    found = dict(zip(got.strike.tolist(), got.distance_m.tolist(), strict=True))
+    longest = max(float(haversine_m(a[1], a[0], b[1], b[0])) for a, b in itertools.pairwise(line))
+    tol = longest / 4000 + 0.05  # the reference's spacing along a segment
+    for k, s in enumerate(strikes):
+        ref = brute_distance_m(s.lat_deg, s.lon_deg, line)
+        reach = ref - radius - width / 2
+        if k in found:
+            assert found[k] == pytest.approx(ref, abs=tol)
+            assert found[k] <= ref + 1e-6
+            assert reach < margin + tol
+        else:
+            assert reach >= margin - tol
+
+
+def test_distance_at_the_ends_and_across_the_middle() -> None:
+    a = unit_vectors(np.array([0.0]), np.array([0.0]))
+    b = unit_vectors(np.array([0.0]), np.array([1.0]))
+    beyond = unit_vectors(np.array([0.0]), np.array([2.0]))
+    above = unit_vectors(np.array([0.5]), np.array([0.5]))
+    deg = np.pi / 180 * EARTH_RADIUS_M
+    assert distance_to_route_m(beyond, a, b)[0] == pytest.approx(deg, rel=1e-9)
+    assert distance_to_route_m(above, a, b)[0] == pytest.approx(0.5 * deg, rel=1e-6)
+    assert distance_to_route_m(above, a, a)[0] == pytest.approx(
+        float(haversine_m(0.5, 0.5, 0.0, 0.0)), rel=1e-9
+    )
+
+
+def test_only_other_parties_strikes_overlapping_in_time_are_reported() -> None:
+    mv = parse_features(movement_feature()).movements[0]
+    on_route = (35.025, 40.05)
+    strikes = [
+        Strike("theirs", "blue", *on_route, 100.0, mv.start_s + 60, mv.start_s + 120),
+        Strike("own", "un", *on_route, 100.0, mv.start_s + 60, mv.start_s + 120),
+        Strike("after", "blue", *on_route, 100.0, mv.end_s + 1, mv.end_s + 60),
+        Strike("before", "blue", *on_route, 100.0, mv.start_s - 120, mv.start_s - 1),
+        Strike("far", "blue", 36.0, 40.05, 100.0, mv.start_s, mv.end_s),
+    ]
+    got = strike_movements(
+        StrikeSet.from_strikes(strikes), MovementSet.from_movements([mv]), now_s=mv.start_s
+    )
+    assert [strikes[i].id for i in got.strike.tolist()] == ["theirs"]
+    (alert,) = strike_movement_alerts(strikes, [mv], got, now_s=mv.start_s)
+    assert alert.kind == "strike-proximity"
+    assert alert.parties == ("blue", "un") and alert.subjects == ("theirs", "convoy-1")
+    assert alert.details["position_kind"] == "movement"
+    assert alert.details["position_radius_m"] == 100.0
+    assert alert.details["gap_m"] == 0.0
+
+
+def test_an_empty_set_gives_no_pairs() -> None:
+    mv = parse_features(movement_feature()).movements[0]
+    none = strike_movements(StrikeSet.from_strikes([]), MovementSet.from_movements([mv]), now_s=0)
+    assert len(none) == 0
+    s = Strike("s", "blue", 35.0, 40.0, 10.0, 0.0, 1.0)
+    assert len(strike_movements(StrikeSet.from_strikes([s]), MovementSet.from_movements([]),
+                                now_s=0.0)) == 0  # fmt: skip
+
+
+def test_the_record_checks_itself() -> None:
+    good = parse_features(movement_feature()).movements[0]
+    bad = copy.copy(good.__dict__)
+    bad["width_m"] = float("nan")
+    bad.pop("where")
+    with pytest.raises(InvalidInput, match="width_m"):
+        Movement(**bad)
