@@ -184,7 +184,8 @@ class ServiceConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceConfig:
         """Defaults overridden by ``DECONFLICT_<FIELD>`` variables (e.g. ``DECONFLICT_H_SEP_M``).
 
-        ``DECONFLICT_DEADLINE_<KIND>`` (kind upper-cased, ``-`` as ``_``) sets one deadline.
+        ``DECONFLICT_DEADLINE_<KIND>`` (kind upper-cased, ``-`` as ``_``) sets one deadline;
+        ``DECONFLICT_LADDER_<KIND>=S1,S2`` one kind's ladder (``ANY`` for ``*``).
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -205,7 +206,12 @@ class ServiceConfig:
                     deadlines[kind] = float(env[name])
                 except ValueError as exc:
                     raise InvalidInput(f"{name}: not a number: {env[name]!r}") from exc
-        return cls(deadlines_s=deadlines, **values)
+        ladder = dict(DEFAULT_LADDER_S)
+        for name, text in env.items():
+            if name.startswith("DECONFLICT_LADDER_"):
+                kind = name.removeprefix("DECONFLICT_LADDER_").lower().replace("_", "-")
+                ladder.update([parse_ladder(f"{'*' if kind == 'any' else kind}={text}")])
+        return cls(deadlines_s=deadlines, ladder_s=ladder, **values)
 
     def deadline_s(self, kind: str, t_s: float | None) -> float:
         """Seconds a party has to answer an alert of ``kind`` due in ``t_s`` seconds."""

@@ -144,6 +144,9 @@ function onEvent(ev) {
       state.upsertAlert(ev.alert);
       refreshHeadSoon();
       break;
+    case "roster":
+      state.setRoster(ev.roster);
+      break;
     case "channel":
       state.setChannel(ev.channel);
       refreshHeadSoon();

@@ -29,7 +29,10 @@ export function h(tag, attrs = {}, ...children) {
 export function tickCountdowns(root, now) {
   for (const el of root.querySelectorAll("[data-at]")) {
     const left = (Number(el.dataset.at) - now) / 1000;
-    if (el.dataset.count === "deadline") {
+    if (el.dataset.count === "unanswered") {
+      const min = Math.max(0, Math.floor(-left / 60));
+      el.textContent = t("unanswered.mark", { party: el.dataset.party, n: min });
+    } else if (el.dataset.count === "deadline") {
       el.textContent = left > 0 ? t("deadline.left", { t: duration(left) }) : t("overdue");
       el.classList.toggle("late", left <= 0);
     } else {
@@ -57,10 +60,41 @@ export class Panels {
   header() {
     const s = this.state;
     document.getElementById("party-name").textContent = s.party || "";
+    document.getElementById("officer-name").textContent = s.officer
+      ? `${s.officer.name} · ${t(`role.${s.officer.role}`)}`
+      : "";
+    this.dutyRoster();
     document.getElementById("track-count").textContent = t("map.tracks", { n: s.tracks.n });
     const conn = document.getElementById("connection");
     conn.textContent = t(`conn.${s.connection}`);
     conn.dataset.state = s.connection;
+  }
+
+  /** Who is on duty at each party: a name per officer, marked present or absent. */
+  dutyRoster() {
+    const root = document.getElementById("duty-roster");
+    const parties = this.state.roster.filter((r) => r.officers.length);
+    root.replaceChildren(
+      ...parties.map((r) =>
+        h(
+          "span",
+          { class: "roster-party", dataset: { party: r.party } },
+          h("b", {}, r.party),
+          " ",
+          r.officers.map((o) =>
+            h(
+              "span",
+              {
+                class: `officer ${o.present ? "present" : "absent"}`,
+                dataset: { name: o.name, present: String(o.present) },
+                title: t(o.present ? "officer.present" : "officer.absent"),
+              },
+              o.name,
+            ),
+          ),
+        ),
+      ),
+    );
   }
 
   // -- inbox -----------------------------------------------------------------------
@@ -133,6 +167,14 @@ export class Panels {
     if (a.overdue?.length) {
       marks.push(h("div", { class: "mark overdue" }, t("overdue.mark", { parties: list(a.overdue) })));
     }
+    for (const u of active ? a.unanswered ?? [] : []) {
+      marks.push(
+        h("div", {
+          class: `mark unanswered rung-${u.rung}`,
+          dataset: { party: u.party, at: ms(u.since), count: "unanswered" },
+        }),
+      );
+    }
     if (a.suspended?.length) {
       marks.push(
         h("div", { class: "mark suspended" }, t("suspended.mark", { parties: list(a.suspended) })),
@@ -144,7 +186,9 @@ export class Panels {
       a.parties.map((p) => {
         const ack = a.acks?.[p];
         const state = ack
-          ? `${t(`response.${ack.response}`)} · ${clock(ms(ack.at))}`
+          ? [t(`response.${ack.response}`), clock(ms(ack.at)), ack.officer]
+              .filter(Boolean)
+              .join(" · ")
           : a.suspended?.includes(p)
             ? t("suspended.mark", { parties: "" }).replace(/[:：]\s*$/, "")
             : a.overdue?.includes(p)
@@ -165,7 +209,7 @@ export class Panels {
       }),
     );
     let answer = null;
-    if (active && (a.awaiting ?? a.parties).includes(me)) {
+    if (active && s.canWrite() && (a.awaiting ?? a.parties).includes(me)) {
       const note = h("input", { class: "note", type: "text", maxlength: "2000",
         placeholder: t("note"), "aria-label": t("note") });
       answer = h(
@@ -295,7 +339,7 @@ export class Panels {
         h(
           "li",
           { class: m.from === s.party ? "mine" : "theirs", dataset: { id: m.id } },
-          h("div", { class: "meta" }, `${m.from} → ${m.to.join(", ")} · ${clock(ms(m.at))}`),
+          h("div", { class: "meta" }, `${m.from}${m.officer ? ` (${m.officer})` : ""} → ${m.to.join(", ")} · ${clock(ms(m.at))}`),
           h("div", { class: "text" }, m.text),
         ),
       ),

@@ -111,6 +111,8 @@ export class TrackSet {
 export class State {
   constructor() {
     this.party = null;
+    this.officer = null; // the officer logged in ({ name, role }), null for a party token
+    this.roster = []; // the duty roster per party: [{ party, officers: [{ name, present }] }]
     this.language = "en";
     this.alerts = new Map();
     this.tracks = new TrackSet();
@@ -169,12 +171,24 @@ export class State {
 
   setHello(hello) {
     this.party = hello.party;
+    this.officer = hello.officer ? { name: hello.officer, role: hello.role } : null;
+    this.roster = hello.roster || [];
     this.language = hello.language || "en";
     this.alerts = new Map(hello.alerts.map((a) => [a.id, a]));
     this.channel = hello.channel;
     this.setClock(hello.clock);
     this.receipts = loadReceipts(this.party);
     this.mark("all");
+  }
+
+  setRoster(roster) {
+    this.roster = roster || [];
+    this.mark("header");
+  }
+
+  /** Whether the one logged in may answer and write (a viewer officer may not). */
+  canWrite() {
+    return this.officer?.role !== "viewer";
   }
 
   upsertAlert(alert) {
