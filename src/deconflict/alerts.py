@@ -32,6 +32,13 @@ strike-proximity  (strike, position)    both parties; ``strike_party``,
 strike-proximity  (strike, movement)    the same, ``position_kind`` ``movement``,
                                         ``distance_m`` to the route,
                                         ``position_radius_m`` half the width
+zone-entry        (movement, zone)      the movement's party and the zone's
+                                        ``parties``; ``zone``, ``zone_name``,
+                                        ``status``, ``rule``, ``lead_s`` (notify),
+                                        ``movement_party``, ``start_s``, ``end_s``;
+                                        Point inside the corridor's part in the zone
+intent-overlap    (a, b), sorted        a movement and a volume: as for two volumes
+                                        (the band is the volume's)
 border-crossing   (track,)              the track's party; ``from``, ``to`` (country
                                         ids), ``countries`` (names), ``alt_m``; Point
                                         of crossing
@@ -53,7 +60,7 @@ import numpy as np
 from .detect.borders import BorderSet, Crossings, predict_crossings
 from .detect.inputs import check_lookahead, check_now
 from .detect.intents import Overlaps, VolumeSet, find_overlaps, non_conforming
-from .detect.movements import MovementProximity
+from .detect.movements import MovementProximity, ZoneCrossings
 from .detect.separation import Conflicts
 from .detect.strikes import DEFAULT_MARGIN_M, PositionSet, Proximity, StrikeSet, strike_proximity
 from .detect.zones import NOTIFY, ZoneEntries, ZoneSet, predict_entries
@@ -78,6 +85,7 @@ __all__ = [
     "count_by_kind",
     "evaluate",
     "intent_overlap_alerts",
+    "movement_zone_alerts",
     "non_conforming_alerts",
     "separation_alerts",
     "sort_key",
@@ -206,7 +214,7 @@ def zone_entry_alerts(
 
 
 def intent_overlap_alerts(
-    volumes: Sequence[Volume], overlaps: Overlaps, *, now_s: float
+    volumes: Sequence[Volume | Movement], overlaps: Overlaps, *, now_s: float
 ) -> list[Alert]:
     """One ``intent-overlap`` alert per pair of :func:`~deconflict.detect.intents.
     find_overlaps`; ``t_s`` runs until the common window opens."""
@@ -379,6 +387,45 @@ def strike_movement_alerts(
                     "start_s": st.start_s,
                     "end_s": st.end_s,
                 },
+                geometry=_point(lat, lon),
+            )
+        )
+    return out
+
+
+def movement_zone_alerts(
+    movements: Sequence[Movement], zones: Sequence[Zone], crossings: ZoneCrossings, *, now_s: float
+) -> list[Alert]:
+    """One ``zone-entry`` alert per row of :func:`~deconflict.detect.movements.
+    movement_zones`: the movement's route through a zone that forbids its party or asks
+    it for notice; ``t_s`` runs until the movement's start."""
+    now_s = check_now(now_s)
+    out = []
+    for k in range(len(crossings)):
+        mv, zone = movements[int(crossings.movement[k])], zones[int(crossings.zone[k])]
+        lat, lon = float(crossings.lat_deg[k]), _lon(float(crossings.lon_deg[k]))
+        action = str(crossings.action[k])
+        details: dict[str, Any] = {
+            "zone": zone.id,
+            "zone_name": zone.name,
+            "status": zone.status,
+            "rule": action,
+            "movement_party": mv.party,
+            "start_s": mv.start_s,
+            "end_s": mv.end_s,
+        }
+        if action == "notify":
+            details["lead_s"] = float(crossings.lead_s[k])
+        out.append(
+            Alert(
+                kind="zone-entry",
+                parties=(mv.party, *zone.parties),
+                subjects=(mv.id, zone.id),
+                now_s=now_s,
+                t_s=max(mv.start_s - now_s, 0.0),
+                lat_deg=lat,
+                lon_deg=lon,
+                details=details,
                 geometry=_point(lat, lon),
             )
         )

@@ -17,8 +17,9 @@ export line of the service is delivered by that answer alone:
 - every alert that discloses A's data is delivered to A too (:func:`check_disclosure`),
   so that A always knows what of its own was shown to whom.
 
-Declarations themselves (zones, positions, plans) are meant for every other party: a
-``declaration`` alert goes to all of them.
+Declarations themselves (zones, positions, plans, ground movements) are meant for every
+other party: a ``declaration`` alert goes to all of them. So a ``zone-entry`` alert of a
+movement's route through a zone goes to the movement's party and the zone's parties.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ OWN_ONLY = frozenset({"border-crossing", "non-conforming"})
 
 def disclosed_by(alert: Alert) -> frozenset[str]:
     """The parties whose data ``alert`` shows (who must receive it, too)."""
+    if alert.kind == "zone-entry" and "movement_party" in alert.details:
+        return frozenset({str(alert.details["movement_party"])})
     if alert.kind == "zone-entry":
         return frozenset({str(alert.details.get("track_party") or alert.parties[0])})
     if alert.kind == "separation":
@@ -51,6 +54,8 @@ def audience(alert: Alert, zones: Mapping[str, Zone]) -> tuple[str, ...]:
     ``zones`` maps zone id to the zone as it stands (its status and consents); a
     ``zone-entry`` alert of a zone not in it goes to the track's party alone.
     """
+    if alert.kind == "zone-entry" and "movement_party" in alert.details:
+        return tuple(sorted(set(alert.parties)))  # a movement is declared to every party
     if alert.kind == "zone-entry":
         (track_party,) = disclosed_by(alert)
         zone = zones.get(str(alert.subjects[1]))

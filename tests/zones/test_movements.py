@@ -11,9 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconflict.alerts import strike_movement_alerts
-from deconflict.detect.movements import MovementSet, distance_to_route_m, strike_movements
+from deconflict.alerts import intent_overlap_alerts, movement_zone_alerts, strike_movement_alerts
+from deconflict.detect.movements import (
+    MovementSet,
+    distance_to_route_m,
+    movement_overlaps,
+    movement_zones,
+    strike_movements,
+)
 from deconflict.detect.strikes import StrikeSet
+from deconflict.disclosure import audience
 from deconflict.errors import InvalidInput
 from deconflict.features import feature_of, parse_features
 from deconflict.geo import EARTH_RADIUS_M, haversine_m, unit_vectors
@@ -221,3 +228,89 @@ def test_the_record_checks_itself() -> None:
     bad.pop("where")
     with pytest.raises(InvalidInput, match="width_m"):
         Movement(**bad)
+
+
+# -- zones and other parties' volumes ---------------------------------------------------
+
+
+def zone(zid: str, rules: list[dict[str, Any]], **props: Any) -> dict[str, Any]:
+    ring = [[40.04, 34.9], [40.06, 34.9], [40.06, 35.2], [40.04, 35.2], [40.04, 34.9]]
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"id": zid, "status": "claimed", "parties": ["blue"], "rules": rules,
+                       **props},
+    }  # fmt: skip
+
+
+def test_a_route_through_a_zone_that_forbids_its_party_is_a_zone_entry() -> None:
+    fs = parse_features(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                movement_feature(),
+                zone("closed", [{"party": "*", "action": "forbid"}]),
+                zone("notice", [{"party": "un", "action": "notify", "lead_s": 3600}]),
+                zone("advice", [{"party": "*", "action": "advisory"}]),
+                zone("others", [{"party": "red", "action": "forbid"}]),
+                zone(
+                    "expired", [{"party": "*", "action": "forbid"}], valid_to="2026-06-01T05:00:00Z"
+                ),
+            ],
+        }
+    )
+    (mv,) = fs.movements
+    got = movement_zones(fs.movements, fs.zones, now_s=mv.start_s - 3600)
+    assert [fs.zones[i].id for i in got.zone.tolist()] == ["closed", "notice"]
+    assert got.action.tolist() == ["forbid", "notify"]
+    alerts = movement_zone_alerts(fs.movements, fs.zones, got, now_s=mv.start_s - 3600)
+    assert [a.subjects for a in alerts] == [("convoy-1", "closed"), ("convoy-1", "notice")]
+    assert alerts[0].parties == ("blue", "un") and alerts[0].t_s == 3600
+    assert alerts[1].details["lead_s"] == 3600 and alerts[1].details["movement_party"] == "un"
+    # the point given lies inside both the zone and the corridor
+    assert 40.04 <= alerts[0].lon_deg <= 40.06
+    assert audience(alerts[0], {z.id: z for z in fs.zones}) == ("blue", "un")
+    # over once the movement has ended
+    assert len(movement_zones(fs.movements, fs.zones, now_s=mv.end_s + 1)) == 0
+
+
+def test_a_route_beside_a_zone_is_not_an_entry() -> None:
+    f = movement_feature()
+    f["geometry"]["coordinates"] = [[40.0, 35.3], [40.1, 35.3]]  # 11 km north of it
+    fs = parse_features(
+        {"type": "FeatureCollection",
+         "features": [f, zone("closed", [{"party": "*", "action": "forbid"}])]}
+    )  # fmt: skip
+    assert len(movement_zones(fs.movements, fs.zones, now_s=0.0)) == 0
+
+
+def volume(vid: str, party: str, start: str, end: str, dlon: float = 0.0) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [40.05 + dlon, 35.025]},
+        "properties": {"id": vid, "party": party, "kind": "volume", "radius_m": 2000,
+                       "alt_min_m": 3000, "alt_max_m": 5000, "start": start, "end": end},
+    }  # fmt: skip
+
+
+def test_other_parties_volumes_over_the_corridor_in_its_window_overlap() -> None:
+    fs = parse_features(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                movement_feature(),
+                volume("drones", "blue", "2026-06-01T11:00:00Z", "2026-06-01T13:00:00Z"),
+                volume("own", "un", T0, T1),
+                volume("later", "blue", T1, "2026-06-01T14:00:00Z"),
+                volume("away", "blue", T0, T1, dlon=0.5),
+            ],
+        }
+    )
+    (mv,) = fs.movements
+    records, pairs = movement_overlaps(fs.movements, fs.volumes, now_s=mv.start_s)
+    alerts = intent_overlap_alerts(records, pairs, now_s=mv.start_s)
+    assert [sorted(a.subjects) for a in alerts] == [["convoy-1", "drones"]]
+    (a,) = alerts
+    assert a.parties == ("blue", "un")
+    assert a.details["start_s"] == mv.end_s - 3600 and a.details["end_s"] == mv.end_s
+    assert a.details["alt_min_m"] == 3000

@@ -15,6 +15,12 @@ point of the route. Candidates come from an STRtree over the lon/lat boxes of ea
 segment's cap (its midpoint, half its length plus half the width); nothing is
 O(S x segments).
 
+The corridor as an area (:func:`corridor_area`: the route buffered by half the width in
+a local frame centred on it) is also checked against other parties' volume intents
+(:func:`movement_overlaps`, altitude bands left aside: without a terrain model the
+ground's height is not known) and against the zones whose rules forbid the movement's
+party or ask it for notice (:func:`movement_zones`).
+
 Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
 out): :mod:`deconflict.detect.inputs`.
 """
@@ -25,15 +31,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M, lat_lon, unit_vectors
+from ..model import Volume, Zone
 from ..movement import Movement
-from .frames import candidate_pairs, cap_boxes
+from .areas import Area, area_arrays, volume_area, zone_area
+from .frames import (
+    Frames,
+    candidate_pairs,
+    cap_boxes,
+    from_frame,
+    project_geometries,
+    reproject,
+)
 from .inputs import check_now, no_nan
+from .intents import MIN_OVERLAP_M2, Overlaps, VolumeSet, find_overlaps
 from .strikes import StrikeSet
 
-__all__ = ["MovementProximity", "MovementSet", "distance_to_route_m", "strike_movements"]
+__all__ = [
+    "MovementProximity",
+    "MovementSet",
+    "ZoneCrossings",
+    "corridor_area",
+    "distance_to_route_m",
+    "movement_overlaps",
+    "movement_zones",
+    "strike_movements",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -210,4 +236,125 @@ def strike_movements(strikes: StrikeSet, moves: MovementSet, *, now_s: float) ->
         movement=mi[keep],
         distance_m=d[keep],
         gap_m=np.maximum(edge[keep], 0.0),
+    )
+
+
+def corridor_area(movement: Movement) -> Area:
+    """The corridor as an area in a frame centred on its route (metres; round ends)."""
+    u = unit_vectors(movement.lat_deg, movement.lon_deg).sum(axis=0)
+    frame = Frames.centred_on(u[None, :] / np.linalg.norm(u))
+    line = shapely.LineString(movement.route.coordinates)
+    geom = project_geometries(np.array([line], dtype=object), frame)[0]
+    poly = shapely.buffer(geom, movement.width_m / 2, quad_segs=8)
+    radius = float(np.hypot(*shapely.get_coordinates(poly).T).max())
+    return Area(float(frame.lat_deg[0]), float(frame.lon_deg[0]), poly, radius)
+
+
+def movement_overlaps(
+    movements: Sequence[Movement], volumes: Sequence[Volume], *, now_s: float
+) -> tuple[list[Movement | Volume], Overlaps]:
+    """Every (movement, volume) pair of different parties whose corridor and area share
+    more than :data:`~deconflict.detect.intents.MIN_OVERLAP_M2` while their windows
+    overlap (half-open), the common window not ended before ``now_s``.
+
+    Returns the records the pairs index (``movements`` then ``volumes``) and the pairs
+    as :class:`~deconflict.detect.intents.Overlaps` (``alt_*`` the volume's band).
+    """
+    now_s = check_now(now_s)
+    areas = [corridor_area(m) for m in movements] + [volume_area(v) for v in volumes]
+    frames, geom, radius = area_arrays(areas)
+    records: list[Movement | Volume] = [*movements, *volumes]
+    inf = np.full(len(movements), np.inf)
+    both = VolumeSet(
+        id=np.array([r.id for r in records], dtype=np.str_),
+        party=np.array([r.party for r in records], dtype=np.str_),
+        frames=frames,
+        geom=geom,
+        radius_m=radius,
+        alt_min_m=np.concatenate([-inf, [v.alt_min_m for v in volumes]]),
+        alt_max_m=np.concatenate([inf, [v.alt_max_m for v in volumes]]),
+        start_s=np.array([r.start_s for r in records], dtype=np.float64),
+        end_s=np.array([r.end_s for r in records], dtype=np.float64),
+    )
+    found = find_overlaps(both, now_s=now_s)
+    m = len(movements)
+    keep = (found.a < m) != (found.b < m)
+    return records, Overlaps(*(getattr(found, f)[keep] for f in Overlaps.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class ZoneCrossings:
+    """(movement, zone) pairs, sorted by (movement, zone): the route's corridor meets a
+    zone whose rule for the movement's party is ``forbid`` or ``notify`` while the zone is
+    valid during the movement's window.
+
+    Attributes
+    ----------
+    movement, zone : ndarray of int64, shape (k,)
+    action : ndarray of str, shape (k,)
+        ``forbid`` or ``notify``.
+    lead_s : ndarray, shape (k,)
+        The rule's lead time, seconds (0 for ``forbid``).
+    lat_deg, lon_deg : ndarray, shape (k,)
+        A point inside the common part, degrees.
+    """
+
+    movement: I64
+    zone: I64
+    action: NDArray[np.str_]
+    lead_s: F64
+    lat_deg: F64
+    lon_deg: F64
+
+    def __len__(self) -> int:
+        return int(self.movement.shape[0])
+
+
+def _rule_for(zone: Zone, party: str) -> tuple[str, float] | None:
+    """The zone's rule for ``party`` (its own, else ``*``), if forbid or notify."""
+    rules = [r for r in zone.rules if r.party == party] or [r for r in zone.rules if r.party == "*"]
+    for action in ("forbid", "notify"):
+        for r in rules:
+            if r.action == action:
+                return action, float(r.lead_s)
+    return None
+
+
+def movement_zones(
+    movements: Sequence[Movement], zones: Sequence[Zone], *, now_s: float
+) -> ZoneCrossings:
+    """Every movement whose corridor meets a zone that forbids its party or asks it for
+    notice, while the zone is valid in the movement's window (closed intervals) and the
+    window has not ended before ``now_s``."""
+    now_s = check_now(now_s)
+    mframes, mgeom, mrad = area_arrays([corridor_area(m) for m in movements])
+    zframes, zgeom, zrad = area_arrays([zone_area(z) for z in zones])
+    mb, mo = cap_boxes(mframes.lat_deg, mframes.lon_deg, mrad)
+    zb, zo = cap_boxes(zframes.lat_deg, zframes.lon_deg, zrad)
+    mi, zi = candidate_pairs(mb, mo, zb, zo)
+    rows = []
+    for k in range(mi.shape[0]):
+        m, z = movements[int(mi[k])], zones[int(zi[k])]
+        rule = _rule_for(z, m.party)
+        if (
+            rule is not None
+            and m.end_s >= now_s
+            and m.start_s <= z.valid_to_s
+            and z.valid_from_s <= m.end_s
+        ):
+            rows.append((k, *rule))
+    pick = np.array([r[0] for r in rows], dtype=np.int64)
+    mi, zi = mi[pick], zi[pick]
+    fm = mframes.take(mi)
+    common = shapely.intersection(mgeom[mi], reproject(zgeom[zi], zframes.take(zi), fm))
+    hit = shapely.area(common) > MIN_OVERLAP_M2
+    pts = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
+    lat, lon = lat_lon(from_frame(pts[:, 0], pts[:, 1], fm.take(np.flatnonzero(hit))))
+    return ZoneCrossings(
+        movement=mi[hit],
+        zone=zi[hit],
+        action=np.array([r[1] for r in rows], dtype=np.str_).reshape(-1)[hit],
+        lead_s=np.array([r[2] for r in rows], dtype=np.float64).reshape(-1)[hit],
+        lat_deg=lat,
+        lon_deg=lon,
     )
