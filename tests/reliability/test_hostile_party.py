@@ -383,6 +383,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("POST", "/v1/messages"): _message_as_other,
     ("GET", "/v1/messages"): _get_list("/v1/messages", "messages", own_only=False),
     ("GET", "/v1/channel"): _get_list("/v1/channel", "parties", own_only=False),
+    ("GET", "/v1/officers"): _get_list("/v1/officers", "roster", own_only=False),
     ("POST", "/v1/channel/suspend"): _channel("suspend"),
     ("POST", "/v1/channel/resume"): _channel("resume"),
     ("GET", "/v1/status"): _status,
