@@ -74,6 +74,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="largest area of a zone, m² on the ellipsoid (1e10: 10,000 km²)",
     )
     p.add_argument(
+        "--movement-notice",
+        type=float,
+        metavar="S",
+        help=(
+            "notice a ground movement is declared with, seconds before its start (172800: "
+            "48 h); shorter notice is accepted and flagged"
+        ),
+    )
+    p.add_argument(
         "--head-interval",
         type=float,
         metavar="S",
@@ -145,6 +154,7 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         max_intent_vertices=args.max_intent_vertices,
         max_zone_area_m2=args.max_zone_area,
         max_alert_changes=args.max_alert_changes,
+        movement_notice_s=args.movement_notice,
     )
 
 

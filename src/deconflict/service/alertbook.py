@@ -251,6 +251,7 @@ class AlertBook:
                 "declared_by": party,
                 "feature_kind": d.feature_kind,
                 "feature": d.feature,
+                **({"short_notice": d.short_notice} if d.short_notice else {}),
             },
             geometry=d.feature.get("geometry"),
             state="notified",

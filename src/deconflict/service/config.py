@@ -96,6 +96,11 @@ class ServiceConfig:
     max_zone_area_m2
         Largest area of one zone, m² on the WGS84 ellipsoid (a circle's cap, a
         side-of-a-line zone's whole ``within``); 10,000 km² by default, after ASTM F3548.
+    movement_notice_s
+        The notice a planned ground movement is declared with (its ``start`` less the
+        time it is declared), seconds; 48 h by default, as humanitarian notification
+        systems ask of a convoy. Shorter notice is accepted but flagged
+        (``short_notice`` on the declaration's answer and its ``declaration`` alert).
     max_alert_changes
         Most alert changes (raised or updated) one detection run makes; the rest wait
         for the next runs, shared fairly between the sets of parties they involve, the
@@ -139,6 +144,7 @@ class ServiceConfig:
     max_intent_vertices: int = 10_000
     max_zone_area_m2: float = 1e10
     max_alert_changes: int = 500
+    movement_notice_s: float = 48 * 3600.0
     public_stats: bool = False
     head_interval_s: float = 0.0
 

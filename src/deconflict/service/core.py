@@ -381,6 +381,9 @@ class Service:
                 "alerts": [a.id for a in raised],
                 "receipt": self._receipt(indices[0], signed),
             }
+            short = {d.id: d.short_notice for d in declared if d.short_notice}
+            if short:
+                response["short_notice"] = short
 
             def after() -> None:
                 for a in raised:

@@ -22,7 +22,7 @@ __all__ = ["KINDS_BY_ENDPOINT", "Declared", "anchor", "parse_declarations", "wit
 
 KINDS_BY_ENDPOINT = {
     "positions": ("forces", "protected"),
-    "intents": ("strike", "volume"),
+    "intents": ("strike", "volume", "movement"),
     "zones": ("zone",),
 }
 """The feature kinds each declaration endpoint takes."""
@@ -35,15 +35,18 @@ class Declared:
     party: str
     id: str
     kind: str
-    """``position``, ``strike``, ``volume`` or ``zone``."""
+    """``position``, ``strike``, ``volume``, ``movement`` or ``zone``."""
     feature_kind: str
-    """``forces``, ``protected``, ``strike``, ``volume`` or ``zone``."""
+    """``forces``, ``protected``, ``strike``, ``volume``, ``movement`` or ``zone``."""
     feature: dict[str, Any]
     consents: list[str]
     created_at: float
     lat: float
     lon: float
     starts_s: float | None
+    short_notice: dict[str, float] | None = None
+    """For a movement declared with less than the operator's notice:
+    ``{"notice_s": given, "required_s": the operator's}``; else ``None``."""
     parsed: Any = None
     """Its records (a core FeatureSet), parsed once when first needed."""
 
@@ -66,6 +69,7 @@ def parse_declarations(
     ``max_zone_area_m2`` a zone. The per-party cap is the picture's
     (:meth:`~deconflict.service.picture.Picture.check_room`).
     """
+    from ..bounds import MOVEMENT_MAX_VERTICES
     from ..detect.areas import declared_area_m2
     from ..features import count_vertices, parse_features
     from ..model import shown
@@ -99,10 +103,12 @@ def parse_declarations(
                 f"{where}.properties.kind: {shown(kind)} does not belong in /v1/{expect} "
                 f"(expected {' or '.join(allowed)})"
             )
-        if kind in ("zone", "volume"):
+        if kind in ("zone", "volume", "movement"):
             top = config.max_zone_vertices
             if kind == "volume":
                 top = config.max_intent_vertices
+            if kind == "movement":
+                top = MOVEMENT_MAX_VERTICES
             within = raw["properties"].get("within")
             n = count_vertices(raw.get("geometry")) + count_vertices(within)
             if n > top:
@@ -152,7 +158,9 @@ def parse_declarations(
         else:
             props["party"] = party
         parsed = parse_features(feature, where)
-        rec = (parsed.zones or parsed.positions or parsed.strikes or parsed.volumes)[0]
+        rec = (
+            parsed.zones or parsed.positions or parsed.strikes or parsed.volumes or parsed.movements
+        )[0]
         if parsed.zones:
             area = declared_area_m2(parsed.zones[0])
             top_m2 = config.max_zone_area_m2
@@ -170,6 +178,12 @@ def parse_declarations(
         seen.add(rec.id)
         lat, lon = anchor(feature)
         starts = getattr(rec, "start_s", None)
+        short = None
+        if parsed.movements and rec.start_s - now < config.movement_notice_s:
+            short = {
+                "notice_s": max(rec.start_s - now, 0.0),
+                "required_s": config.movement_notice_s,
+            }
         out.append(
             Declared(
                 party=party,
@@ -182,6 +196,7 @@ def parse_declarations(
                 lat=lat,
                 lon=lon,
                 starts_s=float(starts) if starts is not None else None,
+                short_notice=short,
             )
         )
     return out

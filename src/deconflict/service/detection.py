@@ -22,6 +22,12 @@ import numpy as np
 from .. import alerts as core
 from ..detect.borders import BorderSet, predict_crossings
 from ..detect.intents import VolumeSet, find_overlaps, non_conforming
+from ..detect.movements import (
+    MovementSet,
+    movement_overlaps,
+    movement_zones,
+    strike_movements,
+)
 from ..detect.separation import Conflicts
 from ..detect.strikes import PositionSet, StrikeSet, strike_proximity
 from ..detect.zones import ZoneSet, predict_entries
@@ -157,6 +163,27 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
             )
             out += [
                 _found(a, ()) for a in core.strike_alerts(strikes, positions, proximity, now_s=now)
+            ]
+        if records.strikes and records.movements:
+            strikes, movements = list(records.strikes), list(records.movements)
+            near = strike_movements(
+                StrikeSet.from_strikes(strikes), MovementSet.from_movements(movements), now_s=now
+            )
+            out += [
+                _found(a, ())
+                for a in core.strike_movement_alerts(strikes, movements, near, now_s=now)
+            ]
+        if records.movements and records.volumes:
+            both, pairs = movement_overlaps(
+                list(records.movements), list(records.volumes), now_s=now
+            )
+            out += [_found(a, ()) for a in core.intent_overlap_alerts(both, pairs, now_s=now)]
+        if records.movements and records.zones:
+            movements, zones = list(records.movements), list(records.zones)
+            crossings = movement_zones(movements, zones, now_s=now)
+            out += [
+                _found(a, ())
+                for a in core.movement_zone_alerts(movements, zones, crossings, now_s=now)
             ]
     assert all(f.alert.kind in TRACK_KINDS or not f.tracks for f in out)
     return out

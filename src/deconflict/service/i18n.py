@@ -65,6 +65,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "zone": "zone",
         "strike": "strike plan",
         "volume": "flight plan volume",
+        "movement": "ground movement",
     },
     "ru": {
         "forbid": "запрещено",
@@ -75,6 +76,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "zone": "зона",
         "strike": "план удара",
         "volume": "объём плана полёта",
+        "movement": "передвижение по земле",
     },
     "ar": {
         "forbid": "محظورة",
@@ -85,6 +87,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "zone": "منطقة",
         "strike": "خطة ضربة",
         "volume": "حجم خطة طيران",
+        "movement": "تحرك بري",
     },
 }
 

@@ -257,13 +257,15 @@ class Picture:
         from .. import features
 
         if self._records is None:
-            groups: tuple[list[Any], ...] = ([], [], [], [])
+            groups: tuple[list[Any], ...] = ([], [], [], [], [])
             for (_, _), d in sorted(self.declared.items(), key=lambda kv: kv[1].created_at):
                 if d.parsed is None:
                     d.parsed = features.parse_features(d.feature, f"{d.party}/{d.id}")
                 part = d.parsed
                 for group, records in zip(
-                    groups, (part.zones, part.positions, part.strikes, part.volumes), strict=True
+                    groups,
+                    (part.zones, part.positions, part.strikes, part.volumes, part.movements),
+                    strict=True,
                 ):
                     group.extend(records)
             self._records = features.FeatureSet(*map(tuple, groups))

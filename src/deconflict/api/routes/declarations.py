@@ -53,14 +53,14 @@ def get_positions(ctx: Ctx, party: Party) -> dict[str, Any]:
 async def post_intents(
     request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
 ) -> dict[str, Any]:
-    """Declare plans: 4D volumes and strikes (GeoJSON)."""
+    """Declare plans: 4D volumes, strikes and ground movements (GeoJSON)."""
     return await _declare(ctx, "intents", party, request, idem)
 
 
 @router.get("/v1/intents", tags=["declarations"])
 def get_intents(ctx: Ctx, party: Party) -> dict[str, Any]:
     """The caller's own declared intents."""
-    features = ctx.service.own_declarations(party, ["strike", "volume"])
+    features = ctx.service.own_declarations(party, ["strike", "volume", "movement"])
     return {"type": "FeatureCollection", "features": features}
 
 
