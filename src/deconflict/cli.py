@@ -22,7 +22,8 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand of :mod:`deconflict.commands`."""
+    """The top-level parser with every subcommand of :mod:`deconflict.commands` (each
+    module one command; a module named ``_...`` is shared by commands)."""
     parser = argparse.ArgumentParser(
         prog="deconflict",
         description="Predict conflicts between parties sharing an airspace; keep the record.",
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"deconflict {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
     return parser

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import sys
+from collections.abc import Awaitable
 
 from ..errors import InvalidInput
 from ..feeds.cotlink import CotLinkOptions, CotLinkStats, TakTarget, run_link
-from .feed import TOKEN_ENV
+from ._partyclient import add_stats_flags, party_token, run_until_signal, stats_every
 
 KEY_PASSWORD_ENV = "DECONFLICT_TAK_KEY_PASSWORD"
 
@@ -73,26 +72,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="events go stale S seconds after they are sent; live ones are sent again "
         "every S/2 (default 120)",
     )
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print a JSON stats line every --stats-every seconds and at the end",
-    )
-    p.add_argument(
-        "--stats-every",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="seconds between --json stats lines (default 10)",
-    )
+    add_stats_flags(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
+    token = party_token()
     for flag in ("cert", "key", "ca"):
         path = getattr(args, flag)
         if path is not None and not os.path.isfile(path):
@@ -111,17 +96,12 @@ def run(args: argparse.Namespace) -> int:
         shapes_s=args.shapes,
         stale_s=args.stale,
         duration_s=args.duration,
-        stats_every_s=args.stats_every if args.json else None,
+        stats_every_s=stats_every(args),
     )
     status = sys.stderr.isatty()
 
-    async def link() -> CotLinkStats:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
-        return await run_link(
+    def link(stop: asyncio.Event) -> Awaitable[CotLinkStats]:
+        return run_link(
             args.service,
             token,
             target,
@@ -131,8 +111,4 @@ def run(args: argparse.Namespace) -> int:
             status_out=sys.stderr if status else None,
         )
 
-    try:
-        asyncio.run(link())
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return 130 if run_until_signal(link) is None else 0

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import signal
 import sys
+from collections.abc import Awaitable
 
-from ..errors import InvalidInput
 from ..feeds.run import FeedOptions, run_feed
 from ..feeds.state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT
 from ..feeds.stats import FeedStats
+from ._partyclient import TOKEN_ENV, add_stats_flags, party_token, run_until_signal, stats_every
 
-TOKEN_ENV = "DECONFLICT_TOKEN"
+__all__ = ["TOKEN_ENV", "register", "run"]
 
 
 def _receiver(text: str) -> tuple[float, float]:
@@ -95,7 +93,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="S",
         help="poll a state-vector URL every S seconds (default 10)",
     )
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
         "--drain",
         type=float,
@@ -103,25 +100,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="S",
         help="when stopping, keep trying to deliver what is pending for S seconds (default 30)",
     )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print a JSON stats line every --stats-every seconds and at the end",
-    )
-    p.add_argument(
-        "--stats-every",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="seconds between --json stats lines (default 10)",
-    )
+    add_stats_flags(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
+    token = party_token()
     options = FeedOptions(
         batch_interval_s=args.batch_interval,
         batch_updates=args.batch_updates,
@@ -133,18 +117,13 @@ def run(args: argparse.Namespace) -> int:
         receiver=args.receiver,
         duration_s=args.duration,
         drain_s=args.drain,
-        stats_every_s=args.stats_every if args.json else None,
+        stats_every_s=stats_every(args),
     )
     status = sys.stderr.isatty()
 
-    async def feed() -> FeedStats:
+    def feed(stop: asyncio.Event) -> Awaitable[FeedStats]:
         # Ctrl-C and SIGTERM stop the feed cleanly: what is pending is still posted.
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
-        return await run_feed(
+        return run_feed(
             args.source,
             args.service,
             token,
@@ -154,9 +133,8 @@ def run(args: argparse.Namespace) -> int:
             status_out=sys.stderr if status else None,
         )
 
-    try:
-        stats = asyncio.run(feed())
-    except KeyboardInterrupt:
+    stats = run_until_signal(feed)
+    if stats is None:
         return 130
     if stats.unsent:
         print(

@@ -1,0 +1,66 @@
+"""What the commands that run as a client of the service for one party share: its token
+from ``DECONFLICT_TOKEN``, the ``--duration``/``--json``/``--stats-every`` flags, and a
+run that Ctrl-C or SIGTERM stops cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from ..errors import InvalidInput
+
+TOKEN_ENV = "DECONFLICT_TOKEN"
+T = TypeVar("T")
+
+
+def party_token() -> str:
+    """The party's token from ``$DECONFLICT_TOKEN``; :class:`InvalidInput` when unset."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
+    return token
+
+
+def add_stats_flags(p: argparse.ArgumentParser) -> None:
+    """``--duration S``, ``--json`` and ``--stats-every S`` (seconds, default 10)."""
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON stats line every --stats-every seconds and at the end",
+    )
+    p.add_argument(
+        "--stats-every",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds between --json stats lines (default 10)",
+    )
+
+
+def stats_every(args: argparse.Namespace) -> float | None:
+    """Seconds between stats lines, None without ``--json``."""
+    return float(args.stats_every) if args.json else None
+
+
+def run_until_signal(main: Callable[[asyncio.Event], Awaitable[T]]) -> T | None:
+    """Run ``main(stop)``; SIGINT and SIGTERM set ``stop`` (it finishes what is pending).
+    None when interrupted before it could install the handlers."""
+
+    async def wrapped() -> T:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        return await main(stop)
+
+    try:
+        return asyncio.run(wrapped())
+    except KeyboardInterrupt:
+        return None
