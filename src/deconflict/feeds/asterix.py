@@ -209,33 +209,22 @@ class AsterixDecoder:
             self.bad += 1
             return []
         records_bits = parsed[0].get_raw_records()
+        spec, report = (
+            (self._cat021, _cat021_report) if cat == 21 else (self._cat062, _cat062_report)
+        )
+        records = spec.cv_uap.parse(records_bits)
+        if isinstance(records, ValueError):
+            self.messages += 1
+            self.bad += 1
+            return []
+        self.messages += len(records)
         out: list[AsterixReport] = []
-        if cat == 21:
-            records21 = self._cat021.cv_uap.parse(records_bits)
-            if isinstance(records21, ValueError):
-                self.messages += 1
-                self.bad += 1
-                return []
-            self.messages += len(records21)
-            for r21 in records21:
-                rep = _cat021_report(r21)
-                if rep is None:
-                    self.ignored += 1
-                else:
-                    out.append(rep)
-        else:
-            records62 = self._cat062.cv_uap.parse(records_bits)
-            if isinstance(records62, ValueError):
-                self.messages += 1
-                self.bad += 1
-                return []
-            self.messages += len(records62)
-            for r62 in records62:
-                rep = _cat062_report(r62)
-                if rep is None:
-                    self.ignored += 1
-                else:
-                    out.append(rep)
+        for record in records:
+            rep = report(record)
+            if rep is None:
+                self.ignored += 1
+            else:
+                out.append(rep)
         return out
 
     # -- merging ----------------------------------------------------------------

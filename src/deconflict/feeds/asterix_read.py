@@ -24,6 +24,7 @@ from typing import IO
 
 from .asterix import DAY_S, date_time_of_day
 from .poster import Backoff
+from .reconnect import open_source, source_error, wait_to_reopen
 from .sources import Intake, SourceSpec
 from .stats import FeedStats
 
@@ -87,17 +88,13 @@ async def read_asterix_udp(
     assert spec.host is not None and spec.port is not None
     loop = asyncio.get_running_loop()
     decoder = intake.asterix
+    host, port = spec.host, spec.port
+
+    async def bind() -> socket.socket:
+        return open_udp(host, port)
+
     while True:
-        stats.source = "connecting"
-        try:
-            sock = open_udp(spec.host, spec.port)
-        except OSError as exc:
-            stats.source = "reconnecting"
-            stats.last_error = f"source: {exc or type(exc).__name__}"
-            await asyncio.sleep(backoff.next_delay())
-            continue
-        stats.source = "listening"
-        stats.source_connects += 1
+        sock = await open_source(bind, stats, backoff, (OSError,), "listening")
         since_yield = 0
         try:
             while True:
@@ -110,11 +107,10 @@ async def read_asterix_udp(
                     since_yield = 0
                     await asyncio.sleep(0)
         except OSError as exc:
-            stats.last_error = f"source: {exc or type(exc).__name__}"
+            stats.last_error = source_error(exc)
         finally:
             sock.close()
-        stats.source = "reconnecting"
-        await asyncio.sleep(backoff.next_delay())
+        await wait_to_reopen(stats, backoff)
 
 
 class _Unwrap:

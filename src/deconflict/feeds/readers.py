@@ -24,6 +24,7 @@ from ..trackio import read_history
 from .asterix_read import replay_asterix
 from .framing import avr_record
 from .poster import Backoff
+from .reconnect import open_source, source_error, wait_to_reopen
 from .sbs import SbsDecoder
 from .sources import Intake, SourceSpec, beast_seconds
 from .stats import FeedStats
@@ -86,18 +87,15 @@ async def read_tcp(
 ) -> None:
     """Read a live receiver over TCP until cancelled, reconnecting after any loss."""
     assert spec.host is not None and spec.port is not None
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        async with asyncio.timeout(10.0):
+            return await asyncio.open_connection(spec.host, spec.port)
+
     while True:
-        stats.source = "connecting"
-        try:
-            async with asyncio.timeout(10.0):
-                reader, writer = await asyncio.open_connection(spec.host, spec.port)
-        except (OSError, TimeoutError) as exc:
-            stats.source = "reconnecting"
-            stats.last_error = f"source: {exc or type(exc).__name__}"
-            await asyncio.sleep(backoff.next_delay())
-            continue
-        stats.source = "connected"
-        stats.source_connects += 1
+        reader, writer = await open_source(
+            connect, stats, backoff, (OSError, TimeoutError), "connected"
+        )
         try:
             while True:
                 async with asyncio.timeout(SILENCE_S):
@@ -108,12 +106,11 @@ async def read_tcp(
                 intake.live_chunk(spec.kind, chunk, time.time())
                 notify()
         except (OSError, TimeoutError) as exc:
-            stats.last_error = f"source: {exc or type(exc).__name__}"
+            stats.last_error = source_error(exc)
         finally:
             writer.close()
             intake.reset_stream()
-        stats.source = "reconnecting"
-        await asyncio.sleep(backoff.next_delay())
+        await wait_to_reopen(stats, backoff)
 
 
 UDP_BACKLOG = 10_000
@@ -133,16 +130,9 @@ async def read_udp(
 
     url = urlparse(f"udp+ro://{spec.host}:{spec.port}")
     while True:
-        stats.source = "connecting"
-        try:
-            reader, _ = await pytak.create_udp_client(url)
-        except (OSError, ValueError) as exc:
-            stats.source = "reconnecting"
-            stats.last_error = f"source: {exc or type(exc).__name__}"
-            await asyncio.sleep(backoff.next_delay())
-            continue
-        stats.source = "listening"
-        stats.source_connects += 1
+        reader, _ = await open_source(
+            lambda: pytak.create_udp_client(url), stats, backoff, (OSError, ValueError), "listening"
+        )
         try:
             while True:
                 data, _addr = await reader.recv()
@@ -155,11 +145,10 @@ async def read_udp(
                         intake.cot.messages += 1
                         intake.cot.dropped += 1
         except (OSError, pytak.asyncio_dgram.TransportClosed) as exc:
-            stats.last_error = f"source: {exc or type(exc).__name__}"
+            stats.last_error = source_error(exc)
         finally:
             reader.close()
-        stats.source = "reconnecting"
-        await asyncio.sleep(backoff.next_delay())
+        await wait_to_reopen(stats, backoff)
 
 
 async def read_poll(
