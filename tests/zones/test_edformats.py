@@ -192,6 +192,40 @@ def test_volumes_with_different_bands_are_refused():
     assert zone.geometry.type == "MultiPolygon" and len(zone.geometry.coordinates) == 2
 
 
+def test_ed318_layers_with_different_limits_are_refused_naming_the_layer():
+    """An ED-318 GeometryCollection whose members have different layers (a wedding cake)
+    is refused whole, naming the member; the same layer on each member is one zone."""
+
+    def member(lon: float, lower: float, upper: float) -> dict:
+        ring = [[lon, 46.2], [lon + 0.01, 46.2], [lon + 0.01, 46.21], [lon, 46.2]]
+        layer = {"upper": upper, "upperReference": "AMSL", "lower": lower}
+        return {
+            "type": "Polygon",
+            "coordinates": [ring],
+            "layer": {**layer, "lowerReference": "AMSL", "uom": "m"},
+        }
+
+    cake = {
+        "type": "GeometryCollection",
+        "geometries": [member(6.1, 0, 300), member(6.1, 300, 600)],
+    }
+    msg = refused(
+        ed318_feature(geometry=cake), "geometry.geometries[1]", "different vertical limits"
+    )
+    assert "publish each volume as its own zone" in msg
+    one = {"type": "GeometryCollection", "geometries": [member(6.1, 0, 300), member(6.2, 0, 300)]}
+    (zone,) = parse_features(ed318_feature(geometry=one), party="blue").zones
+    assert zone.geometry.type == "MultiPolygon" and (zone.alt_min_m, zone.alt_max_m) == (0.0, 300.0)
+
+
+def test_a_circle_among_several_volumes_is_refused():
+    z = ed269_zone()
+    circle = copy.deepcopy(z["features"][0]["geometry"][0])
+    circle["horizontalProjection"] = {"type": "Circle", "center": [2.51, 48.96], "radius": 500}
+    z["features"][0]["geometry"].append(circle)
+    refused(z, "(identifier 'LFPB2')", "geometry[1]", "a circle among several volumes")
+
+
 def test_ed318_shapes_without_area_and_uspace_zones_are_refused():
     line = {
         "type": "LineString",
