@@ -253,6 +253,7 @@ export class MapView {
     this.anchors = [];
     this.hasCountdowns = false;
     this.lastFrame.zones = this.drawZones(ctx, view);
+    this.lastFrame.movements = [];
     this.drawDeclarations(ctx, view);
     const { alerts, others } = this.drawAlerts(ctx, view, now);
     this.lastFrame.alerts = alerts;
@@ -362,7 +363,30 @@ export class MapView {
       if (p.kind === "protected" && f.geometry.type === "Point") {
         this.cross(ctx, view, f.geometry.coordinates[1], f.geometry.coordinates[0], colour);
       }
+      if (p.kind === "movement") this.corridor(ctx, view, f, colour);
     }
+  }
+
+  /** A ground movement: its corridor (the route drawn `width_m` wide, faint) and its
+   * window as a label at the route's middle ("06:00–12:00"). */
+  corridor(ctx, view, f, colour) {
+    const p = f.properties || {};
+    const pts = f.geometry.coordinates;
+    const [lon, lat] = pts[Math.floor(pts.length / 2)];
+    ctx.beginPath();
+    this.tracePath(ctx, view, f.geometry, 0);
+    ctx.globalAlpha = 0.2;
+    ctx.lineWidth = Math.max(3, (p.width_m * view.scale) / Math.max(0.05, Math.cos(lat * D2R)));
+    ctx.lineJoin = "round";
+    ctx.lineCap = "round";
+    ctx.strokeStyle = colour;
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 1.5;
+    const at = (text) => new Date(Date.parse(text)).toISOString().slice(5, 16).replace("T", " ");
+    const label = `${p.id} ${at(p.start)}–${at(p.end)} UTC`;
+    this.label(ctx, label, view.sx(mx(lon)) + 6, view.sy(my(lat)) - 6, colour);
+    this.lastFrame.movements.push({ id: p.id, label });
   }
 
   cross(ctx, view, lat, lon, colour) {
@@ -409,6 +433,7 @@ export class MapView {
         if (f.properties?.kind === "protected" && f.geometry.type === "Point") {
           this.cross(ctx, view, f.geometry.coordinates[1], f.geometry.coordinates[0], colour);
         }
+        if (f.properties?.kind === "movement") this.corridor(ctx, view, f, colour);
       }
       if (a.kind === "strike-proximity" && d.radius_m > 0) {
         ctx.beginPath();
