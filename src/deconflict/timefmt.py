@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .errors import InvalidInput
 
-__all__ = ["format_time", "parse_time"]
+__all__ = ["format_time", "iso_ms", "parse_time"]
 
 
 def parse_time(text: str) -> float:
@@ -34,3 +34,16 @@ def format_time(t_s: float) -> str | None:
     if not math.isfinite(t_s):
         return None
     return datetime.fromtimestamp(t_s, UTC).isoformat().replace("+00:00", "Z")
+
+
+def iso_ms(t_s: float) -> str:
+    """ISO 8601 UTC text of POSIX seconds to the millisecond, ending in ``Z`` (the form of
+    every time the service writes: ledger entries, tracks it forwards, CoT events).
+
+    Milliseconds are truncated, not rounded, so a time never moves into the next second.
+
+    >>> iso_ms(0.25), iso_ms(1497945600.9996)
+    ('1970-01-01T00:00:00.250Z', '2017-06-20T08:00:00.999Z')
+    """
+    stamp = datetime.fromtimestamp(t_s, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

@@ -14,13 +14,13 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from ..bounds import TRACK_BOUNDS
 from ..errors import Forbidden
+from ..timefmt import iso_ms
 from .state import TrackState
 
 __all__ = [
@@ -41,10 +41,9 @@ def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
     >>> track_json(TrackState("4ca2d6", 0.25, 51.5, -0.25, 11000.0, 230.0, 90.0, 0.0))["time"]
     '1970-01-01T00:00:00.250Z'
     """
-    stamp = datetime.fromtimestamp(s.time_s + time_shift_s, UTC)
     return {
         "id": s.id,
-        "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
+        "time": iso_ms(s.time_s + time_shift_s),
         "lat": round(s.lat, 6),
         "lon": round(s.lon, 6),
         "alt_m": round(s.alt_m, 1),

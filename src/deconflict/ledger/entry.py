@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import InvalidInput
+from ..timefmt import iso_ms
 
 __all__ = [
     "NO_PREVIOUS",
@@ -78,7 +79,7 @@ def format_time(when: datetime) -> str:
     """
     if when.tzinfo is None:
         raise InvalidInput("entry time must carry a time zone")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return iso_ms(when.timestamp())
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -28,6 +28,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import InvalidInput
 from ..features import parse_borders, parse_features
+from ..timefmt import format_time, parse_time
 from ..zoneformats import FORMATS, as_geojson, format_of
 from .model import Action, AnswerRule, Flight, Scenario, Waypoint
 
@@ -465,9 +466,5 @@ def shift_times(feature: Mapping[str, Any], dt_s: float) -> dict[str, Any]:
     for key in _TIME_PROPS:
         value = props.get(key)
         if isinstance(value, str):
-            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if t.tzinfo is None:
-                t = t.replace(tzinfo=UTC)
-            moved = datetime.fromtimestamp(t.timestamp() + dt_s, UTC)
-            props[key] = moved.isoformat().replace("+00:00", "Z")
+            props[key] = format_time(parse_time(value) + dt_s)
     return out

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..timefmt import iso_ms
+
 __all__ = ["Clock", "ScaledClock", "SimClock", "WallClock", "iso", "to_datetime"]
 
 
@@ -84,7 +86,7 @@ def iso(t_s: float | None) -> str | None:
     """
     if t_s is None:
         return None
-    return to_datetime(t_s).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_ms(t_s)
 
 
 def rate_of(clock: Clock) -> float:
