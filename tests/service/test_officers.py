@@ -245,3 +245,18 @@ def test_another_party_cannot_read_who_a_party_made_officer(desk: Desk) -> None:
     assert s.visible("red", red_sup) and not s.visible("blue", red_sup)
     assert not any("red-sup" in line for line in s.export_for("blue"))
     assert not any("red-sup" in str(r) for r in s.roster_for("blue"))
+
+
+def test_an_officer_reconnecting_in_a_loop_changes_the_roster_once(desk: Desk) -> None:
+    officers = desk.service.officers
+    who = desk.service.principal(desk.tokens["red/duty"])
+    arrivals = []
+    for _ in range(50):
+        arrivals.append(officers.connected(who))
+        officers.left(who)
+        desk.clock.advance(1.0)
+    assert arrivals.count(True) == 1 and arrivals[0]
+    assert not officers.lapsed()  # still present: nothing to push
+    desk.clock.advance(PRESENT_S)
+    assert officers.lapsed() and not officers.lapsed()
+    assert officers.connected(who)  # absent again: its return is news once more

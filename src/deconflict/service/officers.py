@@ -128,16 +128,20 @@ class Officers:
 
     # -- presence ------------------------------------------------------------------------
 
-    def connected(self, who: Principal) -> None:
-        """``who`` opened a stream."""
+    def connected(self, who: Principal) -> bool:
+        """``who`` opened a stream; whether that made it present (it was absent), so that
+        an officer reconnecting in a loop changes the roster at most once a minute."""
         if who.officer is None:
-            return
+            return False
         key = (who.party, who.officer)
+        was = self.present(who.party, who.officer)
         with self._lock:
             self._connected[key] = self._connected.get(key, 0) + 1
+        return not was
 
     def left(self, who: Principal) -> None:
-        """``who`` closed a stream."""
+        """``who`` closed a stream (it stays present for :data:`PRESENT_S`; the lapse is
+        found by :meth:`lapsed`)."""
         if who.officer is None:
             return
         key = (who.party, who.officer)

@@ -58,18 +58,15 @@ async def stream(ws: WebSocket, ctx: Ctx) -> None:
         return
     party = who.party
     sub = ctx.broker.subscribe(party, who.role)
-    ctx.service.officers.connected(who)
+    arrived = ctx.service.officers.connected(who)
     try:
         await ws.send_json(await run_in_threadpool(_hello, ctx, who))
-        if who.officer is not None:
+        if arrived:  # the roster changed: every party is told (at most once a minute)
             await run_in_threadpool(ctx.service.push_roster)
         await _pump(ws, ctx, sub, who, token or "")
     finally:
         ctx.broker.unsubscribe(sub)
-        ctx.service.officers.left(who)
-        if who.officer is not None:
-            with contextlib.suppress(Exception):
-                await run_in_threadpool(ctx.service.push_roster)
+        ctx.service.officers.left(who)  # present a minute more: nothing to tell yet
 
 
 def _hello(ctx: ApiContext, who: Principal) -> dict[str, Any]:
