@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from deconflict.feeds.cot import CotError, CotStream, parse_datagram, parse_proto, parse_xml
+from peerkit import ensure_installed, stop, wait_listening
 from servicekit import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,15 +23,8 @@ INSTALL = ROOT / "scripts" / "install-taky.sh"
 
 
 def ensure_taky() -> Path:
-    """taky's command, installed by the project's script if it is not there yet (the
-    tests never skip: a failed install fails them, naming the script)."""
-    if not TAKY.exists():
-        out = subprocess.run(
-            ["sh", str(INSTALL)], capture_output=True, text=True, timeout=600, check=False
-        )
-        if out.returncode != 0 or not TAKY.exists():
-            raise AssertionError(f"sh {INSTALL} failed (the TAK tests need taky):\n{out.stderr}")
-    return TAKY
+    """taky's command, installed by the project's script if it is not there yet."""
+    return ensure_installed(TAKY, INSTALL, "the TAK tests need taky")
 
 
 class Taky:
@@ -55,15 +49,8 @@ class Taky:
             self.proc = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"taky exited: {self.log()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
+        if wait_listening(self.proc, self.port, self.directory / "taky.log", "taky", timeout):
+            return self
         self.stop()
         raise AssertionError(f"taky did not listen: {self.log()[-2000:]}")
 
@@ -75,13 +62,7 @@ class Taky:
         return f"tcp://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop(self.proc)
         self.proc = None
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from peerkit import ensure_installed, stop, wait_listening
 from servicekit import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,15 +19,8 @@ INSTALL = ROOT / "scripts" / "install-dump1090.sh"
 
 
 def ensure_dump1090() -> Path:
-    """The decoder's command, installed by the project's script if it is not there yet (a
-    failed install fails the tests, naming the script)."""
-    if not DUMP1090.exists():
-        out = subprocess.run(
-            ["sh", str(INSTALL)], capture_output=True, text=True, timeout=600, check=False
-        )
-        if out.returncode != 0 or not DUMP1090.exists():
-            raise AssertionError(f"sh {INSTALL} failed (the feed tests need it):\n{out.stderr}")
-    return DUMP1090
+    """The decoder's command, installed by the project's script if it is not there yet."""
+    return ensure_installed(DUMP1090, INSTALL, "the feed tests need dump1090-mutability")
 
 
 def established(port: int) -> int:
@@ -62,15 +56,8 @@ class Dump1090:
         ]  # fmt: skip
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20.0
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"dump1090 exited: {self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.raw_in), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
+        if wait_listening(self.proc, self.raw_in, self.log, "dump1090", 20.0):
+            return self
         self.__exit__(None, None, None)
         raise AssertionError(f"dump1090 did not listen: {self.log.read_text()[-2000:]}")
 
@@ -80,13 +67,7 @@ class Dump1090:
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop(self.proc)
         self.proc = None
 
     def wait_for_clients(self, port: int, count: int, timeout_s: float = 30.0) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from deconflict.feeds.units import FPM_MPS, FT_M, KT_MPS
 from servicekit import Server, StoreTarget, add_party, client
 
 from .decoderkit import Dump1090
-from .test_service import feed
+from .test_service import feed, feed_command
 
 # What dump1090's SBS lines keep of a decoded frame: 5 decimals of degrees (<= 0.6 m),
 # whole feet and ft/min (the frame's 25 ft and 64 ft/min steps are whole) and whole knots
@@ -60,22 +59,9 @@ def tracks_of(server: Server, token: str, party: str) -> dict[str, dict[str, Any
 
 def live_feed(source: str, server: Server, token: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deconflict.cli",
-            "feed",
-            source,
-            "--service",
-            server.url,
-            "--json",
-            "--duration",
-            "12",
-            "--batch-interval",
-            "0.2",
-            "--drain",
-            "10",
-        ],
+        feed_command(
+            source, server, "--duration", "12", "--batch-interval", "0.2", "--drain", "10"
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -36,19 +36,15 @@ def service(tmp_path: Path) -> Iterator[tuple[Server, str]]:
         server.stop()
 
 
+def feed_command(source: str, server: Server, *args: str) -> list[str]:
+    """``deconflict feed SOURCE --service URL --json ARGS`` as a subprocess command."""
+    cli = [sys.executable, "-m", "deconflict.cli", "feed", source]
+    return [*cli, "--service", server.url, "--json", *args]
+
+
 def feed(source: str, server: Server, token: str, *args: str) -> dict[str, object]:
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deconflict.cli",
-            "feed",
-            source,
-            "--service",
-            server.url,
-            "--json",
-            *args,
-        ],
+        feed_command(source, server, *args),
         capture_output=True,
         text=True,
         timeout=120,
