@@ -16,7 +16,10 @@ aircraft. Measures, each the best of ``--repeat`` runs:
   aircraft), decoded from an XML stream (defusedxml) and a TAK protocol v1 stream into the
   aircraft table, against takproto's own decode of the same events (``xml2message``, the
   stdlib parser without the entity guard, and ``parse_proto``), and forwarded end to end
-  from a ``cot://`` TCP stand-in through ``run_feed`` to the sink.
+  from a ``cot://`` TCP stand-in through ``run_feed`` to the sink;
+- ASTERIX CAT021 and CAT062: one record per recorded state, decoded into the aircraft
+  table against libasterix's own parse loop over the same blocks, and forwarded from a
+  ``.ast`` recording (bench/feeds_asterix.py).
 
     .venv/bin/python bench/feeds.py [--copies 20] [--repeat 3]
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import importlib.metadata
 import json
 import os
 import platform
@@ -40,6 +44,7 @@ from typing import Any
 import pyModeS
 import takproto
 
+import feeds_asterix
 from deconflict.feeds.cotout import iso
 from deconflict.feeds.encode import history_frames, history_sbs
 from deconflict.feeds.framing import MLAT_HZ, beast_frame
@@ -233,7 +238,8 @@ def main() -> None:
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cpu, {platform.system()} "
         f"{platform.release()}, CPython {platform.python_version()}, "
-        f"pyModeS {pyModeS.__version__}, takproto {takproto.__version__}"
+        f"pyModeS {pyModeS.__version__}, takproto {takproto.__version__}, "
+        f"libasterix {importlib.metadata.version('libasterix')}"
     )
     sbs, frames = make_inputs(args.copies)
     aircraft = 47 * args.copies
@@ -334,6 +340,27 @@ def main() -> None:
     print(f"ratio CoT XML decode / takproto xml2message: {r_cx / r_tx:.2f}")
     print(f"ratio TAK protocol decode / takproto parse_proto: {r_cp / r_tp:.2f}")
     print(f"forward CoT stream → service:  {r_cf:>10,.0f} msg/s")
+
+    for category in (21, 62):
+        blocks, records = feeds_asterix.make_blocks(EXCERPT, category, args.copies)
+        size = sum(map(len, blocks)) / records
+        print(
+            f"CAT{category:03d} input: {records:,} records in {len(blocks):,} blocks, "
+            f"{size:.0f} bytes each"
+        )
+        r_ad = best_rate(records, feeds_asterix.decode(blocks, records), args.repeat)
+        r_ap = best_rate(records, feeds_asterix.peer(blocks, category), args.repeat)
+        with tempfile.TemporaryDirectory() as tmp:
+            ast_path = os.path.join(tmp, "rx.ast")
+            Path(ast_path).write_bytes(b"".join(blocks))
+            r_af, tr_af, p_af = forward(ast_path, records, args.repeat)
+        print(f"decode CAT{category:03d} blocks:          {r_ad:>10,.0f} msg/s")
+        print(f"peer: libasterix parse loop:   {r_ap:>10,.0f} msg/s")
+        print(f"ratio CAT{category:03d} decode / libasterix parse: {r_ad / r_ap:.2f}")
+        print(
+            f"forward CAT{category:03d} file → service: {r_af:>10,.0f} msg/s "
+            f"({tr_af:,} tracks in {p_af} posts)"
+        )
 
 
 if __name__ == "__main__":
