@@ -52,6 +52,10 @@ class AckIn(BaseModel):
 
     response: Literal["roger", "wilco", "unable", "standby"]
     text: str | None = Field(default=None, max_length=2000)
+    understood: dict[str, Any] | None = Field(
+        default=None,
+        description="with wilco: the aim point or area as understood (GeoJSON Point or Polygon)",
+    )
 
 
 class MessageIn(BaseModel):

@@ -83,6 +83,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument(
+        "--readback-mismatch",
+        type=float,
+        metavar="M",
+        help="a wilco's understood place further than M metres from the declared one is a "
+        "readback mismatch told to both parties (500)",
+    )
+    p.add_argument(
         "--head-interval",
         type=float,
         metavar="S",
@@ -155,6 +162,7 @@ def config_from(args: argparse.Namespace) -> ServiceConfig:
         max_zone_area_m2=args.max_zone_area,
         max_alert_changes=args.max_alert_changes,
         movement_notice_s=args.movement_notice,
+        readback_mismatch_m=args.readback_mismatch,
     )
 
 

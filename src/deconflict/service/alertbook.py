@@ -139,21 +139,25 @@ class AlertBook:
         text: Any,
         now: float,
         officer: str | None = None,
+        readback: Mapping[str, Any] | None = None,
     ) -> tuple[LiveAlert, list[dict[str, Any]]]:
         """``party``'s answer (given by ``officer``, ``None`` for the party's own token)
         to an alert involving it: the alert as answered and the entries to write (the
-        answer; the state, when it is the last one awaited)."""
+        answer, with its ``readback`` when given: ``understood`` and ``readback``; the
+        state, when it is the last one awaited)."""
         response, text = check_response(response, text)
         alert = self.get(party, alert_id)
         if not alert.active:
             raise Conflict(f"alert {alert_id} is {alert.state}; it takes no more answers")
         updated = copy_of(alert)
-        updated.answer(party, response, text, now, officer=officer)
+        updated.answer(party, response, text, now, officer=officer, readback=readback)
         entry: dict[str, Any] = {"kind": "ack", "party": party, "alert": alert.id}
         entry["response"] = response
         entry["officer"] = officer
         if text:
             entry["text"] = text
+        if readback:
+            entry.update(readback)
         entries = [entry]
         if updated.state == "answered" and alert.state != "answered":
             entries.extend(self.change_entries(updated, "answered"))

@@ -101,6 +101,9 @@ class ServiceConfig:
         time it is declared), seconds; 48 h by default, as humanitarian notification
         systems ask of a convoy. Shorter notice is accepted but flagged
         (``short_notice`` on the declaration's answer and its ``declaration`` alert).
+    readback_mismatch_m
+        A ``wilco`` whose ``understood`` place lies further than this from what was
+        declared (metres, 500 by default) is a readback mismatch, told to both parties.
     max_alert_changes
         Most alert changes (raised or updated) one detection run makes; the rest wait
         for the next runs, shared fairly between the sets of parties they involve, the
@@ -145,6 +148,7 @@ class ServiceConfig:
     max_zone_area_m2: float = 1e10
     max_alert_changes: int = 500
     movement_notice_s: float = 48 * 3600.0
+    readback_mismatch_m: float = 500.0
     public_stats: bool = False
     head_interval_s: float = 0.0
 

@@ -44,6 +44,7 @@ from .messages import Messages, check_message
 from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
 from .picture import Picture
+from .readback import answer_readback, mismatch_event
 from .record import RECENT_HEADS, Record
 from .reports import TrackReport, parse_track_reports
 from .roster import Party, Roster
@@ -454,15 +455,25 @@ class Service:
         response: Any,
         text: Any = None,
         officer: str | None = None,
+        understood: Any = None,
     ) -> dict[str, Any]:
-        """Record ``party``'s answer to an alert involving it (given by ``officer``)."""
+        """Record ``party``'s answer to an alert involving it (given by ``officer``);
+        ``understood`` is read back (:mod:`~deconflict.service.readback`), a mismatch
+        told to every party of the alert at once (a ``readback`` event)."""
         with self.lock:
             now = self.clock.now()
+            readback = None
+            if understood is not None:  # NotFound unless party is involved
+                alert = self.book.get(party, alert_id_)
+                readback = answer_readback(alert, response, understood, self.picture, self.config)
             updated, entries = self.book.answered(
-                party, alert_id_, response, text, now, officer=officer
+                party, alert_id_, response, text, now, officer=officer, readback=readback
             )
             (index, *_), signed = self.write(entries, lambda: self.book.save(updated, now))
             self.book.keep(updated)
+        if readback is not None and readback["readback"]["mismatch"]:
+            for p in updated.parties:
+                self.publish(p, mismatch_event(updated, party, officer, readback))
         self.push_alert(updated)
         return {"alert": self.alert_view(updated, party), "receipt": self._receipt(index, signed)}
 

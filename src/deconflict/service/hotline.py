@@ -11,7 +11,7 @@ the record and say what happened; the service logs and publishes. Its JSON is
 from __future__ import annotations
 
 import math
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +105,13 @@ class LiveAlert:
         ]
 
     def answer(
-        self, party: str, response: str, text: str | None, at: float, officer: str | None = None
+        self,
+        party: str,
+        response: str,
+        text: str | None,
+        at: float,
+        officer: str | None = None,
+        readback: Mapping[str, Any] | None = None,
     ) -> None:
         """Record ``party``'s answer (``{"response", "at", "officer"}``, with ``text`` if
         any; ``officer`` ``None`` for the party's own token); the alert is ``answered``
@@ -118,6 +124,8 @@ class LiveAlert:
         ack: dict[str, Any] = {"response": response, "at": iso(at), "officer": officer}
         if text:
             ack["text"] = text
+        if readback:
+            ack.update(readback)  # "understood" and "readback" (service/readback.py)
         self.acks[party] = ack
         if party in self.overdue and response in FINAL_RESPONSES:
             self.overdue.remove(party)

@@ -28,4 +28,6 @@ def get_alert(ctx: Ctx, party: Party, alert_id: str) -> dict[str, Any]:
 @router.post("/v1/alerts/{alert_id}/ack")
 def post_ack(ctx: Ctx, party: Party, officer: Officer, alert_id: str, ack: AckIn) -> dict[str, Any]:
     """Answer an alert: roger, wilco, unable or standby (recorded with the officer)."""
-    return ctx.service.answer(party, alert_id, ack.response, ack.text, officer=officer)
+    return ctx.service.answer(
+        party, alert_id, ack.response, ack.text, officer=officer, understood=ack.understood
+    )
