@@ -18,7 +18,8 @@ import numpy as np
 
 from .bounds import DECLARATION_BOUNDS, MAX_ID_CHARS, MOVEMENT_BOUNDS, MOVEMENT_MAX_VERTICES
 from .geo import haversine_m
-from .model import Geometry, _where
+from .model import Geometry
+from .model.checks import _where
 
 __all__ = ["Movement", "route_length_m"]
 
