@@ -113,6 +113,11 @@ def drive(server: Server, store: StoreTarget, **tokens: str) -> None:
             time.sleep(0.05)
         assert s_duty.closed is not None
         assert any(e.get("type") == "closed" for e in s_duty.events)
+        # the party's witness key is bound by its own token only, never by one officer
+        cosign = {"sth": "{}", "public_key": "AAAA", "signature": "AAAA"}
+        with client(server, sup) as rs:
+            refused = rs.post("/v1/log/cosign", json=cosign)
+        assert refused.status_code == 403 and "officer" in refused.json()["error"]["message"]
         # the party's own token keeps working for machine clients, officer null
         with client(server, red) as machine:
             alerts = machine.get("/v1/alerts").json()["alerts"]

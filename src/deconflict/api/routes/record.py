@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from ...errors import InvalidInput
-from ..context import Ctx, Party
+from ...errors import Forbidden, InvalidInput
+from ..context import Ctx, Officer, Party
 from ..schemas import CosignIn
 
 __all__ = ["router"]
@@ -56,9 +56,12 @@ def get_export(ctx: Ctx, party: Party) -> StreamingResponse:
 
 
 @router.post("/v1/log/cosign")
-def post_cosign(ctx: Ctx, party: Party, body: CosignIn) -> dict[str, Any]:
+def post_cosign(ctx: Ctx, party: Party, officer: Officer, body: CosignIn) -> dict[str, Any]:
     """Cosign a tree head the service signed, with the caller's own witness key (its
-    first cosignature puts the key on the record)."""
+    first cosignature puts the key on the record). The party's witness is a machine
+    client: an officer's token is refused (403), so no one officer binds the party's key."""
+    if officer is not None:
+        raise Forbidden("cosign with the party's own token (its witness), not an officer's")
     if body.party is not None and body.party != party:
         raise InvalidInput(f"party: must be the caller ({party!r})")
     return ctx.service.cosign(party, body.sth, body.public_key, body.signature)
