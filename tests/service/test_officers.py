@@ -260,3 +260,28 @@ def test_an_officer_reconnecting_in_a_loop_changes_the_roster_once(desk: Desk) -
     desk.clock.advance(PRESENT_S)
     assert officers.lapsed() and not officers.lapsed()
     assert officers.connected(who)  # absent again: its return is news once more
+
+
+def test_the_ladder_climbs_inside_a_short_answer_deadline(store: StoreTarget) -> None:
+    clock = SimClock(T0)
+    db = open_database(store.target)
+    try:
+        config = ServiceConfig(
+            deadlines_s={"declaration": 30.0}, ladder_s={"declaration": (600.0, 1200.0)}
+        )
+        s = Service(db, open_log(db, store.key_dir), config=config, clock=clock)
+        s.add_party("blue")
+        s.add_party("red")
+        s.declare("blue", SITE, expect="positions")
+        s.step()
+        (a,) = s.alerts_for("red")
+        clock.advance(11.0)  # past a third of the 30 s deadline
+        s.step()
+        assert s.alerts_for("red")[0]["reach"] == ["duty", "supervisor"]
+        clock.advance(10.0)  # past two thirds: before the deadline, every officer has it
+        s.step()
+        (b,) = s.alerts_for("red")
+        assert b["reach"] == ["duty", "supervisor", "viewer"] and not b["escalated"]
+        assert a["id"] == b["id"]
+    finally:
+        db.close()

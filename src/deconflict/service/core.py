@@ -39,7 +39,7 @@ from .declared import with_consent
 from .heads import HeadCadence
 from .hotline import LiveAlert, alert_id
 from .idempotency import Idempotency, check_key, digest, stored_answer
-from .ladder import Ladder, ladder_view
+from .ladder import Ladder, ladder_view, steps_of
 from .messages import Messages, check_message
 from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
@@ -433,7 +433,7 @@ class Service:
     def alert_view(self, alert: LiveAlert, party: str) -> dict[str, Any]:
         """The alert as ``party`` sees it: DESIGN's alert object plus its ``summary``, and
         the ladder's ``reach`` and ``unanswered`` (:func:`~.ladder.ladder_view`)."""
-        steps = self.config.ladder_steps(alert.kind)
+        steps = steps_of(alert, self.config.ladder_steps(alert.kind))
         ladder = ladder_view(alert, party, steps, self.clock.now())
         return {**view_json(alert, self.language_of(party)), **ladder}
 

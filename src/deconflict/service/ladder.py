@@ -2,7 +2,9 @@
 supervisors too when unanswered past a first step, then every officer past a second.
 
 Steps are seconds after the alert was raised, per alert kind
-(:attr:`~deconflict.service.config.ServiceConfig.ladder_s`). A party's rung is where the
+(:attr:`~deconflict.service.config.ServiceConfig.ladder_s`), and always inside the
+alert's answer deadline: at most a third and two thirds of the time it gives
+(:func:`steps_of`), so a short deadline climbs faster. A party's rung is where the
 ladder stood when it gave its final answer (or stands now, while it has none), so an
 officer the alert reached keeps seeing it. From the first step on, every involved party
 sees which parties have left it unanswered and since when. :class:`Ladder` tells the
@@ -20,7 +22,7 @@ from ..timefmt import parse_time
 from .clock import iso
 from .hotline import FINAL_RESPONSES, LiveAlert
 
-__all__ = ["REACH", "RUNGS", "Ladder", "ladder_view", "rung_of"]
+__all__ = ["REACH", "RUNGS", "Ladder", "ladder_view", "rung_of", "steps_of"]
 
 RUNGS = ("duty", "supervisor", "all")
 """The rungs, in order: duty officers; and supervisors; every officer."""
@@ -29,6 +31,15 @@ REACH = (("duty",), ("duty", "supervisor"), ("duty", "supervisor", "viewer"))
 
 Steps = Callable[[str], tuple[float, float]]
 """An alert kind's two steps, seconds after it was raised."""
+
+
+def steps_of(alert: LiveAlert, steps: tuple[float, float]) -> tuple[float, float]:
+    """``alert``'s two steps: its kind's ``steps``, brought inside its answer deadline (at
+    most one third and two thirds of the time from raised to deadline)."""
+    if alert.deadline is None:
+        return steps
+    span = max(0.0, alert.deadline - alert.raised_at)
+    return (min(steps[0], span / 3.0), min(steps[1], 2.0 * span / 3.0))
 
 
 def _answered_at(alert: LiveAlert, party: str) -> float | None:
@@ -79,7 +90,7 @@ class Ladder:
 
     def top(self, alert: LiveAlert, now: float) -> int:
         """The highest rung of ``alert`` over its unanswered parties."""
-        steps = self.steps(alert.kind)
+        steps = steps_of(alert, self.steps(alert.kind))
         return max((rung_of(alert, p, steps, now) for p in alert.unanswered()), default=0)
 
     def climbed(self, alerts: Iterable[LiveAlert], now: float) -> list[tuple[LiveAlert, int]]:
@@ -93,7 +104,7 @@ class Ladder:
                 before = self._pushed.get(alert.id)
                 if before == 2:
                     continue
-                steps = self.steps(alert.kind)
+                steps = steps_of(alert, self.steps(alert.kind))
                 if before is not None and now - alert.raised_at < steps[before]:
                     continue  # most alerts are not due
                 rung = self.top(alert, now)
