@@ -72,9 +72,10 @@ export class Api {
     return this.get("/v1/log/head");
   }
 
-  ack(alertId, response, text) {
+  ack(alertId, response, text, understood) {
     const body = { response };
     if (text) body.text = text;
+    if (understood) body.understood = understood;
     return this.post(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, body);
   }
 

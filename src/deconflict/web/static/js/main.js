@@ -232,10 +232,23 @@ function refreshHeadSoon() {
 
 // -- actions ----------------------------------------------------------------------------
 
+/** "lat, lon" (degrees) as a GeoJSON Point; anything else is sent as typed (JSON) for the
+ * service to refuse naming it. */
+function pointOf(text) {
+  const m = text.match(/^\s*(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)\s*$/);
+  if (m) return { type: "Point", coordinates: [Number(m[2]), Number(m[1])] };
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 const actions = {
-  async answer(alert, response, text) {
+  async answer(alert, response, text, understood) {
     try {
-      const res = await api.ack(alert.id, response, text);
+      const at = understood && response === "wilco" ? pointOf(understood) : null;
+      const res = await api.ack(alert.id, response, text, at);
       state.upsertAlert(res.alert);
       state.addReceipt(res.alert, response, res.receipt);
       refreshHeadSoon();

@@ -8,6 +8,23 @@ import { happensAt, inboxOrder, isActive, ms, owesAnswer } from "./state.js";
 
 const RESPONSES = ["roger", "wilco", "unable", "standby"];
 
+/** Whether a wilco to alert `a` may say where it is understood (a strike, zone or position). */
+function readsBack(a) {
+  if (a.kind === "strike-proximity" || a.kind === "zone-entry") return true;
+  return a.kind === "declaration" &&
+    ["strike", "forces", "protected", "zone"].includes(a.details?.feature_kind);
+}
+
+/** An answer's readback: the distance from what was declared, marked when a mismatch. */
+function readbackMark(ack) {
+  const rb = ack?.readback;
+  if (!rb) return null;
+  const m = Math.round(rb.distance_m);
+  return rb.mismatch
+    ? h("span", { class: "readback mismatch", role: "alert" }, t("readback.mismatch", { m }))
+    : h("span", { class: "readback" }, t("readback.matched", { m }));
+}
+
 /** A DOM element: `h("li", {class: "x", dataset: {id: 1}}, child, "text", ...)`. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -205,6 +222,7 @@ export class Panels {
           " ",
           h("span", { class: "ack-state" }, state),
           ack?.text ? h("q", {}, ack.text) : null,
+          readbackMark(ack),
         );
       }),
     );
@@ -212,10 +230,15 @@ export class Panels {
     if (active && s.canWrite() && (a.awaiting ?? a.parties).includes(me)) {
       const note = h("input", { class: "note", type: "text", maxlength: "2000",
         placeholder: t("note"), "aria-label": t("note") });
+      const understood = readsBack(a)
+        ? h("input", { class: "understood", type: "text", maxlength: "60",
+            placeholder: t("understood"), "aria-label": t("understood") })
+        : null;
       answer = h(
         "div",
         { class: "answer" },
         note,
+        understood,
         h(
           "div",
           { class: "buttons" },
@@ -228,7 +251,7 @@ export class Panels {
                 dataset: { response: r },
                 onclick: (ev) => {
                   ev.stopPropagation();
-                  this.actions.answer(a, r, note.value.trim());
+                  this.actions.answer(a, r, note.value.trim(), understood?.value.trim());
                 },
               },
               t(`response.${r}`),
@@ -236,6 +259,9 @@ export class Panels {
           ),
         ),
       );
+    }
+    if (Object.values(a.acks || {}).some((k) => k?.readback?.mismatch)) {
+      classes.push("readback-mismatch");
     }
     const el = h(
       "li",
