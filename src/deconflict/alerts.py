@@ -60,7 +60,14 @@ import numpy as np
 from .detect.borders import BorderSet, Crossings, predict_crossings
 from .detect.inputs import check_lookahead, check_now
 from .detect.intents import Overlaps, VolumeSet, find_overlaps, non_conforming
-from .detect.movements import MovementProximity, ZoneCrossings
+from .detect.movements import (
+    MovementProximity,
+    MovementSet,
+    ZoneCrossings,
+    movement_overlaps,
+    movement_zones,
+    strike_movements,
+)
 from .detect.separation import Conflicts
 from .detect.strikes import DEFAULT_MARGIN_M, PositionSet, Proximity, StrikeSet, strike_proximity
 from .detect.zones import NOTIFY, ZoneEntries, ZoneSet, predict_entries
@@ -443,6 +450,7 @@ def evaluate(
     now_s: float,
     lookahead_s: float,
     separation: Conflicts | None = None,
+    movements: Sequence[Movement] = (),
 ) -> list[Alert]:
     """Every alert of a picture at ``now_s``, sorted by ``(t_s, kind, subjects)``.
 
@@ -460,6 +468,9 @@ def evaluate(
         Separation conflicts already detected on ``picture.tracks`` (e.g. by
         :func:`deconflict.detect.separation.detect` or an incremental detector); they
         become ``separation`` alerts. When None, separation is not evaluated here.
+    movements : sequence of Movement, optional
+        Planned ground movements, checked against the picture's strikes, zones and
+        volumes.
 
     Returns
     -------
@@ -486,11 +497,30 @@ def evaluate(
         sset, pset = StrikeSet.from_strikes(p.strikes), PositionSet.from_positions(p.positions)
         proximity = strike_proximity(sset, pset, now_s=now_s)
         out += strike_alerts(p.strikes, p.positions, proximity, now_s=now_s)
+    if movements:
+        out += _movement_alerts(p, movements, now_s)
     if len(tracks) and p.countries:
         bset = BorderSet.from_countries(p.countries)
         crossings = predict_crossings(tracks, bset, lookahead_s=lookahead_s)
         out += border_alerts(tracks, p.countries, crossings, now_s=now_s)
     out.sort(key=sort_key)
+    return out
+
+
+def _movement_alerts(p: Picture, movements: Sequence[Movement], now_s: float) -> list[Alert]:
+    """The alerts of ground movements against a picture's strikes, zones and volumes."""
+    out: list[Alert] = []
+    if p.strikes:
+        near = strike_movements(
+            StrikeSet.from_strikes(p.strikes), MovementSet.from_movements(movements), now_s=now_s
+        )
+        out += strike_movement_alerts(p.strikes, movements, near, now_s=now_s)
+    if p.zones:
+        crossings = movement_zones(movements, p.zones, now_s=now_s)
+        out += movement_zone_alerts(movements, p.zones, crossings, now_s=now_s)
+    if p.volumes:
+        both, pairs = movement_overlaps(movements, p.volumes, now_s=now_s)
+        out += intent_overlap_alerts(both, pairs, now_s=now_s)
     return out
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -314,3 +318,28 @@ def test_other_parties_volumes_over_the_corridor_in_its_window_overlap() -> None
     assert a.parties == ("blue", "un")
     assert a.details["start_s"] == mv.end_s - 3600 and a.details["end_s"] == mv.end_s
     assert a.details["alt_min_m"] == 3000
+
+
+def test_check_reads_movements_and_reports_their_alerts(tmp_path: Path) -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            movement_feature(),
+            zone("closed", [{"party": "*", "action": "forbid"}]),
+            volume("drones", "blue", T0, T1),
+        ],
+    }
+    path = tmp_path / "plans.geojson"
+    path.write_text(json.dumps(doc))
+    run = subprocess.run(
+        [sys.executable, "-m", "deconflict.cli", "check", "--intents", str(path),
+         "--at", "2026-06-01T05:00:00Z"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert sorted((r["kind"], r["subjects"]) for r in rows) == [
+        ("intent-overlap", ["convoy-1", "drones"]),
+        ("zone-entry", ["convoy-1", "closed"]),
+    ]
+    assert "1 movement(s)" in run.stderr

@@ -21,6 +21,7 @@ from ..alerts import count_by_kind, evaluate
 from ..errors import InvalidInput
 from ..features import FeatureSet, read_borders, read_features
 from ..model import Alert, Country, Picture, Strike, Tracks, Volume
+from ..movement import Movement
 from ..service.alertshape import check_json
 from ..timefmt import format_time, parse_time
 from ..zoneformats import DEFAULT_IMPORTER
@@ -79,6 +80,8 @@ class Inputs:
     lookahead_s: float
     clock: bool = False
     """Whether ``now_s`` is the clock's (no ``--at``)."""
+    movements: tuple[Movement, ...] = ()
+    """Planned ground movements among the intents."""
 
 
 def load(args: argparse.Namespace) -> Inputs:
@@ -102,7 +105,9 @@ def load(args: argparse.Namespace) -> Inputs:
         volumes=features.volumes,
         countries=countries,
     )
-    return Inputs(picture, now_s, float(args.lookahead), clock=args.at is None)
+    return Inputs(
+        picture, now_s, float(args.lookahead), clock=args.at is None, movements=features.movements
+    )
 
 
 def row(alert: Alert) -> dict[str, Any]:
@@ -130,9 +135,10 @@ def summary(alerts: Sequence[Alert], inp: Inputs) -> str:
         (len(p.positions), "position(s)"),
         (len(p.strikes), "strike(s)"),
         (len(p.volumes), "volume(s)"),
+        (len(inp.movements), "movement(s)"),
         (len(p.countries), "country(ies)"),
     )
-    checked = ", ".join(f"{n} {what}" for n, what in counts)
+    checked = ", ".join(f"{n} {what}" for n, what in counts if n or what != "movement(s)")
     text = f"{len(alerts)} alert(s){': ' + kinds if kinds else ''}; {checked}"
     text += f" at {format_time(math.floor(inp.now_s))}{' (now)' if inp.clock else ''}"
     text += f", lookahead {inp.lookahead_s:g} s"
@@ -145,7 +151,12 @@ def summary(alerts: Sequence[Alert], inp: Inputs) -> str:
 
 def run(args: argparse.Namespace) -> int:
     inputs = load(args)
-    alerts = evaluate(inputs.picture, now_s=inputs.now_s, lookahead_s=inputs.lookahead_s)
+    alerts = evaluate(
+        inputs.picture,
+        now_s=inputs.now_s,
+        lookahead_s=inputs.lookahead_s,
+        movements=inputs.movements,
+    )
     write = sys.stdout.write
     for r in rows(alerts):
         write(json.dumps(r, ensure_ascii=False) + "\n")
