@@ -12,12 +12,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deconflict.alerts import intent_overlap_alerts, movement_zone_alerts, strike_movement_alerts
+from deconflict.detect.frames import Frames, to_frame
 from deconflict.detect.movements import (
     MovementSet,
+    corridor_area,
     distance_to_route_m,
     movement_overlaps,
     movement_zones,
@@ -343,3 +346,25 @@ def test_check_reads_movements_and_reports_their_alerts(tmp_path: Path) -> None:
         ("zone-entry", ["convoy-1", "closed"]),
     ]
     assert "1 movement(s)" in run.stderr
+
+
+def test_the_corridor_area_covers_every_point_within_half_the_width() -> None:
+    route = [[40.0 + i * 1e-3, 35.0 + (i % 7) * 1e-3] for i in range(300)]
+    mv = Movement("m", "un", Geometry("LineString", route), 2000.0, 0.0, 60.0)
+    area = corridor_area(mv)
+    frame = Frames([area.lat_deg], [area.lon_deg])
+    rng = np.random.default_rng(7)
+    lat = 35.0 + rng.uniform(-0.02, 0.03, 4000)
+    lon = 40.0 + rng.uniform(-0.02, 0.32, 4000)
+    u = unit_vectors(lat, lon)
+    x, y = to_frame(u, frame)
+    inside = shapely.contains_xy(area.geom, x, y)
+    ms = MovementSet.from_movements([mv])
+    k = len(ms.seg_owner)
+    d = np.min(
+        [distance_to_route_m(u, np.repeat(ms.seg_a[i : i + 1], len(u), 0),
+                             np.repeat(ms.seg_b[i : i + 1], len(u), 0)) for i in range(k)],
+        axis=0,
+    )  # fmt: skip
+    assert inside[d < 999.0].all()
+    assert not inside[d > 1000.0 + 2 * 100.0 + 1.0].any()  # at most the slack wider

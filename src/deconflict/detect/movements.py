@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -239,13 +240,19 @@ def strike_movements(strikes: StrikeSet, moves: MovementSet, *, now_s: float) ->
     )
 
 
+@lru_cache(maxsize=4096)
 def corridor_area(movement: Movement) -> Area:
-    """The corridor as an area in a frame centred on its route (metres; round ends)."""
+    """The corridor as an area in a frame centred on its route (metres; round ends).
+    Cached: the service checks its standing movements once a second."""
     u = unit_vectors(movement.lat_deg, movement.lon_deg).sum(axis=0)
     frame = Frames.centred_on(u[None, :] / np.linalg.norm(u))
     line = shapely.LineString(movement.route.coordinates)
     geom = project_geometries(np.array([line], dtype=object), frame)[0]
-    poly = shapely.buffer(geom, movement.width_m / 2, quad_segs=8)
+    # a route simplified by a twentieth of the width, buffered by that much more: the
+    # corridor is covered, and a wiggly route does not cost a union of thousands of caps
+    slack = movement.width_m / 20
+    line = shapely.simplify(geom, slack)
+    poly = shapely.buffer(line, movement.width_m / 2 + slack, quad_segs=8)
     radius = float(np.hypot(*shapely.get_coordinates(poly).T).max())
     return Area(float(frame.lat_deg[0]), float(frame.lon_deg[0]), poly, radius)
 
