@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from ..errors import InvalidInput
 
@@ -46,6 +47,15 @@ def add_stats_flags(p: argparse.ArgumentParser) -> None:
 def stats_every(args: argparse.Namespace) -> float | None:
     """Seconds between stats lines, None without ``--json``."""
     return float(args.stats_every) if args.json else None
+
+
+def outputs(args: argparse.Namespace) -> dict[str, TextIO | None]:
+    """Where the run writes: ``stats_out`` stdout with ``--json``, ``status_out`` stderr
+    when it is a terminal (one status line)."""
+    return {
+        "stats_out": sys.stdout if args.json else None,
+        "status_out": sys.stderr if sys.stderr.isatty() else None,
+    }
 
 
 def run_until_signal(main: Callable[[asyncio.Event], Awaitable[T]]) -> T | None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from collections.abc import Awaitable
 
 from ..errors import InvalidInput
 from ..feeds.cotlink import CotLinkOptions, CotLinkStats, TakTarget, run_link
-from ._partyclient import add_stats_flags, party_token, run_until_signal, stats_every
+from ._partyclient import add_stats_flags, outputs, party_token, run_until_signal, stats_every
 
 KEY_PASSWORD_ENV = "DECONFLICT_TAK_KEY_PASSWORD"
 
@@ -98,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         stats_every_s=stats_every(args),
     )
-    status = sys.stderr.isatty()
 
     def link(stop: asyncio.Event) -> Awaitable[CotLinkStats]:
         return run_link(
@@ -107,8 +105,7 @@ def run(args: argparse.Namespace) -> int:
             target,
             options,
             stop=stop,
-            stats_out=sys.stdout if args.json else None,
-            status_out=sys.stderr if status else None,
+            **outputs(args),
         )
 
     return 130 if run_until_signal(link) is None else 0

@@ -11,7 +11,14 @@ from collections.abc import Awaitable
 from ..feeds.run import FeedOptions, run_feed
 from ..feeds.state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT
 from ..feeds.stats import FeedStats
-from ._partyclient import TOKEN_ENV, add_stats_flags, party_token, run_until_signal, stats_every
+from ._partyclient import (
+    TOKEN_ENV,
+    add_stats_flags,
+    outputs,
+    party_token,
+    run_until_signal,
+    stats_every,
+)
 
 __all__ = ["TOKEN_ENV", "register", "run"]
 
@@ -119,7 +126,6 @@ def run(args: argparse.Namespace) -> int:
         drain_s=args.drain,
         stats_every_s=stats_every(args),
     )
-    status = sys.stderr.isatty()
 
     def feed(stop: asyncio.Event) -> Awaitable[FeedStats]:
         # Ctrl-C and SIGTERM stop the feed cleanly: what is pending is still posted.
@@ -129,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
             token,
             options,
             stop=stop,
-            stats_out=sys.stdout if args.json else None,
-            status_out=sys.stderr if status else None,
+            **outputs(args),
         )
 
     stats = run_until_signal(feed)

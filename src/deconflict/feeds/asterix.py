@@ -39,7 +39,8 @@ unknown category, records libasterix refuses) are counted as ``bad``, never rais
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .state import AircraftTable
 from .units import FPM_MPS, FT_M
@@ -209,8 +210,9 @@ class AsterixDecoder:
             self.bad += 1
             return []
         records_bits = parsed[0].get_raw_records()
-        spec, report = (
-            (self._cat021, _cat021_report) if cat == 21 else (self._cat062, _cat062_report)
+        spec: Any = self._cat021 if cat == 21 else self._cat062
+        report: Callable[[Any], AsterixReport | None] = (
+            _cat021_report if cat == 21 else _cat062_report
         )
         records = spec.cv_uap.parse(records_bits)
         if isinstance(records, ValueError):
