@@ -16,6 +16,7 @@ from typing import Any, cast
 import asterix.generated as gen
 
 from ..trackio import History
+from .state import TrackState
 from .units import FPM_MPS, FT_M
 
 __all__ = ["cat021_block", "cat021_record", "cat062_block", "cat062_record", "history_blocks"]
@@ -33,14 +34,7 @@ def _tod(t: float) -> float:
 
 
 def cat021_record(
-    icao: str,
-    t: float,
-    lat: float,
-    lon: float,
-    alt_m: float,
-    gs_mps: float,
-    track_deg: float,
-    vs_mps: float,
+    s: TrackState,
     *,
     sac: int = 0,
     sic: int = 1,
@@ -48,20 +42,21 @@ def cat021_record(
     gnss_m: float | None = None,
     callsign: str | None = None,
 ) -> Any:
-    """A CAT021 report: I021/010, 040, 161, 071, 131, 080, 145, 155, 160 (and 140, 170)."""
+    """A CAT021 report of ``s`` (its id the ICAO address): I021/010, 040, 161, 071, 131,
+    080, 145, 155, 160 (and 140, 170)."""
     items: dict[str, Any] = {
         "010": (("SAC", sac), ("SIC", sic)),
         "040": ((("ATP", 1), ("ARC", 1), ("RC", 0), ("RAB", 0), None),),
         "161": (0, ("TRNUM", track_number % 4096)),
-        "071": (_tod(t), "s"),
-        "131": (("LAT", (lat, "°")), ("LON", (lon, "°"))),
-        "080": int(icao, 16),
-        "145": (alt_m / _FL_M, "FL"),
-        "155": (("RE", 0), ("BVR", (vs_mps / FPM_MPS, "ft/min"))),
+        "071": (_tod(s.time_s), "s"),
+        "131": (("LAT", (s.lat, "°")), ("LON", (s.lon, "°"))),
+        "080": int(s.id, 16),
+        "145": (s.alt_m / _FL_M, "FL"),
+        "155": (("RE", 0), ("BVR", (s.vs_mps / FPM_MPS, "ft/min"))),
         "160": (
             ("RE", 0),
-            ("GS", (gs_mps / _NM_M, "NM/s")),
-            ("TA", (track_deg % 360.0, "°")),
+            ("GS", (s.gs_mps / _NM_M, "NM/s")),
+            ("TA", (s.track_deg % 360.0, "°")),
         ),
     }
     if gnss_m is not None:
@@ -72,37 +67,32 @@ def cat021_record(
 
 
 def cat062_record(
-    t: float,
-    lat: float,
-    lon: float,
-    alt_m: float,
-    gs_mps: float,
-    track_deg: float,
-    vs_mps: float,
+    s: TrackState,
     *,
     sac: int = 0,
     sic: int = 1,
     track_number: int = 0,
-    icao: str | None = None,
+    address: bool = True,
     callsign: str | None = None,
 ) -> Any:
-    """A CAT062 track: I062/010, 040, 070, 105, 185, 136, 220 (and 380 ADR/ID)."""
-    rad = math.radians(track_deg)
+    """A CAT062 track of ``s``: I062/010, 040, 070, 105, 185, 136, 220 (and 380: ADR, the
+    id as an ICAO address, with ``address``; ID the callsign)."""
+    rad = math.radians(s.track_deg)
     items: dict[str, Any] = {
         "010": (("SAC", sac), ("SIC", sic)),
         "040": track_number % 65536,
-        "070": (_tod(t), "s"),
-        "105": (("LAT", (lat, "°")), ("LON", (lon, "°"))),
+        "070": (_tod(s.time_s), "s"),
+        "105": (("LAT", (s.lat, "°")), ("LON", (s.lon, "°"))),
         "185": (
-            ("VX", (gs_mps * math.sin(rad), "m/s")),
-            ("VY", (gs_mps * math.cos(rad), "m/s")),
+            ("VX", (s.gs_mps * math.sin(rad), "m/s")),
+            ("VY", (s.gs_mps * math.cos(rad), "m/s")),
         ),
-        "136": (alt_m / _FL_M, "FL"),
-        "220": (vs_mps / FPM_MPS, "ft/min"),
+        "136": (s.alt_m / _FL_M, "FL"),
+        "220": (s.vs_mps / FPM_MPS, "ft/min"),
     }
     sub: dict[str, Any] = {}
-    if icao is not None:
-        sub["ADR"] = int(icao, 16)
+    if address:
+        sub["ADR"] = int(s.id, 16)
     if callsign:
         sub["ID"] = callsign.upper()[:8].ljust(8)
     if sub:
@@ -149,27 +139,12 @@ def history_blocks(
         t = float(history.time_s[k])
         if pending and (t != pending_t or len(pending) >= max_records):
             yield flush()
-        icao = str(history.id[k])
-        lat, lon, alt, gs, trk, vs = (float(v) for v in history.values[k])
-        tn = numbers[icao]
+        state = TrackState(str(history.id[k]), t, *(float(v) for v in history.values[k]))
+        tn = numbers[state.id]
         if category == 21:
-            rec = cat021_record(
-                icao, t, lat, lon, alt, gs, trk, vs, sac=sac, sic=sic, track_number=tn
-            )
+            rec = cat021_record(state, sac=sac, sic=sic, track_number=tn)
         else:
-            rec = cat062_record(
-                t,
-                lat,
-                lon,
-                alt,
-                gs,
-                trk,
-                vs,
-                sac=sac,
-                sic=sic,
-                track_number=tn,
-                icao=icao if address else None,
-            )
+            rec = cat062_record(state, sac=sac, sic=sic, track_number=tn, address=address)
         pending.append(rec)
         pending_t = t
     if pending:
