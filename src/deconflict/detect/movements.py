@@ -152,7 +152,8 @@ class MovementProximity:
 
 def _angle(u: F64, v: F64) -> F64:
     """The angle between unit vectors row by row, radians (stable near 0 and pi)."""
-    return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.einsum("ij,ij->i", u, v))
+    angle: F64 = np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.einsum("ij,ij->i", u, v))
+    return angle
 
 
 def distance_to_route_m(p: F64, a: F64, b: F64) -> F64:

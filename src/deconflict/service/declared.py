@@ -9,6 +9,7 @@ picture (:mod:`~deconflict.service.picture`) holds what these accept.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -179,9 +180,10 @@ def parse_declarations(
         lat, lon = anchor(feature)
         starts = getattr(rec, "start_s", None)
         short = None
-        if parsed.movements and rec.start_s - now < config.movement_notice_s:
+        given = parsed.movements[0].start_s - now if parsed.movements else math.inf
+        if given < config.movement_notice_s:
             short = {
-                "notice_s": max(rec.start_s - now, 0.0),
+                "notice_s": max(given, 0.0),
                 "required_s": config.movement_notice_s,
             }
         out.append(

@@ -180,10 +180,10 @@ def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
             out += [_found(a, ()) for a in core.intent_overlap_alerts(both, pairs, now_s=now)]
         if records.movements and records.zones:
             movements, zones = list(records.movements), list(records.zones)
-            crossings = movement_zones(movements, zones, now_s=now)
+            through = movement_zones(movements, zones, now_s=now)
             out += [
                 _found(a, ())
-                for a in core.movement_zone_alerts(movements, zones, crossings, now_s=now)
+                for a in core.movement_zone_alerts(movements, zones, through, now_s=now)
             ]
     assert all(f.alert.kind in TRACK_KINDS or not f.tracks for f in out)
     return out
