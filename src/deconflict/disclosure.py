@@ -1,4 +1,5 @@
-"""The disclosure rule: what of one party's data may reach another (pure).
+"""The disclosure rule: what of one party's data may reach another (pure). Each kind's
+audience is the registry's (:mod:`~deconflict.kinds`).
 
 Every party is treated as an adversary of every other. An alert carries the data of the
 parties whose assets it is about (a track's state at the alert, a declared plan or
@@ -27,24 +28,27 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
+from .kinds import KINDS
 from .model import Alert, Zone
 
 __all__ = ["audience", "check_disclosure", "disclosed_by", "restrict"]
 
-OWN_ONLY = frozenset({"border-crossing", "non-conforming"})
-"""Alert kinds about one party's own track alone."""
+
+def _audience_of(kind: str) -> str:
+    """The registry's audience of ``kind`` (``involved`` for a kind it does not know)."""
+    entry = KINDS.get(kind)
+    return entry.audience if entry is not None else "involved"
 
 
 def disclosed_by(alert: Alert) -> frozenset[str]:
     """The parties whose data ``alert`` shows (who must receive it, too)."""
-    if alert.kind == "zone-entry" and "movement_party" in alert.details:
+    if _audience_of(alert.kind) == "zone" and "movement_party" in alert.details:
         return frozenset({str(alert.details["movement_party"])})
-    if alert.kind == "zone-entry":
+    if _audience_of(alert.kind) == "zone":
         return frozenset({str(alert.details.get("track_party") or alert.parties[0])})
-    if alert.kind == "separation":
-        return frozenset(str(alert.details[k]) for k in ("a_party", "b_party"))
-    if alert.kind == "strike-proximity":
-        return frozenset(str(alert.details[k]) for k in ("strike_party", "position_party"))
+    entry = KINDS.get(alert.kind)
+    if entry is not None and entry.discloses:
+        return frozenset(str(alert.details[k]) for k in entry.discloses)
     return frozenset(alert.parties)
 
 
@@ -54,15 +58,16 @@ def audience(alert: Alert, zones: Mapping[str, Zone]) -> tuple[str, ...]:
     ``zones`` maps zone id to the zone as it stands (its status and consents); a
     ``zone-entry`` alert of a zone not in it goes to the track's party alone.
     """
-    if alert.kind == "zone-entry" and "movement_party" in alert.details:
+    audience_ = _audience_of(alert.kind)
+    if audience_ == "zone" and "movement_party" in alert.details:
         return tuple(sorted(set(alert.parties)))  # a movement is declared to every party
-    if alert.kind == "zone-entry":
+    if audience_ == "zone":
         (track_party,) = disclosed_by(alert)
         zone = zones.get(str(alert.subjects[1]))
         if zone is not None and zone.status == "agreed" and track_party in zone.consents:
             return tuple(sorted({track_party, *zone.parties}))
         return (track_party,)
-    if alert.kind in OWN_ONLY:
+    if audience_ == "own":
         return tuple(sorted(disclosed_by(alert)))
     return tuple(sorted(set(alert.parties)))
 

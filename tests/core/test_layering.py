@@ -38,6 +38,7 @@ CORE_LAYERS = frozenset(
         "entropy",
         "timefmt",
         "csvtable",
+        "kinds",
     }
 )
 """The pure core: records, geometry, detectors, the disclosure rule, bounds, the ledger."""

@@ -30,6 +30,7 @@ from .routes import (
     channel,
     declarations,
     messages,
+    meta,
     officers,
     page,
     record,
@@ -91,7 +92,18 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(tracks.router(service.config.max_batch))
-    concerns = (declarations, alerts, messages, channel, officers, status, record, stream, page)
+    concerns = (
+        declarations,
+        alerts,
+        messages,
+        channel,
+        officers,
+        status,
+        meta,
+        record,
+        stream,
+        page,
+    )
     for concern in concerns:
         app.include_router(concern.router)
     app.mount("/static", page.static_files(), "static")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kinds import NAMES
+
 TRACK_COLUMNS: tuple[str, ...] = (
     "id",
     "party",
@@ -28,16 +30,8 @@ POSITION_KINDS = ("forces", "protected")
 """Kinds of declared position."""
 LANGUAGES = ("en", "ru", "ar")
 """Languages a party may read its alerts in."""
-ALERT_KINDS = (
-    "separation",
-    "zone-entry",
-    "intent-overlap",
-    "strike-proximity",
-    "border-crossing",
-    "non-conforming",
-    "declaration",
-)
-"""Every kind of :class:`Alert`."""
+ALERT_KINDS = NAMES
+"""Every kind of :class:`Alert` (the registry's, :mod:`~deconflict.kinds`)."""
 AREA_TYPES = ("Polygon", "MultiPolygon")
 """GeoJSON geometry types that are areas by themselves."""
 

@@ -10,29 +10,15 @@ from typing import Any
 
 from ..bounds import MAX_LENGTH_M, MAX_SECONDS
 from ..errors import InvalidInput
+from ..kinds import KINDS
 
 __all__ = ["DEFAULT_DEADLINES_S", "DEFAULT_LADDER_S", "ServiceConfig", "parse_ladder"]
 
-DEFAULT_DEADLINES_S: Mapping[str, float] = {
-    "separation": 60.0,
-    "zone-entry": 120.0,
-    "intent-overlap": 900.0,
-    "strike-proximity": 600.0,
-    "border-crossing": 120.0,
-    "non-conforming": 120.0,
-    "declaration": 3600.0,
-}
-"""Longest time a party has to answer an alert of each kind, seconds."""
+DEFAULT_DEADLINES_S: Mapping[str, float] = {k.name: k.deadline_s for k in KINDS.values()}
+"""Longest time a party has to answer an alert of each kind, seconds (the registry's)."""
 
 DEFAULT_LADDER_S: Mapping[str, tuple[float, float]] = {
-    "separation": (20.0, 40.0),
-    "zone-entry": (30.0, 60.0),
-    "intent-overlap": (120.0, 300.0),
-    "strike-proximity": (60.0, 180.0),
-    "border-crossing": (30.0, 60.0),
-    "non-conforming": (30.0, 60.0),
-    "stop-request": (10.0, 20.0),
-    "declaration": (600.0, 1200.0),
+    **{k.name: k.ladder_s for k in KINDS.values()},
     "*": (60.0, 120.0),
 }
 """The escalation ladder's two steps per alert kind (``*``: any other kind), seconds
@@ -226,7 +212,8 @@ class ServiceConfig:
     def deadline_s(self, kind: str, t_s: float | None) -> float:
         """Seconds a party has to answer an alert of ``kind`` due in ``t_s`` seconds."""
         base = self.deadlines_s.get(kind, 600.0)
-        if t_s is None or kind in ("intent-overlap", "declaration"):
+        entry = KINDS.get(kind)
+        if t_s is None or entry is None or not entry.shortened:
             return base
         return max(self.min_deadline_s, min(base, 0.5 * t_s))
 

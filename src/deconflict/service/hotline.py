@@ -17,6 +17,7 @@ from typing import Any
 
 from ..entropy import Entropy
 from ..errors import Conflict, InvalidInput, NotFound
+from ..kinds import ACTIVE_STATES, FINAL_RESPONSES, RESPONSES
 from .clock import iso
 
 __all__ = [
@@ -28,13 +29,6 @@ __all__ = [
     "check_response",
     "material_change",
 ]
-
-RESPONSES = ("roger", "wilco", "unable", "standby")
-"""Answers a party may give (controller–pilot data link practice)."""
-FINAL_RESPONSES = ("roger", "wilco", "unable")
-"""Answers that close an alert for the party that gives them (``standby`` does not)."""
-ACTIVE_STATES = ("open", "notified", "answered")
-"""States in which an alert is still live."""
 
 
 def alert_id(entropy: Entropy) -> str:

@@ -1,4 +1,5 @@
-"""One-line summaries of alerts in a party's language (en, ru, ar).
+"""One-line summaries of alerts in a party's language (en, ru, ar); each kind's template
+is the registry's (:mod:`~deconflict.kinds`).
 
 The same facts in every language; numbers, times and durations formatted for the locale
 with Babel. Structured fields never change with the language: only ``summary`` does.
@@ -15,45 +16,10 @@ from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 
+from ..kinds import KINDS, LANGUAGES
 from .clock import to_datetime
 
 __all__ = ["LANGUAGES", "summary"]
-
-LANGUAGES = ("en", "ru", "ar")
-"""Languages a party may choose."""
-
-_TEMPLATES: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "separation": "Separation: {a} and {b} predicted {dist} m apart at {time} UTC (in {dt})",
-        "zone-entry": "Zone entry: {track} predicted to enter {zone} ({rule}) at {time} UTC "
-        "(in {dt})",
-        "intent-overlap": "Plans overlap: {a} and {b} from {time} UTC (in {dt})",
-        "strike-proximity": "Strike {a} planned {dist} m from {b} at {time} UTC (in {dt})",
-        "border-crossing": "Border crossing: {track} from {src} to {dst} at {time} UTC (in {dt})",
-        "non-conforming": "{track} is outside its party's declared plans at {time} UTC",
-        "declaration": "Declaration by {party}: {what} {a}; answer required",
-    },
-    "ru": {
-        "separation": "Опасное сближение: {a} и {b}, прогноз {dist} м в {time} UTC (через {dt})",
-        "zone-entry": "Вход в зону: {track} войдёт в зону {zone} ({rule}) в {time} UTC "
-        "(через {dt})",
-        "intent-overlap": "Пересечение планов: {a} и {b} с {time} UTC (через {dt})",
-        "strike-proximity": "Удар {a} запланирован в {dist} м от {b} в {time} UTC (через {dt})",
-        "border-crossing": "Пересечение границы: {track} из {src} в {dst} в {time} UTC "
-        "(через {dt})",
-        "non-conforming": "{track} вне заявленных планов своей стороны в {time} UTC",
-        "declaration": "Объявление стороны {party}: {what} {a}; требуется ответ",
-    },
-    "ar": {
-        "separation": "خطر تقارب: {a} و{b}، مسافة متوقعة {dist} م عند {time} UTC (بعد {dt})",
-        "zone-entry": "دخول منطقة: {track} سيدخل المنطقة {zone} ({rule}) عند {time} UTC (بعد {dt})",
-        "intent-overlap": "تداخل الخطط: {a} و{b} من {time} UTC (بعد {dt})",
-        "strike-proximity": "ضربة {a} مخططة على بعد {dist} م من {b} عند {time} UTC (بعد {dt})",
-        "border-crossing": "عبور حدود: {track} من {src} إلى {dst} عند {time} UTC (بعد {dt})",
-        "non-conforming": "{track} خارج الخطط المعلنة لطرفه عند {time} UTC",
-        "declaration": "إعلان من {party}: {what} {a}؛ مطلوب رد",
-    },
-}
 
 _WORDS: Mapping[str, Mapping[str, str]] = {
     "en": {
@@ -111,7 +77,7 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
     >>> summary(a, "ru", 0.0).replace("\\xa0", " ")
     'Опасное сближение: a1 и b7, прогноз 1 234 м в 00:01:35 UTC (через 2 минуты)'
     """
-    lang = language if language in _TEMPLATES else "en"
+    lang = language if language in LANGUAGES else "en"
     loc = _locale(lang)
     kind = str(alert["kind"])
     subjects = [str(s) for s in alert.get("subjects", [])]
@@ -136,5 +102,6 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
         "party": str(details.get("declared_by", "")),
         "what": words.get(str(details.get("feature_kind", "")), ""),
     }
-    template = _TEMPLATES[lang].get(kind, "{a}")
+    entry = KINDS.get(kind)
+    template = entry.templates[lang] if entry is not None else "{a}"
     return template.format(**values)

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from ..kinds import detected
 from ..ledger.rotation import SERVICE_PARTY
 from .admission import Backlog
 from .detection import run_detectors
@@ -107,7 +108,7 @@ class DetectionStep:
                 if key in seen:
                     continue
                 alert = book.alerts[aid]
-                if alert.kind != "declaration" and covered.covers(alert, stale_set):
+                if detected(alert.kind) and covered.covers(alert, stale_set):
                     closed = book.copy(alert)
                     changes.append((closed, closed.close(now)))
             gone = svc.roster.gone()

@@ -1,6 +1,9 @@
 // The page's words in English, Russian and Arabic; the document's lang and dir follow.
+// Alert kinds', states' and answers' labels are the service's registry's (meta.js).
 
-export const LANGUAGES = ["en", "ru", "ar"];
+import { LANGUAGES, registryWords } from "./meta.js";
+
+export { LANGUAGES };
 const RTL = new Set(["ar"]);
 
 const WORDS = {
@@ -20,22 +23,6 @@ const WORDS = {
     messages: "Messages",
     record: "Record",
     zones: "Zones",
-    "kind.separation": "Separation",
-    "kind.zone-entry": "Zone entry",
-    "kind.intent-overlap": "Plans overlap",
-    "kind.strike-proximity": "Strike proximity",
-    "kind.border-crossing": "Border crossing",
-    "kind.non-conforming": "Non-conforming",
-    "kind.declaration": "Declaration",
-    "state.open": "open",
-    "state.notified": "notified",
-    "state.answered": "answered",
-    "state.resolved": "resolved",
-    "state.expired": "expired",
-    "response.roger": "Roger",
-    "response.wilco": "Wilco",
-    "response.unable": "Unable",
-    "response.standby": "Standby",
     in: "in {t}",
     ago: "{t} ago",
     now: "now",
@@ -126,22 +113,6 @@ const WORDS = {
     messages: "Сообщения",
     record: "Журнал",
     zones: "Зоны",
-    "kind.separation": "Опасное сближение",
-    "kind.zone-entry": "Вход в зону",
-    "kind.intent-overlap": "Пересечение планов",
-    "kind.strike-proximity": "Удар вблизи",
-    "kind.border-crossing": "Пересечение границы",
-    "kind.non-conforming": "Вне планов",
-    "kind.declaration": "Объявление",
-    "state.open": "открыто",
-    "state.notified": "оповещены",
-    "state.answered": "отвечено",
-    "state.resolved": "снято",
-    "state.expired": "истекло",
-    "response.roger": "Принято",
-    "response.wilco": "Выполню",
-    "response.unable": "Не могу",
-    "response.standby": "Ждите",
     in: "через {t}",
     ago: "{t} назад",
     now: "сейчас",
@@ -232,22 +203,6 @@ const WORDS = {
     messages: "الرسائل",
     record: "السجل",
     zones: "المناطق",
-    "kind.separation": "خطر تقارب",
-    "kind.zone-entry": "دخول منطقة",
-    "kind.intent-overlap": "تداخل الخطط",
-    "kind.strike-proximity": "ضربة قريبة",
-    "kind.border-crossing": "عبور حدود",
-    "kind.non-conforming": "خارج الخطط",
-    "kind.declaration": "إعلان",
-    "state.open": "مفتوح",
-    "state.notified": "أُبلغ",
-    "state.answered": "تمت الإجابة",
-    "state.resolved": "زال",
-    "state.expired": "انتهى",
-    "response.roger": "استلمت",
-    "response.wilco": "سأنفذ",
-    "response.unable": "لا أستطيع",
-    "response.standby": "انتظر",
     in: "بعد {t}",
     ago: "منذ {t}",
     now: "الآن",
@@ -323,6 +278,7 @@ const WORDS = {
     error: "خطأ: {message}",
   },
 };
+for (const lang of Object.keys(WORDS)) Object.assign(WORDS[lang], registryWords(lang));
 
 let current = "en";
 

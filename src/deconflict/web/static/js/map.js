@@ -5,6 +5,7 @@
 
 import { BaseMap } from "./basemap.js";
 import { clock, duration, language, t } from "./i18n.js";
+import { kindColour } from "./meta.js";
 import { PixelLayer, rgba } from "./pixels.js";
 import { R, View, latOf, mx, my, scaleBar } from "./projection.js";
 import { happensAt, isActive } from "./state.js";
@@ -13,20 +14,11 @@ const D2R = Math.PI / 180;
 const WHISKER_S = 120;
 const OWN = "#1b4f9c";
 const OTHER = "#b0126f";
+const STRIKE_PLAN = "#8b0000";
 const OWN_PIXEL = rgba(0x1b, 0x4f, 0x9c, 255);
 const WHISKER_PIXEL = rgba(0x1b, 0x4f, 0x9c, 150);
 /** From this many tracks in view, markers are drawn into a pixel buffer (pixels.js). */
 const PIXELS_FROM = 1000;
-
-export const KIND_COLOURS = {
-  separation: "#d7263d",
-  "zone-entry": "#e07a00",
-  "intent-overlap": "#7b3fb2",
-  "strike-proximity": "#8b0000",
-  "border-crossing": "#00838f",
-  "non-conforming": "#7a5230",
-  declaration: "#2e6fbf",
-};
 
 const RULE_COLOURS = {
   forbid: "#c62828",
@@ -348,7 +340,7 @@ export class MapView {
   drawDeclarations(ctx, view) {
     for (const f of [...this.state.positions, ...this.state.intents]) {
       const p = f.properties;
-      const colour = p.kind === "strike" ? KIND_COLOURS["strike-proximity"] : OWN;
+      const colour = p.kind === "strike" ? STRIKE_PLAN : OWN;
       ctx.beginPath();
       this.tracePath(ctx, view, f.geometry, p.radius_m);
       ctx.globalAlpha = 0.1;
@@ -408,7 +400,7 @@ export class MapView {
     ctx.textBaseline = "bottom";
     ctx.textAlign = "left";
     for (const a of list) {
-      const colour = KIND_COLOURS[a.kind] || "#333";
+      const colour = kindColour(a.kind);
       const selected = a.id === this.state.selected;
       const d = a.details || {};
       ctx.strokeStyle = colour;

@@ -2,11 +2,10 @@
 // zones. Each renders from the state; the frame loop calls the ones marked dirty.
 
 import { clock, duration, list, relative, t } from "./i18n.js";
-import { KIND_COLOURS, ruleFor } from "./map.js";
+import { ruleFor } from "./map.js";
+import { RESPONSES, kindColour } from "./meta.js";
 import { when } from "./logcheck.js";
 import { happensAt, inboxOrder, isActive, ms, owesAnswer } from "./state.js";
-
-const RESPONSES = ["roger", "wilco", "unable", "standby"];
 
 /** Whether a wilco to alert `a` may say where it is understood (a strike, zone or position). */
 function readsBack(a) {
@@ -162,7 +161,7 @@ export class Panels {
     const head = h(
       "div",
       { class: "alert-head" },
-      h("span", { class: "kind", style: `--kind:${KIND_COLOURS[a.kind] || "#333"}` },
+      h("span", { class: "kind", style: `--kind:${kindColour(a.kind)}` },
         t(`kind.${a.kind}`)),
       h("span", { class: "state" }, t(`state.${a.state}`)),
       a.escalated ? h("span", { class: "badge escalated" }, t("escalated")) : null,

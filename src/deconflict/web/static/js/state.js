@@ -1,11 +1,9 @@
+import { ACTIVE_STATES, FINAL_RESPONSES } from "./meta.js";
 import { mx, my } from "./projection.js";
 
 // What the page knows, and which parts of the screen must be redrawn.
 // Every update marks what it touched; the frame loop redraws those parts once per
 // animation frame, however many updates came in between.
-
-const ACTIVE = new Set(["open", "notified", "answered"]);
-const FINAL = new Set(["roger", "wilco", "unable"]);
 
 /** Milliseconds of an ISO 8601 time, NaN for null. */
 export function ms(iso) {
@@ -14,7 +12,7 @@ export function ms(iso) {
 
 /** Whether an alert is still live. */
 export function isActive(alert) {
-  return ACTIVE.has(alert.state);
+  return ACTIVE_STATES.has(alert.state);
 }
 
 /** POSIX ms at which the alert's conflict is predicted to happen. */
@@ -28,7 +26,7 @@ export function owesAnswer(alert, party) {
   const awaiting = alert.awaiting ?? alert.parties;
   if (!awaiting.includes(party)) return false;
   const ack = alert.acks?.[party];
-  return !ack || !FINAL.has(ack.response);
+  return !ack || !FINAL_RESPONSES.has(ack.response);
 }
 
 /**
