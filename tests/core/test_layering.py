@@ -270,5 +270,5 @@ def test_feeds_load_no_service_and_no_store() -> None:
 
 def test_the_check_sees_forbidden_modules() -> None:
     assert "argparse" in forbidden_loaded(["deconflict.commands.check"], CORE_MAY_NOT_LOAD)
-    assert forbidden_loaded(["deconflict.features"], CORE_MAY_NOT_LOAD) == ["deconflict.features"]
+    assert "deconflict.features" in forbidden_loaded(["deconflict.features"], CORE_MAY_NOT_LOAD)
     assert "fastapi" in forbidden_loaded(["deconflict.api.app"], SERVICE_MAY_NOT_LOAD)
