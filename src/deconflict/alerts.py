@@ -125,7 +125,7 @@ def separation_alerts(tracks: Tracks, conflicts: Conflicts, *, now_s: float) -> 
     now_s = check_now(now_s)
     if conflicts.ids.shape != tracks.id.shape or not np.array_equal(conflicts.ids, tracks.id):
         raise InvalidInput("separation: the conflicts were detected on other tracks")
-    i, j, tcpa = conflicts.i, conflicts.j, conflicts.tcpa
+    i, j, tcpa = conflicts.i, conflicts.j, conflicts.tcpa_s
     rows = np.concatenate([i, j])
     lat, lon, _, _ = dead_reckon(
         tracks.lat[rows],
@@ -148,12 +148,12 @@ def separation_alerts(tracks: Tracks, conflicts: Conflicts, *, now_s: float) -> 
                 parties=(pa, pb),
                 subjects=(str(tracks.id[a]), str(tracks.id[b])),
                 now_s=now_s,
-                t_s=max(float(conflicts.t_in[n]), 0.0),
+                t_s=max(float(conflicts.t_in_s[n]), 0.0),
                 lat_deg=float(mid_lat[n]),
                 lon_deg=_lon(mid_lon[n]),
                 details={
-                    "t_in_s": float(conflicts.t_in[n]),
-                    "t_out_s": float(conflicts.t_out[n]),
+                    "t_in_s": float(conflicts.t_in_s[n]),
+                    "t_out_s": float(conflicts.t_out_s[n]),
                     "tcpa_s": float(tcpa[n]),
                     "dcpa_m": float(conflicts.dcpa_m[n]),
                     "a_party": pa,

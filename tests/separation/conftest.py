@@ -22,7 +22,7 @@ def pair_list(c: Conflicts) -> list[tuple[str, str]]:
     assert all(a < b for a, b in pairs), f"a pair not in (a < b) order: {pairs}"
     assert pairs == sorted(pairs), "pairs not sorted by (a, b)"
     assert c.ids[c.i].tolist() == c.a.tolist() and c.ids[c.j].tolist() == c.b.tolist()
-    for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
+    for name in ("t_in_s", "t_out_s", "tcpa_s", "dcpa_m"):
         values = getattr(c, name)
         assert values.shape == (len(c),)
         assert not np.any(np.signbit(values)), f"{name} holds a negative value or -0.0"

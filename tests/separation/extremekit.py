@@ -96,13 +96,13 @@ def pictures(draw: st.DrawFn) -> Tracks:
 
 def check_conflicts(c: Conflicts, lookahead: float) -> None:
     """What every separation result promises: no NaN, each pair once, in order."""
-    for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
+    for name in ("t_in_s", "t_out_s", "tcpa_s", "dcpa_m"):
         values = getattr(c, name)
         assert not np.isnan(values).any(), f"{name} holds NaN: {values}"
         assert (values >= 0).all(), f"{name} is negative: {values}"
     assert (c.i < c.j).all()
     assert len({(int(a), int(b)) for a, b in zip(c.i, c.j, strict=True)}) == len(c)
-    assert (c.t_in <= c.t_out).all() and (c.t_out <= lookahead).all()
+    assert (c.t_in_s <= c.t_out_s).all() and (c.t_out_s <= lookahead).all()
 
 
 def refused_or(call: Callable[[], Any]) -> Any:

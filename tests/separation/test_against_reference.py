@@ -106,8 +106,8 @@ def test_engine_agrees_with_brute_force(tracks, lookahead, between_parties, back
         outer = {p for p in outer if party[p[0]] != party[p[1]]}
     assert inner <= got, f"missed: {sorted(inner - got)}"
     assert got <= outer, f"spurious: {sorted(got - outer)}"
-    assert np.all((c.t_in >= 0.0) & (c.t_in <= c.t_out) & (c.t_out <= lookahead))
-    assert np.all((c.tcpa >= 0.0) & (c.tcpa <= lookahead) & (c.dcpa_m >= 0.0))
+    assert np.all((c.t_in_s >= 0.0) & (c.t_in_s <= c.t_out_s) & (c.t_out_s <= lookahead))
+    assert np.all((c.tcpa_s >= 0.0) & (c.tcpa_s <= lookahead) & (c.dcpa_m >= 0.0))
 
 
 @settings(max_examples=200, deadline=None)
@@ -135,7 +135,7 @@ def test_backends_give_identical_results(tracks, between_parties, pairs_of):
     a = detect(tracks, between_parties=between_parties, backend="numpy")
     b = detect(tracks, between_parties=between_parties, backend="numba")
     assert pairs_of(a) == pairs_of(b)
-    for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
+    for name in ("t_in_s", "t_out_s", "tcpa_s", "dcpa_m"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-9, atol=1e-6)
 
 
@@ -162,7 +162,7 @@ def test_backends_agree_on_dense_regional_traffic(pairs_of):
     b = detect(tracks, backend="numba")
     assert len(a) > 100
     assert pairs_of(a) == pairs_of(b)
-    np.testing.assert_allclose(a.t_in, b.t_in, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(a.t_in_s, b.t_in_s, rtol=1e-9, atol=1e-6)
 
 
 def test_candidate_pairs_with_a_few_huge_boxes_among_tiny_ones():

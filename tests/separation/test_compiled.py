@@ -49,5 +49,5 @@ def test_one_pool_for_the_process_and_concurrent_callers_agree(pairs_of):
     assert len(want) > 1000
     for r in results:
         assert pairs_of(r) == want
-        np.testing.assert_array_equal(r.t_in, first.t_in)
+        np.testing.assert_array_equal(r.t_in_s, first.t_in_s)
         np.testing.assert_array_equal(r.dcpa_m, first.dcpa_m)

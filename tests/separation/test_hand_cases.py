@@ -23,9 +23,9 @@ def test_head_on(make_tracks):
     d = 0.5 * DEG_M
     c = only(make_tracks([(0, 0, 9000, 200, 90, 0), (0, 0.5, 9000, 200, 270, 0)]))
     assert c.a.tolist() == ["t0"] and c.b.tolist() == ["t1"]
-    assert c.t_in[0] == pytest.approx((d - RH) / 400, rel=1e-4)
-    assert c.t_out[0] == pytest.approx((d + RH) / 400, rel=1e-4)
-    assert c.tcpa[0] == pytest.approx(d / 400, rel=1e-4)
+    assert c.t_in_s[0] == pytest.approx((d - RH) / 400, rel=1e-4)
+    assert c.t_out_s[0] == pytest.approx((d + RH) / 400, rel=1e-4)
+    assert c.tcpa_s[0] == pytest.approx(d / 400, rel=1e-4)
     assert c.dcpa_m[0] == pytest.approx(0.0, abs=0.01)
 
 
@@ -35,9 +35,9 @@ def test_crossing_at_right_angles(make_tracks):
     b = (0.0, 30_000 / DEG_M, 5000, 200, 270, 0)
     c = only(make_tracks([a, b]))
     half = RH / np.sqrt(2) / 200
-    assert c.tcpa[0] == pytest.approx(150.0, rel=1e-3)
-    assert c.t_in[0] == pytest.approx(150.0 - half, rel=1e-3)
-    assert c.t_out[0] == pytest.approx(150.0 + half, rel=1e-3)
+    assert c.tcpa_s[0] == pytest.approx(150.0, rel=1e-3)
+    assert c.t_in_s[0] == pytest.approx(150.0 - half, rel=1e-3)
+    assert c.t_out_s[0] == pytest.approx(150.0 + half, rel=1e-3)
     assert c.dcpa_m[0] < 20.0
 
 
@@ -46,9 +46,9 @@ def test_overtaking_from_behind(make_tracks):
     behind = (0.0, 0.0, 7000, 250, 90, 0)
     ahead = (0.0, 20_000 / DEG_M, 7000, 200, 90, 0)
     c = only(make_tracks([behind, ahead]))
-    assert c.t_in[0] == pytest.approx((20_000 - RH) / 50, rel=1e-4)
-    assert c.t_out[0] == T
-    assert c.tcpa[0] == T
+    assert c.t_in_s[0] == pytest.approx((20_000 - RH) / 50, rel=1e-4)
+    assert c.t_out_s[0] == T
+    assert c.tcpa_s[0] == T
     assert c.dcpa_m[0] == pytest.approx(20_000 - 50 * T, rel=1e-3)
 
 
@@ -58,9 +58,9 @@ def test_climbing_through_a_level(make_tracks):
     lat, lon = destination(10.0, 20.0, 45.0, 5000.0)
     climber = (float(lat), float(lon), 2000, 0, 0, 10.0)
     c = only(make_tracks([level, climber]))
-    assert c.t_in[0] == pytest.approx((1000 - RV) / 10, rel=1e-9)
-    assert c.t_out[0] == pytest.approx((1000 + RV) / 10, rel=1e-9)
-    assert c.tcpa[0] == 0.0
+    assert c.t_in_s[0] == pytest.approx((1000 - RV) / 10, rel=1e-9)
+    assert c.t_out_s[0] == pytest.approx((1000 + RV) / 10, rel=1e-9)
+    assert c.tcpa_s[0] == 0.0
     assert c.dcpa_m[0] == pytest.approx(5000.0, rel=1e-4)
 
 
@@ -72,7 +72,7 @@ def test_parallel_at_the_horizontal_threshold(make_tracks, offset_m, expected):
     c = detect(tracks)
     assert len(c) == expected
     if expected:
-        assert (c.t_in[0], c.t_out[0]) == (0.0, T)
+        assert (c.t_in_s[0], c.t_out_s[0]) == (0.0, T)
 
 
 @pytest.mark.parametrize(("dz", "expected"), [(RV - 0.1, 1), (RV, 0), (RV + 0.1, 0)])
@@ -84,7 +84,7 @@ def test_vertical_threshold(make_tracks, dz, expected):
 def test_already_in_loss_of_separation(make_tracks):
     tracks = make_tracks([(45, 5, 3000, 150, 0, 0), (45.01, 5, 3100, 150, 180, 0)])
     c = only(tracks)
-    assert c.t_in[0] == 0.0
+    assert c.t_in_s[0] == 0.0
     assert c.dcpa_m[0] == pytest.approx(0.0, abs=1.0)
 
 
@@ -101,15 +101,15 @@ def test_across_the_antimeridian(make_tracks):
     d = 0.4 * DEG_M
     tracks = make_tracks([(0.0, 179.8, 9000, 200, 90, 0), (0.0, -179.8, 9000, 200, 270, 0)])
     c = only(tracks)
-    assert c.t_in[0] == pytest.approx((d - RH) / 400, rel=1e-4)
-    assert c.tcpa[0] == pytest.approx(d / 400, rel=1e-4)
+    assert c.t_in_s[0] == pytest.approx((d - RH) / 400, rel=1e-4)
+    assert c.tcpa_s[0] == pytest.approx(d / 400, rel=1e-4)
 
 
 def test_near_the_pole(make_tracks):
     # At 85° N, two tracks 0.5° of longitude apart (about 4.8 km) on parallel headings.
     tracks = make_tracks([(85.0, 0.0, 9000, 200, 0, 0), (85.0, 0.5, 9000, 200, 0, 0)])
     c = only(tracks)
-    assert c.t_in[0] == 0.0
+    assert c.t_in_s[0] == 0.0
     lat, lon = destination(85.0, 0.0, 90.0, 20_000.0)
     far = make_tracks([(85.0, 0.0, 9000, 200, 0, 0), (float(lat), float(lon), 9000, 200, 0, 0)])
     assert len(detect(far)) == 0
@@ -118,7 +118,7 @@ def test_near_the_pole(make_tracks):
 def test_stationary_identical_positions(make_tracks):
     tracks = make_tracks([(30, 30, 100, 0, 0, 0), (30, 30, 100, 0, 123, 0)])
     c = only(tracks)
-    assert (c.t_in[0], c.t_out[0], c.tcpa[0], c.dcpa_m[0]) == (0.0, T, 0.0, 0.0)
+    assert (c.t_in_s[0], c.t_out_s[0], c.tcpa_s[0], c.dcpa_m[0]) == (0.0, T, 0.0, 0.0)
 
 
 def test_diverging_pair_is_not_a_conflict(make_tracks):
@@ -141,7 +141,7 @@ def test_thousands_of_tracks_in_one_small_area(make_tracks):
     )
     c = detect(make_tracks(rows))
     assert len(c) == n * (n - 1) // 2
-    assert np.all(c.t_in == 0.0)
+    assert np.all(c.t_in_s == 0.0)
 
 
 def test_between_parties_keeps_only_pairs_of_different_parties(make_tracks):

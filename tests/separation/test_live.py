@@ -51,16 +51,16 @@ def expected(live: LivePairs, ids, now: float) -> Conflicts:
         full.i[keep],
         full.j[keep],
         full.ids,
-        full.t_in[keep],
-        full.t_out[keep],
-        full.tcpa[keep],
+        full.t_in_s[keep],
+        full.t_out_s[keep],
+        full.tcpa_s[keep],
         full.dcpa_m[keep],
     )
 
 
 def assert_same(got: Conflicts, want: Conflicts, pairs_of) -> None:
     assert pairs_of(got) == pairs_of(want)
-    for name in ("t_in", "t_out", "tcpa", "dcpa_m"):
+    for name in ("t_in_s", "t_out_s", "tcpa_s", "dcpa_m"):
         np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-12, atol=1e-9)
 
 
@@ -187,8 +187,8 @@ def test_states_are_dead_reckoned_from_their_own_times(pairs_of):
     live.upsert(b, np.array([1000.0]))
     c = live.conflicts_of(["b"], now_s=1100.0)
     assert pairs_of(c) == [("a", "b")]
-    assert c.tcpa[0] == pytest.approx(60.0, abs=0.05)
-    assert c.t_in[0] == pytest.approx((12_000.0 - 9260.0) / 200.0, abs=0.05)
+    assert c.tcpa_s[0] == pytest.approx(60.0, abs=0.05)
+    assert c.t_in_s[0] == pytest.approx((12_000.0 - 9260.0) / 200.0, abs=0.05)
 
 
 @settings(max_examples=150, deadline=None)

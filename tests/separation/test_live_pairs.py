@@ -50,14 +50,14 @@ def _reference(
     c = detect(tracks, lookahead=T, h_sep=RH, v_sep=RV, between_parties=True, backend="numpy")
     return [
         (a, b, float(ti), float(d))
-        for a, b, ti, d in zip(c.a.tolist(), c.b.tolist(), c.t_in, c.dcpa_m, strict=True)
+        for a, b, ti, d in zip(c.a.tolist(), c.b.tolist(), c.t_in_s, c.dcpa_m, strict=True)
         if a in changed or b in changed
     ]
 
 
 def _got(live: LivePairs, changed: set[str], now: float) -> list[tuple[str, str, float, float]]:
     c = live.conflicts_of(sorted(changed), now_s=now)
-    rows = list(zip(c.a.tolist(), c.b.tolist(), c.t_in.tolist(), c.dcpa_m.tolist(), strict=True))
+    rows = list(zip(c.a.tolist(), c.b.tolist(), c.t_in_s.tolist(), c.dcpa_m.tolist(), strict=True))
     pairs = [(a, b) for a, b, _, _ in rows]
     assert len(set(pairs)) == len(pairs), "each pair once"
     assert all(a < b for a, b in pairs) and pairs == sorted(pairs)

@@ -45,7 +45,7 @@ def drifting_pair() -> Tracks:
 def test_pair_met_in_non_adjacent_slices_is_reported_once(backend, slices, pairs_of):
     c = detect(drifting_pair(), backend=backend)
     assert pairs_of(c) == [("A", "B")]
-    assert c.t_in[0] == 0.0 and c.t_out[0] == pytest.approx(6.378, abs=1e-3)
+    assert c.t_in_s[0] == 0.0 and c.t_out_s[0] == pytest.approx(6.378, abs=1e-3)
 
 
 @st.composite

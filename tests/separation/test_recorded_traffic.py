@@ -34,7 +34,7 @@ def pairs_at(history, when, **kw):
 def test_firefighting_tankers_working_close_are_found(calfire):
     found, c = pairs_at(calfire, "2020-09-11T20:25:31Z")
     k = found[("a53602", "a53d70")]
-    assert c.t_in[k] == 0.0
+    assert c.t_in_s[k] == 0.0
     # The two tankers are within 0.2 NM and 300 ft of each other right then.
     close, c = pairs_at(
         calfire, "2020-09-11T20:25:31Z", h_sep=0.2 * NM, v_sep=300 * 0.3048, lookahead=10.0
@@ -50,7 +50,7 @@ def test_tankers_are_not_in_conflict_hours_earlier(calfire):
 def test_formation_flight_is_a_conflict_while_in_formation(formation):
     found, c = pairs_at(formation, "2017-12-01T15:15:27Z")
     k = found[("3900fb", "39c424")]
-    assert c.t_in[k] == 0.0
+    assert c.t_in_s[k] == 0.0
     assert c.dcpa_m[k] < 0.1 * NM
 
 

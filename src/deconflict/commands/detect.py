@@ -116,9 +116,9 @@ def write(conflicts: Conflicts, fmt: str, out: TextIO) -> None:
     rows = zip(
         conflicts.a.tolist(),
         conflicts.b.tolist(),
-        _decimals(conflicts.t_in),
-        _decimals(conflicts.t_out),
-        _decimals(conflicts.tcpa),
+        _decimals(conflicts.t_in_s),
+        _decimals(conflicts.t_out_s),
+        _decimals(conflicts.tcpa_s),
         _decimals(conflicts.dcpa_m),
         strict=True,
     )

@@ -160,26 +160,26 @@ class RawPairs(NamedTuple):
     """Conflicting pairs as a backend returns them, k rows.
 
     ``i``, ``j`` (int64) index the state given, ordered so that ``rank[i] < rank[j]``,
-    rows sorted by (``rank[i]``, ``rank[j]``); ``t_in``, ``t_out``, ``tcpa`` (s) and
+    rows sorted by (``rank[i]``, ``rank[j]``); ``t_in_s``, ``t_out_s``, ``tcpa_s`` and
     ``dcpa_m`` (m) are float64, never negative zero.
     """
 
     i: I64
     j: I64
-    t_in: F64
-    t_out: F64
-    tcpa: F64
+    t_in_s: F64
+    t_out_s: F64
+    tcpa_s: F64
     dcpa_m: F64
 
 
 class Solved(NamedTuple):
     """The exact test on given pairs, k rows: ``conflict`` (bool) and, meaningful where
-    it is true, ``t_in``, ``t_out``, ``tcpa`` (s) and ``dcpa_m`` (m)."""
+    it is true, ``t_in_s``, ``t_out_s``, ``tcpa_s`` and ``dcpa_m`` (m)."""
 
     conflict: NDArray[np.bool_]
-    t_in: F64
-    t_out: F64
-    tcpa: F64
+    t_in_s: F64
+    t_out_s: F64
+    tcpa_s: F64
     dcpa_m: F64
 
 

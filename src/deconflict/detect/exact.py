@@ -51,7 +51,7 @@ def solve_pairs(
     ...            vs_mps=[0.0, 0.0])
     >>> s = solve_pairs(TrackState.from_tracks(t), np.array([0]), np.array([1]),
     ...                 300.0, 9260.0, 304.8)
-    >>> bool(s.conflict[0]), round(float(s.t_in[0]), 1), round(float(s.dcpa_m[0]), 1)
+    >>> bool(s.conflict[0]), round(float(s.t_in_s[0]), 1), round(float(s.dcpa_m[0]), 1)
     (True, 115.8, 0.0)
     """
     u, v = state.u, state.v

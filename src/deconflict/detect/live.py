@@ -120,7 +120,7 @@ class LivePairs:
     ...                    track_deg=[90.0, 270.0], vs_mps=[0.0, 0.0]),
     ...             np.array([1000.0, 1000.0]))
     >>> c = live.conflicts_of(["a"], now_s=1010.0)
-    >>> c.a.tolist(), c.b.tolist(), round(float(c.tcpa[0]), 1)
+    >>> c.a.tolist(), c.b.tolist(), round(float(c.tcpa_s[0]), 1)
     (['a'], ['b'], 129.0)
     """
 
@@ -503,9 +503,9 @@ class LivePairs:
             i=first[order],
             j=second[order],
             ids=ids[order_ids],
-            t_in=solved.t_in[hit][order],
-            t_out=solved.t_out[hit][order],
-            tcpa=solved.tcpa[hit][order],
+            t_in_s=solved.t_in_s[hit][order],
+            t_out_s=solved.t_out_s[hit][order],
+            tcpa_s=solved.tcpa_s[hit][order],
             dcpa_m=solved.dcpa_m[hit][order],
         )
 

@@ -87,12 +87,12 @@ class Conflicts:
         The ids ``i`` and ``j`` refer to.
     a, b : ndarray of str, shape (k,)
         The ids of each pair, ``a < b`` (``ids[i]``, ``ids[j]``, made on first use).
-    t_in, t_out : ndarray of float64, shape (k,)
+    t_in_s, t_out_s : ndarray of float64, shape (k,)
         Seconds from now when loss of separation starts and ends, clipped to [0, T].
-    tcpa : ndarray of float64, shape (k,)
+    tcpa_s : ndarray of float64, shape (k,)
         Seconds from now to the closest horizontal approach, clipped to [0, T].
     dcpa_m : ndarray of float64, shape (k,)
-        Horizontal distance at ``tcpa``, metres.
+        Horizontal distance at ``tcpa_s``, metres.
 
     Times and distances are >= 0 and never negative zero.
     """
@@ -100,9 +100,9 @@ class Conflicts:
     i: I64
     j: I64
     ids: NDArray[np.str_]
-    t_in: F64
-    t_out: F64
-    tcpa: F64
+    t_in_s: F64
+    t_out_s: F64
+    tcpa_s: F64
     dcpa_m: F64
 
     def __len__(self) -> int:
@@ -130,7 +130,7 @@ class Conflicts:
                 "dcpa_m": float(dcpa),
             }
             for a, b, t_in, t_out, tcpa, dcpa in zip(
-                self.a, self.b, self.t_in, self.t_out, self.tcpa, self.dcpa_m, strict=True
+                self.a, self.b, self.t_in_s, self.t_out_s, self.tcpa_s, self.dcpa_m, strict=True
             )
         ]
 
@@ -191,9 +191,9 @@ def order_by_rank(i: I64, j: I64, solved: Solved, rank: I64) -> RawPairs:
     return RawPairs(
         i[order],
         j[order],
-        solved.t_in[order],
-        solved.t_out[order],
-        solved.tcpa[order],
+        solved.t_in_s[order],
+        solved.t_out_s[order],
+        solved.tcpa_s[order],
         solved.dcpa_m[order],
     )
 
@@ -233,7 +233,11 @@ class NumpyBackend:
         solved = solve_pairs(state, i, j, lookahead_s, h_sep_m, v_sep_m)
         hit = solved.conflict
         kept = Solved(
-            hit[hit], solved.t_in[hit], solved.t_out[hit], solved.tcpa[hit], solved.dcpa_m[hit]
+            hit[hit],
+            solved.t_in_s[hit],
+            solved.t_out_s[hit],
+            solved.tcpa_s[hit],
+            solved.dcpa_m[hit],
         )
         return order_by_rank(i[hit], j[hit], kept, rank)
 
@@ -386,7 +390,7 @@ def detect(
     ...            alt_m=[9000.0, 9000.0], gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0],
     ...            vs_mps=[0.0, 0.0])
     >>> c = detect(t)
-    >>> c.a.tolist(), c.b.tolist(), [round(float(x), 1) for x in (c.t_in[0], c.tcpa[0])]
+    >>> c.a.tolist(), c.b.tolist(), [round(float(x), 1) for x in (c.t_in_s[0], c.tcpa_s[0])]
     (['a'], ['b'], [115.8, 139.0])
     """
     _check_parameters(lookahead, h_sep, v_sep)
@@ -403,8 +407,8 @@ def detect(
         i=raw.i,
         j=raw.j,
         ids=tracks.id,
-        t_in=raw.t_in,
-        t_out=raw.t_out,
-        tcpa=raw.tcpa,
+        t_in_s=raw.t_in_s,
+        t_out_s=raw.t_out_s,
+        tcpa_s=raw.tcpa_s,
         dcpa_m=raw.dcpa_m,
     )

@@ -90,9 +90,9 @@ def _among(conflicts: Conflicts, known: Container[str]) -> Conflicts:
         i=remap[conflicts.i[keep]],
         j=remap[conflicts.j[keep]],
         ids=conflicts.ids[used],
-        t_in=conflicts.t_in[keep],
-        t_out=conflicts.t_out[keep],
-        tcpa=conflicts.tcpa[keep],
+        t_in_s=conflicts.t_in_s[keep],
+        t_out_s=conflicts.t_out_s[keep],
+        tcpa_s=conflicts.tcpa_s[keep],
         dcpa_m=conflicts.dcpa_m[keep],
     )
 
