@@ -235,6 +235,25 @@ KINDS: Mapping[str, AlertKind] = {
                 "ar": "إعلان من {party}: {what} {a}؛ مطلوب رد",
             },
         ),
+        AlertKind(
+            name="stop-request",
+            detectors=(),
+            raised_by="POST /v1/stop",
+            deadline_s=60.0,
+            shortened=False,
+            ladder_s=(10.0, 20.0),
+            needs_answer=True,
+            audience="requester-owner",
+            discloses=("requester", "owner"),
+            subjects=("track, strike or movement",),
+            colour="#ff1744",
+            labels={"en": "Stop request", "ru": "Запрос прекратить", "ar": "طلب إيقاف"},
+            templates={
+                "en": "Stop request by {party}: stop {a} now; answer required",
+                "ru": "Запрос стороны {party}: немедленно прекратить {a}; требуется ответ",
+                "ar": "طلب إيقاف من {party}: أوقف {a} الآن؛ مطلوب رد",
+            },
+        ),
     )
 }
 """Every alert kind by name, in the order counts and lists show them."""

@@ -20,6 +20,7 @@ from deconflict.api.routes import (
     page,
     record,
     status,
+    stop,
     stream,
     tracks,
 )
@@ -45,6 +46,7 @@ DESIGN_ROUTES = {
     ("POST", "/v1/channel/resume"),
     ("GET", "/v1/status"),
     ("GET", "/v1/meta"),
+    ("POST", "/v1/stop"),
     ("GET", "/v1/log/head"),
     ("GET", "/v1/log/inclusion"),
     ("GET", "/v1/log/consistency"),
@@ -60,6 +62,7 @@ CONCERNS = [
     (officers.router, ("/v1/officers",)),
     (status.router, ("/v1/status",)),
     (meta.router, ("/v1/meta",)),
+    (stop.router, ("/v1/stop",)),
     (record.router, ("/v1/log/",)),
     (stream.router, ("/v1/stream",)),
     (page.router, ("/",)),

@@ -35,6 +35,7 @@ from .routes import (
     page,
     record,
     status,
+    stop,
     stream,
     tracks,
 )
@@ -100,6 +101,7 @@ def create_app(
         officers,
         status,
         meta,
+        stop,
         record,
         stream,
         page,

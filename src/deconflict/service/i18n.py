@@ -99,7 +99,7 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
         "rule": words.get(str(details.get("rule", "")), str(details.get("rule", ""))),
         "src": str(details.get("from", "")),
         "dst": str(details.get("to", "")),
-        "party": str(details.get("declared_by", "")),
+        "party": str(details.get("declared_by") or details.get("requester") or ""),
         "what": words.get(str(details.get("feature_kind", "")), ""),
     }
     entry = KINDS.get(kind)
