@@ -62,7 +62,7 @@ def _add(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     db, admin = _admin(args, create=False)
     with db:  # type: ignore[attr-defined]
-        for row in admin.list():  # type: ignore[attr-defined]
+        for row in admin.rows():  # type: ignore[attr-defined]
             state = "revoked" if row.revoked_at is not None else "active"
             print(f"{row.name}\t{row.language}\t{state}")
     return 0

@@ -415,8 +415,8 @@ class Service:
                 raise NotFound(f"no zone {zone_id!r}")
             zone = self.picture.declared[(owner, zone_id)]
             feature, consents, status = with_consent(zone, party)
-            entry = {"kind": "consent", "party": party, "zone": zone_id, "status": status}
-            entry["officer"] = officer
+            entry = {"kind": "consent", "party": party, "zone": zone_id, "status": status,
+                     "officer": officer}  # fmt: skip
             (index,), signed = self.write(
                 [entry],
                 lambda: self.store.upsert_feature(

@@ -90,7 +90,8 @@ class PartyAdmin:
         )
         return token
 
-    def list(self) -> list[PartyRow]:
+    def rows(self) -> list[PartyRow]:
+        """Every party, revoked ones included, by name."""
         return self.store.parties()
 
     # -- officers ------------------------------------------------------------------------

@@ -35,6 +35,11 @@ class PartyStore(Protocol):
         """Every party, revoked ones included, by name."""
         ...
 
+    def party(self, name: str) -> PartyRow:
+        """The party named ``name``, revoked or not (:class:`~deconflict.errors.NotFound`
+        if there is none)."""
+        ...
+
     def party_by_token_hash(self, token_hash: str) -> PartyRow | None:
         """The party whose token has this hash, if any."""
         ...
