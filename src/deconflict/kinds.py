@@ -73,6 +73,9 @@ class AlertKind:
     labels, templates
         Per language of :data:`LANGUAGES`: a short label, and the one-line summary's
         template (fields of :func:`deconflict.service.i18n.summary`).
+    cue
+        Whether the page puts it at the top of the inbox of the party it awaits, with an
+        audible cue.
     """
 
     name: str
@@ -88,6 +91,7 @@ class AlertKind:
     colour: str
     labels: Mapping[str, str]
     templates: Mapping[str, str]
+    cue: bool = False
 
     @property
     def detected(self) -> bool:
@@ -253,6 +257,7 @@ KINDS: Mapping[str, AlertKind] = {
                 "ru": "Запрос стороны {party}: немедленно прекратить {a}; требуется ответ",
                 "ar": "طلب إيقاف من {party}: أوقف {a} الآن؛ مطلوب رد",
             },
+            cue=True,
         ),
     )
 }
@@ -306,7 +311,7 @@ def detected(name: str) -> bool:
 def meta() -> dict[str, Any]:
     """What the page needs of the registry (public: no party's data):
     ``{"languages", "kinds": [{"name", "colour", "labels", "needs_answer", "deadline_s",
-    "raised_by"}], "states": [{"name", "labels"}], "active_states",
+    "raised_by", "cue"}], "states": [{"name", "labels"}], "active_states",
     "responses": [{"name", "labels"}], "final_responses"}``."""
     return {
         "languages": list(LANGUAGES),
@@ -318,6 +323,7 @@ def meta() -> dict[str, Any]:
                 "needs_answer": k.needs_answer,
                 "deadline_s": k.deadline_s,
                 "raised_by": k.raised_by,
+                "cue": k.cue,
             }
             for k in KINDS.values()
         ],

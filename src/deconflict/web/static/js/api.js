@@ -72,6 +72,11 @@ export class Api {
     return this.get("/v1/log/head");
   }
 
+  /** Ask the owner of `subject` (a track, strike or movement) to stop it now. */
+  stop(subject, text) {
+    return this.post("/v1/stop", text ? { subject, text } : { subject });
+  }
+
   ack(alertId, response, text, understood) {
     const body = { response };
     if (text) body.text = text;

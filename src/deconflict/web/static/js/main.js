@@ -6,7 +6,9 @@ import { LANGUAGES, setLanguage, t } from "./i18n.js";
 import { LogCheck } from "./logcheck.js";
 import { MapView } from "./map.js";
 import { Panels, download, tickCountdowns } from "./panels.js";
-import { State } from "./state.js";
+import { playCue } from "./cue.js";
+import { hasCue } from "./meta.js";
+import { State, owesAnswer } from "./state.js";
 
 const TRACK_POLL_MS = 1000;
 const DECLARATION_POLL_MS = 10000;
@@ -141,6 +143,9 @@ function onEvent(ev) {
       break;
     }
     case "alert":
+      if (!state.alerts.has(ev.alert.id) && hasCue(ev.alert.kind)) {
+        if (owesAnswer(ev.alert, state.party)) playCue();
+      }
       state.upsertAlert(ev.alert);
       refreshHeadSoon();
       break;
@@ -245,6 +250,15 @@ function pointOf(text) {
 }
 
 const actions = {
+  async stop(subject) {
+    try {
+      const res = await api.stop(subject);
+      state.upsertAlert(res.alert);
+      toast(t("stop.sent", { subject }));
+    } catch (err) {
+      failed(err);
+    }
+  },
   async answer(alert, response, text, understood) {
     try {
       const at = understood && response === "wilco" ? pointOf(understood) : null;

@@ -33,6 +33,11 @@ export function kindColour(kind) {
   return KINDS.get(kind)?.colour ?? FALLBACK_COLOUR;
 }
 
+/** Whether alerts of `kind` go to the top of the inbox of who owes them, with a cue. */
+export function hasCue(kind) {
+  return KINDS.get(kind)?.cue === true;
+}
+
 /**
  * The page's words that come from the registry, for `lang`: `kind.<name>`,
  * `state.<name>` and `response.<name>` labels (English where the language has none).

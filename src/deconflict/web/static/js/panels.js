@@ -3,7 +3,7 @@
 
 import { clock, duration, list, relative, t } from "./i18n.js";
 import { ruleFor } from "./map.js";
-import { RESPONSES, kindColour } from "./meta.js";
+import { RESPONSES, hasCue, kindColour } from "./meta.js";
 import { when } from "./logcheck.js";
 import { happensAt, inboxOrder, isActive, ms, owesAnswer } from "./state.js";
 
@@ -149,6 +149,41 @@ export class Panels {
     tickCountdowns(root, s.now());
   }
 
+  /** An alert's subjects; a "Stop" button on each that another party may own (the
+   * service answers 404 for one the party may not name). */
+  subjects(a) {
+    const me = this.state.party;
+    const own = new Set(this.state.tracks?.ids ?? []);
+    for (const q of a.details?.tracks ?? []) {
+      if (q.startsWith(`${me}/`)) own.add(q.slice(me.length + 1));
+    }
+    const others = (a.parties || []).some((p) => p !== me);
+    const stoppable = others && isActive(a) && !hasCue(a.kind);
+    return h(
+      "div",
+      { class: "subjects" },
+      (a.subjects || []).flatMap((sub, i) => [
+        i ? " · " : "",
+        h("span", { class: "subject" }, sub),
+        stoppable && !own.has(sub) && this.state.canWrite()
+          ? h(
+              "button",
+              {
+                class: "stop",
+                type: "button",
+                dataset: { subject: sub },
+                onclick: (ev) => {
+                  ev.stopPropagation();
+                  this.actions.stop(sub);
+                },
+              },
+              t("stop"),
+            )
+          : null,
+      ]),
+    );
+  }
+
   alertItem(a) {
     const s = this.state;
     const me = s.party;
@@ -267,7 +302,7 @@ export class Panels {
       { class: classes.join(" "), dataset: { id: a.id, kind: a.kind, state: a.state } },
       head,
       h("div", { class: "summary" }, a.summary || a.kind),
-      h("div", { class: "subjects" }, (a.subjects || []).join(" · ")),
+      this.subjects(a),
       deadline,
       marks,
       acks,

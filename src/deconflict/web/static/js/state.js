@@ -1,4 +1,4 @@
-import { ACTIVE_STATES, FINAL_RESPONSES } from "./meta.js";
+import { ACTIVE_STATES, FINAL_RESPONSES, hasCue } from "./meta.js";
 import { mx, my } from "./projection.js";
 
 // What the page knows, and which parts of the screen must be redrawn.
@@ -42,7 +42,8 @@ export function urgency(alert, party, now) {
 }
 
 /**
- * Inbox order: live alerts first — escalated, then those I still owe an answer, each by
+ * Inbox order: live alerts first — those of a cued kind (a stop request) I owe an answer,
+ * then escalated, then those I still owe an answer, each by
  * urgency (see `urgency`), newest first on ties; then closed ones, latest closed first.
  */
 export function inboxOrder(alerts, party, now = Date.now()) {
@@ -50,6 +51,9 @@ export function inboxOrder(alerts, party, now = Date.now()) {
   return [...alerts].sort((a, b) => {
     if (live(a) !== live(b)) return live(a) - live(b);
     if (!isActive(a)) return ms(b.closed_at ?? b.updated_at) - ms(a.closed_at ?? a.updated_at);
+    const ca = hasCue(a.kind) && owesAnswer(a, party);
+    const cb = hasCue(b.kind) && owesAnswer(b, party);
+    if (ca !== cb) return ca ? -1 : 1;
     if (a.escalated !== b.escalated) return a.escalated ? -1 : 1;
     const oa = owesAnswer(a, party);
     const ob = owesAnswer(b, party);
