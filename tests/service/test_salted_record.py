@@ -179,6 +179,7 @@ def test_a_third_party_cannot_confirm_withheld_answers_or_messages_by_guessing(
                             "alert": aid,
                             "index": i,
                             "kind": "ack",
+                            "officer": None,
                             "party": party,
                             "prev_hash": prev,
                             "response": response,
@@ -193,7 +194,14 @@ def test_a_third_party_cannot_confirm_withheld_answers_or_messages_by_guessing(
             ids = _derived_message_ids("blue", ["red"], word, times) | {sent["id"]}
             for mid in ids:
                 for stamp in stamps:
-                    message = {"at": stamp, "from": "blue", "id": mid, "text": word, "to": ["red"]}
+                    message = {
+                        "at": stamp,
+                        "from": "blue",
+                        "id": mid,
+                        "officer": None,
+                        "text": word,
+                        "to": ["red"],
+                    }
                     guess = {
                         "index": i,
                         "kind": "message",
@@ -213,7 +221,8 @@ def test_a_third_party_cannot_confirm_withheld_answers_or_messages_by_guessing(
     acks = [(k, e) for k, e in enumerate(full) if e["kind"] == "ack"]
     assert {(e["party"], e["response"]) for _, e in acks} == {("blue", "roger"), ("red", "wilco")}
     for k, e in acks:
-        guess = {f: e[f] for f in ("alert", "index", "kind", "party", "prev_hash", "response")}
+        known = ("alert", "index", "kind", "officer", "party", "prev_hash", "response")
+        guess = {f: e[f] for f in known}
         assert _hash({**guess, "time": e["time"], "salt": e["salt"]}) == hashes[k]
     # every entry the service wrote is salted, each with its own salt
     assert all(salt_bits(e.get("salt")) >= 128 for e in full), [e for e in full if "salt" not in e]
