@@ -254,6 +254,44 @@ def intent_overlap_alerts(
     return out
 
 
+def _strike_near(
+    st: Strike,
+    party: str,
+    subject: str,
+    kind: str,
+    radius_m: float,
+    distance_m: float,
+    gap_m: float,
+    now_s: float,
+) -> Alert:
+    """The ``strike-proximity`` alert of strike ``st`` near another party's ``subject``
+    (a position, or a movement's corridor of half-width ``radius_m``); ``t_s`` runs until
+    the strike's start."""
+    lat, lon = st.lat_deg, _lon(st.lon_deg)
+    return Alert(
+        kind="strike-proximity",
+        parties=(st.party, party),
+        subjects=(st.id, subject),
+        now_s=now_s,
+        t_s=max(st.start_s - now_s, 0.0),
+        lat_deg=lat,
+        lon_deg=lon,
+        details={
+            "strike_party": st.party,
+            "position_party": party,
+            "position_kind": kind,
+            "distance_m": distance_m,
+            "gap_m": gap_m,
+            "radius_m": st.radius_m,
+            "position_radius_m": radius_m,
+            "margin_m": DEFAULT_MARGIN_M if st.margin_m is None else st.margin_m,
+            "start_s": st.start_s,
+            "end_s": st.end_s,
+        },
+        geometry=_point(lat, lon),
+    )
+
+
 def strike_alerts(
     strikes: Sequence[Strike],
     positions: Sequence[Position],
@@ -267,30 +305,9 @@ def strike_alerts(
     out = []
     for k in range(len(proximity)):
         st, pos = strikes[int(proximity.strike[k])], positions[int(proximity.position[k])]
-        lat, lon = st.lat_deg, _lon(st.lon_deg)
+        distance, gap = float(proximity.distance_m[k]), float(proximity.gap_m[k])
         out.append(
-            Alert(
-                kind="strike-proximity",
-                parties=(st.party, pos.party),
-                subjects=(st.id, pos.id),
-                now_s=now_s,
-                t_s=max(st.start_s - now_s, 0.0),
-                lat_deg=lat,
-                lon_deg=lon,
-                details={
-                    "strike_party": st.party,
-                    "position_party": pos.party,
-                    "position_kind": pos.kind,
-                    "distance_m": float(proximity.distance_m[k]),
-                    "gap_m": float(proximity.gap_m[k]),
-                    "radius_m": st.radius_m,
-                    "position_radius_m": pos.radius_m,
-                    "margin_m": DEFAULT_MARGIN_M if st.margin_m is None else st.margin_m,
-                    "start_s": st.start_s,
-                    "end_s": st.end_s,
-                },
-                geometry=_point(lat, lon),
-            )
+            _strike_near(st, pos.party, pos.id, pos.kind, pos.radius_m, distance, gap, now_s)
         )
     return out
 
@@ -372,30 +389,9 @@ def strike_movement_alerts(
     out = []
     for k in range(len(proximity)):
         st, mv = strikes[int(proximity.strike[k])], movements[int(proximity.movement[k])]
-        lat, lon = st.lat_deg, _lon(st.lon_deg)
+        distance, gap = float(proximity.distance_m[k]), float(proximity.gap_m[k])
         out.append(
-            Alert(
-                kind="strike-proximity",
-                parties=(st.party, mv.party),
-                subjects=(st.id, mv.id),
-                now_s=now_s,
-                t_s=max(st.start_s - now_s, 0.0),
-                lat_deg=lat,
-                lon_deg=lon,
-                details={
-                    "strike_party": st.party,
-                    "position_party": mv.party,
-                    "position_kind": "movement",
-                    "distance_m": float(proximity.distance_m[k]),
-                    "gap_m": float(proximity.gap_m[k]),
-                    "radius_m": st.radius_m,
-                    "position_radius_m": mv.width_m / 2,
-                    "margin_m": DEFAULT_MARGIN_M if st.margin_m is None else st.margin_m,
-                    "start_s": st.start_s,
-                    "end_s": st.end_s,
-                },
-                geometry=_point(lat, lon),
-            )
+            _strike_near(st, mv.party, mv.id, "movement", mv.width_m / 2, distance, gap, now_s)
         )
     return out
 
