@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..store import open_database
-from ..store.keys import open_log
+from ..service.officers import ROLES
+from ._admin import add_store_options, administration
 
 __all__ = ["register"]
 
@@ -23,55 +23,41 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def common(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--db", required=True, metavar="PATH|URL", help="service database")
-        q.add_argument("--key-dir", metavar="DIR", help="signing key directory")
-
     add = actions.add_parser("add", help="create an officer of a party and print its token")
     add.add_argument("party", help="the party it acts for")
     add.add_argument("name", help="its name, as the other parties will read it")
-    add.add_argument("--role", choices=("duty", "supervisor", "viewer"), default="duty")
-    common(add)
+    add.add_argument("--role", choices=ROLES, default="duty")
+    add_store_options(add)
     add.set_defaults(func=_add)
     ls = actions.add_parser("list", help="list officers (of one party, or all)")
     ls.add_argument("party", nargs="?")
-    common(ls)
+    add_store_options(ls)
     ls.set_defaults(func=_list)
     rv = actions.add_parser("revoke", help="revoke an officer's token at once")
     rv.add_argument("party")
     rv.add_argument("name")
-    common(rv)
+    add_store_options(rv)
     rv.set_defaults(func=_revoke)
 
 
-def _admin(args: argparse.Namespace, create: bool) -> tuple[object, object]:
-    from ..service.parties import PartyAdmin
-
-    db = open_database(args.db, create=create)
-    return db, PartyAdmin(db, open_log(db, args.key_dir))
-
-
 def _add(args: argparse.Namespace) -> int:
-    db, admin = _admin(args, create=False)
-    with db:  # type: ignore[attr-defined]
-        token = admin.add_officer(args.party, args.name, args.role)  # type: ignore[attr-defined]
+    with administration(args) as admin:
+        token = admin.add_officer(args.party, args.name, args.role)
     print(f"officer {args.name!r} of {args.party!r} added ({args.role}); its token, shown once:")
     print(token)
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    db, admin = _admin(args, create=False)
-    with db:  # type: ignore[attr-defined]
-        for row in admin.officers(args.party):  # type: ignore[attr-defined]
+    with administration(args) as admin:
+        for row in admin.officers(args.party):
             state = "revoked" if row.revoked_at is not None else "active"
             print(f"{row.party}\t{row.name}\t{row.role}\t{state}")
     return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    db, admin = _admin(args, create=False)
-    with db:  # type: ignore[attr-defined]
-        admin.revoke_officer(args.party, args.name)  # type: ignore[attr-defined]
+    with administration(args) as admin:
+        admin.revoke_officer(args.party, args.name)
     print(f"officer {args.name!r} of {args.party!r}: token revoked")
     return 0
