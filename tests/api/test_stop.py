@@ -127,3 +127,32 @@ def test_bad_bodies_are_refused_naming_the_field(make_app: Any) -> None:
         r = http.post("/v1/stop", json=body, headers=h["blue"])
         assert r.status_code == 400 and field in r.json()["error"]["message"], (body, r.text)
     assert http.post("/v1/stop", json={"subject": "x"}).status_code == 401
+
+
+def test_an_id_two_parties_declared_goes_to_the_owner_named_never_to_a_twin(
+    make_app: Any,
+) -> None:
+    """Ids are each party's own: green declaring its own strike under red's id must not
+    catch blue's stop request for red's strike."""
+    _, http, h = setup(make_app)
+    assert http.post("/v1/intents", json=strike("red-s"), headers=h["red"]).status_code == 200
+    twin = strike("red-s", lat=30.0)
+    assert http.post("/v1/intents", json=twin, headers=h["green"]).status_code == 200
+    r = http.post("/v1/stop", json={"subject": "red-s"}, headers=h["blue"])
+    assert r.status_code == 409, r.text
+    message = r.json()["error"]["message"]
+    assert "green, red" in message and "'owner'" in message
+    r = http.post("/v1/stop", json={"subject": "red-s", "owner": "red"}, headers=h["blue"])
+    assert r.status_code == 200, r.text
+    alert = r.json()["alert"]
+    assert alert["parties"] == ["blue", "red"] and alert["details"]["owner"] == "red"
+    assert alert["id"] not in {
+        a["id"] for a in http.get("/v1/alerts", headers=h["green"]).json()["alerts"]
+    }
+    # an owner that holds no such object: the same 404 as an id nobody holds
+    r = http.post("/v1/stop", json={"subject": "red-s", "owner": "blue"}, headers=h["blue"])
+    missing = http.post("/v1/stop", json={"subject": "nothing"}, headers=h["blue"])
+    assert r.status_code == missing.status_code == 404
+    assert r.json()["error"]["message"].replace("red-s", "X") == missing.json()["error"][
+        "message"
+    ].replace("nothing", "X")

@@ -101,6 +101,7 @@ def _templates() -> dict[tuple[str, str], Any]:
         ("POST", "/v1/messages"): {"to": ["red"], "text": "hello"},
         ("POST", "/v1/channel/suspend"): {"reason": "maintenance"},
         ("POST", "/v1/channel/resume"): {"reason": "back"},
+        ("POST", "/v1/stop"): {"subject": "s1", "text": "stop it now"},
         ("POST", "/v1/log/cosign"): {
             "sth": '{"root_hash":"' + "ab" * 32 + '","timestamp":1,"tree_size":1}',
             "public_key": "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=",

@@ -367,6 +367,44 @@ def _status(w: World, actor: str, owner: str, kind: str) -> None:
     assert r.json()["tracks"] == own, "counts are the caller's own, not everyone's"
 
 
+def _meta(w: World, actor: str, owner: str, kind: str) -> None:
+    """The registry of kinds is public and the same for every caller: no party's data."""
+    r = w.clients[actor].get("/v1/meta")
+    assert r.status_code == 200, r.text
+    _no_leak(w, actor, r)
+    assert r.json() == w.clients[owner].get("/v1/meta").json()
+
+
+def _stop(w: World, actor: str, owner: str, kind: str) -> None:
+    """A stop request names only what the caller was shown or was declared to it (here:
+    another party's declared strike); anything else, the caller's own included, answers
+    exactly as a missing id. The alert is the caller's and the owner's alone, and an id
+    another party also declared (the forgery checks above make such twins) never sends
+    it to the twin."""
+    c, oid = w.clients[actor], w.ids[(owner, kind)]
+    body = {"subject": oid, "owner": owner, "text": f"{actor} asks"}
+    r = c.post("/v1/stop", json=body)
+    if kind == "intents" and actor != owner:
+        assert r.status_code == 200, r.text
+        alert = r.json()["alert"]
+        assert alert["kind"] == "stop-request" and alert["parties"] == sorted({actor, owner})
+        assert alert["details"]["owner"] == owner
+        _no_leak(w, actor, r)
+        (third,) = set(PARTIES) - {actor, owner}
+        seen = w.clients[third].get(f"/v1/alerts/{alert['id']}")
+        _same_as_missing(seen, w.clients[third].get(f"/v1/alerts/{MISSING}"), alert["id"])
+        unnamed = c.post("/v1/stop", json={"subject": oid})
+        if unnamed.status_code == 409:  # a twin: both holders named, nobody else
+            assert f"{owner}" in unnamed.json()["error"]["message"]
+            assert f"{actor}," not in unnamed.json()["error"]["message"]
+        else:
+            assert unnamed.status_code == 200, unnamed.text
+            assert unnamed.json()["alert"]["details"]["owner"] == owner
+        return
+    missing = c.post("/v1/stop", json={**body, "subject": MISSING})
+    _same_as_missing(r, missing, oid)
+
+
 CHECKS: dict[tuple[str, str], Check] = {
     ("POST", "/v1/tracks"): _post_as_other("/v1/tracks"),
     ("GET", "/v1/tracks"): _get_list("/v1/tracks", "tracks", own_only=True),
@@ -392,6 +430,8 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("GET", "/v1/log/consistency"): _log("/v1/log/consistency"),
     ("GET", "/v1/log/export"): _log("/v1/log/export"),
     ("POST", "/v1/log/cosign"): _cosign,
+    ("GET", "/v1/meta"): _meta,
+    ("POST", "/v1/stop"): _stop,
 }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..entropy import Entropy
-from ..errors import InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from ..kinds import KINDS
 from ..model import alert_key
 from .alertbook import AlertBook
@@ -79,25 +79,41 @@ def _stoppable_role(alert: LiveAlert, subject: str) -> bool:
     return at < len(roles) and roles[at] in _ROLES
 
 
-def _owner(svc: Service, party: str, subject: str) -> tuple[str, float, float]:
+def _owner(svc: Service, party: str, subject: str, owner: str | None) -> tuple[str, float, float]:
     """The party that owns ``subject`` as ``party`` was shown it, and the place it was
-    shown at (degrees: the alert's, or the declaration's); :class:`NotFound`."""
+    shown at (degrees: the alert's, or the declaration's).
+
+    Ids are each party's own, so two parties may hold the same one (a party may even
+    declare a strike under another's id to catch its stop requests): when ``subject``
+    names objects of more than one party the request must say which (``owner``), else
+    :class:`Conflict` naming them (each was shown to ``party`` already). Nothing to stop:
+    :class:`NotFound`."""
     picture = svc.picture
+    found: dict[str, tuple[float, float]] = {}
     for alert in svc.book.of(party):
         if subject not in alert.subjects or not _stoppable_role(alert, subject):
             continue
         for p in alert.parties:
-            if p == party:
+            if p == party or p in found:
                 continue
-            if not picture.unheld(p, [subject]):
-                return p, alert.lat, alert.lon  # p holds a live track of that id
             d = picture.declared.get((p, subject))
-            if d is not None and d.feature_kind in _STOPPABLE:
-                return p, alert.lat, alert.lon
+            held = not picture.unheld(p, [subject])  # p holds a live track of that id
+            if held or (d is not None and d.feature_kind in _STOPPABLE):
+                found[p] = (alert.lat, alert.lon)
     for (p, did), d in sorted(picture.declared.items()):
-        if did == subject and p != party and d.feature_kind in _STOPPABLE:
-            return p, d.lat, d.lon  # a declaration is declared to every party
-    raise NotFound(f"no track, strike or movement {subject!r}")
+        if did == subject and p != party and p not in found and d.feature_kind in _STOPPABLE:
+            found[p] = (d.lat, d.lon)  # a declaration is declared to every party
+    if owner is not None:
+        found = {p: at for p, at in found.items() if p == owner}
+    if not found:
+        raise NotFound(f"no track, strike or movement {subject!r}")
+    if len(found) > 1:
+        raise Conflict(
+            f"subject: {subject!r} names objects of {', '.join(sorted(found))}; "
+            "say whose with 'owner'"
+        )
+    ((p, (lat, lon)),) = found.items()
+    return p, lat, lon
 
 
 def _open(svc: Service, party: str, owner: str, subject: str) -> LiveAlert | None:
@@ -115,14 +131,20 @@ def _open(svc: Service, party: str, owner: str, subject: str) -> LiveAlert | Non
 
 
 def request_stop(
-    svc: Service, party: str, subject: Any, text: Any = None, officer: str | None = None
+    svc: Service,
+    party: str,
+    subject: Any,
+    text: Any = None,
+    officer: str | None = None,
+    owner: str | None = None,
 ) -> dict[str, Any]:
-    """``party`` asks the owner of ``subject`` to stop it: ``{"alert", "receipt"?,
-    "repeat"}`` (the alert as ``party`` sees it; ``repeat`` when it was already open)."""
+    """``party`` asks the owner of ``subject`` (``owner``, needed only when several
+    parties hold that id) to stop it: ``{"alert", "receipt"?, "repeat"}`` (the alert as
+    ``party`` sees it; ``repeat`` when it was already open)."""
     subject, text = _check(subject, text)
     kind = KINDS[STOP_KIND]
     with svc.lock:
-        owner, lat, lon = _owner(svc, party, subject)
+        owner, lat, lon = _owner(svc, party, subject, owner)
         existing = _open(svc, party, owner, subject)
         if existing is not None:
             return {"alert": svc.alert_view(existing, party), "repeat": True}

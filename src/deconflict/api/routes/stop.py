@@ -20,11 +20,20 @@ class StopIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(min_length=1, max_length=200)
     text: str | None = Field(default=None, max_length=MAX_TEXT)
+    owner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=63,
+        description="the party whose object it is, when several parties hold that id",
+    )
 
 
 @router.post("/v1/stop")
 def post_stop(ctx: Ctx, party: Party, officer: Officer, body: StopIn) -> dict[str, Any]:
     """Raise a ``stop-request`` alert to the caller and the subject's owner (answer
     deadline at most 60 s); a repeat while the owner owes an answer returns the same
-    alert; a subject the caller was not shown is 404, as one that does not exist."""
-    return request_stop(ctx.service, party, body.subject, body.text, officer=officer)
+    alert; a subject the caller was not shown is 404, as one that does not exist; an id
+    several parties hold is 409 unless ``owner`` says whose."""
+    return request_stop(
+        ctx.service, party, body.subject, body.text, officer=officer, owner=body.owner
+    )
