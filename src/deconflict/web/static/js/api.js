@@ -73,8 +73,11 @@ export class Api {
   }
 
   /** Ask the owner of `subject` (a track, strike or movement) to stop it now. */
-  stop(subject, text) {
-    return this.post("/v1/stop", text ? { subject, text } : { subject });
+  stop(subject, owner, text) {
+    const body = { subject };
+    if (owner) body.owner = owner;
+    if (text) body.text = text;
+    return this.post("/v1/stop", body);
   }
 
   ack(alertId, response, text, understood) {

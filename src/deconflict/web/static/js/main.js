@@ -250,9 +250,9 @@ function pointOf(text) {
 }
 
 const actions = {
-  async stop(subject) {
+  async stop(subject, owner) {
     try {
-      const res = await api.stop(subject);
+      const res = await api.stop(subject, owner);
       state.upsertAlert(res.alert);
       toast(t("stop.sent", { subject }));
     } catch (err) {

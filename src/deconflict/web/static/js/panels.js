@@ -157,7 +157,11 @@ export class Panels {
     for (const q of a.details?.tracks ?? []) {
       if (q.startsWith(`${me}/`)) own.add(q.slice(me.length + 1));
     }
-    const others = (a.parties || []).some((p) => p !== me);
+    const otherParties = (a.parties || []).filter((p) => p !== me);
+    const others = otherParties.length > 0;
+    // with one other party in the alert, the subject is its own: say so (ids are each
+    // party's, and another party may hold the same one)
+    const owner = otherParties.length === 1 ? otherParties[0] : undefined;
     const stoppable = others && isActive(a) && !hasCue(a.kind);
     return h(
       "div",
@@ -174,7 +178,7 @@ export class Panels {
                 dataset: { subject: sub },
                 onclick: (ev) => {
                   ev.stopPropagation();
-                  this.actions.stop(sub);
+                  this.actions.stop(sub, owner);
                 },
               },
               t("stop"),
