@@ -228,5 +228,8 @@ def test_the_schema_documents_every_key_the_loader_reads() -> None:
         "suspend",
         "resume",
         "message",
+        "stop",
+        "release",
     }
+    assert set(schema()["$defs"]["officer"]["properties"]) == {"name", "role", "present", "after_s"}
     json.dumps(schema())

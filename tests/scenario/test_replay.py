@@ -82,6 +82,7 @@ def test_an_answer_after_the_channel_is_suspended_is_withheld(tmp_path: Path) ->
         "response": "wilco",
         "at": "2016-09-17T13:07:00.000Z",
         "after_s": 120.0,
+        "officer": None,
     }
     # red would have answered at 13:11:40, but suspended its channel at 13:08:20
     assert strike["answers"]["red"] is None

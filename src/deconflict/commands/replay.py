@@ -38,12 +38,15 @@ def _summary(outcome: dict[str, object]) -> list[str]:
     lines = []
     for a in alerts:
         answers = ", ".join(
-            f"{p} {v['response']} +{v['after_s']:g}s" if v else f"{p} -"
+            (f"{p} {v['response']} +{v['after_s']:g}s" if v else f"{p} -")
+            + (f" by {v['officer']}" if v and v.get("officer") else "")
             for p, v in a["answers"].items()
         )
+        after = a.get("releases_after")
         lines.append(
             f"{a['raised_at']}  {a['kind']:<16} {'/'.join(a['subjects'])}  "
             f"lead {a['lead_s']:.0f} s  [{answers}]  {a['verdict']}"
+            + ("" if after is None else f"  ({after} release(s) after it)")
         )
     log = outcome["log"]
     assert isinstance(log, dict)

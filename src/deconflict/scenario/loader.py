@@ -28,9 +28,10 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import InvalidInput
 from ..features import parse_borders, parse_features
+from ..service.officers import check_officer_name
 from ..timefmt import format_time, parse_time
 from ..zoneformats import FORMATS, as_geojson, format_of
-from .model import Action, AnswerRule, Flight, Scenario, Waypoint
+from .model import Action, AnswerRule, Flight, Officer, Scenario, Waypoint
 
 __all__ = ["load_scenario", "parse_scenario", "schema", "shift_times"]
 
@@ -341,6 +342,16 @@ class _Reader:
                 sender = self.party((*path, "from"), body["from"])
                 to = [self.party((*path, "to", j), p) for j, p in enumerate(body["to"])]
                 self.add(at, "message", sender, {"to": to, "text": body["text"]}, path)
+            elif kind == "release":
+                party = self.party((*path, "party"), body["party"])
+                count, every = int(body.get("count", 1)), float(body.get("every_s", 60.0))
+                last = at + (count - 1) * every
+                if last > duration:
+                    raise self.marks.fail(
+                        (*path, "count"), f"the last release at {last:g} s is after the end"
+                    )
+                for k in range(count):
+                    self.add(at + k * every, kind, party, {"strike": body["strike"]}, path)
             else:
                 party = self.party((*path, "party"), body["party"])
                 data = {k: v for k, v in body.items() if k != "party"}
@@ -351,6 +362,59 @@ class _Reader:
                     ("events", i, "consent", "zone"),
                     f"no zone {event['consent']['zone']!r} in the scenario",
                 )
+
+    def officers(self) -> tuple[Officer, ...]:
+        """Each party's officers: names valid for the service and distinct per party."""
+        out = []
+        for i, p in enumerate(self.data["parties"]):
+            names: set[str] = set()
+            for j, o in enumerate(p.get("officers", [])):
+                path = ("parties", i, "officers", j, "name")
+                try:
+                    name = check_officer_name(o["name"])
+                except InvalidInput as exc:
+                    raise self.marks.fail(path, str(exc)) from None
+                if name in names:
+                    raise self.marks.fail(path, f"officer {name!r} of {p['name']!r} named twice")
+                names.add(name)
+                out.append(
+                    Officer(
+                        party=p["name"],
+                        name=name,
+                        role=o["role"],
+                        present=bool(o.get("present", True)),
+                        after_s=float(o.get("after_s", 0.0)),
+                    )
+                )
+        return tuple(out)
+
+    def check_requests(self, officers: Sequence[Officer]) -> None:
+        """A stop request's ``officer`` is one of its party's; a release names one of the
+        party's declared strikes."""
+        strikes = {
+            (a.party, f["properties"]["id"])
+            for _, _, a in self.actions
+            if a.kind == "declare"
+            for f in a.data["doc"]["features"]
+            if f["properties"].get("kind") == "strike"
+        }
+        for i, event in enumerate(self.data.get("events", [])):
+            if "stop" in event and "officer" in event["stop"]:
+                body = event["stop"]
+                mine = [o.name for o in officers if o.party == body["party"]]
+                if body["officer"] not in mine:
+                    raise self.marks.fail(
+                        ("events", i, "stop", "officer"),
+                        f"{body['officer']!r} is not an officer of {body['party']!r} "
+                        f"({', '.join(mine) or 'it has none'})",
+                    )
+            if "release" in event:
+                body = event["release"]
+                if (body["party"], body["strike"]) not in strikes:
+                    raise self.marks.fail(
+                        ("events", i, "release", "strike"),
+                        f"no strike {body['strike']!r} declared by {body['party']!r}",
+                    )
 
     def answers(self) -> tuple[AnswerRule, ...]:
         out = []
@@ -413,6 +477,8 @@ def parse_scenario(
     reader = _Reader(data, marks, Path(base))
     reader.read()
     answers = reader.answers()
+    officers = reader.officers()
+    reader.check_requests(officers)
     borders = reader.borders()
     actions = tuple(a for _, _, a in sorted(reader.actions, key=lambda x: (x[0], x[1])))
     return Scenario(
@@ -423,6 +489,7 @@ def parse_scenario(
         parties=tuple((p["name"], p.get("language", "en")) for p in data["parties"]),
         actions=actions,
         answers=answers,
+        officers=officers,
         settings=dict(data.get("settings", {})),
         borders=borders,
         description=data.get("description", ""),

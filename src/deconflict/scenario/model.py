@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACTIONS", "Action", "AnswerRule", "Flight", "Scenario", "Waypoint"]
+__all__ = ["ACTIONS", "Action", "AnswerRule", "Flight", "Officer", "Scenario", "Waypoint"]
 
-ACTIONS = ("declare", "consent", "suspend", "resume", "message", "fly")
+ACTIONS = ("declare", "consent", "suspend", "resume", "message", "fly", "stop", "release")
 """The kinds of timed event a scenario holds."""
 
 
@@ -46,7 +46,8 @@ class Action:
 
     ``data`` holds what the kind needs: ``declare`` maps an endpoint (``positions``,
     ``intents``, ``zones``) to a GeoJSON FeatureCollection; ``consent`` has ``zone``;
-    ``suspend``/``resume`` ``reason``; ``message`` ``to`` and ``text``; ``fly`` ``flight``.
+    ``suspend``/``resume`` ``reason``; ``message`` ``to`` and ``text``; ``fly``
+    ``flight``; ``stop`` ``subject``, ``text`` and ``officer``; ``release`` ``strike``.
     ``where`` is the place in the file (``path:line:column``) for messages.
     """
 
@@ -55,6 +56,19 @@ class Action:
     party: str
     data: Mapping[str, Any]
     where: str = ""
+
+
+@dataclass(frozen=True)
+class Officer:
+    """A duty officer of ``party``: ``role`` (``duty``, ``supervisor``, ``viewer``),
+    whether it is ``present`` on the line, and how long it takes to answer an alert once
+    the escalation ladder has reached its role (``after_s``, seconds)."""
+
+    party: str
+    name: str
+    role: str
+    present: bool = True
+    after_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,9 @@ class Scenario:
     settings: Mapping[str, Any] = field(default_factory=dict)
     borders: Mapping[str, Any] | None = None
     """Countries as a GeoJSON FeatureCollection, when border crossings are configured."""
+    officers: tuple[Officer, ...] = ()
+    """Every party's officers, in file order; a party with none answers with its own
+    token, as soon as its answer policy says."""
     description: str = ""
     source: bytes = b""
     """The file's bytes (the replay's signing key is derived from them)."""
@@ -108,6 +125,9 @@ class Scenario:
     @property
     def party_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.parties)
+
+    def officers_of(self, party: str) -> tuple[Officer, ...]:
+        return tuple(o for o in self.officers if o.party == party)
 
     def rule_for(self, party: str, kind: str, subjects: tuple[str, ...] = ()) -> AnswerRule | None:
         """The answer policy of ``party`` for an alert of ``kind`` about ``subjects``: the

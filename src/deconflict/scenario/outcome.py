@@ -6,12 +6,15 @@ Verdicts, per alert:
 * ``in-time``: every party that must answer gave a final answer (``roger``, ``wilco``,
   ``unable``) by the deadline, and the alert came at least the warning threshold ahead
   of the predicted conflict (the scenario's ``warn_threshold_s``, else the kind's
-  deadline; alerts without a time to come, ``declaration`` and ``non-conforming``, are
-  judged on the answers alone);
+  deadline; alerts without a time to come, ``declaration``, ``non-conforming`` and the
+  kinds a request raises (``stop-request``), are judged on the answers alone);
 * ``late``: all answered, but the alert came too close to the conflict or an answer
   came after the deadline;
 * ``never``: a party that must answer never did: its channel was suspended, or it
   did not answer.
+
+The ``why`` names the officer who gave each answer. A stop request also counts the
+weapon releases of its subject made after it was raised (``releases_after``).
 """
 
 from __future__ import annotations
@@ -19,16 +22,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..kinds import KINDS
 from ..service.alertshape import alert_from_json, public_details
 from ..service.clock import iso
 from ..service.hotline import FINAL_RESPONSES
 from ..trackio import parse_time
+from .player import NO_OFFICER
 from .recorder import AlertTrace
 from .replay import ReplayResult
 
 __all__ = ["alert_outcomes", "outcome", "outcome_json"]
 
-_NO_LEAD = ("declaration", "non-conforming")
+_NO_LEAD = (
+    "declaration",
+    "non-conforming",
+    *(k.name for k in KINDS.values() if k.raised_by != "detection"),
+)
+"""Kinds with no conflict ahead to warn of: judged on their answers alone."""
+
+
+def _by(answers: dict[str, Any], must: list[str]) -> str:
+    named = [f"{p} by {answers[p]['officer']}" for p in must if answers[p].get("officer")]
+    return f" ({', '.join(named)})" if named else ""
 
 
 def _verdict(
@@ -57,9 +72,10 @@ def _verdict(
             late.append(f"{p} answered after the deadline")
     if late:
         return "late", "; ".join(late)
+    by = _by(answers, must)
     if kind in _NO_LEAD:
-        return "in-time", "every party answered by the deadline"
-    return "in-time", f"raised {lead_s:.0f} s ahead; every party answered by the deadline"
+        return "in-time", f"every party answered by the deadline{by}"
+    return "in-time", f"raised {lead_s:.0f} s ahead; every party answered by the deadline{by}"
 
 
 def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
@@ -90,12 +106,25 @@ def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
                     "response": ack["response"],
                     "at": ack["at"],
                     "after_s": round(parse_time(ack["at"]) - raised, 3),
+                    "officer": ack.get("officer"),
                 }
             )
         threshold = result.scenario.warn_threshold_s(
             first.kind, float(result.config.deadlines_s.get(first.kind, 600.0))
         )
         verdict, why = _verdict(first.kind, must, answers, trace, lead, first.deadline, threshold)
+        absent = sorted({w["party"] for w in result.withheld if w["alert"] == first.id
+                         and w["why"] == NO_OFFICER})  # fmt: skip
+        if verdict == "never" and absent:
+            why += f" ({', '.join(absent)}: {NO_OFFICER})"
+        extra: dict[str, Any] = {}
+        if first.kind == "stop-request":
+            extra["releases_after"] = sum(
+                1
+                for r in result.releases
+                if r["made"] and (r["strike"],) == first.subjects and r["at"] >= raised
+            )
+            why += f"; {extra['releases_after']} releases made after the request"
         out.append(
             {
                 "id": first.id,
@@ -114,11 +143,15 @@ def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
                 "escalated": trace.escalated,
                 "overdue": sorted(trace.overdue),
                 "suspended": sorted(trace.suspended),
+                "shown_unanswered": {
+                    p: sorted(v) for p, v in sorted(trace.shown_unanswered.items())
+                },
                 "verdict": verdict,
                 "why": why,
                 "lat": first.lat,
                 "lon": first.lon,
                 "details": public_details(first.details),
+                **extra,
             }
         )
     return out
@@ -138,6 +171,7 @@ def outcome(result: ReplayResult) -> dict[str, Any]:
         },
         "alerts": alert_outcomes(result),
         "withheld": [{**w, "at": iso(w["at"])} for w in result.withheld],
+        "releases": [{**r, "at": iso(r["at"])} for r in result.releases],
         "channel": result.channel,
         "messages": result.messages,
         "log": head,

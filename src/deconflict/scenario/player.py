@@ -17,18 +17,24 @@ from typing import Any
 from ..errors import DeconflictError, InvalidInput
 from ..service.clock import iso
 from ..service.core import Service
+from ..service.ladder import steps_of
+from ..service.officers import Principal
+from ..service.stops import STOP_KIND, request_stop
 from .flight import FlightStates, flight_states
 from .loader import shift_times
-from .model import Action, Flight, Scenario
+from .model import Action, Flight, Officer, Scenario
 from .recorder import Recorder
 
-__all__ = ["Player"]
+__all__ = ["NO_OFFICER", "Player"]
 
 log = logging.getLogger("deconflict.scenario")
 
 # order of things due at the same instant: the scenario's actions, then track reports,
 # then answers, then the detection round
 _ACTION, _REPORT, _ANSWER, _STEP = range(4)
+
+NO_OFFICER = "no officer of this party present"
+"""Why an answer of a party with officers is withheld when none of them is present."""
 
 
 def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
@@ -81,6 +87,7 @@ class Player:
         self.flights: list[tuple[Flight, FlightStates]] = []
         self.declared: list[tuple[str, dict[str, Any]]] = []
         self.withheld: list[dict[str, Any]] = []
+        self.releases: list[dict[str, Any]] = []
         self._seq = 0
 
     def _push(self, t: float, order: int, item: Any) -> None:
@@ -111,8 +118,21 @@ class Player:
             for t in sc.step_times():
                 self._push(t + self.shift_s, _STEP, None)
 
+    def enlist(self) -> None:
+        """Add the scenario's officers to the service (those it does not know yet) and
+        connect the present ones, as an officer's open stream would."""
+        s = self.service
+        for o in self.scenario.officers:
+            if (o.party, o.name) not in s.officers.known:
+                s.admin.add_officer(o.party, o.name, o.role)
+        s.officers.refresh()
+        for o in self.scenario.officers:
+            if o.present and not s.officers.present(o.party, o.name):
+                s.officers.connected(Principal(o.party, o.name, o.role))
+
     def run(self) -> None:
         """Play the whole timeline (until :attr:`stop` is set)."""
+        self.enlist()
         self.schedule()
         end = self.scenario.end_s + self.shift_s
         while self.queue and not self.stop.is_set():
@@ -167,20 +187,76 @@ class Player:
             self._call(what, s.set_channel, a.party, a.kind == "suspend", reason)
         elif a.kind == "message":
             self._call(what, s.send_message, a.party, list(a.data["to"]), a.data["text"])
+        elif a.kind == "stop":
+            d = a.data
+            self.recorder.note(a.party, "stop", None, f"stop request on {d['subject']}")
+            self._call(what, request_stop, s, a.party, d["subject"], d.get("text"),
+                       officer=d.get("officer"))  # fmt: skip
+        elif a.kind == "release":
+            self.release(a.party, a.data["strike"])
+
+    def release(self, party: str, strike: str) -> None:
+        """One weapon release of ``party``'s ``strike``: held when ``party`` has answered
+        ``wilco`` to a stop request on it, else made (both noted in :attr:`releases`)."""
+        held_by = next(
+            (
+                a
+                for a in self.service.alerts.values()
+                if a.kind == STOP_KIND
+                and a.subjects == (strike,)
+                and a.details.get("owner") == party
+                and (a.acks.get(party) or {}).get("response") == "wilco"
+            ),
+            None,
+        )
+        now = self.service.clock.now()
+        row = {"party": party, "strike": strike, "at": now, "made": held_by is None}
+        if held_by is not None:
+            row["held_by"] = held_by.id
+        self.releases.append(row)
+        text = f"{strike}: " + ("released" if held_by is None else "held (stop request)")
+        self.recorder.note(party, "release", None if held_by is None else held_by.id, text)
 
     def plan_answers(self) -> None:
-        """Queue the answers the policies call for, for the alerts raised since last time."""
+        """Queue the answers the policies call for, for the alerts raised since last time:
+        a party with officers answers through the first present one the ladder reaches."""
         for view in self.recorder.drain_new():
             for party in view.get("awaiting") or ():
                 rule = self.scenario.rule_for(party, view["kind"], tuple(view["subjects"]))
                 if rule is None or rule.response is None:
                     continue
                 due = self.service.clock.now() + rule.after_s
-                self._push(due, _ANSWER, (party, view["id"], rule.response, rule.text))
+                officer: Officer | None = None
+                if self.scenario.officers_of(party):
+                    pick = self._officer_for(party, view["id"], due)
+                    if pick is None:
+                        self._withhold(party, view["id"], NO_OFFICER)
+                        continue
+                    due, officer = pick
+                self._push(due, _ANSWER, (party, view["id"], rule.response, rule.text, officer))
 
-    def answer(self, party: str, alert_id: str, response: str, text: str | None) -> None:
-        """Give a planned answer, unless the alert has closed or the party's channel is
-        suspended (then the answer is withheld and noted)."""
+    def _officer_for(self, party: str, alert_id: str, due: float) -> tuple[float, Officer] | None:
+        """The present officer of ``party`` who answers first, and when: once the ladder
+        has reached its role (duty at once, supervisor past the first step) and its own
+        ``after_s`` has passed, not before ``due``; ``None`` when none is present."""
+        alert = self.service.alerts[alert_id]
+        first, _ = steps_of(alert, self.service.config.ladder_steps(alert.kind))
+        reach = {"duty": 0.0, "supervisor": first}
+        best: tuple[float, Officer] | None = None
+        for o in self.scenario.officers_of(party):
+            if not o.present or o.role not in reach:
+                continue
+            at = max(due, alert.raised_at + reach[o.role] + o.after_s)
+            if best is None or at < best[0]:
+                best = (at, o)
+        return best
+
+    def answer(
+        self, party: str, alert_id: str, response: str, text: str | None, officer: Officer | None
+    ) -> None:
+        """Give a planned answer (through the service, as ``officer`` when given), unless
+        the alert has closed, the party's channel is suspended, or the ladder has not
+        reached the officer's role (then the answer is withheld and noted)."""
         s = self.service
         alert = s.alerts.get(alert_id)
         if alert is None or not alert.active:
@@ -190,7 +266,13 @@ class Player:
         if party in s.channel_state()["suspended"]:
             self._withhold(party, alert_id, "channel suspended by this party")
             return
-        self._call(f"answer by {party!r}", s.answer, party, alert_id, response, text)
+        name = None
+        if officer is not None:
+            if not any(v["id"] == alert_id for v in s.alerts_for(party, officer.role)):
+                self._withhold(party, alert_id, f"not shown to {officer.role} officers yet")
+                return
+            name = officer.name
+        self._call(f"answer by {party!r}", s.answer, party, alert_id, response, text, officer=name)
 
     def _withhold(self, party: str, alert_id: str, why: str) -> None:
         now = self.service.clock.now()

@@ -36,6 +36,8 @@ class AlertTrace:
     suspended: set[str] = field(default_factory=set)
     overdue: set[str] = field(default_factory=set)
     escalated: bool = False
+    shown_unanswered: dict[str, set[str]] = field(default_factory=dict)
+    """Per party told, the parties its views marked ``unanswered`` (the ladder's mark)."""
     last_key: str = ""
     last_label: str = ""
 
@@ -152,6 +154,8 @@ class Recorder:
         trace.overdue.update(view.get("overdue") or ())
         trace.escalated = trace.escalated or bool(view.get("escalated"))
         trace.told.setdefault(party, self.now())
+        marked = trace.shown_unanswered.setdefault(party, set())
+        marked.update(u["party"] for u in view.get("unanswered") or ())
         marks = " (suspended)" if party in (view.get("suspended") or ()) else ""
         self._row(
             TimelineRow(self.now(), party, "told", aid, f"{view['kind']} {trace.last_label}{marks}")

@@ -119,6 +119,9 @@ class ReplayResult:
     head: SignedTreeHead
     export: list[str]
     withheld: list[dict[str, Any]] = field(default_factory=list)
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    """Each weapon release of the timeline: ``party``, ``strike``, ``at`` POSIX s,
+    ``made`` (else held by the stop request ``held_by``)."""
 
 
 def replay(
@@ -201,4 +204,5 @@ def replay(
         head=head,
         export=export,
         withheld=player.withheld,
+        releases=player.releases,
     )
