@@ -444,29 +444,35 @@ def test_generated_authorization_matrix(store: StoreTarget, serve: Any) -> None:
     )
     clients = {p: server.client(tokens[p]) for p in PARTIES}
     streams = {p: Stream(server.url, tokens[p]) for p in PARTIES}
-    world = _build(clients, streams)
-    spec = httpx.get(server.url + "/openapi.json").json()
-    operations = [
-        (m.upper(), path) for path, ops in spec["paths"].items() for m in ops if m != "parameters"
-    ]
-    uncovered = [op for op in operations if op not in CHECKS]
-    assert not uncovered, f"operations the matrix does not know: {uncovered}"
-    runs = 0
-    for op in operations:
-        for actor in PARTIES:
-            for owner in PARTIES:
-                for kind in KINDS:
-                    CHECKS[op](world, actor, owner, kind)
-                    runs += 1
-    assert runs == len(operations) * len(PARTIES) ** 2 * len(KINDS)
-    # nothing another party may not see ever reached a party's stream
-    time.sleep(0.5)
-    for p, s in streams.items():
-        leaked = world.leaks(p, json.dumps(s.events))
-        assert not leaked, f"{p}'s stream carried {leaked}"
-        s.close()
-    for c in clients.values():
-        c.close()
+    try:
+        world = _build(clients, streams)
+        spec = httpx.get(server.url + "/openapi.json").json()
+        operations = [
+            (m.upper(), path)
+            for path, ops in spec["paths"].items()
+            for m in ops
+            if m != "parameters"
+        ]
+        uncovered = [op for op in operations if op not in CHECKS]
+        assert not uncovered, f"operations the matrix does not know: {uncovered}"
+        runs = 0
+        for op in operations:
+            for actor in PARTIES:
+                for owner in PARTIES:
+                    for kind in KINDS:
+                        CHECKS[op](world, actor, owner, kind)
+                        runs += 1
+        assert runs == len(operations) * len(PARTIES) ** 2 * len(KINDS)
+        # nothing another party may not see ever reached a party's stream
+        time.sleep(0.5)
+        for p, s in streams.items():
+            leaked = world.leaks(p, json.dumps(s.events))
+            assert not leaked, f"{p}'s stream carried {leaked}"
+    finally:  # closed whatever failed, so no socket outlives the test
+        for s in streams.values():
+            s.close()
+        for c in clients.values():
+            c.close()
 
 
 def test_idempotency_keys_are_each_partys_own(store: StoreTarget, serve: Any) -> None:
