@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from deconflict.errors import InvalidInput
 from deconflict.geo import haversine_m
+from deconflict.service.config import ServiceConfig
 from deconflict.service.hotline import LiveAlert
-from deconflict.service.readback import read_back
+from deconflict.service.readback import answer_readback, read_back
 
 RING = [[40.0, 35.0], [40.1, 35.0], [40.1, 35.1], [40.0, 35.1], [40.0, 35.0]]
 
@@ -88,3 +89,14 @@ def test_what_cannot_be_read_back_is_refused_naming_understood(
     with pytest.raises(InvalidInput, match=words) as err:
         read_back(alert(kind, **details), understood, zone_feature=no_zone, mismatch_m=500.0)
     assert str(err.value).startswith("understood")
+
+
+def test_what_is_kept_of_an_understood_geometry_is_the_geometry_alone() -> None:
+    """The ack, the ledger and the other party get the checked geometry, never members a
+    party slipped in beside it."""
+    a = alert("strike-proximity", 35.0, 40.0)
+    sent = {"type": "Point", "coordinates": [40.0, 35.0], "properties": {"junk": "x" * 5000},
+            "bbox": [0, 0, 0, 0], "crs": {"type": "name"}}  # fmt: skip
+    kept = answer_readback(a, "wilco", sent, picture=None, config=ServiceConfig())
+    assert kept["understood"] == {"type": "Point", "coordinates": [40.0, 35.0]}
+    assert kept["readback"]["mismatch"] is False

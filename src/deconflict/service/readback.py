@@ -94,7 +94,15 @@ def read_back(
     Raises :class:`InvalidInput` (400) naming ``understood`` when it is not a Point or a
     valid Polygon, or the alert is not about a strike, a zone or a position.
     """
-    geometry = _understood(understood)
+    return _measure(alert, _understood(understood), zone_feature, mismatch_m)
+
+
+def _measure(
+    alert: LiveAlert,
+    geometry: Geometry,
+    zone_feature: Callable[[str], Mapping[str, Any] | None],
+    mismatch_m: float,
+) -> dict[str, Any]:
     frame, declared = _declared(alert, zone_feature)
     shape = project_geometries(np.array([lonlat_shape(geometry)], dtype=object), frame)[0]
     if geometry.type == "Polygon" and not (shapely.is_valid(shape) and shapely.area(shape) > 0):
@@ -116,10 +124,10 @@ def answer_readback(
         known = picture.zone_owner(zone_id) is not None
         return picture.zone_feature(zone_id) if known else None
 
-    measured = read_back(
-        alert, understood, zone_feature=zone_feature, mismatch_m=config.readback_mismatch_m
-    )
-    return {"understood": dict(understood), "readback": measured}
+    geometry = _understood(understood)
+    measured = _measure(alert, geometry, zone_feature, config.readback_mismatch_m)
+    # the checked geometry alone: nothing a party put beside it reaches the record
+    return {"understood": geometry.to_geojson(), "readback": measured}
 
 
 def mismatch_event(
