@@ -100,7 +100,7 @@ def _owner(svc: Service, party: str, subject: str, owner: str | None) -> tuple[s
             held = not picture.unheld(p, [subject])  # p holds a live track of that id
             if held or (d is not None and d.feature_kind in _STOPPABLE):
                 found[p] = (alert.lat, alert.lon)
-    for (p, did), d in sorted(picture.declared.items()):
+    for (p, did), d in picture.declared.items():  # each (party, id) once: no order needed
         if did == subject and p != party and p not in found and d.feature_kind in _STOPPABLE:
             found[p] = (d.lat, d.lon)  # a declaration is declared to every party
     if owner is not None:
