@@ -11,7 +11,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from zonekit import collection, point, tracks, zone
 
@@ -183,6 +183,7 @@ def test_entry_is_first_time_in_band_and_area(data):
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
+@example(seed=0)
 def test_batch_equals_one_track_at_a_time(seed):
     """Vectorising over tracks and zones changes nothing: each track alone gives its rows."""
     rng = np.random.default_rng(seed)
@@ -221,6 +222,5 @@ def test_batch_equals_one_track_at_a_time(seed):
         )
         mine = batch.track == i
         assert one.zone.tolist() == batch.zone[mine].tolist()
-        # the paths' sampling follows the longest path of the call: a polygon's entry may
-        # move by far less than a millisecond between a batch and a single track
-        np.testing.assert_allclose(one.t_s, batch.t_s[mine], atol=1e-3)
+        # each path is sampled by its own length: the batch changes no entry time
+        np.testing.assert_allclose(one.t_s, batch.t_s[mine], rtol=0, atol=1e-9)

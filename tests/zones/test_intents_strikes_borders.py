@@ -207,3 +207,34 @@ def test_strike_across_the_antimeridian():
     r = strike_proximity(s, p, now_s=T0)
     assert r.distance_m == pytest.approx([0.02 * DEG_M], rel=1e-9)
     assert r.gap_m == pytest.approx([0.02 * DEG_M - 1000])
+
+
+def test_crossings_of_a_batch_equal_each_track_alone():
+    """A track's crossings do not depend on the other tracks of the call (their speeds
+    used to set the path sampling of every track)."""
+    from pathlib import Path
+
+    from deconflict.features import read_borders
+
+    cs = read_borders(Path(__file__).parents[2] / "examples" / "geo" / "countries.geojson")
+    b = BorderSet.from_countries(cs)
+    rng = np.random.default_rng(7)
+    n = 30
+    rows = [
+        (
+            float(rng.uniform(32.5, 37.0)),
+            float(rng.uniform(38.0, 44.0)),
+            3000.0,
+            float(rng.choice([60.0, 250.0, 1400.0])),
+            float(rng.uniform(0, 360)),
+            0.0,
+        )
+        for _ in range(n)
+    ]
+    batch = predict_crossings(tracks(rows), b, lookahead_s=600)
+    assert batch.track.size > 5
+    for i in range(n):
+        one = predict_crossings(tracks(rows[i : i + 1]), b, lookahead_s=600)
+        mine = batch.track == i
+        assert one.from_country.tolist() == batch.from_country[mine].tolist()
+        np.testing.assert_allclose(one.t_s, batch.t_s[mine], rtol=0, atol=1e-9)

@@ -95,6 +95,40 @@ def _empty() -> Crossings:
     return Crossings(i, f, f, f, i, i)
 
 
+def _pieces(
+    tracks: Tracks, idx: I64, borders: BorderSet, tree: shapely.STRtree, times: F64
+) -> tuple[I64, I64, F64, F64]:
+    """(track, country, t_start, t_end) of the tracks ``idx`` inside each country.
+
+    The paths are sampled at ``times`` (seconds, shape (s,)) and worked in degrees, with
+    copies shifted by 360 degrees where they leave [-180, 180].
+    """
+    lat, lon = lat_lon(
+        path_samples(
+            tracks.lat[idx], tracks.lon[idx], tracks.gs_mps[idx], tracks.track_deg[idx], times
+        )
+    )
+    lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0
+    lon0 = (tracks.lon[idx] + 180.0) % 360.0 - 180.0
+    lon = lon - lon[:, :1] + lon0[:, None]
+    xy = np.stack([lon, lat], axis=-1)  # (n, s, 2)
+    rows = [np.arange(idx.size)]
+    shift = [np.zeros(idx.size)]
+    over = np.flatnonzero(lon.max(axis=1) > 180.0)
+    under = np.flatnonzero(lon.min(axis=1) < -180.0)
+    rows += [over, under]
+    shift += [np.full(over.shape, -360.0), np.full(under.shape, 360.0)]
+    path_row = np.concatenate(rows)
+    path_xy = xy[path_row].copy()
+    path_xy[..., 0] += np.concatenate(shift)[:, None]
+    lo = path_xy.min(axis=1)
+    hi = path_xy.max(axis=1)
+    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+    pi, ci = tree.query(boxes, predicate="intersects")
+    pair, t0, t1 = path_intervals(path_xy[pi], borders.geom[ci], times)
+    return idx[path_row[pi[pair]]], ci[pair], t0, t1
+
+
 def predict_crossings(
     tracks: Tracks, borders: BorderSet, *, lookahead_s: float = DEFAULT_LOOKAHEAD_S
 ) -> Crossings:
@@ -115,30 +149,18 @@ def predict_crossings(
     if len(tracks) == 0 or len(borders) == 0:
         return _empty()
     check_tracks(tracks)
-    times = track_path(segments_for(float((tracks.gs_mps * horizon).max())), horizon)
-    lat, lon = lat_lon(path_samples(tracks.lat, tracks.lon, tracks.gs_mps, tracks.track_deg, times))
-    lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0
-    lon0 = (tracks.lon + 180.0) % 360.0 - 180.0
-    lon = lon - lon[:, :1] + lon0[:, None]
-    xy = np.stack([lon, lat], axis=-1)  # (n, s, 2)
-    # the paths, plus copies shifted by 360 degrees where they leave [-180, 180]
-    rows = [np.arange(len(tracks))]
-    shift = [np.zeros(len(tracks))]
-    over = np.flatnonzero(lon.max(axis=1) > 180.0)
-    under = np.flatnonzero(lon.min(axis=1) < -180.0)
-    rows += [over, under]
-    shift += [np.full(over.shape, -360.0), np.full(under.shape, 360.0)]
-    path_row = np.concatenate(rows)
-    path_xy = xy[path_row].copy()
-    path_xy[..., 0] += np.concatenate(shift)[:, None]
-    lo = path_xy.min(axis=1)
-    hi = path_xy.max(axis=1)
-    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+    # each path sampled by its own length, so a track's crossings never depend on the
+    # other tracks of the call
     tree = shapely.STRtree(borders.geom)
-    pi, ci = tree.query(boxes, predicate="intersects")
-    pair, t0, t1 = path_intervals(path_xy[pi], borders.geom[ci], times)
-    track = path_row[pi[pair]]
-    country = ci[pair]
+    n_seg = np.array([segments_for(float(m)) for m in tracks.gs_mps * horizon], dtype=np.int64)
+    parts = [
+        _pieces(tracks, np.flatnonzero(n_seg == n), borders, tree, track_path(int(n), horizon))
+        for n in np.unique(n_seg)
+    ]
+    track = np.concatenate([p[0] for p in parts])
+    country = np.concatenate([p[1] for p in parts])
+    t0 = np.concatenate([p[2] for p in parts])
+    t1 = np.concatenate([p[3] for p in parts])
     # exits and entries, matched per track within the gap tolerance
     eps = 1e-6 * max(horizon, 1.0)
     ent = np.flatnonzero(t0 > eps)

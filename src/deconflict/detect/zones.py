@@ -264,13 +264,15 @@ def _empty() -> ZoneEntries:
 
 
 def _pieces(
-    tracks: Tracks, zones: ZoneSet, ti: I64, zi: I64, horizon: float, longest_m: float
+    tracks: Tracks, zones: ZoneSet, ti: I64, zi: I64, horizon: float, length_m: F64
 ) -> tuple[I64, F64, F64]:
     """Pieces (pair, t_start, t_end) of each pair's path inside its zone, sorted.
 
     Circles are solved exactly on the sphere; polygons of at most
     :data:`SMALL_POLYGON_EDGES` edges by segment-edge intersection in numpy; larger
-    ones by shapely intersection. Polygons are worked in the zone's local frame.
+    ones by shapely intersection. Polygons are worked in the zone's local frame, on
+    each path sampled by its own length (``length_m``, shape (n,), metres, per track),
+    so a pair's pieces never depend on the other tracks of the call.
     """
     assert zones.circle_m is not None and zones.edges is not None
     radius = zones.circle_m[zi]
@@ -287,25 +289,30 @@ def _pieces(
     pairs, starts, ends = [circ[hit]], [c0[hit]], [c1[hit]]
     start, end, offset = zones.edges
     n_edges = (offset[1:] - offset[:-1])[zi]
-    times = track_path(segments_for(longest_m), horizon)
-    used, back = np.unique(ti, return_inverse=True)
-    u_used = path_samples(
-        tracks.lat[used], tracks.lon[used], tracks.gs_mps[used], tracks.track_deg[used], times
-    )
-    for small in (True, False):
-        sel = np.flatnonzero(~np.isfinite(radius) & ((n_edges <= SMALL_POLYGON_EDGES) == small))
-        if sel.size == 0:
-            continue
-        zs = zi[sel]
-        x, y = to_frame(u_used[back[sel]], zones.frames.take(zs))
-        xy = np.stack([x, y], axis=-1)
-        if small:
-            p, a, b = polygon_intervals(xy, zones.geom[zs], start, end, offset, zs, times)
-        else:
-            p, a, b = path_intervals(xy, zones.geom[zs], times)
-        pairs.append(sel[p])
-        starts.append(a)
-        ends.append(b)
+    n_seg = np.array([segments_for(float(m)) for m in length_m[ti]], dtype=np.int64)
+    for n in np.unique(n_seg[~np.isfinite(radius)]):
+        times = track_path(int(n), horizon)
+        group = ~np.isfinite(radius) & (n_seg == n)
+        used, back = np.unique(ti[group], return_inverse=True)
+        u_used = path_samples(
+            tracks.lat[used], tracks.lon[used], tracks.gs_mps[used], tracks.track_deg[used], times
+        )
+        at = np.full(ti.size, -1, dtype=np.int64)
+        at[np.flatnonzero(group)] = back
+        for small in (True, False):
+            sel = np.flatnonzero(group & ((n_edges <= SMALL_POLYGON_EDGES) == small))
+            if sel.size == 0:
+                continue
+            zs = zi[sel]
+            x, y = to_frame(u_used[at[sel]], zones.frames.take(zs))
+            xy = np.stack([x, y], axis=-1)
+            if small:
+                p, a, b = polygon_intervals(xy, zones.geom[zs], start, end, offset, zs, times)
+            else:
+                p, a, b = path_intervals(xy, zones.geom[zs], times)
+            pairs.append(sel[p])
+            starts.append(a)
+            ends.append(b)
     pair = np.concatenate(pairs).astype(np.int64)
     t0 = np.concatenate(starts)
     t1 = np.concatenate(ends)
@@ -341,9 +348,9 @@ def predict_entries(
 
     Notes
     -----
-    Circles are exact. For polygons, paths are sampled in equal segments of at most
-    25 km of the longest path of the call, so an entry time may differ by far less than
-    a millisecond between calls with different tracks.
+    Circles are exact. For polygons, each path is sampled in equal segments of at most
+    25 km of its own length (4 to 64 segments), so a track's entries are the same
+    whichever other tracks share the call.
 
     >>> from deconflict.model import Geometry, Rule
     >>> z = Zone("z", "z", "claimed", ("red",), (), (Rule("*", "forbid"),),
@@ -390,7 +397,7 @@ def predict_entries(
     ti, zi, lo, hi = ti[near], zi[near], lo[near], hi[near]
     if ti.size == 0:
         return _empty()
-    pair, t0, t1 = _pieces(tracks, zones, ti, zi, horizon, float(length.max()))
+    pair, t0, t1 = _pieces(tracks, zones, ti, zi, horizon, length)
     start = np.maximum(t0, lo[pair])
     ok = start <= np.minimum(t1, hi[pair]) + 1e-9
     pair, start = pair[ok], start[ok]
