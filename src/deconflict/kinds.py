@@ -223,7 +223,7 @@ KINDS: Mapping[str, AlertKind] = {
         AlertKind(
             name="declaration",
             detectors=(),
-            raised_by="POST /v1/positions, /v1/intents, /v1/zones",
+            raised_by="POST and DELETE /v1/positions, /v1/intents, /v1/zones",
             deadline_s=3600.0,
             shortened=False,
             ladder_s=(600.0, 1200.0),
@@ -234,9 +234,9 @@ KINDS: Mapping[str, AlertKind] = {
             colour="#2e6fbf",
             labels={"en": "Declaration", "ru": "Объявление", "ar": "إعلان"},
             templates={
-                "en": "Declaration by {party}: {what} {a}; answer required",
-                "ru": "Объявление стороны {party}: {what} {a}; требуется ответ",
-                "ar": "إعلان من {party}: {what} {a}؛ مطلوب رد",
+                "en": "Declaration by {party}: {what} {a}{action}; answer required",
+                "ru": "Объявление стороны {party}: {what} {a}{action}; требуется ответ",
+                "ar": "إعلان من {party}: {what} {a}{action}؛ مطلوب رد",
             },
         ),
         AlertKind(

@@ -22,6 +22,7 @@ SRC = Path(deconflict.__file__).parent
 JS = SRC / "web" / "static" / "js"
 SUMMARY_FIELDS = {
     "a", "b", "track", "time", "dt", "dist", "zone", "rule", "src", "dst", "party", "what",
+    "action",
 }  # fmt: skip
 """The fields :func:`deconflict.service.i18n.summary` fills in."""
 

@@ -405,6 +405,49 @@ def _stop(w: World, actor: str, owner: str, kind: str) -> None:
     _same_as_missing(r, missing, oid)
 
 
+def _withdraw(target: str) -> Check:
+    """``DELETE /v1/{target}/{id}`` withdraws only the caller's own: the owner's id
+    answers exactly as a missing one (or, where the caller holds a twin of that id, takes
+    the caller's twin), and the owner's declaration stays; the owner withdraws one of
+    its own and it is gone."""
+
+    def check(w: World, actor: str, owner: str, kind: str) -> None:
+        if kind != target:
+            return
+        c, path = w.clients[actor], f"/v1/{target}"
+        if actor == owner:
+            fid = f"{owner}-gone-{w.tag}"
+            props: dict[str, Any] = {
+                "positions": {"kind": "forces"},
+                "intents": {"kind": "strike", "start": iso_now(3600), "end": iso_now(7200)},
+                "zones": {"parties": [owner], "rules": [{"party": "*", "action": "advisory"}]},
+            }[target]
+            lon = -20.0 + 5 * PARTIES.index(owner)
+            feature = {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, -60.0]},
+                "properties": {"id": fid, "radius_m": 100, **props},
+            }
+            assert c.post(path, json=feature).status_code == 200
+            r = c.delete(f"{path}/{fid}")
+            assert r.status_code == 200 and r.json()["withdrawn"] == fid, r.text
+            _no_leak(w, actor, r)
+            held = [f["properties"]["id"] for f in c.get(path).json()["features"]]
+            assert fid not in held
+            return
+        oid = w.ids[(owner, kind)]
+        r = c.delete(f"{path}/{oid}")
+        if r.status_code == 200:  # the actor's own twin of that id (never for a zone)
+            assert target != "zones" and r.json()["withdrawn"] == oid, r.text
+        else:
+            _same_as_missing(r, c.delete(f"{path}/{MISSING}"), oid)
+        mine = w.clients[owner].get(path).json()["features"]
+        props_of = [f["properties"] for f in mine if f["properties"]["id"] == oid]
+        assert [p.get("owner", p.get("party")) for p in props_of] == [owner], props_of
+
+    return check
+
+
 CHECKS: dict[tuple[str, str], Check] = {
     ("POST", "/v1/tracks"): _post_as_other("/v1/tracks"),
     ("GET", "/v1/tracks"): _get_list("/v1/tracks", "tracks", own_only=True),
@@ -432,6 +475,9 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("POST", "/v1/log/cosign"): _cosign,
     ("GET", "/v1/meta"): _meta,
     ("POST", "/v1/stop"): _stop,
+    ("DELETE", "/v1/positions/{decl_id}"): _withdraw("positions"),
+    ("DELETE", "/v1/intents/{decl_id}"): _withdraw("intents"),
+    ("DELETE", "/v1/zones/{decl_id}"): _withdraw("zones"),
 }
 
 

@@ -93,9 +93,9 @@ async def caller(
     request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
 ) -> str:
     """The party the request's token acts for (401 otherwise), within its request rate
-    (429 with ``Retry-After`` otherwise); a viewer officer's POST is refused (403); a
-    POST body holding NUL or a lone surrogate anywhere is refused here, naming where
-    (the body is read once and cached). The principal is kept in ``request.state``."""
+    (429 with ``Retry-After`` otherwise); a viewer officer's POST or DELETE is refused
+    (403); a body holding NUL or a lone surrogate anywhere is refused here, naming
+    where (the body is read once and cached). The principal is kept in ``request.state``."""
     service = ctx.service
     who = await run_in_threadpool(service.principal, bearer(authorization))
     request.state.principal = who
@@ -104,7 +104,7 @@ async def caller(
     if wait > 0:
         rate = service.config.rate_per_s
         raise rate_limited(f"party {party!r} is over {rate:g} requests/s", wait)
-    if request.method == "POST":
+    if request.method in ("POST", "DELETE"):
         who.check_write()
         raw = await request.body()
         if b"\\u" in raw:

@@ -175,6 +175,18 @@ class AlertBook:
                     touched.append(alert)
         return touched
 
+    def of_declaration(self, party: str, id: str) -> list[LiveAlert]:
+        """The live alerts about ``party``'s declaration ``id``: its ``declaration``
+        alerts, and those detection raised with it as a subject."""
+        out = []
+        for alert in self.live():
+            if alert.kind == "declaration":
+                if alert.details.get("declared_by") == party and tuple(alert.subjects) == (id,):
+                    out.append(alert)
+            elif id in alert.subjects and party in alert.parties:
+                out.append(alert)
+        return out
+
     # -- new alerts ----------------------------------------------------------------------
 
     @staticmethod
@@ -231,11 +243,17 @@ class AlertBook:
         deadline_s: float,
         suspended: Callable[[str], bool],
         digest: Callable[[Mapping[str, Any]], str],
+        action: str = "declared",
     ) -> LiveAlert | None:
         """The ``declaration`` alert of ``party``'s declaration ``d`` to the ``others``,
-        or ``None`` if the same declaration's alert is live."""
+        or ``None`` if the same declaration's alert is live. ``action`` (in its details)
+        says what the party did: ``declared`` a new id, ``amended`` one it held (a new
+        version replaces it), or ``withdrawn`` it (each withdrawal its own alert)."""
         parties = tuple(sorted({party, *others}))
-        key = alert_key("declaration", [f"{party}/{d.id}"], version=digest(d.feature)[:12])
+        version = digest(d.feature)[:12]
+        if action == "withdrawn":
+            version = f"withdrawn@{now:.6f}"
+        key = alert_key("declaration", [f"{party}/{d.id}"], version=version)
         if key in self.active:
             return None
         return LiveAlert(
@@ -253,6 +271,7 @@ class AlertBook:
             deadline=now + deadline_s,
             details={
                 "declared_by": party,
+                "action": action,
                 "feature_kind": d.feature_kind,
                 "feature": d.feature,
                 **({"short_notice": d.short_notice} if d.short_notice else {}),

@@ -357,6 +357,7 @@ class Service:
                         deadline_s=self.config.deadline_s("declaration", None),
                         suspended=self.channel.suspended,
                         digest=digest,
+                        action="amended" if (party, d.id) in self.picture.declared else "declared",
                     )
                     for d in declared
                 ]

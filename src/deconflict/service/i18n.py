@@ -32,6 +32,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "strike": "strike plan",
         "volume": "flight plan volume",
         "movement": "ground movement",
+        "amended": "amended",
+        "withdrawn": "withdrawn",
     },
     "ru": {
         "forbid": "запрещено",
@@ -43,6 +45,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "strike": "план удара",
         "volume": "объём плана полёта",
         "movement": "передвижение по земле",
+        "amended": "(изменено)",
+        "withdrawn": "(отозвано)",
     },
     "ar": {
         "forbid": "محظورة",
@@ -54,6 +58,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "strike": "خطة ضربة",
         "volume": "حجم خطة طيران",
         "movement": "تحرك بري",
+        "amended": "(معدّل)",
+        "withdrawn": "(مسحوب)",
     },
 }
 
@@ -62,6 +68,11 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
 def _locale(lang: str) -> Locale:
     """The parsed locale of a language the templates know (parsed once, not per call)."""
     return Locale.parse(lang)
+
+
+def _action(words: Mapping[str, str], action: Any) -> str:
+    word = words.get(str(action), "") if action in ("amended", "withdrawn") else ""
+    return f" {word}" if word else ""
 
 
 def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
@@ -101,6 +112,8 @@ def summary(alert: Mapping[str, Any], language: str, at_s: float) -> str:
         "dst": str(details.get("to", "")),
         "party": str(details.get("declared_by") or details.get("requester") or ""),
         "what": words.get(str(details.get("feature_kind", "")), ""),
+        # a declaration's action: nothing for a new one, " amended" or " withdrawn"
+        "action": _action(words, details.get("action")),
     }
     entry = KINDS.get(kind)
     template = entry.templates[lang] if entry is not None else "{a}"

@@ -221,6 +221,16 @@ class Picture:
             self.features_dirty = True
             self._records = None
 
+    def remove_feature(self, party: str, id: str, tracks: Iterable[str] = ()) -> None:
+        """Take ``party``'s declaration ``id`` out; ``tracks`` (qualified ids: those of
+        the alerts it was a subject of) are checked again on the next run, so that those
+        alerts close then."""
+        with self.lock:
+            self.declared.pop((party, id), None)
+            self.changed.update(q for q in tracks if q in self.reports)
+            self.features_dirty = True
+            self._records = None
+
     def zone_owner(self, zone_id: str) -> str | None:
         for (party, id), d in self.declared.items():
             if d.kind == "zone" and id == zone_id:

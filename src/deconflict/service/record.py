@@ -27,7 +27,7 @@ from .heads import HeadCadence
 
 __all__ = ["PUBLIC_KINDS", "RECENT_HEADS", "Record", "RecordStore"]
 
-PUBLIC_KINDS = ("channel", "consent", "party", "declaration", "key-rotation")
+PUBLIC_KINDS = ("channel", "consent", "party", "declaration", "withdrawal", "key-rotation")
 """Entry kinds every party may read."""
 RECENT_HEADS = 10_000
 """A cosignature is taken for one of the last this many heads the service signed."""

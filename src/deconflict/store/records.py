@@ -322,6 +322,13 @@ class ServiceStore:
                 (party, id, kind, _dumps(feature), _dumps(list(consents)), at),
             )
 
+    def delete_feature(self, party: str, id: str) -> None:
+        """Remove ``party``'s declaration ``id`` (a withdrawal)."""
+        with self.db.write() as conn:
+            conn.execute(
+                self._q("DELETE FROM service_features WHERE party = ? AND id = ?"), (party, id)
+            )
+
     def features(self) -> list[tuple[str, str, str, dict[str, Any], list[str], float]]:
         """``(party, id, kind, feature, consents, created_at)`` of every declaration."""
         with self.db.read() as conn:

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ...service.withdrawal import withdraw
 from ..context import ApiContext, Ctx, IdemKey, Officer, Party
 from ..jsontext import parse_json
 from ..schemas import DECLARATION_BODY
@@ -34,6 +35,18 @@ async def _declare(
     return result
 
 
+async def _withdraw(
+    ctx: ApiContext, endpoint: str, party: str, officer: str | None, id: str, idem: str | None
+) -> dict[str, Any]:
+    """Withdraw the caller's declaration ``id`` (:func:`~deconflict.service.withdrawal.withdraw`),
+    in turn with the party's declarations."""
+    async with ctx.declaring.setdefault(party, asyncio.Lock()):
+        result: dict[str, Any] = await run_in_threadpool(
+            withdraw, ctx.service, party, endpoint, id, idempotency_key=idem, officer=officer
+        )
+    return result
+
+
 @router.post("/v1/positions", tags=["declarations"], openapi_extra=DECLARATION_BODY)
 async def post_positions(
     request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
@@ -47,6 +60,15 @@ def get_positions(ctx: Ctx, party: Party) -> dict[str, Any]:
     """The caller's own declared positions."""
     features = ctx.service.own_declarations(party, ["position"])
     return {"type": "FeatureCollection", "features": features}
+
+
+@router.delete("/v1/positions/{decl_id}", tags=["declarations"])
+async def delete_position(
+    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
+) -> dict[str, Any]:
+    """Withdraw one of the caller's positions; every other party is told (a
+    ``declaration`` alert, ``"action": "withdrawn"``). Another's or an unknown id: 404."""
+    return await _withdraw(ctx, "positions", party, officer, decl_id, idem)
 
 
 @router.post("/v1/intents", tags=["declarations"], openapi_extra=DECLARATION_BODY)
@@ -64,6 +86,15 @@ def get_intents(ctx: Ctx, party: Party) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+@router.delete("/v1/intents/{decl_id}", tags=["declarations"])
+async def delete_intent(
+    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
+) -> dict[str, Any]:
+    """Withdraw one of the caller's intents (a strike, volume or movement); every other
+    party is told. Another's or an unknown id: 404."""
+    return await _withdraw(ctx, "intents", party, officer, decl_id, idem)
+
+
 @router.post("/v1/zones", tags=["zones"], openapi_extra=DECLARATION_BODY)
 async def post_zones(
     request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
@@ -76,6 +107,15 @@ async def post_zones(
 def get_zones(ctx: Ctx, party: Party) -> dict[str, Any]:
     """Every zone, with its status and who has not consented."""
     return {"type": "FeatureCollection", "features": ctx.service.zones()}
+
+
+@router.delete("/v1/zones/{decl_id}", tags=["zones"])
+async def delete_zone(
+    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
+) -> dict[str, Any]:
+    """Withdraw a zone the caller claimed; every other party is told. Another's or an
+    unknown id: 404."""
+    return await _withdraw(ctx, "zones", party, officer, decl_id, idem)
 
 
 @router.post("/v1/zones/{zone_id}/consent", tags=["zones"])

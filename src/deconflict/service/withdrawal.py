@@ -1,0 +1,166 @@
+"""Withdrawing a declaration: ``DELETE /v1/positions/{id}``, ``/v1/intents/{id}`` and
+``/v1/zones/{id}``.
+
+A party withdraws only its own: another party's id, an id of another endpoint's kinds and
+an id nobody holds get the same :class:`NotFound`, so that a party cannot probe what
+others hold. One transaction takes the declaration out of the store, appends a
+``withdrawal`` entry (with the officer, ``None`` for the party's token), closes the
+declaration's own live ``declaration`` alerts and raises a new one to every other party,
+``"action": "withdrawn"`` in its details, to be answered like any declaration. Alerts
+detection raised about it close on the next detection run, as they would once it expired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from ..entropy import Entropy
+from ..errors import NotFound
+from .alertbook import AlertBook
+from .channel import Channel
+from .clock import Clock
+from .config import ServiceConfig
+from .declared import KINDS_BY_ENDPOINT
+from .hotline import LiveAlert, alert_id
+from .idempotency import digest
+from .picture import Picture
+from .record import Record
+
+__all__ = ["WITHDRAWAL_KIND", "withdraw"]
+
+WITHDRAWAL_KIND = "withdrawal"
+"""The ledger entry kind of a withdrawal (public, as declarations are)."""
+
+_KINDS = {
+    "positions": frozenset({"position"}),
+    "intents": frozenset({"strike", "volume", "movement"}),
+    "zones": frozenset({"zone"}),
+}
+"""The :attr:`~deconflict.service.declared.Declared.kind` each endpoint withdraws."""
+assert set(_KINDS) == set(KINDS_BY_ENDPOINT)
+
+Effect = Callable[[], None]
+
+
+class Service(Protocol):
+    """What a withdrawal needs of the service (:class:`~deconflict.service.core.Service`)."""
+
+    lock: Any
+    changed: Any
+    book: AlertBook
+    picture: Picture
+    clock: Clock
+    config: ServiceConfig
+    entropy: Entropy
+    channel: Channel
+    record: Record
+    store: Any
+
+    def write(
+        self, entries: Sequence[Mapping[str, Any]], effect: Effect | None = None
+    ) -> tuple[list[int], Any]: ...
+
+    def active_parties(self) -> list[str]: ...
+
+    def push_alert(self, alert: LiveAlert) -> None: ...
+
+    def publish(self, party: str, event: dict[str, Any]) -> None: ...
+
+    def _idempotent(
+        self,
+        party: str,
+        key: str | None,
+        request: Any,
+        do: Callable[[], tuple[dict[str, Any], Effect | None]],
+    ) -> dict[str, Any]: ...
+
+
+def withdraw(
+    svc: Service,
+    party: str,
+    endpoint: str,
+    decl_id: str,
+    *,
+    idempotency_key: str | None = None,
+    officer: str | None = None,
+) -> dict[str, Any]:
+    """Withdraw ``party``'s declaration ``decl_id`` of ``endpoint`` (``positions``,
+    ``intents`` or ``zones``); returns ``{"withdrawn": id, "alerts": [id], "receipt"}``.
+    A retry with the same Idempotency-Key gets the first answer; a 404 is not kept (it
+    is raised inside the transaction that would keep it)."""
+    kinds = _KINDS[endpoint]
+
+    def held() -> Any:
+        d = svc.picture.declared.get((party, decl_id))
+        if d is None or d.kind not in kinds:
+            raise NotFound(f"no {endpoint[:-1]} {decl_id!r} of yours")
+        return d
+
+    def do() -> tuple[dict[str, Any], Effect | None]:
+        with svc.lock:
+            d = held()
+            now = svc.clock.now()
+            others = [p for p in svc.active_parties() if p != party]
+            about = svc.book.of_declaration(party, decl_id)
+            closed = []
+            for a in about:
+                if a.kind == "declaration":
+                    c = svc.book.copy(a)
+                    c.close(now)
+                    closed.append(c)
+            raised = svc.book.declaration_alert(
+                party,
+                d,
+                now,
+                others=others,
+                alert_id=lambda: alert_id(svc.entropy),
+                deadline_s=svc.config.deadline_s("declaration", None),
+                suspended=svc.channel.suspended,
+                digest=digest,
+                action="withdrawn",
+            )
+            entries: list[dict[str, Any]] = [
+                {
+                    "kind": WITHDRAWAL_KIND,
+                    "party": party,
+                    "officer": officer,
+                    "id": decl_id,
+                    "feature_kind": d.feature_kind,
+                }
+            ]
+            for c in closed:
+                entries.extend(svc.book.change_entries(c, c.state))
+            if raised is not None:
+                raised.details["officer"] = officer
+                entries.extend(svc.book.raise_entries(raised))
+            changed = [*closed, *([raised] if raised is not None else [])]
+
+            def effect() -> None:
+                svc.store.delete_feature(party, decl_id)
+                for a in changed:
+                    svc.book.save(a, now)
+
+            (index, *_), signed = svc.write(entries, effect)
+            tracks = [str(q) for a in about for q in a.details.get("tracks", ())]
+            svc.picture.remove_feature(party, decl_id, tracks)
+            for a in changed:
+                svc.book.keep(a)
+            svc.changed.set()
+        response = {
+            "withdrawn": decl_id,
+            "alerts": [raised.id] if raised is not None else [],
+            "receipt": svc.record.receipt(index, signed),
+        }
+        event = {"type": "withdrawn", "party": party, "id": decl_id, "kind": d.kind}
+
+        def after() -> None:
+            for a in changed:
+                svc.push_alert(a)
+            for p in {party, *svc.active_parties()}:
+                svc.publish(p, event)
+
+        return response, after
+
+    request = {"withdraw": endpoint, "id": decl_id}
+    return svc._idempotent(party, idempotency_key, request, do)
