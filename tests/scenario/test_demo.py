@@ -4,10 +4,12 @@ login URL gives a token that sees the scenario's alerts appear over HTTP."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,10 +20,18 @@ from servicekit import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"^(\S+) (http://127\.0\.0\.1:(\d+)/#token=(\S+))$")
+OFFICER = re.compile(
+    r"^  officer (.+) \((duty|supervisor|viewer)\) of (\S+): "
+    r"http://127\.0\.0\.1:(\d+)/#token=(\S+)$"
+)
 
 
 @pytest.fixture
 def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    yield from _demo(tmp_path)
+
+
+def _demo(tmp_path: Path, *scenario: str):  # type: ignore[no-untyped-def]
     port = free_port()
     err = open(tmp_path / "demo.err", "wb")  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
@@ -31,6 +41,7 @@ def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
             "deconflict.cli",
             "serve",
             "--demo",
+            *scenario,
             "--speed",
             "50",
             "--port",
@@ -95,6 +106,49 @@ def test_demo_prints_one_login_per_party_and_alerts_appear(demo) -> None:  # typ
         base + "/v1/alerts", headers={"Authorization": f"Bearer {logins['russia']}"}, timeout=5
     )
     assert alert["id"] not in {a["id"] for a in other.json()["alerts"]}
+
+
+def test_demo_prints_a_login_per_officer_after_the_partys_lines(tmp_path: Path) -> None:
+    run = _demo(tmp_path, "deir-ez-zor-2016-callback.yaml")
+    proc, port, err = next(run)
+    try:
+        assert proc.stdout is not None
+        got: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [got.put(x) for x in proc.stdout], daemon=True).start()
+        lines = [got.get(timeout=120).rstrip("\n") for _ in range(4)]
+        parties = [URL.match(x) for x in lines[:2]]
+        assert all(parties), f"{lines}; stderr: {err.read_text()[-2000:]}"
+        assert [m.group(1) for m in parties if m] == ["coalition", "syria"]
+        officers = [OFFICER.match(x) for x in lines[2:]]
+        assert all(officers), lines
+        found = {(m.group(1), m.group(2), m.group(3)): m.group(5) for m in officers if m}
+        assert set(found) == {
+            ("Maj. Hale", "duty", "coalition"),
+            ("Col. Reyes", "supervisor", "coalition"),
+        }
+        assert {int(m.group(4)) for m in officers if m} == {port}
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, err.read_text()[-2000:]
+            time.sleep(0.2)
+        # each token is that officer's own: what it writes is recorded as its own
+        party_tokens = {m.group(1): m.group(4) for m in parties if m}
+        for (name, _, party), token in found.items():
+            assert token not in party_tokens.values()
+            head = {"Authorization": f"Bearer {token}"}
+            body = {"to": ["syria"], "text": "radio check"}
+            r = httpx.post(base + "/v1/messages", json=body, headers=head, timeout=5)
+            assert r.status_code == 200, r.text
+            message = r.json()["message"]
+            assert (message["from"], message["officer"]) == (party, name)
+    finally:
+        run.close()
 
 
 def test_demo_refuses_a_database(tmp_path: Path) -> None:

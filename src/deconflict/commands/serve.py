@@ -129,7 +129,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SCENARIO",
         help=(
             "play a scenario live (default: the shipped Tabqa 2017-06-18 one) on a fresh "
-            "SQLite file in a temporary directory; prints one login URL per party"
+            "SQLite file in a temporary directory; prints one login URL per party, then "
+            "one per officer of the scenario"
         ),
     )
     p.add_argument(
@@ -240,9 +241,16 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             service.warm_up()
             sys.setswitchinterval(0.001)  # as in run(): no thread waits long for the GIL
+            base = f"{scheme}://{args.host}:{args.port}/"
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
-                print(f"{name} {scheme}://{args.host}:{args.port}/#token={token}", flush=True)
+                print(f"{name} {base}#token={token}", flush=True)
+            # after every party's line (those lines are a contract): each officer's own
+            for o in scenario.officers:
+                token = service.admin.add_officer(o.party, o.name, o.role)
+                print(f"  officer {o.name} ({o.role}) of {o.party}: {base}#token={token}")
+            service.officers.refresh()
+            sys.stdout.flush()
             app = create_app(service)
             demo = LiveDemo(scenario, service, recorder, clock)
             print(
