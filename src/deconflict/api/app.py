@@ -13,6 +13,7 @@ loop and is fed by the :class:`~deconflict.api.broker.Broker`.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -27,6 +28,7 @@ from .headers import SecurityHeaders
 from .ratelimit import RateLimiter
 from .routes import (
     alerts,
+    basemap,
     channel,
     declarations,
     messages,
@@ -49,16 +51,20 @@ def create_app(
     run_detection: bool = True,
     max_body_bytes: int = MAX_BODY_BYTES,
     reauth_s: float = REAUTH_S,
+    basemap_file: Path | None = None,
 ) -> FastAPI:
     """The API over ``service``; detection runs in a background thread unless told not to.
 
     Bodies and stream messages over ``max_body_bytes`` are refused (413); open streams
-    re-check their token every ``reauth_s`` seconds."""
+    re-check their token every ``reauth_s`` seconds. ``basemap_file`` (a PMTiles v3
+    file, :func:`~deconflict.api.routes.basemap.check_basemap`) is served at
+    ``/basemap.pmtiles``."""
     ctx = ApiContext(
         service=service,
         broker=Broker(),
         limiter=RateLimiter(service.config.rate_per_s, service.config.burst),
         settings=ApiSettings(max_body_bytes=max_body_bytes, reauth_s=reauth_s),
+        basemap=basemap.BASEMAP_URL if basemap_file is not None else None,
     )
     _publish_to_streams(ctx)
     runner = DetectionRunner(service) if run_detection else None
@@ -108,6 +114,8 @@ def create_app(
     )
     for concern in concerns:
         app.include_router(concern.router)
+    if basemap_file is not None:
+        app.include_router(basemap.router(basemap_file))
     app.mount("/static", page.static_files(), "static")
     return app
 

@@ -68,6 +68,8 @@ class ApiContext:
     declaring: dict[str, asyncio.Lock] = field(default_factory=dict)
     """One declaration request of a party at a time: a party that sends many at once
     waits for its own, and takes no more of the service than one request's cost."""
+    basemap: str | None = None
+    """The URL of the operator's offline basemap (``serve --basemap``), or ``None``."""
 
 
 def context(conn: HTTPConnection) -> ApiContext:

@@ -123,6 +123,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --tls-cert: require a client certificate issued by this CA (mutual TLS)",
     )
     p.add_argument(
+        "--basemap",
+        metavar="FILE",
+        help=(
+            "serve this offline PMTiles (version 3) file at /basemap.pmtiles, in byte "
+            "ranges, as the page's basemap (none by default)"
+        ),
+    )
+    p.add_argument(
         "--demo",
         nargs="?",
         const=DEMO_SCENARIO,
@@ -197,6 +205,13 @@ def _demo_scenario(name: str) -> Path:
     raise InvalidInput(f"--demo: no scenario file {name!r} (give the path of a scenario)")
 
 
+def _basemap(args: argparse.Namespace) -> Path | None:
+    """The ``--basemap`` file, checked before anything starts (or ``None``)."""
+    from ..api.routes.basemap import check_basemap
+
+    return check_basemap(args.basemap) if args.basemap else None
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """``serve --demo``: a fresh service playing a scenario live, looping."""
     import shutil
@@ -220,6 +235,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.speed > 0:
         raise InvalidInput(f"--speed: must be > 0, got {args.speed}")
     tls = tls_options(args)
+    basemap_file = _basemap(args)
     scheme = "https" if tls else "http"
     scenario = load_scenario(_demo_scenario(args.demo))
     countries = parse_borders(scenario.borders, "borders") if scenario.borders else ()
@@ -251,7 +267,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 print(f"  officer {o.name} ({o.role}) of {o.party}: {base}#token={token}")
             service.officers.refresh()
             sys.stdout.flush()
-            app = create_app(service)
+            app = create_app(service, basemap_file=basemap_file)
             demo = LiveDemo(scenario, service, recorder, clock)
             print(
                 f"deconflict: demo {scenario.name!r} at {args.speed:g}x real time, looping, "
@@ -286,6 +302,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     tls = tls_options(args)
+    basemap_file = _basemap(args)
     countries: tuple[Any, ...] = ()
     if args.borders:
         from ..features import read_borders
@@ -298,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
     with db:
         service = Service(db, open_log(db, args.key_dir), config=config, countries=countries)
         service.warm_up()
-        app = create_app(service)
+        app = create_app(service, basemap_file=basemap_file)
         print(
             f"deconflict: serving {db.target} on {'https' if tls else 'http'}://"
             f"{args.host}:{args.port}/ "
