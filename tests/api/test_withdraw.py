@@ -225,3 +225,67 @@ def test_a_replaced_declaration_tells_the_others_it_was_amended(store: StoreTarg
         assert "amended" in seen[aid]["summary"]
         firsts = [a for a in seen.values() if a["details"].get("action") == "declared"]
         assert len(firsts) == 1 and "amended" not in firsts[0]["summary"]
+
+
+def _round(ws: Any) -> list[dict[str, Any]]:
+    """The events ``ws`` holds before the answer to a ping."""
+    ws.send_json({"type": "ping"})
+    seen = []
+    while (event := ws.receive_json()) != {"type": "pong"}:
+        seen.append(event)
+    return seen
+
+
+def _until(ws: Any, match: Any, pings: int = 50) -> list[dict[str, Any]]:
+    """Events of ``ws`` until one ``match`` accepts (a ping between reads, so that a
+    missing event fails instead of waiting for ever); every event read."""
+    seen: list[dict[str, Any]] = []
+    for _ in range(pings):
+        seen += _round(ws)
+        if any(match(e) for e in seen):
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"no matching event: {seen[-5:]}")
+
+
+def test_every_officer_of_the_declaring_party_sees_it_on_the_stream(store: StoreTarget) -> None:
+    env = Env(store)
+    with env.opened() as (service, http):
+        duty = bearer(service.admin.add_officer("blue", "Capt. Hale", "duty"))
+        viewer = bearer(service.admin.add_officer("blue", "Lt. Reed", "viewer"))
+        sup = bearer(service.admin.add_officer("blue", "Col. Ames", "supervisor"))
+        red_viewer = bearer(service.admin.add_officer("red", "Lt. Orlov", "viewer"))
+        service.refresh_parties()
+        with (
+            http.websocket_connect("/v1/stream", headers=viewer) as wv,
+            http.websocket_connect("/v1/stream", headers=sup) as ws,
+            http.websocket_connect("/v1/stream", headers=red_viewer) as wr,
+        ):
+            for w in (wv, ws, wr):
+                assert w.receive_json()["type"] == "hello"
+            assert http.post("/v1/positions", json=site("camp"), headers=duty).status_code == 200
+
+            def declared(e: dict[str, Any]) -> bool:
+                return e.get("type") == "alert" and e["alert"]["subjects"] == ["camp"]
+
+            for w in (wv, ws):  # its own declaration: every one of its officers, at once
+                (event,) = [e for e in _until(w, declared) if declared(e)]
+                assert event["alert"]["reach"] == ["duty", "supervisor", "viewer"]
+            # red owes an answer: its viewer waits for the ladder
+            assert not [e for e in _round(wr) + _round(wr) if declared(e)]
+            assert http.delete("/v1/positions/camp", headers=duty).status_code == 200
+
+            def withdrawn(e: dict[str, Any]) -> bool:
+                return declared(e) and e["alert"]["details"]["action"] == "withdrawn"
+
+            gone = {"type": "withdrawn", "party": "blue", "id": "camp", "kind": "position"}
+            for w in (wv, ws):
+                events = _until(w, withdrawn)
+                if gone not in events:
+                    events += _until(w, lambda e: e.get("type") == "withdrawn")
+                assert gone in events
+        for role in ("duty", "supervisor", "viewer"):
+            assert {a["details"]["action"] for a in service.alerts_for("blue", role)} == {
+                "declared",
+                "withdrawn",
+            }

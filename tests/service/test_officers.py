@@ -155,9 +155,14 @@ def test_the_ladder_climbs_on_the_clock_until_answered(desk: Desk) -> None:
     assert climbed["unanswered"] == [
         {"party": "red", "since": a["raised_at"], "rung": "supervisor"}
     ]
-    # the declaring party sees red's silence too, and its own officers keep the first rung
+    # the declaring party sees red's silence too; it owes no answer, so every one of its
+    # officers has seen its own declaration from the start
     seen_by_blue = desk.pushed("blue")[-1]
-    assert seen_by_blue["unanswered"][0]["party"] == "red" and seen_by_blue["reach"] == ["duty"]
+    assert seen_by_blue["unanswered"][0]["party"] == "red"
+    assert seen_by_blue["reach"] == ["duty", "supervisor", "viewer"]
+    assert desk.pushed("blue")[0]["reach"] == ["duty", "supervisor", "viewer"]
+    for role in ("duty", "supervisor", "viewer"):
+        assert [x["id"] for x in s.alerts_for("blue", role)] == [a["id"]]
     assert [x["id"] for x in s.alerts_for("red", "supervisor")] == [a["id"]]
     assert s.alerts_for("red", "viewer") == []
     s.step()

@@ -6,7 +6,9 @@ Steps are seconds after the alert was raised, per alert kind
 alert's answer deadline: at most a third and two thirds of the time it gives
 (:func:`steps_of`), so a short deadline climbs faster. A party's rung is where the
 ladder stood when it gave its final answer (or stands now, while it has none), so an
-officer the alert reached keeps seeing it. From the first step on, every involved party
+officer the alert reached keeps seeing it; a party the alert does not await (the
+declaring party of a declaration) is reached at every officer at once, having nothing to
+answer. From the first step on, every involved party
 sees which parties have left it unanswered and since when. :class:`Ladder` tells the
 detection step which live alerts climbed a rung since its last round (each is pushed
 again, with a ``notification`` entry naming the rung).
@@ -69,14 +71,19 @@ def ladder_view(
     """What ``party``'s view of ``alert`` says of the ladder: ``reach`` (the roles of its
     officers the alert has reached) and ``unanswered`` (``[{"party", "since", "rung"}]``:
     the involved parties without a final answer past the first step, each with the time
-    the alert was raised; empty once the alert is closed)."""
+    the alert was raised; empty once the alert is closed). A party the alert does not
+    await is reached at every role at once."""
     unanswered = []
     if alert.active:
         for p in alert.unanswered():
             r = rung_of(alert, p, steps, now)
             if r > 0:
                 unanswered.append({"party": p, "since": iso(alert.raised_at), "rung": RUNGS[r]})
-    return {"reach": list(REACH[rung_of(alert, party, steps, now)]), "unanswered": unanswered}
+    # a party the alert does not await (the declaring party of a declaration, the party
+    # that asked for a stop) has nothing to answer and nothing to escalate: every one of
+    # its officers sees it at once, and each change of it
+    rung = rung_of(alert, party, steps, now) if party in alert.awaiting else len(REACH) - 1
+    return {"reach": list(REACH[rung]), "unanswered": unanswered}
 
 
 class Ladder:
