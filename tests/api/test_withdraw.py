@@ -289,3 +289,35 @@ def test_every_officer_of_the_declaring_party_sees_it_on_the_stream(store: Store
                 "declared",
                 "withdrawn",
             }
+
+
+def test_a_withdrawn_zone_closes_its_zone_entry_on_the_next_incremental_run(
+    store: StoreTarget,
+) -> None:
+    env = Env(store)
+    with env.opened() as (service, http):
+        h = env.tokens
+        z = zone("z1")
+        z["properties"].update(
+            {"parties": ["red"], "rules": [{"party": "blue", "action": "forbid"}]}
+        )
+        assert http.post("/v1/zones", json=z, headers=h["red"]).status_code == 200
+        # many standing tracks far away, so that one incremental run re-checks only a
+        # small slice of them; the entering track sorts last
+        far = [
+            {"id": f"a{i:02d}", "time": iso(T0), "lat": -40.0 - i * 0.1, "lon": 0.0,
+             "alt_m": 3000.0, "gs_mps": 200.0, "track_deg": 0.0, "vs_mps": 0.0}
+            for i in range(40)
+        ]  # fmt: skip
+        entering = {"id": "zz-in", "time": iso(T0), "lat": 36.05, "lon": 40.95, "alt_m": 3000.0,
+                    "gs_mps": 200.0, "track_deg": 90.0, "vs_mps": 0.0}  # fmt: skip
+        r = http.post("/v1/tracks", json=[*far, entering], headers=h["blue"])
+        assert r.status_code == 200, r.text
+        service.step(full=True)
+        (entry,) = [a for a in alerts(http, h["blue"]) if a["kind"] == "zone-entry"]
+        assert entry["state"] == "notified" and "z1" in entry["subjects"]
+        assert http.delete("/v1/zones/z1", headers=h["red"]).status_code == 200
+        env.clock.advance(0.1)
+        service.step()  # incremental: a slice of the standing tracks, and the marked ones
+        (after,) = [a for a in alerts(http, h["blue"]) if a["kind"] == "zone-entry"]
+        assert after["id"] == entry["id"] and after["state"] in ("resolved", "expired")

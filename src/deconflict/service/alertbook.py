@@ -177,13 +177,15 @@ class AlertBook:
 
     def of_declaration(self, party: str, id: str) -> list[LiveAlert]:
         """The live alerts about ``party``'s declaration ``id``: its ``declaration``
-        alerts, and those detection raised with it as a subject."""
+        alerts, and those detection raised with a subject of that id (whoever they went
+        to: a zone's owner need not be told of an entry into it; another party's object
+        of the same id is among them, which costs only a check of its tracks)."""
         out = []
         for alert in self.live():
             if alert.kind == "declaration":
                 if alert.details.get("declared_by") == party and tuple(alert.subjects) == (id,):
                     out.append(alert)
-            elif id in alert.subjects and party in alert.parties:
+            elif id in alert.subjects:
                 out.append(alert)
         return out
 
