@@ -40,7 +40,7 @@ SCRIPT = """async () => {
     version: ol.VERSION,
     places: places.getFeatures().length,
     hit: hit.includes(site),
-    scale: document.querySelector(".ol-scale-line-inner")?.textContent || "",
+    scale: target.querySelector(".ol-scale-line-inner")?.textContent || "",
     violations,
   };
 }"""

@@ -1,30 +1,57 @@
-// The map: a canvas drawn once per animation frame when something changed — the base
-// layer (cached), zones, declared positions and plans, alerts with their geometry and
-// countdowns, the other parties' tracks that alerts show, and the party's own tracks
-// dead-reckoned to now with a predicted-path whisker.
+// The map on OpenLayers (EPSG:3857): the shipped geodata (and the operator's offline
+// basemap when the service names one), zones, declared positions and plans, alerts with
+// their geometry and countdowns, the other parties' tracks that alerts show, and the
+// party's own tracks dead-reckoned to the service's now on every frame with a 2-minute
+// whisker. Layers are rebuilt when the state marks the map; the moving ones re-render
+// every frame with positions computed at render time.
 
-import { BaseMap } from "./basemap.js";
-import { clock, duration, language, t } from "./i18n.js";
-import { kindColour } from "./meta.js";
-import { PixelLayer, rgba } from "./pixels.js";
-import { R, View, latOf, mx, my, scaleBar } from "./projection.js";
-import { happensAt, isActive } from "./state.js";
+import {
+  CircleStyle,
+  Feature,
+  Fill,
+  GeoJSON,
+  LineString,
+  OlMap,
+  Point,
+  RegularShape,
+  ScaleLine,
+  Stroke,
+  Style,
+  Text,
+  VectorLayer,
+  VectorSource,
+  View,
+  circular,
+  fromLonLat,
+} from "../vendor/ol.js";
+import { basemapLayer } from "./basemap.js";
+import { clock, duration, t } from "./i18n.js";
+import { BASEMAP, kindColour } from "./meta.js";
+import { MERCATOR_PER_TRUE, happensAt, isActive } from "./state.js";
 
 const D2R = Math.PI / 180;
 const WHISKER_S = 120;
 const OWN = "#1b4f9c";
 const OTHER = "#b0126f";
 const STRIKE_PLAN = "#8b0000";
-const OWN_PIXEL = rgba(0x1b, 0x4f, 0x9c, 255);
-const WHISKER_PIXEL = rgba(0x1b, 0x4f, 0x9c, 150);
-/** From this many tracks in view, markers are drawn into a pixel buffer (pixels.js). */
-const PIXELS_FROM = 1000;
+/** Own tracks are labelled only when no more than this many are in view. */
+const LABELS_UP_TO = 150;
+/** The shipped geodata's box (west, south, east, north; degrees). */
+const HOME = [34.5, 29.0, 48.5, 38.0];
+const GEO = new GeoJSON({ featureProjection: "EPSG:3857" });
 
 const RULE_COLOURS = {
   forbid: "#c62828",
   notify: "#e07a00",
   advisory: "#1f77b4",
   none: "#6b6b6b",
+};
+
+const BASE = {
+  land: "#f6f4ee",
+  border: "#9c978c",
+  river: "#6f9fd0",
+  place: "#4a4a4a",
 };
 
 /** The rule of `zone` that applies to `party` (its own, else the "*" one), or null. */
@@ -59,65 +86,212 @@ export function alertTracks(alert, party) {
   return out;
 }
 
-function localVelocity(trackDeg, gs) {
-  const a = trackDeg * D2R;
-  return [gs * Math.sin(a), gs * Math.cos(a)];
+/** An rgba() of a #rrggbb colour with opacity `a` (0–1). */
+function alpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+/** The OL geometry (EPSG:3857) of a GeoJSON geometry in lon/lat; a Point with
+ * `radiusM` > 0 becomes a circle of that many true metres. */
+function geometryOf(geometry, radiusM) {
+  if (!geometry) return null;
+  if (geometry.type === "Point" && radiusM > 0) {
+    const [lon, lat] = geometry.coordinates;
+    return circular([lon, lat], radiusM, 64).transform("EPSG:4326", "EPSG:3857");
+  }
+  try {
+    return GEO.readGeometry(geometry);
+  } catch {
+    return null;
+  }
+}
+
+/** Pixels of `metres` true metres at latitude `lat` (deg) and `resolution` (Mercator m/px). */
+function px(metres, lat, resolution) {
+  return (metres * MERCATOR_PER_TRUE) / Math.max(0.05, Math.cos(lat * D2R)) / resolution;
+}
+
+const haloed = (colour, font, extra = {}) =>
+  new Text({
+    font,
+    fill: new Fill({ color: colour }),
+    stroke: new Stroke({ color: "rgba(255,255,255,0.9)", width: 3 }),
+    textAlign: "left",
+    ...extra,
+  });
+
+const triangles = new Map();
+/** A triangle pointing along `trackDeg` (map north up), cached per whole degree. */
+function triangle(colour, trackDeg, radius) {
+  const key = `${colour}|${Math.round(trackDeg)}|${radius}`;
+  let s = triangles.get(key);
+  if (!s) {
+    s = new RegularShape({
+      points: 3,
+      radius,
+      rotation: Math.round(trackDeg) * D2R,
+      fill: new Fill({ color: colour }),
+      declutterMode: "none",
+    });
+    triangles.set(key, s);
+  }
+  return s;
+}
+
+const CROSS = (colour) =>
+  new RegularShape({
+    points: 4,
+    radius: 6,
+    radius2: 0,
+    angle: 0,
+    stroke: new Stroke({ color: colour, width: 3 }),
+    declutterMode: "none",
+  });
+
+const at = (text) => new Date(Date.parse(text)).toISOString().slice(5, 16).replace("T", " ");
+
+/** "convoy-3 06-01 06:00–06-01 12:30 UTC": a movement's id and window. */
+export function movementLabel(p) {
+  return `${p.id} ${at(p.start)}–${at(p.end)} UTC`;
 }
 
 export class MapView {
-  constructor(canvas, state, { onSelect } = {}) {
-    this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+  /**
+   * @param target the element the map fills
+   * @param state the page's State (tracks, zones, declarations, alerts, the clock)
+   * @param onSelect called with an alert's id when its ring is clicked
+   */
+  constructor(target, state, { onSelect } = {}) {
+    this.target = target;
     this.state = state;
     this.onSelect = onSelect || (() => {});
-    this.view = new View(canvas.clientWidth || 800, canvas.clientHeight || 600);
-    this.base = new BaseMap();
-    this.dpr = Math.min(window.devicePixelRatio || 1, 2);
-    this.drawnVersion = -1;
-    this.lastDraw = 0;
     this.alwaysRedraw = false;
-    this.fitted = false;
-    this.visX = new Float32Array(0);
-    this.visY = new Float32Array(0);
-    this.visX2 = new Float32Array(0);
-    this.visY2 = new Float32Array(0);
-    this.visTrk = new Float32Array(0);
-    this.visIdx = new Int32Array(0);
-    this.pixels = new PixelLayer();
-    this.visN = 0;
-    this.anchors = [];
-    this.lastFrame = { at: 0, drawMs: 0, own: 0, ownTotal: 0, others: [], alerts: [], zones: [] };
     this.frames = 0;
-    this.bindInput();
+    this.lastDraw = 0;
+    this.hasCountdowns = false;
+    this.now = Date.now();
+    this.lastFrame = {
+      at: 0,
+      drawMs: 0,
+      own: 0,
+      ownTotal: 0,
+      others: [],
+      alerts: [],
+      zones: [],
+      movements: [],
+      scale: "",
+    };
+    this.inView = [];
+    this.layers = {
+      zones: this.vector({ zIndex: 10, declutter: true }),
+      declarations: this.vector({ zIndex: 20 }),
+      alerts: this.vector({ zIndex: 30 }),
+      others: this.vector({ zIndex: 40 }),
+      own: this.vector({ zIndex: 50, declutter: true }),
+    };
+    this.layers.own.setStyle((f) => this.ownStyle(f));
+    this.tracksShown = null;
+    this.scaleLine = new ScaleLine({ units: "metric" });
+    this.view = new View({ center: fromLonLat([38.5, 35]), zoom: 6, maxZoom: 16 });
+    this.map = new OlMap({
+      target,
+      view: this.view,
+      controls: [this.scaleLine],
+      layers: Object.values(this.layers),
+    });
+    this.map.on("singleclick", (ev) => this.pick(ev.pixel));
+    this.map.on("change:size", () => {
+      if (this.pendingBox) this.fitBox(this.pendingBox);
+    });
+    this.map.on("postrender", () => {
+      this.lastFrame.scale = this.target.querySelector(".ol-scale-line-inner")?.textContent || "";
+    });
   }
 
+  vector({ zIndex, declutter = false }) {
+    return new VectorLayer({
+      source: new VectorSource(),
+      zIndex,
+      declutter,
+      updateWhileAnimating: true,
+      updateWhileInteracting: true,
+    });
+  }
+
+  /** The shipped geodata (same origin) under everything, and the offline basemap under
+   * that when the service names one. */
   async load() {
-    await this.base.load();
-    this.resize();
-    this.view.fit(this.base.box);
+    const files = ["countries", "euphrates", "places"];
+    const [countries, rivers, places] = await Promise.all(
+      files.map((f) => fetch(`static/geo/${f}.geojson`).then((r) => r.json())),
+    );
+    const layer = (geojson, style, zIndex, declutter = false) =>
+      new VectorLayer({
+        source: new VectorSource({ features: GEO.readFeatures(geojson) }),
+        style,
+        zIndex,
+        declutter,
+      });
+    const land = new Style({
+      fill: new Fill({ color: BASE.land }),
+      stroke: new Stroke({ color: BASE.border, width: 1 }),
+    });
+    const river = new Style({ stroke: new Stroke({ color: BASE.river, width: 1.6 }) });
+    const placeDot = new CircleStyle({ radius: 2, fill: new Fill({ color: BASE.place }) });
+    const place = (f, resolution) =>
+      new Style({
+        image: placeDot,
+        text:
+          resolution < 6000
+            ? new Text({
+                text: f.get("name") || "",
+                font: "11px system-ui, sans-serif",
+                fill: new Fill({ color: BASE.place }),
+                textAlign: "left",
+                offsetX: 5,
+              })
+            : undefined,
+      });
+    // with an offline basemap, the shipped land is drawn as lines only over it
+    const landStyle = BASEMAP
+      ? new Style({ stroke: new Stroke({ color: BASE.border, width: 1 }) })
+      : land;
+    this.base = [
+      layer(countries, landStyle, 1),
+      layer(rivers, river, 2),
+      layer(places, place, 3, true),
+    ];
+    if (BASEMAP) this.base.unshift(basemapLayer(BASEMAP.url));
+    for (const l of this.base) this.map.addLayer(l);
+    this.fitBox(HOME);
     this.invalidate();
   }
 
   invalidate() {
-    this.drawnVersion = -1;
+    this.stale = true;
   }
 
   resize() {
-    const w = this.canvas.clientWidth;
-    const h = this.canvas.clientHeight;
-    if (!w || !h) return;
-    this.dpr = Math.min(window.devicePixelRatio || 1, 2);
-    const pw = Math.round(w * this.dpr);
-    const ph = Math.round(h * this.dpr);
-    if (this.canvas.width !== pw || this.canvas.height !== ph) {
-      this.canvas.width = pw;
-      this.canvas.height = ph;
-      this.invalidate();
-    }
-    this.view.resize(w, h);
+    this.map.updateSize();
+    if (this.pendingBox) this.fitBox(this.pendingBox);
   }
 
-  /** Show every own track, zone and live alert (or the base map when there is none). */
+  /** Show a box (west, south, east, north; degrees); kept until the map has a size. */
+  fitBox(box) {
+    const size = this.map.getSize();
+    if (!size || !size[0] || !size[1]) {
+      this.pendingBox = box;
+      return;
+    }
+    this.pendingBox = null;
+    const [w, s, e, n] = box;
+    const a = fromLonLat([w, s]);
+    const b = fromLonLat([e, n]);
+    this.view.fit([a[0], a[1], b[0], b[1]], { size, padding: [20, 20, 20, 20], maxZoom: 12 });
+  }
+
+  /** Show every own track and live alert (or the base map when there is none). */
   fitAll() {
     let w = Infinity;
     let s = Infinity;
@@ -132,532 +306,410 @@ export class MapView {
     const tr = this.state.tracks;
     for (let i = 0; i < tr.n; i++) add(tr.lon[i], tr.lat[i]);
     for (const a of this.state.alerts.values()) if (isActive(a)) add(a.lon, a.lat);
-    if (!Number.isFinite(w)) {
-      this.view.fit(this.base.box);
-    } else {
-      const pad = 0.3;
-      this.view.fit([w - pad, s - pad, e + pad, n + pad]);
-    }
+    if (!Number.isFinite(w)) this.fitBox(HOME);
+    else this.fitBox([w - 0.3, s - 0.3, e + 0.3, n + 0.3]);
     this.invalidate();
   }
 
   /** Centre on an alert. */
   focus(alert) {
-    this.view.cx = mx(alert.lon);
-    this.view.cy = my(alert.lat);
-    if (this.view.scale < 1 / 800) this.view.scale = 1 / 800;
-    this.view.version++;
-    this.invalidate();
+    this.view.setCenter(fromLonLat([alert.lon, alert.lat]));
+    if (this.view.getResolution() > 800) this.view.setResolution(800);
   }
 
-  bindInput() {
-    const c = this.canvas;
-    let drag = null;
-    c.addEventListener("pointerdown", (ev) => {
-      drag = { x: ev.clientX, y: ev.clientY, moved: false };
-      c.setPointerCapture(ev.pointerId);
-    });
-    c.addEventListener("pointermove", (ev) => {
-      if (!drag) return;
-      const dx = ev.clientX - drag.x;
-      const dy = ev.clientY - drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
-      if (drag.moved) {
-        this.view.panBy(dx, dy);
-        drag.x = ev.clientX;
-        drag.y = ev.clientY;
-      }
-    });
-    c.addEventListener("pointerup", (ev) => {
-      const wasClick = drag && !drag.moved;
-      drag = null;
-      if (wasClick) {
-        const r = c.getBoundingClientRect();
-        this.pick(ev.clientX - r.left, ev.clientY - r.top);
-      }
-    });
-    c.addEventListener(
-      "wheel",
-      (ev) => {
-        ev.preventDefault();
-        const r = c.getBoundingClientRect();
-        const factor = Math.exp(-ev.deltaY * 0.0015);
-        this.view.zoomAt(factor, ev.clientX - r.left, ev.clientY - r.top);
+  /** Select the alert whose ring (or geometry) is under a click, within 7 px. */
+  pick(pixel) {
+    let id = null;
+    this.map.forEachFeatureAtPixel(
+      pixel,
+      (f) => {
+        id = f.get("alertId") || null;
+        return id;
       },
-      { passive: false },
+      { layerFilter: (l) => l === this.layers.alerts, hitTolerance: 7 },
     );
-    c.addEventListener("dblclick", (ev) => {
-      const r = c.getBoundingClientRect();
-      this.view.zoomAt(2, ev.clientX - r.left, ev.clientY - r.top);
-    });
-    new ResizeObserver(() => this.resize()).observe(c);
+    if (id) this.onSelect(id);
   }
 
-  /** Select the alert drawn nearest a click, within 14 px. */
-  pick(px, py) {
-    let best = null;
-    let bestD = 14 * 14;
-    for (const a of this.anchors) {
-      const d = (a.x - px) ** 2 + (a.y - py) ** 2;
-      if (d < bestD) {
-        bestD = d;
-        best = a.id;
-      }
-    }
-    if (best) this.onSelect(best);
-  }
-
-  /** Whether the own tracks have moved half a pixel since the last drawing. */
-  moved(now) {
-    const tr = this.state.tracks;
-    if (!tr.n) return false;
-    const cosLat = Math.max(0.05, Math.cos(latOf(this.view.cy) * D2R));
-    const pxPerMs = (tr.fastest * this.view.scale) / cosLat / 1000;
-    return (now - this.lastDraw) * pxPerMs > 0.5;
-  }
-
-  /** Draw if anything changed; called once per animation frame. */
+  /** Re-render for this animation frame: rebuild what the state marked, move the
+   * tracks. Returns whether anything was drawn. */
   frame(mapDirty) {
     const now = this.state.now();
-    const due =
-      mapDirty ||
-      this.alwaysRedraw ||
-      this.drawnVersion !== this.view.version ||
-      this.moved(now) ||
-      (this.hasCountdowns && now - this.lastDraw >= 1000);
-    if (!due) return false;
+    this.now = now;
+    const rebuild = mapDirty || this.stale || this.alwaysRedraw;
+    const newTracks = this.tracksShown !== this.state.tracks;
+    const viewed = this.view.getResolution() !== this.drawnResolution;
+    const moving = newTracks || viewed || this.moved(now);
+    const tick = this.hasCountdowns && now - this.lastDraw >= 1000;
+    if (!rebuild && !moving && !tick) return false;
     const t0 = performance.now();
-    this.draw(now);
+    if (newTracks) this.setTracks();
+    if (rebuild) {
+      this.stale = false;
+      this.buildZones();
+      this.lastFrame.movements = [];
+      this.buildDeclarations();
+      this.buildAlerts();
+    } else if (tick) {
+      this.layers.alerts.changed();
+    }
+    this.layers.own.changed();
+    this.layers.others.changed();
+    this.drawnResolution = this.view.getResolution();
+    this.movedAt = now;
+    this.countOwn(now);
+    // rendered now, in this animation frame, so that drawMs is OpenLayers' drawing too
+    this.map.renderSync();
     this.lastFrame.drawMs = performance.now() - t0;
     this.lastFrame.at = now;
-    this.drawnVersion = this.view.version;
     this.lastDraw = now;
     this.frames++;
     return true;
   }
 
-  draw(now) {
-    const { ctx, view, dpr } = this;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(this.base.render(view, dpr), 0, 0);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.direction = "ltr";
-    this.anchors = [];
-    this.hasCountdowns = false;
-    this.lastFrame.zones = this.drawZones(ctx, view);
-    this.lastFrame.movements = [];
-    this.drawDeclarations(ctx, view);
-    const { alerts, others } = this.drawAlerts(ctx, view, now);
-    this.lastFrame.alerts = alerts;
-    this.lastFrame.others = others;
-    this.drawTracks(ctx, view, now);
-    this.drawScaleBar(ctx, view);
+  /** Whether a track (own, or another party's in an alert) has moved half a pixel since
+   * the tracks were last rendered. */
+  moved(now) {
+    const fastest = Math.max(this.state.tracks.fastest || 0, this.othersFastest || 0);
+    if (!fastest) return false;
+    const resolution = this.view.getResolution() || 1;
+    return px(fastest * ((now - (this.movedAt || 0)) / 1000), 60, resolution) > 0.5;
   }
 
-  // -- shapes ----------------------------------------------------------------------
-
-  /** Trace a GeoJSON geometry (lon/lat) as a path; circles for Points with a radius. */
-  tracePath(ctx, view, geometry, radiusM) {
-    const ring = (coords, close) => {
-      coords.forEach(([lon, lat], i) => {
-        const x = view.sx(mx(lon));
-        const y = view.sy(my(lat));
-        if (i === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
-      });
-      if (close) ctx.closePath();
-    };
-    const g = geometry;
-    if (!g) return;
-    switch (g.type) {
-      case "Point":
-        if (radiusM > 0) this.traceCircle(ctx, view, g.coordinates[1], g.coordinates[0], radiusM);
-        break;
-      case "LineString":
-        ring(g.coordinates, false);
-        break;
-      case "MultiLineString":
-        for (const l of g.coordinates) ring(l, false);
-        break;
-      case "Polygon":
-        for (const r of g.coordinates) ring(r, true);
-        break;
-      case "MultiPolygon":
-        for (const p of g.coordinates) for (const r of p) ring(r, true);
-        break;
-      default:
-        break;
+  /** Which own tracks are in view now (for the label rule and for the tests). */
+  countOwn(now) {
+    const tr = this.state.tracks;
+    const ext = this.view.calculateExtent(this.map.getSize() || [800, 600]);
+    const inView = [];
+    for (let i = 0; i < tr.n; i++) {
+      const dt = Math.max(0, (now - tr.t[i]) / 1000);
+      const x = tr.x0[i] + tr.vx[i] * dt;
+      const y = tr.y0[i] + tr.vy[i] * dt;
+      if (x >= ext[0] && x <= ext[2] && y >= ext[1] && y <= ext[3]) inView.push(i);
     }
+    this.inView = inView;
+    this.lastFrame.own = inView.length;
+    this.lastFrame.ownTotal = tr.n;
   }
 
-  /** A circle of `radiusM` true metres around (lat, lon). */
-  traceCircle(ctx, view, lat, lon, radiusM) {
-    const x = view.sx(mx(lon));
-    const y = view.sy(my(lat));
-    const r = (radiusM * view.scale) / Math.max(0.05, Math.cos(lat * D2R));
-    ctx.moveTo(x + r, y);
-    ctx.arc(x, y, Math.max(r, 1), 0, 2 * Math.PI);
+  /** Ids of the own tracks in view in the last frame. */
+  drawnOwnIds() {
+    return this.inView.map((i) => this.state.tracks.ids[i]);
   }
 
-  // -- layers ----------------------------------------------------------------------
+  // -- own tracks ------------------------------------------------------------------
 
-  drawZones(ctx, view) {
-    const ids = [];
+  /** One feature per own track (set when the tracks are polled). */
+  setTracks() {
+    const tr = this.state.tracks;
+    const features = [];
+    for (let i = 0; i < tr.n; i++) {
+      const f = new Feature(new Point([tr.x0[i], tr.y0[i]]));
+      f.set("i", i);
+      f.set("trackId", tr.ids[i]);
+      features.push(f);
+    }
+    const src = this.layers.own.getSource();
+    src.clear(true);
+    src.addFeatures(features);
+    this.tracksShown = tr;
+  }
+
+  ownStyle(f) {
+    const tr = this.state.tracks;
+    const i = f.get("i");
+    if (i >= tr.n || tr.ids[i] !== f.get("trackId")) return null;
+    const dt = Math.max(0, (this.now - tr.t[i]) / 1000);
+    const x = tr.x0[i] + tr.vx[i] * dt;
+    const y = tr.y0[i] + tr.vy[i] * dt;
+    const at = new Point([x, y]);
+    const styles = [
+      new Style({
+        geometry: new LineString([
+          [x, y],
+          [x + tr.vx[i] * WHISKER_S, y + tr.vy[i] * WHISKER_S],
+        ]),
+        stroke: new Stroke({ color: "rgba(27, 79, 156, 0.55)", width: 1 }),
+      }),
+      new Style({ geometry: at, image: triangle(OWN, tr.trk[i], 7) }),
+    ];
+    if (this.inView.length <= LABELS_UP_TO) {
+      styles.push(
+        new Style({
+          geometry: at,
+          text: haloed(OWN, "10px system-ui, sans-serif", {
+            text: `${tr.ids[i]} FL${Math.round(tr.alt[i] / 30.48)}`,
+            offsetX: 8,
+            offsetY: 9,
+          }),
+        }),
+      );
+    }
+    return styles;
+  }
+
+  // -- zones -----------------------------------------------------------------------
+
+  buildZones() {
     const party = this.state.party;
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
+    const features = [];
+    const ids = [];
     for (const z of this.state.zones.values()) {
       const p = z.properties;
+      const geom = geometryOf(z.geometry, p.radius_m);
+      if (!geom) continue;
       const rule = ruleFor(z, party);
       const colour = RULE_COLOURS[rule ? rule.action : "none"] || RULE_COLOURS.none;
       const agreed = p.status === "agreed";
-      ctx.beginPath();
-      this.tracePath(ctx, view, z.geometry, p.radius_m);
       const isLine = z.geometry.type.endsWith("LineString");
-      if (!isLine) {
-        ctx.globalAlpha = agreed ? 0.14 : 0.07;
-        ctx.fillStyle = colour;
-        ctx.fill("evenodd");
-        ctx.globalAlpha = 1;
-      }
-      ctx.setLineDash(agreed ? [] : [7, 5]);
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = isLine ? 3 : agreed ? 2 : 1.5;
-      ctx.stroke();
-      ctx.setLineDash([]);
+      const f = new Feature(geom);
+      f.set("zoneId", p.id);
+      const label = `${p.name || p.id} (${t(`zone.${agreed ? "agreed" : "claimed"}`)})`;
+      const shape = new Style({
+        fill: isLine ? undefined : new Fill({ color: alpha(colour, agreed ? 0.14 : 0.07) }),
+        stroke: new Stroke({
+          color: colour,
+          width: isLine ? 3 : agreed ? 2 : 1.5,
+          lineDash: agreed ? undefined : [7, 5],
+        }),
+      });
+      const text = new Style({
+        text: new Text({
+          text: label,
+          font: "11px system-ui, sans-serif",
+          fill: new Fill({ color: colour }),
+          overflow: true,
+        }),
+      });
+      f.setStyle((_, resolution) => (resolution < 6000 ? [shape, text] : shape));
+      features.push(f);
       ids.push(p.id);
-      const [lon, lat] = zoneAnchor(z);
-      if (Number.isFinite(lon) && view.scale > 1 / 6000) {
-        const label = `${p.name || p.id} (${t(`zone.${agreed ? "agreed" : "claimed"}`)})`;
-        ctx.fillStyle = colour;
-        ctx.fillText(label, view.sx(mx(lon)), view.sy(my(lat)));
-      }
     }
-    return ids;
+    this.replace("zones", features);
+    this.lastFrame.zones = ids;
   }
 
-  drawDeclarations(ctx, view) {
+  // -- declarations ----------------------------------------------------------------
+
+  /** A declared position or plan: its circle, route or volume, a cross on a protected
+   * site, a movement's corridor (`width_m` wide, faint) and window. */
+  declarationFeatures(feature, colour, dashed) {
+    const p = feature.properties || {};
+    const g = feature.geometry;
+    const geom = geometryOf(g, g?.type === "Point" ? p.radius_m : 0);
+    if (!geom) return [];
+    const out = [];
+    const f = new Feature(geom);
+    f.set("declarationId", p.id);
+    const isLine = g.type === "LineString";
+    f.setStyle(
+      new Style({
+        fill: isLine ? undefined : new Fill({ color: alpha(colour, 0.1) }),
+        stroke: new Stroke({ color: colour, width: 1.5, lineDash: dashed ? [4, 3] : undefined }),
+      }),
+    );
+    out.push(f);
+    if (p.kind === "protected" && g.type === "Point") {
+      const c = new Feature(GEO.readGeometry(g));
+      c.setStyle(new Style({ image: CROSS(colour) }));
+      out.push(c);
+    }
+    if (p.kind === "movement" && isLine && g.coordinates.length) {
+      const mid = g.coordinates[Math.floor(g.coordinates.length / 2)];
+      const corridor = new Feature(GEO.readGeometry(g));
+      corridor.setStyle(
+        (_, resolution) =>
+          new Style({
+            stroke: new Stroke({
+              color: alpha(colour, 0.2),
+              width: Math.max(3, px(p.width_m || 0, mid[1], resolution)),
+              lineJoin: "round",
+              lineCap: "round",
+            }),
+          }),
+      );
+      out.push(corridor);
+      const label = movementLabel(p);
+      const l = new Feature(new Point(fromLonLat(mid)));
+      l.setStyle(
+        new Style({
+          text: haloed(colour, "bold 11px system-ui, sans-serif", {
+            text: label,
+            offsetX: 6,
+            offsetY: -6,
+          }),
+        }),
+      );
+      out.push(l);
+      this.lastFrame.movements.push({ id: p.id, label });
+    }
+    return out;
+  }
+
+  buildDeclarations() {
+    const features = [];
     for (const f of [...this.state.positions, ...this.state.intents]) {
-      const p = f.properties;
-      const colour = p.kind === "strike" ? STRIKE_PLAN : OWN;
-      ctx.beginPath();
-      this.tracePath(ctx, view, f.geometry, p.radius_m);
-      ctx.globalAlpha = 0.1;
-      ctx.fillStyle = colour;
-      if (f.geometry.type !== "LineString") ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.setLineDash(p.kind === "strike" || p.kind === "volume" ? [4, 3] : []);
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = 1.5;
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (p.kind === "protected" && f.geometry.type === "Point") {
-        this.cross(ctx, view, f.geometry.coordinates[1], f.geometry.coordinates[0], colour);
-      }
-      if (p.kind === "movement") this.corridor(ctx, view, f, colour);
+      const kind = f.properties?.kind;
+      const colour = kind === "strike" ? STRIKE_PLAN : OWN;
+      features.push(...this.declarationFeatures(f, colour, kind === "strike" || kind === "volume"));
     }
+    this.replace("declarations", features);
   }
 
-  /** A ground movement: its corridor (the route drawn `width_m` wide, faint) and its
-   * window as a label at the route's middle ("06:00–12:00"). */
-  corridor(ctx, view, f, colour) {
-    const p = f.properties || {};
-    const pts = f.geometry.coordinates;
-    const [lon, lat] = pts[Math.floor(pts.length / 2)];
-    ctx.beginPath();
-    this.tracePath(ctx, view, f.geometry, 0);
-    ctx.globalAlpha = 0.2;
-    ctx.lineWidth = Math.max(3, (p.width_m * view.scale) / Math.max(0.05, Math.cos(lat * D2R)));
-    ctx.lineJoin = "round";
-    ctx.lineCap = "round";
-    ctx.strokeStyle = colour;
-    ctx.stroke();
-    ctx.globalAlpha = 1;
-    ctx.lineWidth = 1.5;
-    const at = (text) => new Date(Date.parse(text)).toISOString().slice(5, 16).replace("T", " ");
-    const label = `${p.id} ${at(p.start)}–${at(p.end)} UTC`;
-    this.label(ctx, label, view.sx(mx(lon)) + 6, view.sy(my(lat)) - 6, colour);
-    this.lastFrame.movements.push({ id: p.id, label });
-  }
+  // -- alerts and the tracks they show ---------------------------------------------
 
-  cross(ctx, view, lat, lon, colour) {
-    const x = view.sx(mx(lon));
-    const y = view.sy(my(lat));
-    ctx.fillStyle = colour;
-    ctx.fillRect(x - 5, y - 1.5, 10, 3);
-    ctx.fillRect(x - 1.5, y - 5, 3, 10);
-  }
-
-  drawAlerts(ctx, view, now) {
+  buildAlerts() {
     const party = this.state.party;
-    const drawn = [];
+    const features = [];
     const others = [];
+    const drawn = [];
+    this.hasCountdowns = false;
     const list = [...this.state.alerts.values()].filter(
       (a) => isActive(a) || a.id === this.state.selected || a.kind === "declaration",
     );
-    ctx.font = "bold 11px system-ui, sans-serif";
-    ctx.textBaseline = "bottom";
-    ctx.textAlign = "left";
     for (const a of list) {
       const colour = kindColour(a.kind);
       const selected = a.id === this.state.selected;
       const d = a.details || {};
-      ctx.strokeStyle = colour;
-      ctx.fillStyle = colour;
-      ctx.lineWidth = selected ? 3 : 2;
-      // own declarations are drawn from the party's own lists, zones from the zone layer
+      const width = selected ? 3 : 2;
+      // own declarations come from the party's own lists, zones from the zone layer
       if (
         a.kind === "declaration" &&
         d.feature &&
         d.feature_kind !== "zone" &&
         d.declared_by !== party
       ) {
-        const f = d.feature;
-        ctx.beginPath();
-        this.tracePath(ctx, view, f.geometry, f.properties?.radius_m);
-        ctx.globalAlpha = 0.12;
-        if (f.geometry.type !== "LineString") ctx.fill();
-        ctx.globalAlpha = 1;
-        ctx.setLineDash([5, 3]);
-        ctx.stroke();
-        ctx.setLineDash([]);
-        if (f.properties?.kind === "protected" && f.geometry.type === "Point") {
-          this.cross(ctx, view, f.geometry.coordinates[1], f.geometry.coordinates[0], colour);
+        for (const f of this.declarationFeatures(d.feature, colour, true)) {
+          f.set("alertId", a.id);
+          features.push(f);
         }
-        if (f.properties?.kind === "movement") this.corridor(ctx, view, f, colour);
       }
       if (a.kind === "strike-proximity" && d.radius_m > 0) {
-        ctx.beginPath();
-        this.traceCircle(ctx, view, a.lat, a.lon, d.radius_m);
-        ctx.globalAlpha = 0.15;
-        ctx.fill();
-        ctx.globalAlpha = 1;
-        ctx.stroke();
+        const f = new Feature(geometryOf({ type: "Point", coordinates: [a.lon, a.lat] }, d.radius_m));
+        f.setStyle(
+          new Style({
+            fill: new Fill({ color: alpha(colour, 0.15) }),
+            stroke: new Stroke({ color: colour, width }),
+          }),
+        );
+        f.set("alertId", a.id);
+        features.push(f);
       }
       if (a.geometry && a.kind !== "declaration") {
-        ctx.beginPath();
-        this.tracePath(ctx, view, a.geometry, 0);
-        ctx.stroke();
-        if (a.geometry.type === "LineString") {
-          for (const [lon, lat] of a.geometry.coordinates) {
-            this.dot(ctx, view, lat, lon, 3.5);
+        const geom = geometryOf(a.geometry, 0);
+        if (geom) {
+          const f = new Feature(geom);
+          const dots = new CircleStyle({ radius: 3.5, fill: new Fill({ color: colour }) });
+          const styles = [new Style({ stroke: new Stroke({ color: colour, width }) })];
+          if (a.geometry.type === "Point") styles.push(new Style({ image: dots }));
+          f.setStyle(styles);
+          f.set("alertId", a.id);
+          features.push(f);
+          if (a.geometry.type === "LineString") {
+            for (const c of a.geometry.coordinates) {
+              const v = new Feature(new Point(fromLonLat(c)));
+              v.setStyle(new Style({ image: dots }));
+              v.set("alertId", a.id);
+              features.push(v);
+            }
           }
         }
       }
       for (const tr of alertTracks(a, party)) {
-        others.push({ id: tr.id, party: tr.party, alert: a.id });
-        this.otherTrack(ctx, view, tr, now, ms(a.updated_at));
+        others.push({ id: tr.id, party: tr.party, alert: a.id, track: tr, t0: trackTime(tr, a) });
       }
-      const x = view.sx(mx(a.lon));
-      const y = view.sy(my(a.lat));
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = selected ? 3 : 2;
-      ctx.beginPath();
-      ctx.arc(x, y, selected ? 9 : 7, 0, 2 * Math.PI);
-      ctx.stroke();
-      const left = (happensAt(a) - now) / 1000;
-      const label =
-        a.kind === "declaration"
-          ? t(`kind.${a.kind}`)
-          : isActive(a) && left > 0
-            ? `T−${duration(left)}`
-            : clock(happensAt(a));
-      this.label(ctx, label, x + 10, y - 4, colour);
+      const ring = new Feature(new Point(fromLonLat([a.lon, a.lat])));
+      ring.set("alertId", a.id);
+      const ringImage = new CircleStyle({
+        radius: selected ? 9 : 7,
+        stroke: new Stroke({ color: colour, width }),
+        fill: new Fill({ color: "rgba(255,255,255,0.01)" }),
+      });
+      ring.setStyle(
+        () =>
+          new Style({
+            image: ringImage,
+            text: haloed(colour, "bold 11px system-ui, sans-serif", {
+              text: this.alertLabel(a),
+              offsetX: 11,
+              offsetY: -9,
+            }),
+          }),
+      );
+      features.push(ring);
       if (isActive(a)) this.hasCountdowns = true;
-      this.anchors.push({ id: a.id, x, y });
       drawn.push(a.id);
     }
-    return { alerts: drawn, others };
+    this.replace("alerts", features);
+    this.buildOthers(others);
+    this.lastFrame.alerts = drawn;
+    this.lastFrame.others = others.map(({ id, party: p, alert }) => ({ id, party: p, alert }));
   }
 
-  dot(ctx, view, lat, lon, r) {
-    ctx.beginPath();
-    ctx.arc(view.sx(mx(lon)), view.sy(my(lat)), r, 0, 2 * Math.PI);
-    ctx.fill();
+  /** "T−m:ss" to a live alert's time, its clock time once past, the kind for a
+   * declaration. */
+  alertLabel(a) {
+    if (a.kind === "declaration") return t(`kind.${a.kind}`);
+    const left = (happensAt(a) - this.now) / 1000;
+    return isActive(a) && left > 0 ? `T−${duration(left)}` : clock(happensAt(a));
   }
 
-  label(ctx, text, x, y, colour) {
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = "rgba(255,255,255,0.9)";
-    ctx.strokeText(text, x, y);
-    ctx.fillStyle = colour;
-    ctx.fillText(text, x, y);
+  /** Another party's tracks as alerts show them, dead-reckoned from the alert's time. */
+  buildOthers(others) {
+    this.othersFastest = Math.max(0, ...others.map((o) => o.track.gs_mps || 0));
+    const features = others.map((o) => {
+      const f = new Feature(new Point(fromLonLat([o.track.lon, o.track.lat])));
+      f.set("trackId", o.id);
+      f.setStyle(() => this.otherStyle(o));
+      return f;
+    });
+    this.replace("others", features);
   }
 
-  /** Another party's track as an alert shows it, dead-reckoned from the alert's time. */
-  otherTrack(ctx, view, tr, now, atMs) {
+  otherStyle({ track: tr, t0 }) {
     const hasV = typeof tr.gs_mps === "number" && typeof tr.track_deg === "number";
-    const t0 = tr.time ? Date.parse(tr.time) : atMs;
-    const dt = hasV && Number.isFinite(t0) ? Math.max(0, (now - t0) / 1000) : 0;
-    const [ve, vn] = hasV ? localVelocity(tr.track_deg, tr.gs_mps) : [0, 0];
-    const lat = tr.lat + ((vn * dt) / R) / D2R;
-    const lon = tr.lon + ((ve * dt) / (R * Math.cos(tr.lat * D2R))) / D2R;
-    const x = view.sx(mx(lon));
-    const y = view.sy(my(lat));
-    const k = view.scale / Math.max(0.05, Math.cos(lat * D2R));
-    ctx.strokeStyle = OTHER;
-    ctx.fillStyle = OTHER;
-    ctx.lineWidth = 1.5;
+    const dt = hasV && Number.isFinite(t0) ? Math.max(0, (this.now - t0) / 1000) : 0;
+    const a = (hasV ? tr.track_deg : 0) * D2R;
+    const k = MERCATOR_PER_TRUE / Math.max(0.05, Math.cos(tr.lat * D2R));
+    const vx = hasV ? tr.gs_mps * Math.sin(a) * k : 0;
+    const vy = hasV ? tr.gs_mps * Math.cos(a) * k : 0;
+    const [x0, y0] = fromLonLat([tr.lon, tr.lat]);
+    const x = x0 + vx * dt;
+    const y = y0 + vy * dt;
+    const at = new Point([x, y]);
+    const styles = [
+      new Style({
+        geometry: at,
+        image: triangle(OTHER, hasV ? tr.track_deg : 0, 8),
+        text: haloed(OTHER, "11px system-ui, sans-serif", {
+          text: `${tr.id} (${tr.party})`,
+          offsetX: 8,
+          offsetY: 14,
+        }),
+      }),
+    ];
     if (hasV) {
-      ctx.beginPath();
-      ctx.moveTo(x, y);
-      ctx.lineTo(x + ve * WHISKER_S * k, y - vn * WHISKER_S * k);
-      ctx.stroke();
+      styles.unshift(
+        new Style({
+          geometry: new LineString([
+            [x, y],
+            [x + vx * WHISKER_S, y + vy * WHISKER_S],
+          ]),
+          stroke: new Stroke({ color: OTHER, width: 1.5 }),
+        }),
+      );
     }
-    ctx.beginPath();
-    this.triangle(ctx, x, y, hasV ? tr.track_deg : 0, 7);
-    ctx.fill();
-    ctx.font = "11px system-ui, sans-serif";
-    this.label(ctx, `${tr.id} (${tr.party})`, x + 8, y + 14, OTHER);
+    return styles;
   }
 
-  triangle(ctx, x, y, trackDeg, size) {
-    const a = trackDeg * D2R;
-    const s = Math.sin(a);
-    const c = Math.cos(a);
-    ctx.moveTo(x + s * size, y - c * size);
-    ctx.lineTo(x - s * size * 0.6 + c * size * 0.55, y + c * size * 0.6 + s * size * 0.55);
-    ctx.lineTo(x - s * size * 0.6 - c * size * 0.55, y + c * size * 0.6 - s * size * 0.55);
-    ctx.closePath();
-  }
-
-  drawTracks(ctx, view, now) {
-    const tr = this.state.tracks;
-    const n = tr.n;
-    if (this.visX.length < n) {
-      this.visX = new Float32Array(n);
-      this.visY = new Float32Array(n);
-      this.visX2 = new Float32Array(n);
-      this.visY2 = new Float32Array(n);
-      this.visTrk = new Float32Array(n);
-      this.visIdx = new Int32Array(n);
-    }
-    const W = view.width;
-    const H = view.height;
-    const scale = view.scale;
-    let k = 0;
-    const half = W / 2;
-    const halfH = H / 2;
-    const cx = view.cx;
-    const cy = view.cy;
-    const w = WHISKER_S * scale;
-    for (let i = 0; i < n; i++) {
-      const dt = Math.max(0, (now - tr.t[i]) / 1000);
-      const x = (tr.x0[i] + tr.vx[i] * dt - cx) * scale + half;
-      const y = halfH - (tr.y0[i] + tr.vy[i] * dt - cy) * scale;
-      const x2 = x + tr.vx[i] * w;
-      const y2 = y - tr.vy[i] * w;
-      if ((x < -10 && x2 < -10) || (x > W + 10 && x2 > W + 10)) continue;
-      if ((y < -10 && y2 < -10) || (y > H + 10 && y2 > H + 10)) continue;
-      this.visX[k] = x;
-      this.visY[k] = y;
-      this.visX2[k] = x2;
-      this.visY2[k] = y2;
-      this.visTrk[k] = tr.trk[i];
-      this.visIdx[k] = i;
-      k++;
-    }
-    if (k > PIXELS_FROM) {
-      this.pixels.draw(ctx, this.dpr, W, H, k, this.visX, this.visY, this.visX2, this.visY2,
-        this.visTrk, OWN_PIXEL, WHISKER_PIXEL, 4);
-    } else {
-      ctx.beginPath();
-      for (let j = 0; j < k; j++) {
-        ctx.moveTo(this.visX[j], this.visY[j]);
-        ctx.lineTo(this.visX2[j], this.visY2[j]);
-      }
-      ctx.strokeStyle = "rgba(27, 79, 156, 0.55)";
-      ctx.lineWidth = 1;
-      ctx.stroke();
-      ctx.fillStyle = OWN;
-      for (let j0 = 0; j0 < k; j0 += 25) {
-        ctx.beginPath();
-        for (let j = j0; j < Math.min(k, j0 + 25); j++) {
-          this.triangle(ctx, this.visX[j], this.visY[j], this.visTrk[j], 6);
-        }
-        ctx.fill();
-      }
-    }
-    if (k <= 150) {
-      ctx.font = "10px system-ui, sans-serif";
-      ctx.textBaseline = "top";
-      ctx.textAlign = "left";
-      const placed = [];
-      for (let j = 0; j < k; j++) {
-        const i = this.visIdx[j];
-        const text = `${tr.ids[i]} FL${Math.round(tr.alt[i] / 30.48)}`;
-        const x = this.visX[j] + 7;
-        const y = this.visY[j] + 3;
-        const box = [x, y, x + ctx.measureText(text).width, y + 11];
-        if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) {
-          continue;
-        }
-        placed.push(box);
-        this.label(ctx, text, x, y, OWN);
-      }
-    }
-    this.visN = k;
-    this.lastFrame.own = k;
-    this.lastFrame.ownTotal = n;
-  }
-
-  /** Ids of the own tracks drawn in the last frame. */
-  drawnOwnIds() {
-    const out = [];
-    for (let j = 0; j < this.visN; j++) out.push(this.state.tracks.ids[this.visIdx[j]]);
-    return out;
-  }
-
-  drawScaleBar(ctx, view) {
-    const bar = scaleBar(view);
-    const rtl = language() === "ar";
-    const pad = 14;
-    const x0 = rtl ? view.width - pad - bar.px : pad;
-    const y = view.height - pad;
-    ctx.fillStyle = "rgba(255,255,255,0.8)";
-    ctx.fillRect(x0 - 6, y - 22, bar.px + 12, 28);
-    ctx.strokeStyle = "#222";
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(x0, y - 6);
-    ctx.lineTo(x0, y);
-    ctx.lineTo(x0 + bar.px, y);
-    ctx.lineTo(x0 + bar.px, y - 6);
-    ctx.stroke();
-    ctx.fillStyle = "#222";
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(bar.label, x0 + bar.px / 2, y - 7);
-    this.lastFrame.scale = bar.label;
+  replace(name, features) {
+    const src = this.layers[name].getSource();
+    src.clear(true);
+    src.addFeatures(features);
   }
 }
 
-function ms(iso) {
-  return iso ? Date.parse(iso) : NaN;
-}
-
-/** A point to label a zone at: a Point's centre, else its first ring's box centre. */
-function zoneAnchor(zone) {
-  const g = zone.geometry;
-  let pts = [];
-  if (g.type === "Point") return g.coordinates;
-  if (g.type === "Polygon") pts = g.coordinates[0];
-  else if (g.type === "MultiPolygon") pts = g.coordinates[0][0];
-  else if (g.type === "LineString") pts = g.coordinates;
-  else if (g.type === "MultiLineString") pts = g.coordinates[0];
-  if (!pts.length) return [NaN, NaN];
-  if (g.type.endsWith("LineString")) return pts[Math.floor(pts.length / 2)];
-  let w = Infinity;
-  let e = -Infinity;
-  let s = Infinity;
-  let n = -Infinity;
-  for (const [lon, lat] of pts) {
-    w = Math.min(w, lon);
-    e = Math.max(e, lon);
-    s = Math.min(s, lat);
-    n = Math.max(n, lat);
-  }
-  return [(w + e) / 2, (s + n) / 2];
+function trackTime(tr, alert) {
+  const t0 = tr.time ? Date.parse(tr.time) : NaN;
+  return Number.isFinite(t0) ? t0 : alert.updated_at ? Date.parse(alert.updated_at) : NaN;
 }

@@ -49,3 +49,6 @@ export function registryWords(lang) {
   for (const r of META.responses) words[`response.${r.name}`] = r.labels[lang] ?? r.labels.en;
   return words;
 }
+
+/** The operator's offline basemap ({url}, same origin), or null: the shipped geodata alone. */
+export const BASEMAP = META.basemap && typeof META.basemap.url === "string" ? META.basemap : null;

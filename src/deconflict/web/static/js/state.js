@@ -1,5 +1,21 @@
 import { ACTIVE_STATES, FINAL_RESPONSES, hasCue } from "./meta.js";
-import { mx, my } from "./projection.js";
+
+/** EPSG:3857's sphere (m) and the mean Earth radius (m) true distances are counted on. */
+const WEB_MERCATOR_R = 6378137;
+const EARTH_R = 6371008.8;
+/** Web Mercator metres per true metre on the equator (over cos φ elsewhere). */
+export const MERCATOR_PER_TRUE = WEB_MERCATOR_R / EARTH_R;
+
+/** EPSG:3857 x (m) of a longitude in degrees. */
+export function mx(lonDeg) {
+  return (WEB_MERCATOR_R * lonDeg * Math.PI) / 180;
+}
+
+/** EPSG:3857 y (m) of a latitude in degrees (clamped to ±85°). */
+export function my(latDeg) {
+  const lat = (Math.max(-85, Math.min(85, latDeg)) * Math.PI) / 180;
+  return WEB_MERCATOR_R * Math.log(Math.tan(Math.PI / 4 + lat / 2));
+}
 
 // What the page knows, and which parts of the screen must be redrawn.
 // Every update marks what it touched; the frame loop redraws those parts once per
@@ -79,8 +95,8 @@ export class TrackSet {
     this.trk = new Float64Array(n);
     this.ve = new Float64Array(n);
     this.vn = new Float64Array(n);
-    // Mercator position (m) at the report and Mercator velocity (m/s: true velocity over
-    // cos φ), so that drawing a frame dead-reckons with two multiply-adds per track.
+    // EPSG:3857 position (m) at the report and velocity (m/s: true velocity over cos φ,
+    // in that sphere's metres), so that a frame dead-reckons with two multiply-adds.
     this.x0 = new Float64Array(n);
     this.y0 = new Float64Array(n);
     this.vx = new Float64Array(n);
@@ -98,7 +114,7 @@ export class TrackSet {
       const a = (it.track_deg * Math.PI) / 180;
       this.ve[i] = it.gs_mps * Math.sin(a);
       this.vn[i] = it.gs_mps * Math.cos(a);
-      const k = 1 / Math.max(0.05, Math.cos((it.lat * Math.PI) / 180));
+      const k = MERCATOR_PER_TRUE / Math.max(0.05, Math.cos((it.lat * Math.PI) / 180));
       this.x0[i] = mx(it.lon);
       this.y0[i] = my(it.lat);
       this.vx[i] = this.ve[i] * k;
