@@ -24,6 +24,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "StoreError",
+    "Unavailable",
     "VerificationError",
 ]
 
@@ -68,6 +69,13 @@ class DiskFull(StoreError):
     """The store's disk (or its quota) is full: the write was refused whole."""
 
     code = "disk_full"
+
+
+class Unavailable(DeconflictError):
+    """A part of the service that the request needs is not answering now (in cluster
+    mode: the recorder is changing over); nothing was receipted, retry shortly."""
+
+    code = "unavailable"
 
 
 class VerificationError(DeconflictError):

@@ -247,7 +247,7 @@ def test_another_party_cannot_read_who_a_party_made_officer(desk: Desk) -> None:
     s = desk.service
     added = [e for e in ledger(s) if e.get("kind") == "officer"]
     red_sup = next(e for e in added if e["officer"] == "red-sup")
-    assert s.visible("red", red_sup) and not s.visible("blue", red_sup)
+    assert s.record.visible("red", red_sup) and not s.record.visible("blue", red_sup)
     assert not any("red-sup" in line for line in s.export_for("blue"))
     assert not any("red-sup" in str(r) for r in s.roster_for("blue"))
 

@@ -31,6 +31,7 @@ from ..errors import (
     InvalidInput,
     NotFound,
     StoreError,
+    Unavailable,
     VerificationError,
 )
 from ..service.auth import Unauthenticated
@@ -59,6 +60,7 @@ _STATUS: tuple[tuple[type[DeconflictError], int], ...] = (
     (InvalidInput, 400),
     (DiskFull, 507),
     (StoreError, 503),
+    (Unavailable, 503),
     (VerificationError, 500),
 )
 
@@ -152,6 +154,8 @@ def failure_of(exc: BaseException, *, fault: str = FAULT) -> Failure:
         headers = exc.headers if isinstance(exc, ApiError) else {}
         if status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, Unavailable):
+            headers = {"Retry-After": "1"}
         return Failure(status, exc.code, str(exc), headers)
     if isinstance(exc, RequestValidationError):
         return Failure(400, "invalid_input", _invalid_request(exc))

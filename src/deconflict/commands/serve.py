@@ -148,6 +148,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="X",
         help="with --demo: scenario time runs X times as fast as real time (10)",
     )
+    p.add_argument(
+        "--cluster",
+        metavar="URLS",
+        help="cluster mode: NATS JetStream servers nats://H:P[,nats://H:P...] "
+        "(with --db postgresql://... and --role)",
+    )
+    p.add_argument(
+        "--role",
+        default="all",
+        help="with --cluster: gateway, recorder or all (default all)",
+    )
     p.set_defaults(func=run)
 
 
@@ -294,6 +305,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo is not None:
         return run_demo(args)
+    if args.cluster is not None:
+        return run_cluster(args)
 
     from ..api.app import MAX_BODY_BYTES, create_app
     from ..service.core import Service
@@ -329,4 +342,56 @@ def run(args: argparse.Namespace) -> int:
             app, host=args.host, port=args.port, log_level=args.log_level,
             ws_max_size=MAX_BODY_BYTES, **tls,
         )  # fmt: skip
+    return 0
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    """One role of the cluster (:mod:`deconflict.cluster.roles`) until interrupted."""
+    import threading
+
+    import uvicorn
+
+    from ..api.app import MAX_BODY_BYTES
+    from ..cluster.roles import check_cluster, gateway_app, start_recorder
+    from ..service.core import Service
+    from ..store import open_database
+    from ..store.keys import open_log
+
+    servers = check_cluster(args.cluster, args.db, args.role)
+    config = config_from(args)
+    tls = tls_options(args)
+    basemap_file = _basemap(args)
+    countries: tuple[Any, ...] = ()
+    if args.borders:
+        from ..features import read_borders
+
+        countries = read_borders(args.borders)
+    logging.basicConfig(level=args.log_level.upper())
+    sys.setswitchinterval(0.001)
+    stop = threading.Event()
+
+    def open_service() -> Service:
+        db = open_database(args.db, create=True)
+        return Service(db, open_log(db, args.key_dir), config=config, countries=countries)
+
+    if args.role in ("recorder", "all"):
+        _, thread = start_recorder(servers, open_service, args.db, stop, config)
+    print(
+        f"deconflict: cluster role {args.role} on {','.join(servers)} with {args.db}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        if args.role == "recorder":
+            thread.join()
+            return 0
+        app = gateway_app(servers, config, basemap_file=basemap_file)
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level=args.log_level,
+            ws_max_size=MAX_BODY_BYTES, **tls,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
     return 0

@@ -43,12 +43,14 @@ from .ladder import Ladder, ladder_view, steps_of
 from .messages import Messages, check_message
 from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
-from .picture import Picture
+from .picture import Picture, warm_up
 from .readback import answer_readback, mismatch_event
 from .record import RECENT_HEADS, Record
 from .reports import TrackReport, parse_track_reports
 from .roster import Party, Roster
 from .step import DetectionStep
+from .stops import request_stop
+from .withdrawal import withdraw
 
 __all__ = ["SERVICE_PARTY", "Party", "Service"]
 
@@ -123,17 +125,8 @@ class Service:
         return self.book.alerts
 
     @property
-    def active(self) -> dict[str, str]:
-        """Live alerts' ids by stable key."""
-        return self.book.active
-
-    @property
     def messages(self) -> list[dict[str, Any]]:
         return self.mail.items
-
-    @property
-    def channel_history(self) -> list[dict[str, Any]]:
-        return self.channel.history
 
     @property
     def stats(self) -> dict[str, Any]:
@@ -159,19 +152,8 @@ class Service:
         self.channel.load(lambda: self.log.entries(0, self.log.size))
 
     def warm_up(self) -> None:
-        """Load and compile the detectors on a throwaway picture, so that the first real
-        report is not slowed by it (the compiled code is cached on disk after one run)."""
-        scratch = Picture(self.config)
-        now = self.clock.now()
-        reports = [
-            TrackReport("a", now, 0.0, 0.0, 9000.0, 200.0, 90.0, 0.0),
-            TrackReport("b", now, 0.0, 0.5, 9000.0, 200.0, 270.0, 0.0),
-        ]
-        scratch.upsert_tracks("warm-a", reports[:1])
-        scratch.upsert_tracks("warm-b", reports[1:])
-        scratch.evaluate(now, full=False)
-        scratch.upsert_tracks("warm-a", reports[:1])
-        scratch.evaluate(now, full=True)
+        """Load and compile the detectors (:func:`~.picture.warm_up`)."""
+        warm_up(self.config, self.clock.now())
 
     # -- parties ---------------------------------------------------------------------
 
@@ -582,9 +564,13 @@ class Service:
         """Consistency proof between two trees (:meth:`Record.consistency`)."""
         return self.record.consistency(first, second)
 
-    def visible(self, party: str, entry: Mapping[str, Any]) -> bool:
-        """Whether ``party`` may read a ledger entry (need-to-know)."""
-        return self.record.visible(party, entry)
+    def withdraw(self, party: str, endpoint: str, decl_id: str, **kw: Any) -> dict[str, Any]:
+        """Withdraw ``party``'s declaration (:func:`~.withdrawal.withdraw`)."""
+        return withdraw(self, party, endpoint, decl_id, **kw)
+
+    def request_stop(self, party: str, subject: Any, text: Any = None, **kw: Any) -> Any:
+        """``party`` asks a subject's owner to stop it (:func:`~.stops.request_stop`)."""
+        return request_stop(self, party, subject, text, **kw)
 
     def export_for(self, party: str) -> list[str]:
         """The export as ``party`` may read it (:meth:`Record.export_for`)."""

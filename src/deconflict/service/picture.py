@@ -35,6 +35,7 @@ __all__ = [
     "PictureView",
     "TrackReport",
     "parse_track_reports",
+    "warm_up",
 ]
 
 
@@ -328,3 +329,19 @@ class Picture:
         """:meth:`begin` and the detection run in one call."""
         view, coverage = self.begin(now, full=full)
         return run_detectors(view, now, coverage), coverage
+
+
+def warm_up(config: ServiceConfig, now: float) -> None:
+    """Load and compile the detectors on a throwaway picture at ``now`` (POSIX s), so
+    that the first real report is not slowed by it (the compiled code is cached on disk
+    after one run). Needs no store: a standby recorder does it before it takes over."""
+    scratch = Picture(config)
+    reports = [
+        TrackReport("a", now, 0.0, 0.0, 9000.0, 200.0, 90.0, 0.0),
+        TrackReport("b", now, 0.0, 0.5, 9000.0, 200.0, 270.0, 0.0),
+    ]
+    scratch.upsert_tracks("warm-a", reports[:1])
+    scratch.upsert_tracks("warm-b", reports[1:])
+    scratch.evaluate(now, full=False)
+    scratch.upsert_tracks("warm-a", reports[:1])
+    scratch.evaluate(now, full=True)

@@ -6,7 +6,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ...service.withdrawal import withdraw
 from ..context import ApiContext, Ctx, IdemKey, Officer, Party
 from ..jsontext import parse_json
 from ..schemas import DECLARATION_BODY
@@ -38,11 +37,11 @@ async def _declare(
 async def _withdraw(
     ctx: ApiContext, endpoint: str, party: str, officer: str | None, id: str, idem: str | None
 ) -> dict[str, Any]:
-    """Withdraw the caller's declaration ``id`` (:func:`~deconflict.service.withdrawal.withdraw`),
+    """Withdraw the caller's declaration ``id`` (:meth:`Service.withdraw`),
     in turn with the party's declarations."""
     async with ctx.declaring.setdefault(party, asyncio.Lock()):
         result: dict[str, Any] = await run_in_threadpool(
-            withdraw, ctx.service, party, endpoint, id, idempotency_key=idem, officer=officer
+            ctx.service.withdraw, party, endpoint, id, idempotency_key=idem, officer=officer
         )
     return result
 

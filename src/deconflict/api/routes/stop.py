@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...service.stops import MAX_TEXT, request_stop
+from ...service.stops import MAX_TEXT
 from ..context import Ctx, Officer, Party
 
 __all__ = ["StopIn", "router"]
@@ -34,6 +34,7 @@ def post_stop(ctx: Ctx, party: Party, officer: Officer, body: StopIn) -> dict[st
     deadline at most 60 s); a repeat while the owner owes an answer returns the same
     alert; a subject the caller was not shown is 404, as one that does not exist; an id
     several parties hold is 409 unless ``owner`` says whose."""
-    return request_stop(
-        ctx.service, party, body.subject, body.text, officer=officer, owner=body.owner
+    result: dict[str, Any] = ctx.service.request_stop(
+        party, body.subject, body.text, officer=officer, owner=body.owner
     )
+    return result

@@ -1,0 +1,52 @@
+"""Which of the service's methods the bus serves, and how big answers travel.
+
+:data:`READS` change nothing and may be sent again after a lost answer; :data:`WRITES`
+may be sent again only with an Idempotency-Key (the service answers a repeat with the
+first answer). Presence (``officer_connected``/``officer_left``) is neither: it is
+counted, so it is never sent twice. An answer over the bus's message limit is cut into
+parts fetched one by one (:data:`PART`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["METHODS", "PART", "PRESENCE", "READS", "WRITES"]
+
+READS = frozenset(
+    {
+        "principal",
+        "authenticate",
+        "tracks_of",
+        "own_declarations",
+        "zones",
+        "alerts_for",
+        "alert_for",
+        "messages_for",
+        "channel_state",
+        "status",
+        "inclusion",
+        "consistency",
+        "export_for",
+        "head",
+        "roster_for",
+        "language_of",
+        "clock_state",
+    }
+)
+WRITES = frozenset(
+    {
+        "report_tracks",
+        "declare",
+        "withdraw",
+        "consent",
+        "answer",
+        "send_message",
+        "set_channel",
+        "request_stop",
+        "cosign",
+        "push_roster",
+    }
+)
+PRESENCE = frozenset({"officer_connected", "officer_left"})
+PART = "__part__"
+"""The call that fetches part ``i`` of a cut answer ``id``."""
+METHODS = READS | WRITES | PRESENCE

@@ -1,0 +1,154 @@
+"""The ``recorder`` role: the ledger's single writer, answering every call of the API.
+
+Recorders wait for the :class:`~deconflict.cluster.lease.Lease`; the one that takes it
+loads the service from PostgreSQL (the parties, the picture, the alert book with every
+open alert, the channel and its history, the messages), runs detection, the hotline's
+deadlines and escalation and the head cadence, serves the calls on
+:data:`~deconflict.cluster.bus.RPC_SUBJECT` and publishes the parties' events on the
+events stream. Because the book is loaded from the store, an alert raised before a
+takeover is the same alert after it (its stable key), never raised twice. A recorder
+that loses its lease stops serving at once and exits (status 4).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import InvalidInput, NotFound
+from ..service.core import Service
+from ..service.runner import DetectionRunner
+from .bus import RPC_SUBJECT, NatsBus
+from .calls import METHODS, PART
+from .wire import decode_call, encode_answer, principal_fields, principal_of
+
+__all__ = ["LOST_LEASE", "CallServer", "Recorder", "event_bytes"]
+
+log = logging.getLogger("deconflict.cluster")
+
+LOST_LEASE = 4
+"""The exit status of a recorder that lost its lease."""
+PARTS_KEPT_S = 60.0
+"""How long the parts of a cut answer wait to be fetched (seconds)."""
+
+
+def event_bytes(party: str, event: dict[str, Any]) -> bytes:
+    """An event for ``party``'s streams as it goes on the events stream."""
+    return json.dumps({"party": party, "event": event}, separators=(",", ":")).encode()
+
+
+class CallServer:
+    """Answers calls (:mod:`~deconflict.cluster.wire` bytes) on ``service``."""
+
+    def __init__(self, service: Service, *, limit: Callable[[], int]) -> None:
+        """``limit()``: the largest answer one message may carry (bytes)."""
+        self.service = service
+        self.limit = limit
+        self._parts: dict[str, tuple[float, list[bytes]]] = {}
+        self._lock = threading.Lock()
+
+    def _invoke(self, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if method not in METHODS:
+            raise InvalidInput(f"no call {method!r}")
+        if method == "principal":
+            return principal_fields(self.service.principal(*args, **kwargs))
+        if method == "officer_connected":
+            return self.service.officers.connected(principal_of(args[0]))
+        if method == "officer_left":
+            self.service.officers.left(principal_of(args[0]))
+            return None
+        return getattr(self.service, method)(*args, **kwargs)
+
+    def handle(self, data: bytes) -> bytes:
+        """The answer to one call."""
+        try:
+            method, args, kwargs = decode_call(data)
+            if method == PART:
+                return self._part(*args)
+            answer = encode_answer(self._invoke(method, args, kwargs))
+        except Exception as exc:
+            if not hasattr(exc, "code"):
+                log.exception("recorder: a call failed")
+            return encode_answer(error=exc)
+        return self._cut(answer)
+
+    def _cut(self, answer: bytes) -> bytes:
+        size = max(1024, self.limit() - 1024)
+        if len(answer) <= size:
+            return answer
+        parts = [answer[i : i + size] for i in range(0, len(answer), size)]
+        key = secrets.token_urlsafe(12)
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, (t, _) in self._parts.items() if now - t > PARTS_KEPT_S]:
+                del self._parts[old]
+            self._parts[key] = (now, parts)
+        return json.dumps({"parts": len(parts), "id": key}).encode()
+
+    def _part(self, key: str, index: int) -> bytes:
+        with self._lock:
+            kept = self._parts.get(key)
+            if kept is None or not 0 <= index < len(kept[1]):
+                raise NotFound("no such part of an answer")
+            part = kept[1][index]
+            if index == len(kept[1]) - 1:
+                del self._parts[key]
+        return part
+
+
+class Recorder:
+    """One recorder process: standby until it holds the lease, then the writer.
+
+    ``prepare()`` readies what needs no store (compiling the detectors) while standby;
+    ``open_service()`` builds the service on the store once the lease is held.
+    """
+
+    def __init__(
+        self,
+        bus: NatsBus,
+        lease: Any,
+        open_service: Callable[[], Service],
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
+        self.prepare = prepare
+        self.bus = bus
+        self.lease = lease
+        self.open_service = open_service
+        self.service: Service | None = None
+        self.active = threading.Event()
+
+    def run(self, stop: threading.Event, *, on_lost: Callable[[], None] | None = None) -> None:
+        """Wait for the lease, then serve until ``stop`` (or exit if the lease is lost)."""
+        if self.prepare is not None:
+            self.prepare()
+        log.warning("recorder: standby, waiting for the lease")
+        if not self.lease.wait(stop=stop):
+            return
+        service = self.open_service()
+        service.publish = lambda party, event: self.bus.publish_event(event_bytes(party, event))
+        runner = DetectionRunner(service)
+        runner.start()
+        service.heads.start()
+        server = CallServer(service, limit=lambda: self.bus.max_payload)
+        sub = self.bus.serve(RPC_SUBJECT, "recorder", server.handle)
+        self.service = service
+        self.active.set()
+        log.warning("recorder: active, serving calls")
+        try:
+            while not stop.wait(0.25):
+                if not self.lease.held():
+                    log.error("recorder: lost the lease; stopping so that only one writes")
+                    (on_lost or (lambda: os._exit(LOST_LEASE)))()
+                    return
+        finally:
+            self.bus.unserve(sub)
+            service.heads.stop()
+            runner.stop()
+            self.active.clear()
+            self.lease.release()

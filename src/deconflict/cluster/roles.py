@@ -1,0 +1,86 @@
+"""What ``deconflict serve --cluster URLS --role ROLE`` starts.
+
+- ``gateway``: the HTTP API, WebSocket stream and map page over a
+  :class:`~deconflict.cluster.remote.RemoteService`; stateless, any number.
+- ``recorder``: a :class:`~deconflict.cluster.recorder.Recorder`; any number, one active.
+- ``all``: both in one process.
+
+In this version detection and the hotline (deadlines, escalation) run inside the active
+recorder; ``detector`` and ``hotline`` are not yet roles of their own, and are refused
+by name rather than started as something they are not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput
+from ..service.config import ServiceConfig
+from ..service.core import Service
+from ..service.picture import warm_up
+from .bus import NatsBus
+from .lease import Lease
+from .recorder import Recorder
+from .remote import RemoteService
+
+__all__ = ["ROLES", "check_cluster", "gateway_app", "start_recorder"]
+
+log = logging.getLogger("deconflict.cluster")
+
+ROLES = ("gateway", "recorder", "all")
+
+
+def check_cluster(urls: str, db: str | None, role: str | None) -> list[str]:
+    """The NATS URLs of ``--cluster``, checked with ``--db`` and ``--role``."""
+    servers = [u.strip() for u in urls.split(",") if u.strip()]
+    if not servers or any(not u.startswith(("nats://", "tls://")) for u in servers):
+        raise InvalidInput(f"--cluster: expected nats://HOST:PORT[,nats://...], not {urls!r}")
+    if db is None or not db.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput("--cluster needs --db postgresql://... (the cluster's store)")
+    if role in ("detector", "hotline"):
+        raise InvalidInput(
+            f"--role {role}: in this version detection and the hotline run inside the "
+            "active recorder; start --role recorder (or all)"
+        )
+    if role not in ROLES:
+        raise InvalidInput(f"--role: one of {', '.join(ROLES)}, not {role!r}")
+    return servers
+
+
+def start_recorder(
+    servers: Sequence[str],
+    open_service: Callable[[], Service],
+    db_url: str,
+    stop: threading.Event,
+    config: ServiceConfig,
+) -> tuple[Recorder, threading.Thread]:
+    """A recorder on its own bus connection, running in a thread until ``stop``; it
+    compiles the detectors before it asks for the lease, so a takeover is quick."""
+    bus = NatsBus(servers, name="deconflict-recorder").start()
+    recorder = Recorder(
+        bus, Lease(db_url), open_service, prepare=lambda: warm_up(config, time.time())
+    )
+    thread = threading.Thread(target=recorder.run, args=(stop,), name="deconflict-recorder")
+    thread.daemon = True
+    thread.start()
+    return recorder, thread
+
+
+def gateway_app(
+    servers: Sequence[str], config: ServiceConfig, *, basemap_file: Path | None = None
+) -> Any:
+    """The API app of a gateway: every call to the recorder, events from the stream."""
+    from ..api.app import create_app
+
+    bus = NatsBus(servers, name="deconflict-gateway").start()
+    remote = RemoteService(bus, config)
+    # the API is written against the service's methods; the remote has each of them
+    # (tests/cluster/test_remote_surface.py checks it against what the API calls)
+    app = create_app(remote, run_detection=False, basemap_file=basemap_file)  # type: ignore[arg-type]
+    bus.follow_events(remote.deliver)
+    return app

@@ -1,0 +1,61 @@
+"""Fixtures of the cluster tests: a real cluster per test (see clusterkit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cluster.clusterkit import NatsCluster, Role, fresh_database
+from servicekit import run_cli
+
+
+class Cluster:
+    """Three NATS servers, two recorders, two gateways, parties blue and red."""
+
+    def __init__(self, root: Path, pg_url: str) -> None:
+        self.root = root
+        self.nats = NatsCluster(root).start()
+        self.db = fresh_database(pg_url)
+        self.key_dir = root / "keys"
+        self.tokens = {p: self._party(p) for p in ("blue", "red")}
+        self.recorders = [self._role("recorder", f"rec{i}") for i in range(2)]
+        self.gateways = [self._role("gateway", f"gw{i}") for i in range(2)]
+
+    def _party(self, name: str) -> str:
+        done = run_cli("party", "add", name, "--db", self.db, "--key-dir", str(self.key_dir))
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    def _role(self, role: str, name: str) -> Role:
+        return Role(role, self.nats.urls, self.db, self.key_dir, self.root / f"{name}.log")
+
+    def start(self) -> Cluster:
+        self.recorders[0].start()
+        self.recorders[0].wait_log("recorder: active")
+        self.recorders[1].start()
+        self.recorders[1].wait_log("recorder: standby")
+        for g in self.gateways:
+            g.start()
+        for g in self.gateways:
+            g.wait_answering()
+        return self
+
+    def active_recorder(self) -> Role:
+        (active,) = [r for r in self.recorders if r.active and r.proc and r.proc.poll() is None]
+        return active
+
+    def stop(self) -> None:
+        for role in [*self.gateways, *self.recorders]:
+            role.stop()
+        self.nats.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
+    c = Cluster(tmp_path, postgres_url)
+    try:
+        yield c.start()
+    finally:
+        c.stop()

@@ -1,0 +1,113 @@
+"""What crosses the cluster's bus: calls, answers, errors, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from deconflict.cluster.calls import METHODS, PRESENCE, READS, WRITES
+from deconflict.cluster.recorder import CallServer
+from deconflict.cluster.remote import RemoteService
+from deconflict.cluster.wire import (
+    Fault,
+    decode_answer,
+    decode_call,
+    encode_answer,
+    encode_call,
+    principal_fields,
+    principal_of,
+)
+from deconflict.errors import Conflict, InvalidInput, NotFound
+from deconflict.service.auth import Unauthenticated
+from deconflict.service.core import Service
+from deconflict.service.officers import Principal
+
+API = Path(__file__).parents[2] / "src" / "deconflict" / "api"
+
+
+def test_every_service_method_the_api_calls_is_served_over_the_bus():
+    used: set[str] = set()
+    for path in API.rglob("*.py"):
+        code = [line for line in path.read_text().splitlines() if "import" not in line]
+        used |= set(re.findall(r"service\.([a-z_]+)\b(?!\.)", "\n".join(code)))
+    # attributes a gateway has of its own (its config, the events hook, the head
+    # cadence and presence, which the remote has as objects)
+    own = {"config", "publish", "heads", "officers", "md", "runner"}
+    missing = {m for m in used - own if m not in METHODS}
+    assert not missing, f"the API calls {sorted(missing)} that a gateway cannot send"
+    for name in (READS | WRITES) - {"principal"}:
+        assert callable(getattr(Service, name)), name
+    assert callable(RemoteService.__getattr__)
+    assert not (READS & WRITES) and not (PRESENCE & (READS | WRITES))
+
+
+def test_a_call_and_its_answer_round_trip():
+    method, args, kwargs = decode_call(
+        encode_call("answer", ("blue", "al-1", "wilco"), {"officer": "ann"})
+    )
+    assert (method, args, kwargs) == ("answer", ["blue", "al-1", "wilco"], {"officer": "ann"})
+    assert decode_answer(encode_answer({"ok": 1, "x": [1.5, None]})) == {"ok": 1, "x": [1.5, None]}
+
+
+@pytest.mark.parametrize("error", [NotFound("no alert 'x'"), Conflict("c"), Unauthenticated("u")])
+def test_the_service_errors_keep_their_class_and_message(error):
+    with pytest.raises(type(error), match=str(error)):
+        decode_answer(encode_answer(error=error))
+
+
+def test_any_other_failure_is_a_fault_that_says_nothing_of_it():
+    data = encode_answer(error=KeyError("secret path /etc/x"))
+    assert b"secret" not in data
+    with pytest.raises(Fault):
+        decode_answer(data)
+
+
+def test_a_party_text_never_turns_into_an_object():
+    doc = {"__principal__": ["red", "boss", "supervisor"], "type": "Feature"}
+    assert decode_answer(encode_answer({"features": [doc]})) == {"features": [doc]}
+    _, args, _ = decode_call(encode_call("declare", ("blue", doc), {}))
+    assert args[1] == doc
+
+
+def test_principal_travels_as_its_fields():
+    who = Principal("blue", "ann", "duty")
+    assert principal_of(json.loads(json.dumps(principal_fields(who)))) == who
+
+
+@pytest.mark.parametrize("data", [b"", b"[]", b'{"m": 1, "a": [], "k": {}}', b"\xff"])
+def test_a_malformed_call_is_refused(data):
+    with pytest.raises(InvalidInput):
+        decode_call(data)
+
+
+class _Echo:
+    """A service answering ``zones`` with ``n`` bytes of text."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def zones(self) -> list[str]:
+        return ["z" * self.n]
+
+
+def test_a_big_answer_is_cut_into_parts_and_put_back_together():
+    server = CallServer(_Echo(50_000), limit=lambda: 8_192)  # type: ignore[arg-type]
+    first = json.loads(server.handle(encode_call("zones", (), {})))
+    assert first["parts"] > 5
+    whole = b"".join(
+        server.handle(encode_call("__part__", (first["id"], i), {})) for i in range(first["parts"])
+    )
+    assert decode_answer(whole) == ["z" * 50_000]
+    # fetched once: the parts are gone, and another id is nobody's
+    with pytest.raises(NotFound):
+        decode_answer(server.handle(encode_call("__part__", (first["id"], 0), {})))
+
+
+def test_a_recorder_serves_only_the_service_methods_it_lists():
+    server = CallServer(_Echo(1), limit=lambda: 1 << 20)  # type: ignore[arg-type]
+    for name in ("__init__", "db", "write", "lock", "add_party", "revoke_party"):
+        with pytest.raises(InvalidInput, match="no call"):
+            decode_answer(server.handle(encode_call(name, (), {})))
