@@ -44,13 +44,15 @@ CORE_LAYERS = frozenset(
 """The pure core: records, geometry, detectors, the disclosure rule, bounds, the ledger."""
 ADAPTERS = frozenset({"store", "features", "trackio", "zoneformats"})
 """Below the service, above the core they serve."""
-UPPER = frozenset({"service", "api", "scenario", "feeds", "web", "commands", "cli"})
+UPPER = frozenset({"service", "api", "cluster", "scenario", "feeds", "web", "commands", "cli"})
 
 RULES: dict[str, frozenset[str]] = {
     **{core: ADAPTERS | UPPER for core in CORE_LAYERS},
     **{adapter: UPPER for adapter in ADAPTERS},
     "service": UPPER - {"service"},
-    "api": frozenset({"scenario", "feeds", "commands", "cli"}),
+    "api": frozenset({"cluster", "scenario", "feeds", "commands", "cli"}),
+    # the service's transport between processes: above the service and the API
+    "cluster": frozenset({"scenario", "feeds", "commands", "cli"}),
     "scenario": frozenset({"api", "feeds", "commands", "cli"}),
     "feeds": frozenset({"store", "service", "api", "scenario", "commands", "cli"}),
     "commands": frozenset({"cli"}),
@@ -137,6 +139,7 @@ def test_the_rules_say_what_design_says() -> None:
     assert "api" in RULES["service"] and "commands" in RULES["service"]
     assert {"service", "api"} <= RULES["feeds"]
     assert {"commands", "cli"} <= RULES["api"]
+    assert "cluster" in RULES["service"] and "cluster" in RULES["api"]
     assert RULES["cli"] == frozenset() and RULES["commands"] == {"cli"}
 
 
