@@ -53,6 +53,7 @@ class NatsCluster:
         return ",".join(f"nats://127.0.0.1:{p}" for p in self.ports)
 
     def start(self) -> NatsCluster:
+        self.root.mkdir(parents=True, exist_ok=True)
         self.ports = [free_port() for _ in range(self.size)]
         routes = [free_port() for _ in range(self.size)]
         binary = nats_server_binary()

@@ -14,8 +14,10 @@ from servicekit import run_cli
 class Cluster:
     """Three NATS servers, two recorders, two gateways, parties blue and red."""
 
-    def __init__(self, root: Path, pg_url: str) -> None:
+    def __init__(self, root: Path, pg_url: str, extra: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.extra = extra
+        """More ``serve`` arguments for every role (the service's settings)."""
         self.nats = NatsCluster(root).start()
         self.db = fresh_database(pg_url)
         self.key_dir = root / "keys"
@@ -32,12 +34,12 @@ class Cluster:
         return Role(role, self.nats.urls, self.db, self.key_dir, self.root / f"{name}.log")
 
     def start(self) -> Cluster:
-        self.recorders[0].start()
+        self.recorders[0].start(*self.extra)
         self.recorders[0].wait_log("recorder: active")
-        self.recorders[1].start()
+        self.recorders[1].start(*self.extra)
         self.recorders[1].wait_log("recorder: standby")
         for g in self.gateways:
-            g.start()
+            g.start(*self.extra)
         for g in self.gateways:
             g.wait_answering()
         return self
