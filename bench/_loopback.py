@@ -1,9 +1,15 @@
 """What the benchmarks that drive a real ``deconflict serve`` on loopback share: times
-in ISO 8601, a free port, the command line, percentiles and a process's CPU and memory."""
+in ISO 8601, a free port, the command line, percentiles, a process's CPU and memory, and
+the load itself (:class:`Traffic`, :func:`run_load`: live tracks re-reported at a rate,
+probe conflicts injected, alert latency to the other party's stream)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -11,14 +17,31 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
+import websockets
 
-__all__ = ["Served", "cli", "free_port", "iso", "percentile", "proc_stats", "served"]
+from deconflict.geo import dead_reckon
+
+__all__ = [
+    "BATCH",
+    "PARTIES",
+    "Served",
+    "Traffic",
+    "cli",
+    "free_port",
+    "iso",
+    "percentile",
+    "proc_stats",
+    "run_load",
+    "served",
+]
 
 
 def iso(t: float) -> str:
@@ -123,3 +146,178 @@ def served(store: str, postgres: str, parties: list[str], prefix: str) -> Iterat
 
             with psycopg.connect(postgres, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+PARTIES = 10
+BATCH = 250
+
+
+class Traffic:
+    """Tracks of one party flying straight at 220 m/s from random places, headings and
+    flight levels (300 m apart); each report is where the track really is at its time,
+    so a conflict keeps its predicted time from one report to the next."""
+
+    def __init__(self, k: int, n: int, rng: random.Random, t0: float) -> None:
+        self.t0 = t0
+        self.ids = [f"p{k}-{i}" for i in range(n)]
+        self.lat = np.array([rng.uniform(20.0, 40.0) for _ in range(n)])
+        self.lon = np.array([rng.uniform(20.0, 50.0) for _ in range(n)])
+        self.alt = np.array([300.0 * rng.randrange(10, 140) for _ in range(n)])
+        self.trk = np.array([rng.uniform(0.0, 360.0) for _ in range(n)])
+        self.gs = np.full(n, 220.0)
+
+    def batch(self, start: int, t: float) -> bytes:
+        when = iso(t)
+        rows = slice(start, min(start + BATCH, len(self.ids)))
+        zero = np.zeros(len(self.ids))[rows]
+        lat, lon, alt, trk = dead_reckon(
+            self.lat[rows], self.lon[rows], self.alt[rows], self.gs[rows], self.trk[rows],
+            zero, t - self.t0,
+        )  # fmt: skip
+        lon = (lon + 180.0) % 360.0 - 180.0
+        items = [
+            {
+                "id": tid,
+                "time": when,
+                "lat": float(a),
+                "lon": float(o),
+                "alt_m": float(h),
+                "gs_mps": 220.0,
+                "track_deg": float(c),
+                "vs_mps": 0.0,
+            }
+            for tid, a, o, h, c in zip(self.ids[rows], lat, lon, alt, trk, strict=True)
+        ]
+        return json.dumps(items).encode()
+
+
+async def run_load(
+    bases: list[str], tokens: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Report ``args.tracks`` tracks of :data:`PARTIES` parties at ``args.rate`` updates
+    per second for ``args.seconds`` and inject a probe conflict every
+    ``args.probe_every`` seconds; party ``k`` reports to ``bases[k % len(bases)]``.
+
+    A probe's first report (probe-a) goes to ``bases[-1]``, its second (probe-b) to
+    ``bases[0]``, and its latency runs from that second report to the separation alert
+    on probe-a's WebSocket at ``bases[-1]``: with two gateways, the alert crosses from
+    one to the other. Returns the accepted rate (updates/s), request and alert latency
+    percentiles (ms) and the probes sent and lost."""
+    rng = random.Random(7)
+    per_party = args.tracks // PARTIES
+    t_start = time.time()
+    traffic = [Traffic(k, per_party, rng, t_start) for k in range(PARTIES)]
+    accepted = 0
+    rejected = 0
+    post_ms: list[float] = []
+    latencies: list[float] = []
+    sent_probes: dict[str, float] = {}
+    got: dict[str, float] = {}
+    stop_at = time.monotonic() + args.seconds
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+    async def reporter(k: int, client: httpx.AsyncClient) -> None:
+        nonlocal accepted, rejected
+        tr = traffic[k]
+        # this party's share of the rate, in batches per second
+        interval = BATCH / (args.rate / PARTIES)
+        start = 0
+        next_t = time.monotonic() + rng.uniform(0, interval)
+        headers = {"Authorization": f"Bearer {tokens[f'p{k}']}", "Content-Type": "application/json"}
+        while time.monotonic() < stop_at:
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            next_t += interval
+            body = tr.batch(start, time.time())
+            start = (start + BATCH) % per_party
+            t0 = time.perf_counter()
+            r = await client.post("/v1/tracks", content=body, headers=headers)
+            post_ms.append((time.perf_counter() - t0) * 1000)
+            if r.status_code == 200:
+                accepted += r.json()["accepted"]
+            else:
+                rejected += 1
+
+    async def listener() -> None:
+        url = bases[-1].replace("http://", "ws://") + "/v1/stream"
+        async with websockets.connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {tokens['probe-a']}"},
+            max_size=None,
+        ) as ws:
+            while time.monotonic() < stop_at + 5:
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout=1.0)
+                except TimeoutError:
+                    continue
+                ev = json.loads(raw)
+                if ev.get("type") == "alert" and ev["alert"]["kind"] == "separation":
+                    for s in ev["alert"]["subjects"]:
+                        if s in sent_probes and s not in got:
+                            got[s] = time.perf_counter()
+
+    async def prober(first: httpx.AsyncClient, second: httpx.AsyncClient) -> None:
+        k = 0
+        await asyncio.sleep(1.0)
+        while time.monotonic() < stop_at - 1:
+            k += 1
+            lat = -30.0 - (k % 50) * 0.5
+            lon = -60.0 - (k // 50) * 0.5
+            pid = f"probe{k}-{uuid.uuid4().hex[:6]}"
+            a = {
+                "id": f"{pid}a",
+                "time": iso(time.time()),
+                "lat": lat,
+                "lon": lon,
+                "alt_m": 5000.0,
+                "gs_mps": 200.0,
+                "track_deg": 90.0,
+                "vs_mps": 0.0,
+            }
+            b = dict(a, id=f"{pid}b", lon=lon + 0.05, track_deg=270.0)
+            await first.post(
+                "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}
+            )
+            sent_probes[a["id"]] = time.perf_counter()
+            r = await second.post(
+                "/v1/tracks", json=[b], headers={"Authorization": f"Bearer {tokens['probe-b']}"}
+            )
+            sent_probes[a["id"]] = time.perf_counter() - r.elapsed.total_seconds()
+            await asyncio.sleep(args.probe_every)
+
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=b, limits=limits, timeout=30.0)
+            )
+            for b in bases
+        ]
+        listen = asyncio.ensure_future(listener())
+        await asyncio.sleep(0.5)
+        t_start = time.monotonic()
+        await asyncio.gather(
+            *(reporter(k, clients[k % len(clients)]) for k in range(PARTIES)),
+            prober(clients[-1], clients[0]),
+        )
+        elapsed = time.monotonic() - t_start
+        await asyncio.sleep(3.0)
+        listen.cancel()
+    for pid, t0 in sent_probes.items():
+        if pid in got:
+            latencies.append((got[pid] - t0) * 1000)
+    latencies.sort()
+    post_ms.sort()
+
+    pct = percentile
+    return {
+        "accepted_per_s": accepted / elapsed,
+        "rejected_requests": rejected,
+        "post_ms_p50": pct(post_ms, 0.5),
+        "post_ms_p99": pct(post_ms, 0.99),
+        "probes": len(sent_probes),
+        "probes_lost": len(sent_probes) - len(latencies),
+        "alert_ms_p50": pct(latencies, 0.5),
+        "alert_ms_p99": pct(latencies, 0.99),
+        "alert_ms_max": latencies[-1] if latencies else float("nan"),
+    }
