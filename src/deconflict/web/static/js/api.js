@@ -52,6 +52,17 @@ export class Api {
     return this.get("/v1/tracks");
   }
 
+  /** Declare (or, with the same id, replace) one Feature at `endpoint`: positions,
+   * intents or zones. */
+  declare(endpoint, feature) {
+    return this.post(`/v1/${endpoint}`, feature);
+  }
+
+  /** Withdraw the party's own declaration `id` at `endpoint`. */
+  async withdraw(endpoint, id) {
+    return (await this.request("DELETE", `/v1/${endpoint}/${encodeURIComponent(id)}`)).json();
+  }
+
   zones() {
     return this.get("/v1/zones");
   }

@@ -3,6 +3,7 @@
 
 import { Api, Stream } from "./api.js";
 import { LANGUAGES, setLanguage, t } from "./i18n.js";
+import { Declare } from "./declare.js";
 import { LogCheck } from "./logcheck.js";
 import { MapView } from "./map.js";
 import { Panels, download, tickCountdowns } from "./panels.js";
@@ -18,6 +19,7 @@ const state = new State();
 let api = null;
 let stream = null;
 let map = null;
+let declare = null;
 let panels = null;
 let timers = [];
 let headTimer = null;
@@ -353,6 +355,7 @@ function bindControls() {
 function loop() {
   const parts = state.take();
   if (parts.size) panels.render(parts);
+  if (declare && (parts.has("header") || parts.has("all"))) declare.render();
   map.frame(parts.has("map"));
   const now = state.now();
   if (now - lastTick >= 1000) {
@@ -368,7 +371,19 @@ async function start() {
   map = new MapView($("map"), state, { onSelect: (id) => actions.select(id) });
   panels = new Panels(state, actions);
   bindControls();
-  window.deconflict = { state, map };
+  declare = new Declare(map, state, {
+    api: () => api,
+    toast,
+    async refresh(endpoint) {
+      if (endpoint === "zones") {
+        state.setZones((await api.zones()).features);
+      } else {
+        const [positions, intents] = await Promise.all([api.positions(), api.intents()]);
+        state.setDeclarations(positions.features, intents.features);
+      }
+    },
+  });
+  window.deconflict = { state, map, declare };
   await map.load();
   let token = tokenFromFragment();
   if (!token) {

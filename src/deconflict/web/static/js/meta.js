@@ -52,3 +52,18 @@ export function registryWords(lang) {
 
 /** The operator's offline basemap ({url}, same origin), or null: the shipped geodata alone. */
 export const BASEMAP = META.basemap && typeof META.basemap.url === "string" ? META.basemap : null;
+
+/** The service's bounds on a declaration's numbers (GET /v1/meta `bounds`: closed
+ * `[lo, hi]` ranges in SI units); those of docs/zones.md from an older service. */
+export const BOUNDS = META.bounds ?? {
+  declarations: {
+    radius_m: [0, 2500000],
+    margin_m: [0, 2500000],
+    lead_s: [0, 604800],
+    alt_m: [-1000, 100000],
+    time_s: [0, 4102444800],
+  },
+  movement: { width_m: [1, 50000], length_m: [0, 3000000], duration_s: [0, 2592000] },
+  max_id_chars: 64,
+  max_name_chars: 200,
+};

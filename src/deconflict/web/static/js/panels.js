@@ -2,7 +2,7 @@
 // zones. Each renders from the state; the frame loop calls the ones marked dirty.
 
 import { clock, duration, list, relative, t } from "./i18n.js";
-import { ruleFor } from "./map.js";
+import { ruleFor } from "./styles.js";
 import { RESPONSES, hasCue, kindColour } from "./meta.js";
 import { when } from "./logcheck.js";
 import { happensAt, inboxOrder, isActive, ms, owesAnswer } from "./state.js";
