@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ..service.auth import Unauthenticated
 from ..service.officers import Principal
+from ..service.trackbatch import TrackBatch
 
 __all__ = [
     "ERRORS",
@@ -62,8 +63,15 @@ class Fault(RuntimeError):
     """The recorder failed on a call (the API answers 500 with nothing of the cause)."""
 
 
+def _builtin(value: Any) -> Any:
+    """The JSON of a value the service itself made (a decoded track batch)."""
+    if isinstance(value, TrackBatch):
+        return value.to_json()
+    raise TypeError(f"cannot send {type(value).__name__} over the bus")
+
+
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_builtin).encode()
 
 
 def encode_call(method: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bytes:

@@ -50,6 +50,7 @@ from .reports import TrackReport, parse_track_reports
 from .roster import Party, Roster
 from .step import DetectionStep
 from .stops import request_stop
+from .trackbatch import TrackBatch
 from .withdrawal import withdraw
 
 __all__ = ["SERVICE_PARTY", "Party", "Service"]
@@ -279,7 +280,7 @@ class Service:
         idem: tuple[str, str] | None = None
         if idempotency_key is not None:
             check_key(idempotency_key)
-            request_digest = digest(items)
+            request_digest = digest(items.to_json() if isinstance(items, TrackBatch) else items)
             found = self.idempotency.answer(party, idempotency_key, request_digest)
             if found is not None:
                 return found
