@@ -46,6 +46,8 @@ class StandInService:
         self.polls = 0
         self.down = False
         self.duplicates = 0
+        self.codes: dict[int, str] = {}
+        """The error code of a refusal by status (default ``http_<status>``)."""
         self._keys: set[str] = set()
         self.lock = threading.Lock()
         service = self
@@ -119,7 +121,8 @@ class StandInService:
             req = Request(status, key, tracks)
             self.requests.append(req)
             if status != 200:
-                msg = {"error": {"code": f"http_{status}", "message": "stand-in says no"}}
+                code = self.codes.get(status, f"http_{status}")
+                msg = {"error": {"code": code, "message": "stand-in says no"}}
                 return status, headers, msg, delay
             if key is not None and key in self._keys:
                 self.duplicates += 1
@@ -209,8 +212,10 @@ def feed_until(
     done: Callable[[], bool],
     timeout_s: float = 30.0,
     token: str = TOKEN,
+    service_url: str | None = None,
 ) -> FeedStats:
-    """Run a feed until ``done()`` holds (checked every 50 ms) or ``timeout_s`` passes."""
+    """Run a feed until ``done()`` holds (checked every 50 ms) or ``timeout_s`` passes;
+    to ``service_url`` when given (several URLs, say), else to ``service``."""
 
     async def main() -> FeedStats:
         stop = asyncio.Event()
@@ -223,7 +228,8 @@ def feed_until(
 
         watcher = asyncio.create_task(watch())
         try:
-            return await run_feed(source, service.url, token, options, stop=stop)
+            url = service.url if service_url is None else service_url
+            return await run_feed(source, url, token, options, stop=stop)
         finally:
             watcher.cancel()
 

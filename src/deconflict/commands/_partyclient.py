@@ -1,6 +1,7 @@
 """What the commands that run as a client of the service for one party share: its token
-from ``DECONFLICT_TOKEN``, the ``--duration``/``--json``/``--stats-every`` flags, and a
-run that Ctrl-C or SIGTERM stops cleanly."""
+from ``DECONFLICT_TOKEN``, the service as one URL or several (a cluster's gateways), the
+``--duration``/``--json``/``--stats-every`` flags, and a run that Ctrl-C or SIGTERM stops
+cleanly."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from typing import TextIO, TypeVar
 from ..errors import InvalidInput
 
 TOKEN_ENV = "DECONFLICT_TOKEN"
+SERVICE_HELP = (
+    "the service, http://HOST:PORT; or several URLs, comma-separated (a cluster's "
+    "gateways): on a connection failure, a 502/503/504 or a closed stream the next is used"
+)
+"""The help of the service URL argument of every party client (the URLs are read by
+:meth:`deconflict.feeds.failover.ServiceUrls.parse`)."""
 T = TypeVar("T")
 
 

@@ -10,7 +10,14 @@ from collections.abc import Awaitable
 
 from ..errors import InvalidInput
 from ..feeds.cotlink import CotLinkOptions, CotLinkStats, TakTarget, run_link
-from ._partyclient import add_stats_flags, outputs, party_token, run_until_signal, stats_every
+from ._partyclient import (
+    SERVICE_HELP,
+    add_stats_flags,
+    outputs,
+    party_token,
+    run_until_signal,
+    stats_every,
+)
 
 KEY_PASSWORD_ENV = "DECONFLICT_TAK_KEY_PASSWORD"
 
@@ -27,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "as drawing shapes. An alert's events go stale when it closes for the party."
         ),
     )
-    p.add_argument("service", metavar="SERVICE_URL", help="the service, http://HOST:PORT")
+    p.add_argument("service", metavar="SERVICE_URL[,URL...]", help=SERVICE_HELP)
     p.add_argument(
         "--to",
         required=True,

@@ -12,6 +12,7 @@ from ..feeds.run import FeedOptions, run_feed
 from ..feeds.state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT
 from ..feeds.stats import FeedStats
 from ._partyclient import (
+    SERVICE_HELP,
     TOKEN_ENV,
     add_stats_flags,
     outputs,
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("source", metavar="SOURCE", help="receiver URL, state-vector URL or file")
-    p.add_argument("--service", required=True, metavar="URL", help="the service, http://HOST:PORT")
+    p.add_argument("--service", required=True, metavar="URL[,URL...]", help=SERVICE_HELP)
     p.add_argument(
         "--batch-interval",
         type=float,

@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 import httpx
 
 from ..errors import InvalidInput, StoreError, VerificationError
+from ..feeds.failover import ServiceUrls, moves_on
 from ..ledger.entry import canonical_json
 from ..ledger.signing import SignedTreeHead, Signer, b64decode, b64encode
 from ..ledger.witness import (
@@ -63,7 +64,15 @@ DEFAULT_INTERVAL_S = 5.0
 
 
 class Unreachable(Exception):
-    """The service did not answer, or answered with a fault of its own (5xx, 429)."""
+    """The service did not answer (``status`` None), or answered with a fault of its own
+    (5xx, 429; ``retry_after_s`` from its ``Retry-After``)."""
+
+    def __init__(
+        self, message: str, status: int | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class Refused(VerificationError):
@@ -152,11 +161,14 @@ def _utc(ms: float) -> str:
 
 
 class Witness:
-    """One party's witness of the service at ``url`` (its state in ``directory``)."""
+    """One party's witness of the service at ``url`` (its state in ``directory``); given
+    several URLs (a cluster's gateways, which all serve the same log), a round that gets
+    no answer or a 502/503/504 moves the next round to the next URL. The state (pinned
+    key, last head) is the service's, not a gateway's: it holds across them."""
 
     def __init__(
         self,
-        url: str,
+        url: str | ServiceUrls,
         token: str,
         directory: Path,
         signer: Signer,
@@ -164,13 +176,14 @@ class Witness:
         pin: bytes | None,
         timeout_s: float = 30.0,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.services = url if isinstance(url, ServiceUrls) else ServiceUrls.parse(url, "URL")
+        self.url = self.services.current
+        """The URL of the round under way (the last one)."""
         self.directory = directory
         self.signer = signer
         self.state = state
         self.pin = pin
         self.client = httpx.Client(
-            base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout_s,
         )
@@ -184,12 +197,16 @@ class Witness:
         if response.status_code == 401:
             raise InvalidInput(f"the service refused the token ({_message(response)})")
         if response.status_code == 429 or response.status_code >= 500:
-            raise Unreachable(f"{response.status_code} {_message(response)}")
+            raise Unreachable(
+                f"{response.status_code} {_message(response)}",
+                response.status_code,
+                _retry_after(response),
+            )
         return response
 
     def _get(self, path: str, **params: Any) -> Any:
         try:
-            response = self._answer(self.client.get(path, params=params or None))
+            response = self._answer(self.client.get(self.url + path, params=params or None))
         except httpx.HTTPError as exc:
             raise Unreachable(_transport(exc)) from exc
         if response.status_code != 200:
@@ -208,7 +225,7 @@ class Witness:
             fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with (
                 os.fdopen(fd, "wb") as out,
-                self.client.stream("GET", "/v1/log/export") as response,
+                self.client.stream("GET", self.url + "/v1/log/export") as response,
             ):
                 self._answer(response)
                 if response.status_code != 200:
@@ -235,7 +252,7 @@ class Witness:
             "signature": b64encode(self.signer.sign(signed.sth.encode("utf-8"))),
         }
         try:
-            response = self._answer(self.client.post("/v1/log/cosign", json=body))
+            response = self._answer(self.client.post(self.url + "/v1/log/cosign", json=body))
         except httpx.HTTPError as exc:
             raise Unreachable(_transport(exc)) from exc
         if response.status_code != 200:
@@ -278,7 +295,18 @@ class Witness:
         """Fetch the head, check it, keep it and cosign it; returns the status line.
 
         Raises :class:`Inconsistent`, :class:`VerificationError`, :class:`Unreachable` or
-        :class:`InvalidInput` (a refused token)."""
+        :class:`InvalidInput` (a refused token). Every request of a round goes to one URL;
+        :class:`Unreachable` without an answer or with a 502/503/504 moves the next round
+        to the next URL."""
+        self.url = self.services.current
+        try:
+            return self._round()
+        except Unreachable as exc:
+            if moves_on(exc.status):
+                self.services.move_from(self.url)
+            raise
+
+    def _round(self) -> str:
         obj = self._get("/v1/log/head")
         try:
             signed = SignedTreeHead.from_dict(obj)
@@ -374,6 +402,13 @@ def _message(response: httpx.Response) -> str:
         return response.reason_phrase
 
 
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def _transport(exc: httpx.HTTPError) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
@@ -394,7 +429,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "4 when --once cannot reach the service."
         ),
     )
-    p.add_argument("url", metavar="URL", help="the service, http(s)://HOST:PORT")
+    p.add_argument(
+        "url",
+        metavar="URL[,URL...]",
+        help="the service, http(s)://HOST:PORT; or several URLs, comma-separated (a "
+        "cluster's gateways, serving one log): a round without an answer or with a "
+        "502/503/504 is tried again on the next",
+    )
     p.add_argument(
         "--state",
         required=True,
@@ -428,8 +469,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
     if not args.interval > 0:
         raise InvalidInput("--interval: a number of seconds above 0")
-    if not args.url.startswith(("http://", "https://")):
-        raise InvalidInput(f"URL: http(s)://HOST:PORT, not {args.url!r}")
+    services = ServiceUrls.parse(args.url, "URL")
     directory = Path(args.state)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -450,7 +490,7 @@ def run(args: argparse.Namespace) -> int:
                 f"({b64encode(state.public_key)}): refused (only a rotation recorded in the "
                 "log moves the pin)"
             )
-    witness = Witness(args.url, token, directory, _own_key(directory), state, pin, args.timeout)
+    witness = Witness(services, token, directory, _own_key(directory), state, pin, args.timeout)
     stop = threading.Event()
 
     def stopping(signum: int, frame: FrameType | None) -> None:
@@ -459,6 +499,7 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError):  # not the main thread
             signal.signal(sig, stopping)
+    misses = 0  # rounds in a row without an answer: after one per URL, wait --interval
     try:
         while not stop.is_set():
             try:
@@ -470,6 +511,17 @@ def run(args: argparse.Namespace) -> int:
                 print(f"deconflict witness: {exc}", file=sys.stderr, flush=True)
                 return EXIT_REFUSED
             except Unreachable as exc:
+                misses += 1
+                if misses < len(services):  # another gateway may answer: try it now
+                    wait = exc.retry_after_s or 0.0
+                    line = (
+                        f"{_utc(time.time() * 1000)} service unreachable ({exc}); "
+                        f"trying {services.current} | service {witness.url}"
+                    )
+                    print(line, flush=True)
+                    stop.wait(wait)
+                    continue
+                misses = 0
                 line = (
                     f"{_utc(time.time() * 1000)} service unreachable ({exc}); "
                     + ("giving up (--once)" if args.once else f"retrying in {args.interval:g} s")
@@ -480,6 +532,7 @@ def run(args: argparse.Namespace) -> int:
                     return EXIT_UNREACHABLE
                 stop.wait(args.interval)
                 continue
+            misses = 0
             print(line, flush=True)
             if args.once:
                 return 0

@@ -5,7 +5,10 @@ for its alerts (the ``hello`` lists them, then each change), ``GET /v1/tracks`` 
 ``poll_s`` for its own tracks, and ``GET /v1/zones`` and ``GET /v1/positions`` every
 ``shapes_s`` (sooner on a ``zone`` event) for the shapes. It sends what the service
 gives this party and nothing more: the service decides what a party may see
-(docs/security.md); the link only redraws it (:mod:`.cotout`).
+(docs/security.md); the link only redraws it (:mod:`.cotout`). Given several service
+URLs (a cluster's gateways), a stream that fails or closes, or a read without an answer
+or with a 502/503/504, moves the link to the next URL (:mod:`.failover`); the stream's
+``hello`` on the new gateway gives the whole alert list again.
 
 What is shown is kept as groups of events (the own tracks, each alert with the other
 parties' aircraft it shows, the shapes). When an object leaves its group — a track no
@@ -38,6 +41,7 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 
 from ..errors import Forbidden, InvalidInput
 from . import cotout
+from .failover import ServiceUrls, moves_on
 from .poster import Backoff
 
 __all__ = ["CotLinkOptions", "CotLinkStats", "Shown", "TakTarget", "alert_closed", "run_link"]
@@ -143,6 +147,10 @@ class CotLinkStats:
     stream_connects: int = 0
     tak: str = "connecting"
     service: str = "connecting"
+    service_url: str = ""
+    """The service URL the stream last opened on."""
+    failovers: int = 0
+    """Moves to another of the service URLs given."""
     last_error: str = ""
     started: float = field(default_factory=time.monotonic)
 
@@ -256,14 +264,14 @@ def alert_events(alert: Mapping[str, Any], party: str, now: float, stale: float)
 class _Link:
     def __init__(
         self,
-        service: str,
+        service: ServiceUrls,
         token: str,
         target: TakTarget,
         options: CotLinkOptions,
         stats_out: TextIO | None,
         status_out: TextIO | None,
     ) -> None:
-        self.service = service.rstrip("/")
+        self.services = service
         self.token = token
         self.target = target
         self.o = options
@@ -306,9 +314,12 @@ class _Link:
         )
 
     async def follow_stream(self, ready: asyncio.Event) -> None:
-        url = self.service.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        """Follow ``WS /v1/stream``; a failed or closed stream is opened again after the
+        backoff, on the next service URL when there are several."""
         backoff = Backoff(self.o.backoff_initial_s, self.o.backoff_max_s)
         while True:
+            service = self.services.current
+            url = service.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
             try:
                 async with connect(
                     url + "/v1/stream",
@@ -317,6 +328,7 @@ class _Link:
                     open_timeout=self.o.http_timeout_s,
                 ) as ws:
                     self.stats.stream_connects += 1
+                    self.stats.service_url = service
                     async for raw in ws:
                         msg = json.loads(raw)
                         if not isinstance(msg, dict):
@@ -334,22 +346,37 @@ class _Link:
                             self.shapes_now.set()
                         elif kind == "error" and _refused(msg):
                             raise Forbidden(f"the service refused the token ({_message(msg)})")
+                self._down(f"stream: {service}: closed")
             except InvalidStatus as exc:
                 if exc.response.status_code in (401, 403):
                     raise Forbidden("the service refused the token") from exc
-                self._down(f"stream: {exc}")
+                self._down(f"stream: {service}: {exc}")
             except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
-                self._down(f"stream: {type(exc).__name__}: {exc}")
+                self._down(f"stream: {service}: {type(exc).__name__}: {exc}")
+            self._move_from(service)
             await asyncio.sleep(backoff.next_delay())
+
+    def _move_from(self, service: str) -> None:
+        self.services.move_from(service)
+        self.stats.failovers = self.services.moves
 
     def _down(self, error: str) -> None:
         self.stats.service = "down"
         self.stats.last_error = error
 
     async def _get(self, client: httpx.AsyncClient, path: str) -> Any:
-        r = await client.get(self.service + path, headers=self.headers)
+        """GET ``path`` from the current service URL; a failure that a gateway of its
+        own makes (no answer, 502/503/504) moves the next read to the next URL."""
+        service = self.services.current
+        try:
+            r = await client.get(service + path, headers=self.headers)
+        except httpx.HTTPError:
+            self._move_from(service)
+            raise
         if r.status_code in (401, 403):
             raise Forbidden(f"the service refused the token ({r.status_code})")
+        if moves_on(r.status_code):
+            self._move_from(service)
         r.raise_for_status()
         return r.json()
 
@@ -481,7 +508,7 @@ def _message(msg: Mapping[str, Any]) -> str:
 
 
 async def run_link(
-    service: str,
+    service: str | Sequence[str],
     token: str,
     target: TakTarget,
     options: CotLinkOptions | None = None,
@@ -490,18 +517,17 @@ async def run_link(
     stats_out: TextIO | None = None,
     status_out: TextIO | None = None,
 ) -> CotLinkStats:
-    """Send ``service``'s picture for the party of ``token`` to ``target`` until ``stop``
-    is set or ``options.duration_s`` passes; returns the counters. Raises
-    :class:`InvalidInput` for a bad option, :class:`Forbidden` when the token is refused.
+    """Send ``service``'s picture (one URL, or several comma-separated, tried in turn) for
+    the party of ``token`` to ``target`` until ``stop`` is set or ``options.duration_s``
+    passes; returns the counters. Raises :class:`InvalidInput` for a bad option or URL,
+    :class:`Forbidden` when the token is refused.
     """
     o = options or CotLinkOptions()
     o.check()
     target.check()
     if not token:
         raise InvalidInput("no token: set DECONFLICT_TOKEN to the party's token")
-    if not service.startswith(("http://", "https://")):
-        raise InvalidInput(f"service {service!r}: expected an http:// or https:// URL")
-    link = _Link(service, token, target, o, stats_out, status_out)
+    link = _Link(ServiceUrls.parse(service), token, target, o, stats_out, status_out)
     stop = stop or asyncio.Event()
     ready = asyncio.Event()
     async with httpx.AsyncClient(timeout=o.http_timeout_s) as client:

@@ -3,8 +3,10 @@
 One request carries at most 10,000 tracks and an ``Idempotency-Key`` (a uuid4 per batch):
 a batch retried unchanged after a timeout keeps its key, so the service counts it once.
 Answers: 2xx accepted; 429 waits ``Retry-After`` seconds; 5xx and network errors retry
-with exponential backoff; 401/403 stop the feed (the token is refused); other 4xx reject
-the batch (counted, not retried).
+with exponential backoff (or after ``Retry-After`` when given); 401/403 stop the feed
+(the token is refused); other 4xx reject the batch (counted, not retried). Given several
+service URLs, a network error or a 502/503/504 moves the next try to the next URL
+(:mod:`deconflict.feeds.failover`), with the same key: the batch is applied once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpx
 from ..bounds import TRACK_BOUNDS
 from ..errors import Forbidden
 from ..timefmt import iso_ms
+from .failover import ServiceUrls, moves_on
 from .state import TrackState
 
 __all__ = [
@@ -87,8 +90,11 @@ class Backoff:
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """What one post came to: ``ok``; or ``retry_after_s`` (try again after that wait,
-    None for the backoff's); or neither: rejected for good with ``error``."""
+    """What one post came to: ``ok``; or ``retry`` (after ``retry_after_s``, None for the
+    backoff's wait); or neither: rejected for good with ``error``. ``uncertain``: a retry
+    after which the batch may have been applied all the same (no answer to a request
+    sent, a 502/504, a 503 ``unavailable``): it must be sent again unchanged, with its
+    key. ``via``: the service URL it was sent to."""
 
     ok: bool
     status: int | None
@@ -97,6 +103,8 @@ class PostOutcome:
     retry: bool = False
     retry_after_s: float | None = None
     error: str = ""
+    uncertain: bool = False
+    via: str = ""
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -106,6 +114,18 @@ def _error_text(response: httpx.Response) -> str:
         return f"{response.status_code} {err.get('code', '')}: {err.get('message', '')}"
     except (ValueError, KeyError, TypeError, AttributeError):
         return f"{response.status_code} {response.text[:200]!r}"
+
+
+def _uncertain(response: httpx.Response) -> bool:
+    """Whether an answer leaves it open that the request was applied."""
+    if response.status_code in (502, 504):
+        return True
+    if response.status_code != 503:
+        return False
+    try:
+        return bool(response.json()["error"]["code"] == "unavailable")
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -119,12 +139,18 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class TrackPoster:
-    """Sends one batch at a time to ``{service}/v1/tracks`` with a party's token."""
+    """Sends one batch at a time to ``{service}/v1/tracks`` with a party's token;
+    ``service`` is one URL or several (comma-separated, or :class:`ServiceUrls`)."""
 
-    def __init__(self, client: httpx.AsyncClient, service: str, token: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, service: str | ServiceUrls, token: str) -> None:
         self.client = client
-        self.url = service.rstrip("/") + "/v1/tracks"
+        self.services = service if isinstance(service, ServiceUrls) else ServiceUrls.parse(service)
         self.headers = {"Authorization": f"Bearer {token}"}
+
+    @property
+    def url(self) -> str:
+        """Where the next post goes."""
+        return self.services.current + "/v1/tracks"
 
     @staticmethod
     def new_key() -> str:
@@ -135,25 +161,37 @@ class TrackPoster:
         network errors, except :class:`Forbidden` for a refused token."""
         if len(tracks) > MAX_TRACKS_PER_POST:
             raise ValueError(f"{len(tracks)} tracks in one post (at most {MAX_TRACKS_PER_POST})")
+        via = self.services.current
         t0 = time.monotonic()
         try:
             r = await self.client.post(
-                self.url, json=tracks, headers={**self.headers, "Idempotency-Key": key}
+                via + "/v1/tracks", json=tracks, headers={**self.headers, "Idempotency-Key": key}
             )
         except httpx.HTTPError as exc:
-            return PostOutcome(False, None, retry=True, error=f"{type(exc).__name__}: {exc}")
+            self.services.move_from(via)
+            error = f"{via}: {type(exc).__name__}: {exc}"
+            unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            return PostOutcome(False, None, retry=True, error=error, uncertain=not unsent, via=via)
         latency = time.monotonic() - t0
         if 200 <= r.status_code < 300:
             try:
                 accepted = int(r.json().get("accepted", len(tracks)))
             except (ValueError, AttributeError, TypeError):
                 accepted = len(tracks)
-            return PostOutcome(True, r.status_code, accepted, latency)
+            return PostOutcome(True, r.status_code, accepted, latency, via=via)
         error = _error_text(r)
         if r.status_code in (401, 403):
             raise Forbidden(f"the service refused the token ({error})")
         if r.status_code in (408, 429) or r.status_code >= 500:
+            if moves_on(r.status_code):
+                self.services.move_from(via)
             return PostOutcome(
-                False, r.status_code, retry=True, retry_after_s=_retry_after(r), error=error
+                False,
+                r.status_code,
+                retry=True,
+                retry_after_s=_retry_after(r),
+                error=f"{via}: {error}",
+                uncertain=_uncertain(r),
+                via=via,
             )
-        return PostOutcome(False, r.status_code, error=error)
+        return PostOutcome(False, r.status_code, error=error, via=via)

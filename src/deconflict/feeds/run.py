@@ -3,7 +3,10 @@
 The reader and the poster run side by side. Every ``batch_interval_s`` (sooner after
 ``batch_updates`` messages) the poster takes the aircraft whose complete state changed
 and posts their newest states. While the service is down it keeps only the newest state
-per aircraft (at most ``max_aircraft`` of them) and sends those when the service is back.
+per aircraft (at most ``max_aircraft`` of them) and sends those when the service is back;
+a batch that got no answer is first sent again as it was, with its ``Idempotency-Key``,
+so that it is applied once. Given several service URLs (a cluster's gateways) it moves
+to the next one when one fails (:mod:`deconflict.feeds.failover`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TextIO
@@ -20,6 +24,7 @@ import httpx
 
 from ..errors import InvalidInput
 from .asterix_read import read_asterix_udp
+from .failover import ServiceUrls
 from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
 from .readers import Pacer, read_file, read_poll, read_tcp, read_udp
 from .sources import Intake, SourceSpec, parse_source
@@ -101,6 +106,11 @@ class _Feed:
         self._sent_at_messages = 0
         self._last_sig: tuple[TrackState, ...] | None = None
         self._last_key = ""
+        # the last batch tried and its key (kept while it is tried unchanged), and whether
+        # it may have been applied without an answer (then it is sent again as it is)
+        self._tried_sig: tuple[TrackState, ...] | None = None
+        self._tried_key = ""
+        self._in_doubt = False
         self.stopping = False
         self.stop_deadline = 0.0
 
@@ -177,12 +187,24 @@ class _Feed:
         """Post every pending track; False when ``deadline`` (monotonic) came first."""
         self._take()
         stats = self.stats
-        while self.pending:
-            chunk = tuple(islice(self.pending.values(), self.o.max_batch))
-            if chunk != self._last_sig:
-                self._last_sig, self._last_key = chunk, poster.new_key()
+        while self.pending or self._last_sig is not None:
+            # A batch that may have been applied without an answer is sent again unchanged,
+            # with its key (on this URL or the next), before anything newer; one surely
+            # not applied is taken again from the newest states.
+            if self._last_sig is None:
+                chunk = tuple(islice(self.pending.values(), self.o.max_batch))
+                if chunk != self._tried_sig:
+                    self._tried_sig, self._tried_key = chunk, poster.new_key()
+                self._last_sig, self._last_key = chunk, self._tried_key
+            chunk = self._last_sig
             outcome = await poster.post([track_json(s) for s in chunk], self._last_key)
+            stats.service_url = outcome.via
+            stats.failovers = poster.services.moves
+            if outcome.uncertain:
+                self._in_doubt = True
             if outcome.ok or not outcome.retry:
+                self._in_doubt = False
+                self._tried_sig = None
                 for s in chunk:
                     if self.pending.get(s.id) is s:
                         del self.pending[s.id]
@@ -206,8 +228,10 @@ class _Feed:
                 delay = backoff.next_delay()
             if deadline is None and self.stopping:
                 deadline = self.stop_deadline
+            if not self._in_doubt:
+                self._last_sig = None  # not applied: the next try takes the newest states
             if deadline is not None and time.monotonic() + delay > deadline:
-                stats.unsent = len(self.pending)
+                stats.unsent = len(self.pending.keys() | {s.id for s in chunk})
                 return False
             await asyncio.sleep(delay)
             self._take()
@@ -251,7 +275,7 @@ async def _wait_first(*aws: asyncio.Task[Any]) -> None:
 
 async def run_feed(
     source: str,
-    service: str,
+    service: str | Sequence[str],
     token: str,
     options: FeedOptions | None = None,
     *,
@@ -259,7 +283,8 @@ async def run_feed(
     stats_out: TextIO | None = None,
     status_out: TextIO | None = None,
 ) -> FeedStats:
-    """Run a feed from ``source`` to ``service`` as the party whose token is ``token``.
+    """Run a feed from ``source`` to ``service`` as the party whose token is ``token``;
+    ``service``: one URL, or several comma-separated (or a list) tried in turn.
 
     Runs until the file ends, ``options.duration_s`` passes, or ``stop`` is set; then
     posts what is pending (for at most ``drain_s``) and returns the counters. ``stats_out``
@@ -271,12 +296,11 @@ async def run_feed(
     o.check()
     if not token:
         raise InvalidInput("no token: set DECONFLICT_TOKEN to the party's token")
-    if not service.startswith(("http://", "https://")):
-        raise InvalidInput(f"service {service!r}: expected an http:// or https:// URL")
-    feed = _Feed(parse_source(source), service, token, o, stats_out, status_out)
+    services = ServiceUrls.parse(service)
+    feed = _Feed(parse_source(source), str(services), token, o, stats_out, status_out)
     stop = stop or asyncio.Event()
     async with httpx.AsyncClient(timeout=o.http_timeout_s) as client:
-        poster = TrackPoster(client, service, token)
+        poster = TrackPoster(client, services, token)
         reader = asyncio.create_task(feed.read(client))
         posting = asyncio.create_task(feed.post_loop(poster))
         reporting = asyncio.create_task(feed.report_loop())

@@ -19,7 +19,8 @@ class FeedStats:
     (a CoT event that is not an aircraft atom, or stale); ``out_of_bounds``: decoded
     states outside the
     service's track bounds, never sent; ``retries``: posts tried again (5xx, 429, network);
-    ``last_post_latency_s``: round trip of the last accepted post.
+    ``last_post_latency_s``: round trip of the last accepted post; ``service_url``: the
+    service URL of the last post, ``failovers``: moves to another of the URLs given.
     """
 
     aircraft: int = 0
@@ -37,6 +38,8 @@ class FeedStats:
     last_error: str = ""
     source: str = "connecting"
     service: str = "unknown"
+    service_url: str = ""
+    failovers: int = 0
     source_connects: int = 0
     evicted: int = 0
     expired: int = 0
