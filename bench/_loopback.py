@@ -279,11 +279,11 @@ async def run_load(
             await first.post(
                 "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}
             )
-            sent_probes[a["id"]] = time.perf_counter()
+            sent_probes[f"{pid}a"] = time.perf_counter()
             r = await second.post(
                 "/v1/tracks", json=[b], headers={"Authorization": f"Bearer {tokens['probe-b']}"}
             )
-            sent_probes[a["id"]] = time.perf_counter() - r.elapsed.total_seconds()
+            sent_probes[f"{pid}a"] = time.perf_counter() - r.elapsed.total_seconds()
             await asyncio.sleep(args.probe_every)
 
     async with AsyncExitStack() as stack:
@@ -311,6 +311,8 @@ async def run_load(
 
     pct = percentile
     return {
+        "accepted": accepted,
+        "load_s": elapsed,
         "accepted_per_s": accepted / elapsed,
         "rejected_requests": rejected,
         "post_ms_p50": pct(post_ms, 0.5),
