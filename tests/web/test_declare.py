@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from servicekit import StoreTarget, cli, client, track
+from servicekit import StoreTarget, cli, client
 from web.screens import Screen, WebServer
 
 
@@ -191,18 +191,6 @@ def test_a_viewer_gets_no_declare_control(
     finally:
         viewer.close()
         party.close()
-
-
-def test_own_track_labels_are_decluttered(
-    screens: Any, server: WebServer, tokens: dict[str, str]
-) -> None:
-    blue = screens("blue")
-    fleet = [track(f"b{i:02d}", 35.0 + 0.001 * i, 39.0 + 0.001 * i, 90.0) for i in range(40)]
-    with client(server, tokens["blue"]) as b:
-        assert b.post("/v1/tracks", json=fleet).status_code == 200
-    blue.wait_frame(lambda f: f["own"] == len(fleet))
-    assert blue.eval("window.deconflict.map.layers.own.getDeclutter()")
-    blue.screenshot("map-declutter.png")
 
 
 def test_a_zone_drawn_as_a_polygon_reaches_the_other_party_and_is_withdrawn(
