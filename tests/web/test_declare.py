@@ -218,3 +218,34 @@ def test_a_zone_drawn_as_a_polygon_reaches_the_other_party_and_is_withdrawn(
     blue.page.locator('#declare-own li[data-id="blue-zone"] button.withdraw').click()
     blue.page.locator("#declare-receipt", has_text="blue-zone withdrawn").wait_for(timeout=10000)
     blue.wait_frame(lambda f: "blue-zone" not in f["zones"])
+
+
+def test_a_party_lists_and_withdraws_only_its_own_and_ids_stay_text(
+    officers: tuple[Screen, Screen],
+) -> None:
+    blue, red = officers
+    declare(blue, "protected", [(0.5, 0.5)], id="blue-clinic", radius="1000")
+    receipt_for(blue, "blue-clinic")
+    red.page.locator('#inbox-list li.alert[data-kind="declaration"]').first.wait_for(timeout=15000)
+    red.page.click("#declare-open")
+    red.wait(0.3)
+    assert red.page.locator("#declare-own li").count() == 0, "red lists nothing of blue's"
+    status = red.eval(
+        """async () => (await fetch('/v1/positions/blue-clinic', {method: 'DELETE',
+            headers: {'Authorization': 'Bearer ' + sessionStorage.getItem('deconflict.token')}
+          })).status"""
+    )
+    assert status == 404
+    blue.wait(0.5)
+    assert blue.eval("window.deconflict.state.positions.length") == 1
+
+    # an id written as markup is shown as text on both pages, never run
+    hostile = "<img src=x onerror=window.__ran=1>"
+    blue.page.click("#declare-cancel")
+    declare(blue, "forces", [(0.4, 0.4)], id=hostile, radius="500")
+    receipt_for(blue, hostile)
+    red.page.locator("#inbox-list li.alert", has_text=hostile).wait_for(timeout=10000)
+    for s in (blue, red):
+        assert s.eval("window.__ran") is None
+        assert s.page.locator("#app img").count() == 0
+    assert hostile in blue.page.inner_text("#declare-own")
