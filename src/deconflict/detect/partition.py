@@ -35,7 +35,9 @@ from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
 from .engine import TrackState
 from .grid import candidate_pairs
+from .intents import Overlaps, VolumeSet
 from .separation import DEFAULT_H_SEP_M, DEFAULT_LOOKAHEAD_S, Conflicts
+from .strikes import Proximity, StrikeSet
 
 __all__ = [
     "HALO_MARGIN_M",
@@ -45,7 +47,9 @@ __all__ = [
     "halo_pairs",
     "keep_owned",
     "needed_tracks",
+    "owns_overlaps",
     "owns_pairs",
+    "owns_proximities",
 ]
 
 RESOLUTION = 3
@@ -272,3 +276,26 @@ def keep_owned(found: Conflicts, owned: ArrayLike) -> Conflicts:
         tcpa_s=found.tcpa_s[keep],
         dcpa_m=found.dcpa_m[keep],
     )
+
+
+def owns_overlaps(found: Overlaps, volumes: VolumeSet, partition: Partition, detector: str) -> B:
+    """Which intent overlaps ``detector`` reports, bool shape (k,): those whose first
+    volume (``found.a``, the lower id) has its centre in a cell the detector owns.
+
+    Every detector is given every volume (declarations are few), so
+    :func:`~deconflict.detect.intents.find_overlaps` finds every overlap on each and this
+    keeps each on one detector.
+    """
+    anchor = partition.owns_points(detector, volumes.frames.lat_deg, volumes.frames.lon_deg)
+    mine: B = anchor[found.a]
+    return mine
+
+
+def owns_proximities(
+    found: Proximity, strikes: StrikeSet, partition: Partition, detector: str
+) -> B:
+    """Which strike proximities ``detector`` reports, bool shape (k,): those whose strike
+    (the first subject) has its centre in a cell the detector owns."""
+    anchor = partition.owns_points(detector, strikes.lat_deg, strikes.lon_deg)
+    mine: B = anchor[found.strike]
+    return mine
