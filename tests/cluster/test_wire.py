@@ -111,3 +111,19 @@ def test_a_recorder_serves_only_the_service_methods_it_lists():
     for name in ("__init__", "db", "write", "lock", "add_party", "revoke_party"):
         with pytest.raises(InvalidInput, match="no call"):
             decode_answer(server.handle(encode_call(name, (), {})))
+
+
+def test_a_decoded_track_batch_crosses_the_bus_as_its_track_objects():
+    from deconflict.service.trackbatch import decode_batch
+
+    raw = (
+        b'[{"id":"a","time":"2026-12-03T00:00:00Z","lat":1,"lon":2,"alt_m":3,'
+        b'"gs_mps":4,"track_deg":5,"vs_mps":6,"callsign":"dropped"}]'
+    )
+    batch = decode_batch(raw)
+    assert batch is not None
+    _, args, _ = decode_call(encode_call("report_tracks", ("blue", batch), {}))
+    assert args[1] == [
+        {"id": "a", "time": "2026-12-03T00:00:00Z", "lat": 1.0, "lon": 2.0, "alt_m": 3.0,
+         "gs_mps": 4.0, "track_deg": 5.0, "vs_mps": 6.0}
+    ]  # fmt: skip

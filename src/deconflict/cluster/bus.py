@@ -30,12 +30,15 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
 
+from ..errors import Unavailable
+
 __all__ = [
     "EVENTS_STREAM",
     "EVENTS_SUBJECT",
     "RPC_SUBJECT",
     "NatsBus",
     "NoAnswer",
+    "shown",
 ]
 
 log = logging.getLogger("deconflict.cluster")
@@ -53,6 +56,12 @@ HEARTBEAT_S = 0.5
 """The events consumer's idle heartbeat: two missed and it is made again (seconds)."""
 
 T = TypeVar("T")
+
+
+def shown(url: str) -> str:
+    """``url`` without its user, password or token (for logs and messages)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
 
 
 class NoAnswer(Exception):
@@ -90,9 +99,17 @@ class NatsBus:
 
     def start(self, *, timeout_s: float = 30.0) -> NatsBus:
         """Connect (trying every server until ``timeout_s``) and make sure the events
-        stream exists."""
+        stream exists; :class:`Unavailable` naming the servers (without credentials)
+        and why, when it cannot."""
         self._thread.start()
-        self._run(self._connect(timeout_s), timeout_s + 5)
+        try:
+            self._run(self._connect(timeout_s), timeout_s + 5)
+        except Exception as exc:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            raise Unavailable(
+                f"cannot use the cluster's NATS servers {', '.join(map(shown, self.servers))}: "
+                f"{exc or type(exc).__name__}"
+            ) from None
         return self
 
     async def _connect(self, timeout_s: float) -> None:
@@ -105,6 +122,16 @@ class NatsBus:
         async def error(exc: Exception) -> None:
             log.debug("%s: NATS: %s", self.name, exc)
 
+        # one plain attempt first: a wrong URL or credential fails here at once, where
+        # the lasting connection below would keep trying
+        probe = await nats.connect(
+            servers=self.servers,
+            name=self.name,
+            connect_timeout=2,
+            allow_reconnect=False,
+            error_cb=error,
+        )
+        await probe.close()
         self._nc = await nats.connect(
             servers=self.servers,
             name=self.name,
@@ -121,7 +148,7 @@ class NatsBus:
             name=EVENTS_STREAM,
             subjects=[EVENTS_SUBJECT],
             max_age=EVENTS_MAX_AGE_S,
-            num_replicas=min(3, len(self.servers)),
+            num_replicas=self.replicas(),
             storage=api.StorageType.FILE,
         )
         deadline = self._loop.time() + timeout_s
@@ -133,6 +160,11 @@ class NatsBus:
                 if self._loop.time() > deadline:
                     raise RuntimeError(f"cannot make the events stream: {exc}") from exc
                 await asyncio.sleep(0.25)
+
+    def replicas(self) -> int:
+        """Copies of the events stream: three, or as many servers as the cluster has."""
+        members = self.nc._server_info.get("connect_urls") or []
+        return max(1, min(3, len(members)))
 
     def close(self) -> None:
         if self._nc is not None:

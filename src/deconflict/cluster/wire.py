@@ -15,6 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from ..errors import (
     Conflict,
     DeconflictError,
@@ -28,7 +30,7 @@ from ..errors import (
 )
 from ..service.auth import Unauthenticated
 from ..service.officers import Principal
-from ..service.trackbatch import TrackBatch
+from ..service.trackbatch import TrackIn
 
 __all__ = [
     "ERRORS",
@@ -64,9 +66,9 @@ class Fault(RuntimeError):
 
 
 def _builtin(value: Any) -> Any:
-    """The JSON of a value the service itself made (a decoded track batch)."""
-    if isinstance(value, TrackBatch):
-        return value.to_json()
+    """The JSON of a value the service itself made (a decoded track of a batch)."""
+    if isinstance(value, TrackIn):
+        return msgspec.to_builtins(value)
     raise TypeError(f"cannot send {type(value).__name__} over the bus")
 
 

@@ -352,6 +352,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..api.app import MAX_BODY_BYTES
+    from ..cluster.bus import shown
     from ..cluster.roles import check_cluster, gateway_app, start_recorder
     from ..service.core import Service
     from ..store import open_database
@@ -377,7 +378,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     if args.role in ("recorder", "all"):
         _, thread = start_recorder(servers, open_service, args.db, stop, config)
     print(
-        f"deconflict: cluster role {args.role} on {','.join(servers)} with {args.db}",
+        f"deconflict: cluster role {args.role} on {','.join(map(shown, servers))}",
         file=sys.stderr,
         flush=True,
     )
