@@ -96,7 +96,7 @@ def traffic(draw: st.DrawFn) -> Tracks:
 @given(
     t=traffic(),
     k=st.integers(1, 5),
-    resolution=st.sampled_from([RESOLUTION, 5]),
+    resolution=st.sampled_from([RESOLUTION, 3, 5]),
     lookahead=st.sampled_from([60.0, 300.0]),
 )
 def test_detectors_together_find_what_one_node_finds(t, k, resolution, lookahead):
@@ -277,7 +277,7 @@ def test_recorded_traffic_on_one_and_three_detectors(switzerland, k):
     for minute in range(0, 10, 2):
         t = switzerland.at(t0 + 60.0 * minute + 30.0)
         assert len(t) > 20
-        for res in (RESOLUTION, 5):
+        for res in (RESOLUTION, 3, 5):
             part = Partition(DETECTORS[:k], resolution=res)
             # A wider minimum so that the recorded day has pairs to find.
             kw = {"h_sep": 30_000.0, "v_sep": 600.0}

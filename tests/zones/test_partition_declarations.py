@@ -140,7 +140,7 @@ def crossings(tracks: Tracks, borders: BorderSet, rows: np.ndarray) -> list[tupl
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(s=scene(), k=st.integers(1, 5), res=st.sampled_from([RESOLUTION, 5]))
+@given(s=scene(), k=st.integers(1, 5), res=st.sampled_from([RESOLUTION, 3, 5]))
 def test_every_report_once_on_one_detector_as_on_one_node(s, k, res):
     part = Partition(DETECTORS[:k], resolution=res)
     t, n = s["tracks"], len(s["tracks"])

@@ -52,13 +52,16 @@ __all__ = [
     "owns_proximities",
 ]
 
-RESOLUTION = 3
-"""H3 resolution of the cells (res 3: about 12,400 km² each, edges about 69 km).
+RESOLUTION = 2
+"""H3 resolution of the cells (res 2: about 86,700 km² each, edges about 158 km).
 
-Coarse enough that one detector's share is a few contiguous regions rather than a
-scatter (the halo of airliners at the defaults, ``2 * 250 m/s * 300 s + 9,260 m`` ≈
-160 km, is about two cell edges), fine enough (41,162 cells on the earth, some hundred
-over a country of 300,000 km²) that rendezvous hashing spreads a theatre evenly."""
+The edge is about the halo width of airliners at the defaults (``2 * 250 m/s * 300 s +
+9,260 m`` ≈ 160 km), so a detector's halo reaches about one ring of neighbouring cells;
+finer cells are each surrounded by halo on every side and copy more tracks (measured in
+docs/separation.md, "Partitioning by area": 10,000 tracks over Europe on 8 detectors
+copy each track 2.3 times at res 2, 4.4 times at res 3). Coarser (res 1, 609,000 km²)
+leaves a theatre of a few hundred thousand km² in one or two cells, with nothing to
+share. Override per :class:`Partition` where traffic is denser or sparser."""
 
 HALO_MARGIN_M = 1.0
 """Metres added to the halo width to absorb rounding in the distance (float64 on the
