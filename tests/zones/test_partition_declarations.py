@@ -14,6 +14,7 @@ from deconflict.detect.partition import (
     Partition,
     owns_overlaps,
     owns_proximities,
+    reaching,
 )
 from deconflict.detect.strikes import PositionSet, StrikeSet, strike_proximity
 from deconflict.detect.zones import ZoneSet, predict_entries
@@ -103,6 +104,7 @@ def scene(draw: st.DrawFn) -> dict:
     return {
         "tracks": t,
         "zones": ZoneSet.from_zones(fs.zones),
+        "zone_records": fs.zones,
         "volumes": VolumeSet.from_volumes(fs.volumes),
         "strikes": StrikeSet.from_strikes(fs.strikes),
         "positions": PositionSet.from_positions(fs.positions),
@@ -119,10 +121,13 @@ def per_track(tracks: Tracks, part: Partition, run) -> list[tuple]:
     return out
 
 
-def entries(tracks: Tracks, zones: ZoneSet, rows: np.ndarray) -> list[tuple]:
+def entries(
+    tracks: Tracks, zones: ZoneSet, rows: np.ndarray, zone_rows: np.ndarray | None = None
+) -> list[tuple]:
     e = predict_entries(tracks, zones, now_s=T0 + 60)
+    zr = np.arange(len(zones)) if zone_rows is None else zone_rows
     return [
-        (int(rows[t]), int(z), float(ts), float(a), float(o), int(act))
+        (int(rows[t]), int(zr[z]), float(ts), float(a), float(o), int(act))
         for t, z, ts, a, o, act in zip(
             e.track, e.zone, e.t_s, e.lat_deg, e.lon_deg, e.action, strict=True
         )
@@ -150,6 +155,17 @@ def test_every_report_once_on_one_detector_as_on_one_node(s, k, res):
     single = entries(t, s["zones"], everyone)
     split = per_track(t, part, lambda sub, rows: entries(sub, s["zones"], rows))
     assert sorted(split) == sorted(single) and len(set(split)) == len(split)
+    # Each detector given only the zones its own tracks can reach finds the same.
+    zs, split = s["zones"], []
+    for name in part.detectors:
+        owned = part.owns_points(name, t.lat, t.lon)
+        near = np.flatnonzero(reaching(t, owned, zs.frames.lat_deg, zs.frames.lon_deg, zs.radius_m))
+        if near.size == 0:
+            continue
+        sub = ZoneSet.from_zones([s["zone_records"][z] for z in near])
+        own = np.flatnonzero(owned)
+        split += entries(t.take(own), sub, own, near)
+    assert sorted(split) == sorted(single)
     single = crossings(t, s["borders"], everyone)
     split = per_track(t, part, lambda sub, rows: crossings(sub, s["borders"], rows))
     assert sorted(split) == sorted(single)
@@ -188,3 +204,27 @@ def test_scenes_hold_findings_of_every_kind():
 
     count()
     assert all(v > 0 for v in found.values()), found
+
+
+def test_a_zone_reaches_only_detectors_with_tracks_that_can_enter_it():
+    fs = parse_features(collection(zone(point(8.0, 46.0), radius_m=10_000)))
+    zs = ZoneSet.from_zones(fs.zones)
+    deg = 1 / 111_195.0  # degrees of latitude per metre
+    # 200 m/s for 300 s: 60 km; the zone's edge 10 km from its centre.
+    for gap_m, reached in ((69_000.0, True), (71_000.0, False)):
+        t = Tracks(
+            id=["a"],
+            party=["blue"],
+            lat=[46.0 - gap_m * deg],
+            lon=[8.0],
+            alt_m=[1000.0],
+            gs_mps=[200.0],
+            track_deg=[0.0],
+            vs_mps=[0.0],
+        )
+        got = reaching(t, [True], zs.frames.lat_deg, zs.frames.lon_deg, zs.radius_m)
+        assert got.tolist() == [reached]
+        assert reaching(t, [False], zs.frames.lat_deg, zs.frames.lon_deg, zs.radius_m).tolist() == [
+            False
+        ]
+        assert (len(predict_entries(t, zs, now_s=T0)) == 1) is reached

@@ -50,6 +50,7 @@ __all__ = [
     "owns_overlaps",
     "owns_pairs",
     "owns_proximities",
+    "reaching",
 ]
 
 RESOLUTION = 2
@@ -279,6 +280,59 @@ def keep_owned(found: Conflicts, owned: ArrayLike) -> Conflicts:
         tcpa_s=found.tcpa_s[keep],
         dcpa_m=found.dcpa_m[keep],
     )
+
+
+def reaching(
+    tracks: Tracks,
+    owned: ArrayLike,
+    lat_deg: ArrayLike,
+    lon_deg: ArrayLike,
+    radius_m: ArrayLike,
+    *,
+    lookahead: float = DEFAULT_LOOKAHEAD_S,
+) -> B:
+    """Which areas a detector must be given to find its own tracks' entries into them.
+
+    Parameters
+    ----------
+    tracks : Tracks
+        The whole picture, n tracks.
+    owned : array_like of bool, shape (n,)
+        Whether the detector owns each track's cell.
+    lat_deg, lon_deg, radius_m : array_like, shape (m,)
+        Each area's centre (degrees) and the largest great-circle distance of the area
+        from it (m): for zones, ``ZoneSet.frames.lat_deg``, ``.lon_deg``, ``.radius_m``.
+    lookahead : float
+        T, seconds.
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+        Areas whose centre lies within ``gs * T + radius_m + HALO_MARGIN_M`` (m) of
+        great-circle distance of an owned track: in T a track moves ``gs * T`` along
+        its great circle, so an area farther than that from every owned track is entered
+        by none of them (:func:`~deconflict.detect.zones.predict_entries` drops such
+        pairs itself by the same bound).
+    """
+    own = np.flatnonzero(np.asarray(owned, dtype=bool))
+    lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
+    lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
+    radius = np.atleast_1d(np.asarray(radius_m, dtype=np.float64))
+    m = lat.shape[0]
+    out = np.zeros(m, dtype=bool)
+    if own.size == 0 or m == 0:
+        return out
+    state = TrackState.from_tracks(tracks.take(own))
+    zone_u = TrackState.from_columns(lat, lon, np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m)).u
+    u = np.concatenate([state.u, zone_u])
+    half = np.concatenate([state.gs_mps * lookahead, radius + HALO_MARGIN_M])
+    p = EARTH_RADIUS_M * u
+    group = np.r_[np.zeros(own.size, dtype=np.int64), np.ones(m, dtype=np.int64)]
+    i, j = candidate_pairs(p - half[:, None], p + half[:, None], group)
+    t, z = np.minimum(i, j), np.maximum(i, j)
+    near = _arc_m(u, t, z) <= half[t] + half[z]
+    out[z[near] - own.size] = True
+    return out
 
 
 def owns_overlaps(found: Overlaps, volumes: VolumeSet, partition: Partition, detector: str) -> B:
