@@ -286,3 +286,25 @@ def test_recorded_traffic_on_one_and_three_detectors(switzerland, k):
             assert sorted(found) == single
             total += len(single)
     assert total > 0
+
+
+def test_the_partition_core_imports_no_bus_store_or_service():
+    import ast
+
+    import deconflict.detect.partition as mod
+
+    tree = ast.parse(Path(mod.__file__).read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+    allowed = {"__future__", "hashlib", "collections.abc", "h3", "numpy", "numpy.typing"}
+    relative = {n for n in names if n.startswith(".")}
+    assert names - relative <= allowed
+    assert {n.lstrip(".").split(".")[0] for n in relative if n.startswith("..")} <= {
+        "errors",
+        "geo",
+        "model",
+    }

@@ -17,7 +17,8 @@ which detector looks), and only the owner of that cell reports it:
 
 A detector running separation must see, besides the tracks it owns, every track that
 could conflict with one of them within the lookahead (:func:`needed_tracks`, the halo).
-Per-track detections need only the owned tracks; declarations (zones, volumes, strikes,
+Per-track detections need only the owned tracks, and zones only the detectors whose
+tracks can reach them (:func:`reaching`); the other declarations (volumes, strikes,
 positions, borders) reach every detector and the home rule picks the one that reports.
 """
 
