@@ -40,7 +40,7 @@ def rows(c: Conflicts) -> list[tuple[str, str, float, float, float, float]]:
 
 
 def partitioned(
-    tracks: Tracks, part: Partition, **kw: float
+    tracks: Tracks, part: Partition, backend: str = "numpy", **kw: float
 ) -> tuple[list[tuple[str, str, float, float, float, float]], dict[str, int]]:
     """Pairs found by every detector on its needed tracks, kept where it owns them."""
     lookahead = float(kw.get("lookahead", 300.0))
@@ -53,7 +53,7 @@ def partitioned(
         owned = part.owns(name, cells)
         need = needed_tracks(tracks, owned, lookahead=lookahead, h_sep=h_sep, pairs=pairs)
         sizes[name] = int(need.size)
-        local = detect(tracks.take(need), backend="numpy", **kw)
+        local = detect(tracks.take(need), backend=backend, **kw)
         found += rows(keep_owned(local, owned[need]))
     return found, sizes
 
@@ -270,8 +270,9 @@ def switzerland():
     return read_history(DATA / "switzerland_1345.csv.gz")
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("k", [1, 3])
-def test_recorded_traffic_on_one_and_three_detectors(switzerland, k):
+def test_recorded_traffic_on_one_and_three_detectors(switzerland, k, backend):
     t0 = float(switzerland.time_s.min())
     total = 0
     for minute in range(0, 10, 2):
@@ -281,8 +282,8 @@ def test_recorded_traffic_on_one_and_three_detectors(switzerland, k):
             part = Partition(DETECTORS[:k], resolution=res)
             # A wider minimum so that the recorded day has pairs to find.
             kw = {"h_sep": 30_000.0, "v_sep": 600.0}
-            found, _ = partitioned(t, part, **kw)
-            single = rows(detect(t, backend="numpy", **kw))
+            found, _ = partitioned(t, part, backend, **kw)
+            single = rows(detect(t, backend=backend, **kw))
             assert sorted(found) == single
             total += len(single)
     assert total > 0
