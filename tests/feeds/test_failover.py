@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,46 @@ def test_503_unavailable_waits_retry_after_then_tries_the_next_url(tmp_path: Pat
     assert again.at - refused.at >= 0.95
     assert again.key == refused.key and again.tracks == refused.tracks
     assert stats.failovers == 1 and stats.unsent == 0
+
+
+def test_a_retry_after_of_a_day_does_not_stall_the_feed(tmp_path: Path) -> None:
+    path = tmp_path / "two.sbs"
+    path.write_text(TWO_REPORTS)
+    options = replace(ONCE_AT_THE_END, backoff_max_s=1.0)
+    with StandInService() as first, StandInService() as second:
+        first.codes[503] = "unavailable"
+        first.script.append((503, {"Retry-After": "86400"}, 0.0))
+        stats = feed_until(
+            str(path), first, options, lambda: False, timeout_s=5.0,
+            service_url=f"{first.url},{second.url}",
+        )  # fmt: skip
+    (refused,), (again,) = first.requests, second.requests
+    assert 0.95 <= again.at - refused.at < 3.0  # the longest backoff, not a day
+    assert stats.unsent == 0 and len(second.accepted) == 1
+
+
+def test_a_url_serving_another_log_cannot_move_the_witness_s_pin(
+    service: tuple[Server, StoreTarget, str], tmp_path: Path
+) -> None:
+    server, store, token = service
+    key = cli(store, "log", "key").stdout.strip()
+    state = tmp_path / "witness"
+    ok = run("witness", server.url, "--state", str(state), "--public-key", key, "--once",
+             token=token)  # fmt: skip
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    kept = (state / "state.json").read_bytes()
+    # another service (its own key and log) first in the list: refused, the pin stays
+    other_store = StoreTarget("sqlite", str(tmp_path / "other.db"), tmp_path / "other-keys")
+    other_token = add_party(other_store, "blue")
+    other = Server(other_store, tmp_path / "other.log").start()
+    try:
+        forged = run("witness", f"{other.url},{server.url}", "--state", str(state), "--once",
+                     token=other_token)  # fmt: skip
+    finally:
+        other.stop()
+    assert forged.returncode == 1 and "refused head" in forged.stderr, forged.stderr
+    assert "pin" in forged.stderr
+    assert (state / "state.json").read_bytes() == kept
 
 
 def test_the_witness_goes_on_through_the_next_url(

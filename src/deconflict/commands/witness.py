@@ -513,7 +513,7 @@ def run(args: argparse.Namespace) -> int:
             except Unreachable as exc:
                 misses += 1
                 if misses < len(services):  # another gateway may answer: try it now
-                    wait = exc.retry_after_s or 0.0
+                    wait = min(exc.retry_after_s or 0.0, args.interval)
                     line = (
                         f"{_utc(time.time() * 1000)} service unreachable ({exc}); "
                         f"trying {services.current} | service {witness.url}"

@@ -223,7 +223,9 @@ class _Feed:
             stats.service = "busy" if outcome.status == 429 else "down"
             stats.last_error = f"service: {outcome.error}"
             if outcome.retry_after_s is not None:
-                delay = outcome.retry_after_s
+                # at most the backoff's longest wait: a Retry-After of a day (a broken or
+                # hostile gateway) does not stall the feed
+                delay = min(outcome.retry_after_s, self.o.backoff_max_s)
             else:
                 delay = backoff.next_delay()
             if deadline is None and self.stopping:
