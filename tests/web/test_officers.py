@@ -65,6 +65,8 @@ def test_the_ladder_reaches_the_supervisor_when_duty_does_not_answer(
         mark.wait_for(timeout=10000)
         assert mark.inner_text() == "unanswered at red for 0 min"
         assert sup.alert_item(alert_id).locator('.mark.unanswered[data-party="red"]').count() == 1
+        # blue's own site: nothing to ask anyone to stop
+        assert blue.alert_item(alert_id).locator("button.stop").count() == 0
         blue.screenshot("officers-unanswered-blue.png")
         sup.screenshot("officers-supervisor-red.png")
         sup.answer(alert_id, "wilco")

@@ -157,6 +157,13 @@ export class Panels {
     for (const q of a.details?.tracks ?? []) {
       if (q.startsWith(`${me}/`)) own.add(q.slice(me.length + 1));
     }
+    // the party's own declarations: nothing to ask anyone to stop
+    for (const f of [...(this.state.positions ?? []), ...(this.state.intents ?? [])]) {
+      if (f?.properties?.id !== undefined) own.add(f.properties.id);
+    }
+    if (a.kind === "declaration" && a.details?.feature?.properties?.party === me) {
+      for (const sub of a.subjects || []) own.add(sub);
+    }
     const otherParties = (a.parties || []).filter((p) => p !== me);
     const others = otherParties.length > 0;
     // with one other party in the alert, the subject is its own: say so (ids are each
