@@ -22,7 +22,7 @@ import psycopg
 
 from servicekit import free_port
 
-__all__ = ["NatsCluster", "Role", "fresh_database", "nats_server_binary"]
+__all__ = ["NatsCluster", "Role", "drop_database", "fresh_database", "nats_server_binary"]
 
 
 def nats_server_binary() -> str:
@@ -106,6 +106,13 @@ def fresh_database(base_url: str) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     head, _, _ = base_url.rpartition("/")
     return f"{head}/{name}"
+
+
+def drop_database(url: str) -> None:
+    """Drop the database :func:`fresh_database` made (its sessions ended first)."""
+    head, _, name = url.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

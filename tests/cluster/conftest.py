@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster.clusterkit import NatsCluster, Role, fresh_database
+from cluster.clusterkit import NatsCluster, Role, drop_database, fresh_database
 from servicekit import run_cli
 
 
@@ -52,6 +52,7 @@ class Cluster:
         for role in [*self.gateways, *self.recorders]:
             role.stop()
         self.nats.stop()
+        drop_database(self.db)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-from cluster.clusterkit import Role, fresh_database, nats_server_binary
+from cluster.clusterkit import Role, drop_database, fresh_database, nats_server_binary
 from servicekit import free_port, run_cli
 
 
@@ -29,8 +29,8 @@ def _server(tmp_path, token: str) -> tuple[subprocess.Popen[bytes], int]:
 
 def test_a_wrong_credential_stops_the_role_without_showing_it(tmp_path, postgres_url):
     proc, port = _server(tmp_path, "s3cret-token")
+    db = fresh_database(postgres_url)
     try:
-        db = fresh_database(postgres_url)
         done = subprocess.run(
             [sys.executable, "-m", "deconflict.cli", "serve", "--cluster",
              f"nats://guessed@127.0.0.1:{port}", "--db", db, "--key-dir", str(tmp_path / "k"),
@@ -43,13 +43,14 @@ def test_a_wrong_credential_stops_the_role_without_showing_it(tmp_path, postgres
     finally:
         proc.kill()
         proc.wait(10)
+        drop_database(db)
 
 
 def test_the_right_credential_runs_the_line(tmp_path, postgres_url):
     proc, port = _server(tmp_path, "s3cret-token")
     role = None
+    db = fresh_database(postgres_url)
     try:
-        db = fresh_database(postgres_url)
         keys = tmp_path / "k"
         added = run_cli("party", "add", "blue", "--db", db, "--key-dir", str(keys))
         token = added.stdout.strip().splitlines()[-1]
@@ -67,3 +68,4 @@ def test_the_right_credential_runs_the_line(tmp_path, postgres_url):
             role.stop()
         proc.kill()
         proc.wait(10)
+        drop_database(db)

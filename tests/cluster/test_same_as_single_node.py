@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from cluster.clusterkit import fresh_database
+from cluster.clusterkit import drop_database, fresh_database
 from cluster.conftest import Cluster
 from servicekit import Server, StoreTarget, add_party
 
@@ -95,3 +95,4 @@ def test_the_recorded_day_raises_the_same_alerts_on_a_cluster_and_a_single_node(
     finally:
         cluster.stop()
         single.stop()
+        drop_database(single_store.target)
