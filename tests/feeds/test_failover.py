@@ -19,10 +19,12 @@ import pytest
 from deconflict.errors import InvalidInput
 from deconflict.feeds.failover import ServiceUrls, moves_on
 from deconflict.feeds.run import FeedOptions
+from deconflict.trackio import History
 from servicekit import Server, StoreTarget, add_party, cli, client, free_port, track
 
 from .conftest import EXCERPT
-from .standins import StandInService, feed_until
+from .standins import ReceiverStandIn, StandInService, feed_until
+from .test_live import sbs_bytes
 
 TWO_REPORTS = (
     "MSG,3,1,1,4CA2D6,1,2020/01/01,00:00:00.000,2020/01/01,00:00:00.000,,37000,,,51.5,-0.2,,,,,,0\n"
@@ -113,6 +115,34 @@ def test_a_batch_without_an_answer_goes_to_the_next_url_with_its_key(tmp_path: P
     assert again.key == sent.key and again.tracks == sent.tracks
     assert len(second.accepted) == 1 and stats.unsent == 0
     assert stats.failovers == 1 and stats.service_url == second.url and stats.retries == 1
+
+
+def test_a_batch_in_doubt_is_sent_again_as_it_was_while_newer_states_come_in(
+    history: History,
+) -> None:
+    # A receiver still sending: by the retry its aircraft have newer states, but the
+    # batch that may have been applied goes again unchanged (a new body under its key
+    # would be refused, and a new key would apply its reports twice); the newer states
+    # follow in the next batch.
+    options = FeedOptions(
+        batch_interval_s=0.1, http_timeout_s=0.3, backoff_initial_s=0.3, backoff_max_s=0.3
+    )
+    with (
+        StandInService() as first,
+        StandInService() as second,
+        ReceiverStandIn([sbs_bytes(history)], pause_s=0.05) as receiver,
+    ):
+        first.script.append((200, {}, 1.0))  # taken, answered after the client gave up
+        feed_until(
+            receiver.url("sbs"), first, options, lambda: len(second.accepted) >= 3,
+            service_url=f"{first.url},{second.url}",
+        )  # fmt: skip
+    (sent,) = first.requests
+    again, after = second.requests[0], second.requests[1]
+    assert again.key == sent.key and again.tracks == sent.tracks
+    assert after.key != sent.key
+    newer = {t["id"]: t["time"] for t in after.tracks}
+    assert any(newer.get(t["id"], "") > t["time"] for t in sent.tracks), "no newer state came"
 
 
 def test_503_unavailable_waits_retry_after_then_tries_the_next_url(tmp_path: Path) -> None:
