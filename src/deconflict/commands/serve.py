@@ -216,6 +216,15 @@ def _demo_scenario(name: str) -> Path:
     raise InvalidInput(f"--demo: no scenario file {name!r} (give the path of a scenario)")
 
 
+def _countries(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The countries of ``--borders`` (none: no border crossing alerts)."""
+    if not args.borders:
+        return ()
+    from ..features import read_borders
+
+    return tuple(read_borders(args.borders))
+
+
 def _basemap(args: argparse.Namespace) -> Path | None:
     """The ``--basemap`` file, checked before anything starts (or ``None``)."""
     from ..api.routes.basemap import check_basemap
@@ -316,11 +325,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     tls = tls_options(args)
     basemap_file = _basemap(args)
-    countries: tuple[Any, ...] = ()
-    if args.borders:
-        from ..features import read_borders
-
-        countries = read_borders(args.borders)
+    countries = _countries(args)
     db = open_database(args.db or "deconflict.db", create=True)
     # handlers, the commit thread and the detection thread share one interpreter lock:
     # hand it over every millisecond (not 5) so that no one waits long for it
@@ -362,11 +367,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     config = config_from(args)
     tls = tls_options(args)
     basemap_file = _basemap(args)
-    countries: tuple[Any, ...] = ()
-    if args.borders:
-        from ..features import read_borders
-
-        countries = read_borders(args.borders)
+    countries = _countries(args)
     logging.basicConfig(level=args.log_level.upper())
     sys.setswitchinterval(0.001)
     stop = threading.Event()
