@@ -24,6 +24,7 @@ import {
 import { basemapLayer, geodataLayers } from "./basemap.js";
 import { clock, duration, t } from "./i18n.js";
 import { BASEMAP, kindColour } from "./meta.js";
+import { OwnTracks } from "./owntracks.js";
 import { MERCATOR_PER_TRUE, happensAt, isActive } from "./state.js";
 import {
   CROSS,
@@ -47,7 +48,6 @@ import {
 } from "./styles.js";
 
 
-
 export class MapView {
   /**
    * @param target the element the map fills
@@ -68,6 +68,7 @@ export class MapView {
       drawMs: 0,
       own: 0,
       ownTotal: 0,
+      ownDrawn: 0,
       others: [],
       alerts: [],
       zones: [],
@@ -82,7 +83,10 @@ export class MapView {
       others: this.vector({ zIndex: 40 }),
       own: this.vector({ zIndex: 50, declutter: true }),
     };
-    this.layers.own.setStyle((f) => this.ownStyle(f));
+    this.layers.own.setStyle((f) => this.labelStyle(f));
+    this.layers.own.on("postrender", (event) => this.drawTracks(event));
+    this.labelled = null;
+    this.ownTracks = new OwnTracks();
     this.tracksShown = null;
     this.scaleLine = new ScaleLine({ units: "metric" });
     this.view = new View({ center: fromLonLat([38.5, 35]), zoom: 6, maxZoom: 16 });
@@ -215,6 +219,7 @@ export class MapView {
     this.drawnResolution = this.view.getResolution();
     this.movedAt = now;
     this.countOwn(now);
+    this.updateLabels();
     // rendered now, in this animation frame, so that drawMs is OpenLayers' drawing too
     this.map.renderSync();
     this.lastFrame.drawMs = performance.now() - t0;
@@ -256,53 +261,48 @@ export class MapView {
 
   // -- own tracks ------------------------------------------------------------------
 
-  /** One feature per own track (set when the tracks are polled). */
+  /** Note new tracks (set when the tracks are polled); their labels are rebuilt. */
   setTracks() {
+    this.tracksShown = this.state.tracks;
+    this.labelled = null;
+  }
+
+  /** Label features (id and flight level) for the own tracks in view when no more than
+   * LABELS_UP_TO are, none otherwise; rebuilt only when that set changes. The layer
+   * declutters them; each one's position is dead-reckoned when the layer renders. */
+  updateLabels() {
     const tr = this.state.tracks;
-    const features = [];
-    for (let i = 0; i < tr.n; i++) {
+    const ids = this.inView.length <= LABELS_UP_TO ? this.inView : [];
+    const key = ids.join(",");
+    if (this.labelled === key) return;
+    this.labelled = key;
+    const features = ids.map((i) => {
       const f = new Feature(new Point([tr.x0[i], tr.y0[i]]));
       f.set("i", i);
       f.set("trackId", tr.ids[i]);
-      features.push(f);
-    }
-    const src = this.layers.own.getSource();
-    src.clear(true);
-    src.addFeatures(features);
-    this.tracksShown = tr;
+      return f;
+    });
+    this.replace("own", features);
   }
 
-  ownStyle(f) {
+  labelStyle(f) {
     const tr = this.state.tracks;
     const i = f.get("i");
     if (i >= tr.n || tr.ids[i] !== f.get("trackId")) return null;
     const dt = Math.max(0, (this.now - tr.t[i]) / 1000);
-    const x = tr.x0[i] + tr.vx[i] * dt;
-    const y = tr.y0[i] + tr.vy[i] * dt;
-    const at = new Point([x, y]);
-    const styles = [
-      new Style({
-        geometry: new LineString([
-          [x, y],
-          [x + tr.vx[i] * WHISKER_S, y + tr.vy[i] * WHISKER_S],
-        ]),
-        stroke: new Stroke({ color: "rgba(27, 79, 156, 0.55)", width: 1 }),
+    return new Style({
+      geometry: new Point([tr.x0[i] + tr.vx[i] * dt, tr.y0[i] + tr.vy[i] * dt]),
+      text: haloed(OWN, "10px system-ui, sans-serif", {
+        text: `${tr.ids[i]} FL${Math.round(tr.alt[i] / 30.48)}`,
+        offsetX: 8,
+        offsetY: 9,
       }),
-      new Style({ geometry: at, image: triangle(OWN, tr.trk[i], 7) }),
-    ];
-    if (this.inView.length <= LABELS_UP_TO) {
-      styles.push(
-        new Style({
-          geometry: at,
-          text: haloed(OWN, "10px system-ui, sans-serif", {
-            text: `${tr.ids[i]} FL${Math.round(tr.alt[i] / 30.48)}`,
-            offsetX: 8,
-            offsetY: 9,
-          }),
-        }),
-      );
-    }
-    return styles;
+    });
+  }
+
+  /** Every own track's triangle and whisker onto the own layer's canvas (owntracks.js). */
+  drawTracks(event) {
+    this.lastFrame.ownDrawn = this.ownTracks.draw(event, this.state.tracks, this.now);
   }
 
   // -- zones -----------------------------------------------------------------------
