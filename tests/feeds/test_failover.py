@@ -164,7 +164,7 @@ def test_503_unavailable_waits_retry_after_then_tries_the_next_url(tmp_path: Pat
 def test_a_retry_after_of_a_day_does_not_stall_the_feed(tmp_path: Path) -> None:
     path = tmp_path / "two.sbs"
     path.write_text(TWO_REPORTS)
-    options = replace(ONCE_AT_THE_END, backoff_max_s=1.0)
+    options = replace(ONCE_AT_THE_END, retry_after_max_s=1.0)
     with StandInService() as first, StandInService() as second:
         first.codes[503] = "unavailable"
         first.script.append((503, {"Retry-After": "86400"}, 0.0))
@@ -173,7 +173,7 @@ def test_a_retry_after_of_a_day_does_not_stall_the_feed(tmp_path: Path) -> None:
             service_url=f"{first.url},{second.url}",
         )  # fmt: skip
     (refused,), (again,) = first.requests, second.requests
-    assert 0.95 <= again.at - refused.at < 3.0  # the longest backoff, not a day
+    assert 0.95 <= again.at - refused.at < 3.0  # the longest wait, not a day
     assert stats.unsent == 0 and len(second.accepted) == 1
 
 

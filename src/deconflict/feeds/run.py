@@ -51,6 +51,8 @@ class FeedOptions:
     stats_every_s: float | None = None
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
+    retry_after_max_s: float = 60.0
+    """The longest ``Retry-After`` the feed waits (a longer one is cut to it)."""
     drain_s: float = 30.0
     http_timeout_s: float = 10.0
 
@@ -70,6 +72,8 @@ class FeedOptions:
             raise InvalidInput(f"max batch must be 1..{MAX_TRACKS_PER_POST}, got {self.max_batch}")
         if not self.speed >= 0:
             raise InvalidInput(f"--speed must be >= 0 (0: as fast as possible), got {self.speed}")
+        if not self.retry_after_max_s >= 0:
+            raise InvalidInput(f"longest Retry-After must be >= 0 s, got {self.retry_after_max_s}")
         if not self.drain_s >= 0:
             raise InvalidInput(f"drain time must be >= 0 s, got {self.drain_s}")
         if self.receiver is not None:
@@ -223,9 +227,8 @@ class _Feed:
             stats.service = "busy" if outcome.status == 429 else "down"
             stats.last_error = f"service: {outcome.error}"
             if outcome.retry_after_s is not None:
-                # at most the backoff's longest wait: a Retry-After of a day (a broken or
-                # hostile gateway) does not stall the feed
-                delay = min(outcome.retry_after_s, self.o.backoff_max_s)
+                # a Retry-After of a day (a broken or hostile gateway) does not stall it
+                delay = min(outcome.retry_after_s, self.o.retry_after_max_s)
             else:
                 delay = backoff.next_delay()
             if deadline is None and self.stopping:
