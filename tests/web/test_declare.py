@@ -108,6 +108,11 @@ def test_blue_declares_from_the_map_and_red_answers(officers: tuple[Screen, Scre
     item = red.page.locator('#inbox-list li.alert[data-kind="declaration"]', has_text="blue-clinic")
     alert_id = str(item.get_attribute("data-id"))
     red.answer(alert_id, "roger")
+    # a plan years away says when, not a count of hours
+    strike = red.page.locator(
+        '#inbox-list li.alert[data-kind="declaration"]', has_text="blue-strike-1"
+    )
+    assert "2030-06-01 06:00 UTC" in strike.inner_text()
     blue.page.locator(
         f'#inbox-list li.alert[data-id="{alert_id}"]', has_text="Capt. Orlov"
     ).wait_for(timeout=5000)

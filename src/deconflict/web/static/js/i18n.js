@@ -443,9 +443,13 @@ export function duration(s) {
   return h > 0 ? `${sign}${h}:${pad(m)}:${pad(sec)}` : `${sign}${m}:${pad(sec)}`;
 }
 
-/** Seconds from now as "in 1:05" / "1:05 ago" / "now". */
-export function relative(s) {
+/** Seconds from now as "in 1:05" / "1:05 ago" / "now"; two days or more away, the UTC
+ * date and time of ``atMs`` (POSIX ms) instead of a count of hours. */
+export function relative(s, atMs) {
   if (Math.abs(s) < 0.5) return t("now");
+  if (Math.abs(s) >= 2 * 86400 && Number.isFinite(atMs)) {
+    return new Date(atMs).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
   return s > 0 ? t("in", { t: duration(s) }) : t("ago", { t: duration(-s) });
 }
 

@@ -52,7 +52,7 @@ export function tickCountdowns(root, now) {
       el.textContent = left > 0 ? t("deadline.left", { t: duration(left) }) : t("overdue");
       el.classList.toggle("late", left <= 0);
     } else {
-      el.textContent = relative(left);
+      el.textContent = relative(left, Number(el.dataset.at));
     }
   }
 }
