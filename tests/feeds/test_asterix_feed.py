@@ -5,6 +5,7 @@ value cross-checked with a second decoder (asterix4py); and the real service."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -129,8 +130,13 @@ def wait_bound(host: str, port: int, timeout_s: float = 30.0) -> None:
 
 
 def datagrams(history: History, category: int) -> list[bytes]:
-    """The history's blocks, two to a datagram (blocks back to back)."""
-    blocks = [block for _, block in history_blocks(history, category)]
+    """The history's blocks, two to a datagram (blocks back to back), moved in time so
+    the recording ends 10 s ago: a live feed dates a report's time of day by the day
+    nearest its reception, and refuses one more than 30 s ahead of it, so the recording's
+    own times of day (13:45 UTC) would be read as hours ahead for half of every day."""
+    shift = time.time() - 10.0 - float(history.time_s.max())
+    moved = dataclasses.replace(history, time_s=history.time_s + shift)
+    blocks = [block for _, block in history_blocks(moved, category)]
     return [b"".join(blocks[k : k + 2]) for k in range(0, len(blocks), 2)]
 
 
