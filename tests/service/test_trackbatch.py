@@ -15,7 +15,7 @@ from deconflict.bounds import TRACK_BOUNDS
 from deconflict.errors import InvalidInput
 from deconflict.service.clock import iso
 from deconflict.service.reports import parse_track_reports
-from deconflict.service.trackbatch import TrackBatch, decode_batch
+from deconflict.service.trackbatch import TrackBatch, batch_of, decode_batch
 
 NOW = 1_800_000_000.0
 LIMITS = {"now": NOW, "max_future_s": 5.0, "max_age_s": 60.0, "max_batch": 50}
@@ -74,14 +74,15 @@ def test_the_compiled_path_accepts_exactly_what_the_ordinary_path_accepts(items)
     except (ValueError, OverflowError):
         return
     ordinary = _ordinary(raw)
-    batch = decode_batch(raw)
-    if batch is None:
-        return  # left to the ordinary path, which answers as before
-    try:
-        fast = parse_track_reports(batch, "blue", **LIMITS)
-    except InvalidInput as exc:
-        fast = f"refused: {exc}"
-    assert fast == ordinary
+    # from the bytes (a gateway or single node) and from parsed JSON (the recorder)
+    for batch in (decode_batch(raw), batch_of(json.loads(raw))):
+        if batch is None:
+            continue  # left to the ordinary path, which answers as before
+        try:
+            fast = parse_track_reports(batch, "blue", **LIMITS)
+        except InvalidInput as exc:
+            fast = f"refused: {exc}"
+        assert fast == ordinary
 
 
 def test_a_valid_batch_goes_the_compiled_way_with_the_same_reports():

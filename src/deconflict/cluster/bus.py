@@ -216,10 +216,6 @@ class NatsBus:
     def unserve(self, subscription: Any) -> None:
         self._run(subscription.unsubscribe(), 10)
 
-    def flush(self) -> None:
-        """Wait until the servers have everything sent so far."""
-        self._run(self.nc.flush(5), 10)
-
     # -- events ------------------------------------------------------------------------
 
     def publish_event(self, data: bytes) -> None:

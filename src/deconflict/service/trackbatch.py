@@ -18,7 +18,7 @@ import msgspec
 
 from ..bounds import TRACK_BOUNDS
 
-__all__ = ["TrackBatch", "TrackIn", "decode_batch"]
+__all__ = ["TrackBatch", "TrackIn", "batch_of", "decode_batch"]
 
 
 def _bounded(name: str) -> Any:
@@ -64,4 +64,15 @@ def decode_batch(raw: bytes) -> TrackBatch | None:
     try:
         return TrackBatch(_DECODER.decode(raw))
     except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def batch_of(items: Any) -> TrackBatch | None:
+    """The batch in already-parsed JSON ``items`` (a list of track objects) if the
+    compiled validator takes it whole, else ``None`` (as :func:`decode_batch`)."""
+    if not isinstance(items, list):
+        return None
+    try:
+        return TrackBatch(msgspec.convert(items, list[TrackIn]))
+    except (msgspec.ValidationError, TypeError):
         return None
