@@ -160,8 +160,8 @@ class Traffic:
     def __init__(self, k: int, n: int, rng: random.Random, t0: float) -> None:
         self.t0 = t0
         self.ids = [f"p{k}-{i}" for i in range(n)]
-        self.lat = np.array([rng.uniform(20.0, 40.0) for _ in range(n)])
-        self.lon = np.array([rng.uniform(20.0, 50.0) for _ in range(n)])
+        self.lat_deg = np.array([rng.uniform(20.0, 40.0) for _ in range(n)])
+        self.lon_deg = np.array([rng.uniform(20.0, 50.0) for _ in range(n)])
         self.alt = np.array([300.0 * rng.randrange(10, 140) for _ in range(n)])
         self.trk = np.array([rng.uniform(0.0, 360.0) for _ in range(n)])
         self.gs = np.full(n, 220.0)
@@ -171,7 +171,7 @@ class Traffic:
         rows = slice(start, min(start + BATCH, len(self.ids)))
         zero = np.zeros(len(self.ids))[rows]
         lat, lon, alt, trk = dead_reckon(
-            self.lat[rows], self.lon[rows], self.alt[rows], self.gs[rows], self.trk[rows],
+            self.lat_deg[rows], self.lon_deg[rows], self.alt[rows], self.gs[rows], self.trk[rows],
             zero, t - self.t0,
         )  # fmt: skip
         lon = (lon + 180.0) % 360.0 - 180.0

@@ -51,8 +51,8 @@ def _deconflict(
     tracks = Tracks(
         id=np.char.add("T", np.char.zfill(np.arange(n).astype(str), 7)),
         party=np.full(n, "p"),
-        lat=data["lat"],
-        lon=data["lon"],
+        lat_deg=data["lat"],
+        lon_deg=data["lon"],
         alt_m=data["alt_m"],
         gs_mps=data["gs_mps"],
         track_deg=data["track_deg"],
@@ -91,8 +91,8 @@ def _bluesky(
     traf = SimpleNamespace(
         ntraf=n,
         id=list(range(n)),
-        lat=data["lat"],
-        lon=data["lon"],
+        lat_deg=data["lat"],
+        lon_deg=data["lon"],
         alt=data["alt_m"],
         gs=data["gs_mps"],
         trk=data["track_deg"],

@@ -41,7 +41,16 @@ def run_live(
     start = time.perf_counter()
     live = LivePairs()  # loads the compiled code (once per process)
     warm_s = time.perf_counter() - start
-    picture = Tracks(id=ids, party=party, **data)
+    picture = Tracks(
+        id=ids,
+        party=party,
+        lat_deg=data["lat"],
+        lon_deg=data["lon"],
+        alt_m=data["alt_m"],
+        gs_mps=data["gs_mps"],
+        track_deg=data["track_deg"],
+        vs_mps=data["vs_mps"],
+    )
     start = time.perf_counter()
     live.upsert(picture, reported)
     load_s = time.perf_counter() - start
@@ -60,8 +69,8 @@ def run_live(
         batch = Tracks(
             id=ids[pick],
             party=party[pick],
-            lat=lat,
-            lon=lon,
+            lat_deg=lat,
+            lon_deg=lon,
             alt_m=alt,
             gs_mps=data["gs_mps"][pick],
             track_deg=np.mod(trk + rng.uniform(-3.0, 3.0, changed), 360.0),

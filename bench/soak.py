@@ -77,8 +77,8 @@ class Traffic:
 
     def __init__(self, k: int, n: int, rng: random.Random) -> None:
         self.ids = [f"p{k}-{i}" for i in range(n)]
-        self.lat = [rng.uniform(20.0, 40.0) for _ in range(n)]
-        self.lon = [rng.uniform(20.0, 50.0) for _ in range(n)]
+        self.lat_deg = [rng.uniform(20.0, 40.0) for _ in range(n)]
+        self.lon_deg = [rng.uniform(20.0, 50.0) for _ in range(n)]
         self.alt = [300.0 * rng.randrange(10, 140) for _ in range(n)]
         self.trk = [rng.uniform(0.0, 360.0) for _ in range(n)]
 
@@ -89,8 +89,8 @@ class Traffic:
                 {
                     "id": self.ids[i],
                     "time": when,
-                    "lat": self.lat[i],
-                    "lon": self.lon[i],
+                    "lat": self.lat_deg[i],
+                    "lon": self.lon_deg[i],
                     "alt_m": self.alt[i],
                     "gs_mps": 220.0,
                     "track_deg": self.trk[i],

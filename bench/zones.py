@@ -79,8 +79,8 @@ def make_tracks(rng: np.random.Generator, n: int) -> Tracks:
     return Tracks(
         id=[f"t{i}" for i in range(n)],
         party=rng.choice(PARTIES, n),
-        lat=rng.uniform(LAT0, LAT1, n),
-        lon=rng.uniform(LON0, LON1, n),
+        lat_deg=rng.uniform(LAT0, LAT1, n),
+        lon_deg=rng.uniform(LON0, LON1, n),
         alt_m=rng.uniform(500, 12000, n),
         gs_mps=rng.uniform(50, 300, n),
         track_deg=rng.uniform(0, 360, n),

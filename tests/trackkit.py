@@ -16,8 +16,8 @@ def tracks(rows: Sequence[Sequence[float]], parties: Sequence[str] | None = None
     return Tracks(
         id=[f"t{k}" for k in range(n)],
         party=list(parties) if parties is not None else ["blue"] * n,
-        lat=arr[:, 0],
-        lon=arr[:, 1],
+        lat_deg=arr[:, 0],
+        lon_deg=arr[:, 1],
         alt_m=arr[:, 2],
         gs_mps=arr[:, 3],
         track_deg=arr[:, 4],

@@ -128,8 +128,8 @@ def separation_alerts(tracks: Tracks, conflicts: Conflicts, *, now_s: float) -> 
     i, j, tcpa = conflicts.i, conflicts.j, conflicts.tcpa_s
     rows = np.concatenate([i, j])
     lat, lon, _, _ = dead_reckon(
-        tracks.lat[rows],
-        tracks.lon[rows],
+        tracks.lat_deg[rows],
+        tracks.lon_deg[rows],
         tracks.alt_m[rows],
         tracks.gs_mps[rows],
         tracks.track_deg[rows],
@@ -354,7 +354,7 @@ def non_conforming_alerts(tracks: Tracks, index: Iterable[int], *, now_s: float)
     now_s = check_now(now_s)
     rows = np.asarray(list(index), dtype=np.int64)
     ids, parties = tracks.id[rows].tolist(), tracks.party[rows].tolist()
-    lats, lons = tracks.lat[rows].tolist(), wrap_lon(tracks.lon[rows]).tolist()
+    lats, lons = tracks.lat_deg[rows].tolist(), wrap_lon(tracks.lon_deg[rows]).tolist()
     alts = tracks.alt_m[rows].tolist()
     out = []
     for track, party, lat, lon, alt in zip(ids, parties, lats, lons, alts, strict=True):

@@ -88,8 +88,8 @@ class History:
         recorded = Tracks(
             id=self.id[last],
             party=self.party[last],
-            lat=v[:, 0],
-            lon=v[:, 1],
+            lat_deg=v[:, 0],
+            lon_deg=v[:, 1],
             alt_m=v[:, 2],
             gs_mps=v[:, 3],
             track_deg=v[:, 4],

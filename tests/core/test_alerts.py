@@ -26,8 +26,8 @@ def head_on() -> Tracks:
     return Tracks(
         id=["b-west", "a-east"],
         party=["red", "blue"],
-        lat=[0.0, 0.0],
-        lon=[0.5, 0.0],
+        lat_deg=[0.0, 0.0],
+        lon_deg=[0.5, 0.0],
         alt_m=[9000.0, 9000.0],
         gs_mps=[200.0, 200.0],
         track_deg=[270.0, 90.0],

@@ -62,8 +62,8 @@ def tracks(n=20, seed=5):
     return Tracks(
         id=[f"t{k}" for k in range(n)],
         party=["p"] * n,
-        lat=rng.uniform(-85, 85, n),
-        lon=rng.uniform(-180, 180, n),
+        lat_deg=rng.uniform(-85, 85, n),
+        lon_deg=rng.uniform(-180, 180, n),
         alt_m=rng.uniform(0, 12e3, n),
         gs_mps=rng.uniform(0, 300, n),
         track_deg=rng.uniform(0, 360, n),
@@ -73,7 +73,9 @@ def tracks(n=20, seed=5):
 
 def close(a: Tracks, b: Tracks) -> None:
     assert a.id.tolist() == b.id.tolist()
-    np.testing.assert_allclose(haversine_m(a.lat, a.lon, b.lat, b.lon), 0.0, atol=1e-4)
+    np.testing.assert_allclose(
+        haversine_m(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg), 0.0, atol=1e-4
+    )
     np.testing.assert_allclose(a.alt_m, b.alt_m, atol=1e-9)
     turn = (a.track_deg - b.track_deg + 180.0) % 360.0 - 180.0
     np.testing.assert_allclose(turn, 0.0, atol=1e-7)
@@ -83,7 +85,7 @@ def test_advanced_composes_and_reverses():
     t = tracks()
     close(t.advanced(100.0).advanced(200.0), t.advanced(300.0))
     close(t.advanced(250.0).advanced(-250.0), t)
-    assert t.advanced(0.0).lat.tolist() == t.lat.tolist()
+    assert t.advanced(0.0).lat_deg.tolist() == t.lat_deg.tolist()
 
 
 def test_advanced_per_track_and_bad_dt():
@@ -92,8 +94,8 @@ def test_advanced_per_track_and_bad_dt():
     moved = t.advanced(dt)
     for k in range(3):
         one = t.take([k]).advanced(dt[k])
-        assert float(moved.lat[k]) == float(one.lat[0])
-    assert not moved.lat.flags.writeable
+        assert float(moved.lat_deg[k]) == float(one.lat_deg[0])
+    assert not moved.lat_deg.flags.writeable
     with pytest.raises(ValueError, match=r"dt_s: expected a number or shape \(3,\)"):
         t.advanced(np.zeros(2))
     with pytest.raises(ValueError, match="dt_s: must be finite"):
@@ -110,6 +112,6 @@ def test_history_at_dead_reckons_along_the_great_circle(tmp_path):
     )
     quarter_s = np.pi / 2 * EARTH_RADIUS_M / 200.0
     at = read_history(path).at(1577836800.0 + quarter_s, max_age_s=1e5)
-    assert (float(at.lat[0]), float(at.lon[0])) == pytest.approx((45.0, 90.0), abs=1e-9)
+    assert (float(at.lat_deg[0]), float(at.lon_deg[0])) == pytest.approx((45.0, 90.0), abs=1e-9)
     assert float(at.track_deg[0]) == pytest.approx(90.0, abs=1e-9)
     assert float(at.alt_m[0]) == pytest.approx(1000.0 + quarter_s)

@@ -86,7 +86,7 @@ def test_udp_mesh_in_tak_protocol_with_shapes(service: tuple[Server, str], tmp_p
     assert events["b1"].type == "a-f-A" and events["b1"].course_deg == 45.0
     assert events["zone.z1"].type == "u-d-f"
     assert events["position.h1"].type == "u-d-c-c"
-    assert (events["position.h1"].lat, events["position.h1"].lon) == (35.5, 40.5)
+    assert (events["position.h1"].lat_deg, events["position.h1"].lon_deg) == (35.5, 40.5)
 
 
 EVENT = re.compile(rb"<event [^>]*>")

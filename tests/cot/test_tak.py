@@ -113,7 +113,7 @@ def test_the_line_on_tak_devices_and_back(
         assert (r1["gs_mps"], r1["track_deg"], r1["party"]) == (250.0, 270.0, "red")
 
         own = device.wait_for(lambda e: e.uid == "b1")
-        assert own.type == "a-f-A" and (own.lat, own.lon, own.hae_m) == (35.0, 40.0, 9000.0)
+        assert own.type == "a-f-A" and (own.lat_deg, own.lon_deg, own.hae_m) == (35.0, 40.0, 9000.0)
         assert (own.speed_mps, own.course_deg) == (250.0, 90.0)
 
         with client(server, blue) as c:
@@ -126,12 +126,14 @@ def test_the_line_on_tak_devices_and_back(
         (alert,) = alerts
         shown = device.wait_for(lambda e: e.uid == alert["id"])
         assert shown.stale_s > time.time()
-        assert (shown.lat, shown.lon) == pytest.approx((alert["lat"], alert["lon"]), abs=1e-6)
+        assert (shown.lat_deg, shown.lon_deg) == pytest.approx(
+            (alert["lat"], alert["lon"]), abs=1e-6
+        )
         other = device.wait_for(lambda e: e.type.startswith("a-") and "r1" in e.uid)
         assert other.type == "a-u-A" and other.uid == f"{alert['id']}.red.r1"
         state = alert["details"]["states"]["r1"]  # as the alert shows it, dead-reckoned
         assert state["party"] == "red"
-        assert (other.lat, other.lon, other.hae_m) == pytest.approx(
+        assert (other.lat_deg, other.lon_deg, other.hae_m) == pytest.approx(
             (state["lat"], state["lon"], state["alt_m"]), abs=1e-6
         )
         assert (other.speed_mps, other.course_deg) == pytest.approx((250.0, 270.0), abs=0.01)

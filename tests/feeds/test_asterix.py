@@ -69,7 +69,9 @@ def test_cat021_items_in_si_units() -> None:
     (rep,) = dec.block_reports(data)
     assert (rep.id, rep.category, rep.sac, rep.sic, rep.track_number) == ("4ca2d6", 21, 25, 10, 77)
     assert rep.tod_s == 43_190.5
-    assert rep.lat == pytest.approx(47.45, abs=2e-7) and rep.lon == pytest.approx(8.56, abs=2e-7)
+    assert rep.lat_deg == pytest.approx(47.45, abs=2e-7) and rep.lon_deg == pytest.approx(
+        8.56, abs=2e-7
+    )
     assert rep.baro_m == pytest.approx(350 * 100 * 0.3048)
     assert rep.gnss_m == pytest.approx(36_000 * 0.3048)
     assert rep.gs_mps == pytest.approx(0.125 * 1852.0)
@@ -105,7 +107,9 @@ def test_cat021_fallbacks_and_out_of_range_values() -> None:
             i160=(("RE", 1), ("GS", (0.5, "NM/s")), ("TA", (10.0, "°"))),
         )
     )
-    assert rep.lat == pytest.approx(-33.5, abs=3e-5) and rep.lon == pytest.approx(151.25, abs=3e-5)
+    assert rep.lat_deg == pytest.approx(-33.5, abs=3e-5) and rep.lon_deg == pytest.approx(
+        151.25, abs=3e-5
+    )
     assert rep.tod_s == 100.0
     assert rep.vs_mps == pytest.approx(625 * 0.3048 / 60)
     assert math.isnan(rep.gs_mps) and math.isnan(rep.track_deg)

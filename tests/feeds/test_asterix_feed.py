@@ -308,8 +308,8 @@ def cross_check(block: bytes, reports: Iterator[Any] | list[Any]) -> int:
         assert rec["cat"] == rep.category
         if rep.category == 21:
             assert f"{rec['080']['TAddr']:06x}" == rep.id
-            assert rec["131"]["Lat"] == pytest.approx(rep.lat, abs=1e-9)
-            assert rec["131"]["Lon"] == pytest.approx(rep.lon, abs=1e-9)
+            assert rec["131"]["Lat"] == pytest.approx(rep.lat_deg, abs=1e-9)
+            assert rec["131"]["Lon"] == pytest.approx(rep.lon_deg, abs=1e-9)
             assert rec["145"]["FL"] * 100 * ft == pytest.approx(rep.baro_m)
             assert rec["160"]["GS"] * 1852.0 == pytest.approx(rep.gs_mps)
             assert rec["160"]["TA"] % 360.0 == pytest.approx(rep.track_deg)
@@ -322,8 +322,8 @@ def cross_check(block: bytes, reports: Iterator[Any] | list[Any]) -> int:
                 else f"{rec['010']['SAC']}-{rec['010']['SIC']}-{rec['040']['TrkN']}"
             )
             assert ident == rep.id
-            assert rec["105"]["Lat"] == pytest.approx(rep.lat, abs=1e-9)
-            assert rec["105"]["Lon"] == pytest.approx(rep.lon, abs=1e-9)
+            assert rec["105"]["Lat"] == pytest.approx(rep.lat_deg, abs=1e-9)
+            assert rec["105"]["Lon"] == pytest.approx(rep.lon_deg, abs=1e-9)
             vx, vy = rec["185"]["Vx"], rec["185"]["Vy"]
             assert (vx * vx + vy * vy) ** 0.5 == pytest.approx(rep.gs_mps)
             assert rec["136"]["MFL"] * ft == pytest.approx(rep.baro_m)
@@ -358,7 +358,7 @@ def test_shipped_capture_read_and_cross_checked(tmp_path: Path) -> None:
     by_id = {r.id: r for r in reports}
     for ident, track in got.items():
         rep = by_id[ident]
-        assert track["lat"] == pytest.approx(rep.lat, abs=1e-6)
+        assert track["lat"] == pytest.approx(rep.lat_deg, abs=1e-6)
         assert track["alt_m"] == pytest.approx(rep.baro_m, abs=0.05)
         assert track["gs_mps"] == pytest.approx(rep.gs_mps, abs=0.005)
     assert stats.bad == 1  # the CAT065 block: a category the feed does not read

@@ -65,7 +65,13 @@ def test_aircraft_types() -> None:
 
 def test_xml_event_in_si_units() -> None:
     e = parse_xml(cot(slope=10.0))
-    assert (e.uid, e.type, e.lat, e.lon, e.hae_m) == ("RAVEN1", "a-f-A-M-F-Q", 35.0, 40.0, 9000.0)
+    assert (e.uid, e.type, e.lat_deg, e.lon_deg, e.hae_m) == (
+        "RAVEN1",
+        "a-f-A-M-F-Q",
+        35.0,
+        40.0,
+        9000.0,
+    )
     assert (e.speed_mps, e.course_deg, e.slope_deg) == (250.0, 90.0, 10.0)
     assert e.stale_s - e.time_s == pytest.approx(60.0, abs=1e-3)
     table = AircraftTable()
@@ -82,7 +88,13 @@ def test_what_the_link_sends_reads_back() -> None:
     event = own_track(track, now, 120.0)
     for data in (serialize(event), serialize(event, "proto", mesh=True)):
         e = parse_datagram(data)
-        assert (e.uid, e.type, e.lat, e.lon, e.hae_m) == ("b1", "a-f-A", 35.5, -0.25, 1200.0)
+        assert (e.uid, e.type, e.lat_deg, e.lon_deg, e.hae_m) == (
+            "b1",
+            "a-f-A",
+            35.5,
+            -0.25,
+            1200.0,
+        )
         assert (e.speed_mps, e.course_deg) == (80.0, 270.0)
     stream = serialize(event, "proto")
     assert stream[0] == 0xBF

@@ -46,8 +46,8 @@ def test_even_odd_pair_decodes_globally_with_the_newer_frame() -> None:
     assert table.get("40621d").t_pos == float("-inf")  # one frame, no reference: no position
     dec.feed(EVEN, T_EVEN)
     ac = table.get("40621d")
-    assert ac.lat == pytest.approx(52.2572, abs=5e-5)
-    assert ac.lon == pytest.approx(3.91937, abs=5e-5)
+    assert ac.lat_deg == pytest.approx(52.2572, abs=5e-5)
+    assert ac.lon_deg == pytest.approx(3.91937, abs=5e-5)
     assert ac.t_pos == T_EVEN
     assert ac.baro_m == pytest.approx(38000 * FT_M)
     assert dec.positions == 1
@@ -64,7 +64,7 @@ def test_single_frame_decodes_locally_against_the_receiver() -> None:
     table, dec = _decoder(receiver=(52.258, 3.918))
     dec.feed(EVEN, T_EVEN)
     ac = table.get("40621d")
-    assert (ac.lat, ac.lon) == pytest.approx((52.2572, 3.91937), abs=5e-5)
+    assert (ac.lat_deg, ac.lon_deg) == pytest.approx((52.2572, 3.91937), abs=5e-5)
 
 
 def test_later_frames_decode_locally_against_the_aircraft_s_own_position() -> None:
@@ -75,7 +75,7 @@ def test_later_frames_decode_locally_against_the_aircraft_s_own_position() -> No
     moved = df17_position("40621d", 52.30, 3.95, 38000, odd=True)
     dec.feed(moved, T_EVEN + 30.0)
     ac = table.get("40621d")
-    assert (ac.lat, ac.lon) == pytest.approx((52.30, 3.95), abs=1e-4)
+    assert (ac.lat_deg, ac.lon_deg) == pytest.approx((52.30, 3.95), abs=1e-4)
     assert dec.positions == 2
 
 
@@ -88,14 +88,14 @@ def test_a_position_jump_is_refused_and_a_consistent_pair_wins() -> None:
     dec.feed(far_even, T_EVEN + 1.0)  # 600 km away one second later
     ac = table.get("40621d")
     assert dec.implausible == 1
-    assert (ac.lat, ac.lon, ac.t_pos) == (
+    assert (ac.lat_deg, ac.lon_deg, ac.t_pos) == (
         pytest.approx(52.2572, abs=5e-5),
         pytest.approx(3.91937, abs=5e-5),
         T_EVEN,
     )
     # The refused fix's reference is dropped: a full pair at the new place is taken.
     dec.feed(far_odd, T_EVEN + 1.5)
-    assert (ac.lat, ac.lon) == pytest.approx((48.0, 11.0), abs=1e-4)
+    assert (ac.lat_deg, ac.lon_deg) == pytest.approx((48.0, 11.0), abs=1e-4)
 
 
 def test_ground_velocity() -> None:
@@ -157,4 +157,4 @@ def test_gnss_altitude_is_read_in_metres() -> None:
     assert dec.feed(frame, 5.0)
     ac = table.get("40621d")
     assert ac.gnss_m == 2500.0 and ac.t_baro == float("-inf")
-    assert (ac.lat, ac.lon) == pytest.approx((52.0, 4.0), abs=1e-4)
+    assert (ac.lat_deg, ac.lon_deg) == pytest.approx((52.0, 4.0), abs=1e-4)

@@ -32,7 +32,7 @@ def test_messages_merge_into_one_track_in_si_units() -> None:
     (state,) = table.ready()
     assert state.id == "4840d6"
     assert state.time_s == 101.0
-    assert (state.lat, state.lon) == (52.2572, 3.91937)
+    assert (state.lat_deg, state.lon_deg) == (52.2572, 3.91937)
     assert state.alt_m == pytest.approx(11582.4)  # 38,000 ft
     assert state.gs_mps == pytest.approx(231.5)  # 450 kt
     assert state.track_deg == pytest.approx(182.9)
@@ -94,7 +94,7 @@ def test_older_message_does_not_overwrite_newer_state() -> None:
     table, dec = _decoder()
     dec.feed(POSITION, 10.0)
     dec.feed(POSITION.replace("52.25720", "52.00000"), 9.0)
-    assert table.get("4840d6").lat == 52.2572
+    assert table.get("4840d6").lat_deg == 52.2572
 
 
 def test_written_lines_read_back() -> None:

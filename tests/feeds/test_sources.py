@@ -45,7 +45,7 @@ def test_lines_split_across_reads_are_joined() -> None:
     intake = Intake(AircraftTable())
     for k in range(0, len(LINE), 7):
         intake.live_chunk("sbs", LINE[k : k + 7], 1.0)
-    assert intake.bad == 0 and intake.table.get("4840d6").lat == 52.2572
+    assert intake.bad == 0 and intake.table.get("4840d6").lat_deg == 52.2572
 
 
 def test_a_line_cut_by_a_lost_connection_is_dropped_not_glued() -> None:

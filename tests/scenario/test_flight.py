@@ -22,15 +22,17 @@ def test_reports_are_spaced_by_speed_along_each_leg_and_end_on_the_last_waypoint
     assert s.time_s[0] == 1000.0
     assert np.allclose(np.diff(s.time_s)[:-1], 4.0)
     legs = haversine_m(
-        [w.lat for w in ROUTE[:-1]],
-        [w.lon for w in ROUTE[:-1]],
-        [w.lat for w in ROUTE[1:]],
-        [w.lon for w in ROUTE[1:]],
+        [w.lat_deg for w in ROUTE[:-1]],
+        [w.lon_deg for w in ROUTE[:-1]],
+        [w.lat_deg for w in ROUTE[1:]],
+        [w.lon_deg for w in ROUTE[1:]],
     )
     total = float(np.sum(legs / np.array([w.speed_mps for w in ROUTE[:-1]])))
     assert s.time_s[-1] == pytest.approx(1000.0 + total)
-    assert (s.lat[-1], s.lon[-1], s.alt_m[-1]) == pytest.approx((34.60, 41.70, 6000.0), abs=1e-6)
-    step = haversine_m(s.lat[:-1], s.lon[:-1], s.lat[1:], s.lon[1:])
+    assert (s.lat_deg[-1], s.lon_deg[-1], s.alt_m[-1]) == pytest.approx(
+        (34.60, 41.70, 6000.0), abs=1e-6
+    )
+    step = haversine_m(s.lat_deg[:-1], s.lon_deg[:-1], s.lat_deg[1:], s.lon_deg[1:])
     same_leg = s.gs_mps[:-1] == s.gs_mps[1:]
     assert np.allclose(
         step[same_leg], s.gs_mps[:-1][same_leg] * np.diff(s.time_s)[same_leg], rtol=1e-6
@@ -40,15 +42,15 @@ def test_reports_are_spaced_by_speed_along_each_leg_and_end_on_the_last_waypoint
 def test_each_state_dead_reckons_onto_the_next_within_a_leg() -> None:
     s = flight_states(Flight("blue", "b1", ROUTE, report_every_s=10.0), 0.0)
     lat, lon, _, _ = dead_reckon(
-        s.lat[:-1],
-        s.lon[:-1],
+        s.lat_deg[:-1],
+        s.lon_deg[:-1],
         s.alt_m[:-1],
         s.gs_mps[:-1],
         s.track_deg[:-1],
         s.vs_mps[:-1],
         np.diff(s.time_s),
     )
-    miss = haversine_m(lat, lon, s.lat[1:], s.lon[1:])
+    miss = haversine_m(lat, lon, s.lat_deg[1:], s.lon_deg[1:])
     same_leg = s.gs_mps[:-1] == s.gs_mps[1:]
     assert same_leg.sum() > 100
     assert float(miss[same_leg].max()) < 1.0

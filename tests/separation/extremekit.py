@@ -73,7 +73,7 @@ def pictures(draw: st.DrawFn) -> Tracks:
     n = draw(st.integers(2, 6))
     lat0 = draw(_degrees(90.0))
     lon0 = draw(_degrees(180.0))
-    cols: dict[str, list[float]] = {k: [] for k in ("lat", "lon", "alt_m", "gs_mps")}
+    cols: dict[str, list[float]] = {k: [] for k in ("lat_deg", "lon_deg", "alt_m", "gs_mps")}
     cols.update(track_deg=[], vs_mps=[])
     for _ in range(n):
         wild = draw(st.booleans())
@@ -81,8 +81,8 @@ def pictures(draw: st.DrawFn) -> Tracks:
         def pick(normal: st.SearchStrategy[float], extreme: st.SearchStrategy[float]) -> float:
             return draw(extreme if wild and draw(st.booleans()) else normal)  # noqa: B023
 
-        cols["lat"].append(min(90.0, max(-90.0, lat0 + draw(st.floats(-0.05, 0.05)))))
-        cols["lon"].append(min(180.0, max(-180.0, lon0 + draw(st.floats(-0.05, 0.05)))))
+        cols["lat_deg"].append(min(90.0, max(-90.0, lat0 + draw(st.floats(-0.05, 0.05)))))
+        cols["lon_deg"].append(min(180.0, max(-180.0, lon0 + draw(st.floats(-0.05, 0.05)))))
         cols["alt_m"].append(pick(st.floats(0, 12_000), finite()))
         cols["gs_mps"].append(pick(st.floats(0, 300), finite(positive=True)))
         cols["track_deg"].append(pick(st.floats(0, 360), finite()))
@@ -221,7 +221,7 @@ def areas(examples: int) -> None:
         lookahead: float,
         window: tuple[float, float],
     ) -> None:
-        lat, lon = float(tracks.lat[0]), float(tracks.lon[0])
+        lat, lon = float(tracks.lat_deg[0]), float(tracks.lon_deg[0])
         here = Geometry("Point", (lon, lat))
         low, high = min(band), max(band)
         rules = (Rule("*", "forbid"),)

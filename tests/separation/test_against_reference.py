@@ -41,10 +41,10 @@ def reference_pairs(tracks: Tracks, lookahead: float, h_sep: float, v_sep: float
                     continue
             t = np.linspace(start, end, SAMPLES)
             la_i, lo_i = destination(
-                tracks.lat[i], tracks.lon[i], tracks.track_deg[i], tracks.gs_mps[i] * t
+                tracks.lat_deg[i], tracks.lon_deg[i], tracks.track_deg[i], tracks.gs_mps[i] * t
             )
             la_j, lo_j = destination(
-                tracks.lat[j], tracks.lon[j], tracks.track_deg[j], tracks.gs_mps[j] * t
+                tracks.lat_deg[j], tracks.lon_deg[j], tracks.track_deg[j], tracks.gs_mps[j] * t
             )
             vertical = np.abs(dz + dvz * t) < v_sep
             horizontal = haversine_m(la_i, lo_i, la_j, lo_j) < h_sep
@@ -71,8 +71,8 @@ def traffic(draw):
     return Tracks(
         id=[f"x{k:02d}" for k in range(n)],
         party=party,
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=alt,
         gs_mps=gs,
         track_deg=rng.uniform(0, 360, n),
@@ -151,8 +151,8 @@ def test_backends_agree_on_dense_regional_traffic(pairs_of):
     tracks = Tracks(
         id=[f"d{k}" for k in range(n)],
         party=rng.choice(["a", "b"], n),
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=rng.integers(10, 41, n) * 304.8 + rng.uniform(-30, 30, n),
         gs_mps=rng.uniform(60, 260, n),
         track_deg=rng.uniform(0, 360, n),

@@ -20,8 +20,8 @@ def busy_region(n: int, seed: int) -> Tracks:
     return Tracks(
         id=[f"k{m:05d}" for m in range(n)],
         party=rng.choice(["a", "b", "c"], n),
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=rng.integers(10, 41, n) * 304.8 + rng.uniform(-30, 30, n),
         gs_mps=rng.uniform(60, 260, n),
         track_deg=rng.uniform(0, 360, n),

@@ -43,8 +43,8 @@ def _picture(n: int, **wild: float) -> Tracks:
     """n level tracks of two parties in a 40 km box; track 0 takes the ``wild`` values."""
     rng = np.random.default_rng(7)
     cols = {
-        "lat": 35.0 + rng.uniform(-0.2, 0.2, n),
-        "lon": 40.0 + rng.uniform(-0.2, 0.2, n),
+        "lat_deg": 35.0 + rng.uniform(-0.2, 0.2, n),
+        "lon_deg": 40.0 + rng.uniform(-0.2, 0.2, n),
         "alt_m": rng.choice([3000.0, 3300.0, 9000.0], n),
         "gs_mps": rng.uniform(50.0, 250.0, n),
         "track_deg": rng.uniform(0.0, 360.0, n),

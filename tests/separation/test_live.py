@@ -25,8 +25,8 @@ def random_tracks(rng, ids, lat0, lon0, spread_m, fast=False):
     return Tracks(
         id=ids,
         party=rng.choice(["blue", "red", "green"], n),
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=3000.0 + 304.8 * rng.integers(0, 3, n) + rng.normal(0, 40, n),
         gs_mps=np.where(rng.random(n) < 0.1, 0.0, rng.uniform(30, top, n)),
         track_deg=rng.uniform(0, 360, n),
@@ -157,7 +157,7 @@ def test_small_pictures_and_bad_input():
     assert len(live.conflicts_of([], now_s=0.0)) == 0
     assert len(live.all_conflicts(now_s=0.0)) == 0
     assert len(live.tracks_at(0.0)) == 0
-    one = Tracks(id=["a"], party=["p"], lat=[0.0], lon=[0.0], alt_m=[0.0], gs_mps=[100.0],
+    one = Tracks(id=["a"], party=["p"], lat_deg=[0.0], lon_deg=[0.0], alt_m=[0.0], gs_mps=[100.0],
                  track_deg=[0.0], vs_mps=[0.0])  # fmt: skip
     live.upsert(one, np.array([10.0]))
     assert len(live) == 1 and len(live.conflicts_of(["a"], now_s=20.0)) == 0
@@ -178,10 +178,10 @@ def test_small_pictures_and_bad_input():
 def test_states_are_dead_reckoned_from_their_own_times(pairs_of):
     # b reported 100 s before a: by now both are 1,000 m from the meeting point.
     live = LivePairs(between_parties=False)
-    a = Tracks(id=["a"], party=["p"], lat=[0.0], lon=[0.0], alt_m=[5000.0], gs_mps=[100.0],
+    a = Tracks(id=["a"], party=["p"], lat_deg=[0.0], lon_deg=[0.0], alt_m=[5000.0], gs_mps=[100.0],
                track_deg=[90.0], vs_mps=[0.0])  # fmt: skip
     lat, lon = destination(0.0, 0.0, 90.0, 12_000.0 + 10_000.0)
-    b = Tracks(id=["b"], party=["q"], lat=[float(lat)], lon=[float(lon)], alt_m=[5000.0],
+    b = Tracks(id=["b"], party=["q"], lat_deg=[float(lat)], lon_deg=[float(lon)], alt_m=[5000.0],
                gs_mps=[100.0], track_deg=[270.0], vs_mps=[0.0])  # fmt: skip
     live.upsert(a, np.array([1100.0]))
     live.upsert(b, np.array([1000.0]))
@@ -218,8 +218,8 @@ def test_near_threshold_pairs_late_in_the_boxes_window(
     tracks = Tracks(
         id=["a", "b"],
         party=["p", "q"],
-        lat=[lat0, float(lat_b)],
-        lon=[lon0, float(lon_b)],
+        lat_deg=[lat0, float(lat_b)],
+        lon_deg=[lon0, float(lon_b)],
         alt_m=[5000.0, 5100.0],
         gs_mps=[s_a, s_b],
         track_deg=[heading % 360.0, back],

@@ -19,8 +19,8 @@ def _random_tracks(rng: np.random.Generator, n: int, prefix: str, box: float) ->
     return Tracks(
         id=[f"{prefix}{k}" for k in range(n)],
         party=rng.choice(["p", "q", "r"], n),
-        lat=rng.uniform(40.0, 40.0 + box, n),
-        lon=rng.uniform(10.0, 10.0 + box, n),
+        lat_deg=rng.uniform(40.0, 40.0 + box, n),
+        lon_deg=rng.uniform(10.0, 10.0 + box, n),
         alt_m=rng.choice([9000.0, 9150.0, 9600.0], n),
         gs_mps=rng.uniform(0.0, 300.0, n),
         track_deg=rng.uniform(0.0, 360.0, n),
@@ -40,8 +40,8 @@ def _reference(
     tracks = Tracks(
         id=ids,
         party=[states[i][0] for i in ids],
-        lat=lat,
-        lon=((lon + 180.0) % 360.0) - 180.0,
+        lat_deg=lat,
+        lon_deg=((lon + 180.0) % 360.0) - 180.0,
         alt_m=alt,
         gs_mps=cols[:, 3],
         track_deg=trk,
@@ -88,8 +88,8 @@ def test_incremental_equals_full_pass(seed: int, n: int, box: float) -> None:
                 str(batch.party[k]),
                 float(times[k]),
                 (
-                    float(batch.lat[k]),
-                    float(batch.lon[k]),
+                    float(batch.lat_deg[k]),
+                    float(batch.lon_deg[k]),
                     float(batch.alt_m[k]),
                     float(batch.gs_mps[k]),
                     float(batch.track_deg[k]),
@@ -117,8 +117,8 @@ def test_a_stationary_pair_far_from_changes_is_not_reported() -> None:
     a = Tracks(
         id=["a", "b", "c"],
         party=["p", "q", "p"],
-        lat=[0.0, 0.0, 50.0],
-        lon=[0.0, 0.01, 50.0],
+        lat_deg=[0.0, 0.0, 50.0],
+        lon_deg=[0.0, 0.01, 50.0],
         alt_m=[1000.0] * 3,
         gs_mps=[0.0] * 3,
         track_deg=[0.0] * 3,

@@ -32,8 +32,8 @@ def drifting_pair() -> Tracks:
     return Tracks(
         id=["A", "B"],
         party=["p", "q"],
-        lat=[0.0, float(lat)],
-        lon=[0.0, float(lon)],
+        lat_deg=[0.0, float(lat)],
+        lon_deg=[0.0, float(lon)],
         alt_m=[9000.0, 9000.0],
         gs_mps=[250.0, 250.18],
         track_deg=[0.0, 2.155],
@@ -66,8 +66,8 @@ def close_pairs(draw):
     return Tracks(
         id=[f"k{m}" for m in range(n)],
         party=["p", "q", "p", "q"][:n],
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=alt,
         gs_mps=gs,
         track_deg=np.mod(track, 360.0),

@@ -45,7 +45,7 @@ def partitioned(
     """Pairs found by every detector on its needed tracks, kept where it owns them."""
     lookahead = float(kw.get("lookahead", 300.0))
     h_sep = float(kw.get("h_sep", 9260.0))
-    cells = cells_of(tracks.lat, tracks.lon, resolution=part.resolution)
+    cells = cells_of(tracks.lat_deg, tracks.lon_deg, resolution=part.resolution)
     pairs = halo_pairs(tracks, lookahead=lookahead, h_sep=h_sep)
     found: list[tuple[str, str, float, float, float, float]] = []
     sizes: dict[str, int] = {}
@@ -83,8 +83,8 @@ def traffic(draw: st.DrawFn) -> Tracks:
     return Tracks(
         id=ids,
         party=[f"p{k % 3}" for k in range(n)],
-        lat=lat,
-        lon=lon,
+        lat_deg=lat,
+        lon_deg=lon,
         alt_m=alt,
         gs_mps=gs,
         track_deg=track,
@@ -121,14 +121,14 @@ def test_a_pair_straddling_a_cell_edge_is_reported_by_one_owner():
     t = Tracks(
         id=["x", "y"],
         party=["p", "q"],
-        lat=[lat - 0.02, lat + 0.02],
-        lon=[lon - 0.02, lon + 0.02],
+        lat_deg=[lat - 0.02, lat + 0.02],
+        lon_deg=[lon - 0.02, lon + 0.02],
         alt_m=[9000.0, 9000.0],
         gs_mps=[250.0, 250.0],
         track_deg=[45.0, 225.0],
         vs_mps=[0.0, 0.0],
     )
-    cells = cells_of(t.lat, t.lon)
+    cells = cells_of(t.lat_deg, t.lon_deg)
     assert cells[0] != cells[1]
     for names in (["a", "b"], ["a", "b", "c"], DETECTORS):
         part = Partition(names)
@@ -148,8 +148,8 @@ def test_halo_width_is_speed_times_lookahead_plus_separation():
         t = Tracks(
             id=["a", "b"],
             party=["p", "q"],
-            lat=[0.0, 0.0],
-            lon=[0.0, deg + np.degrees(offset / 6_371_008.8)],
+            lat_deg=[0.0, 0.0],
+            lon_deg=[0.0, deg + np.degrees(offset / 6_371_008.8)],
             alt_m=[9000.0, 9000.0],
             gs_mps=[200.0, 100.0],
             track_deg=[0.0, 0.0],
@@ -164,8 +164,8 @@ def test_needed_tracks_are_only_own_and_halo():
     t = Tracks(
         id=["a", "b", "c", "d"],
         party=["p"] * 4,
-        lat=[46.0, 46.05, 10.0, -30.0],
-        lon=[7.0, 7.05, 100.0, -60.0],
+        lat_deg=[46.0, 46.05, 10.0, -30.0],
+        lon_deg=[7.0, 7.05, 100.0, -60.0],
         alt_m=[9000.0] * 4,
         gs_mps=[250.0] * 4,
         track_deg=[0.0] * 4,

@@ -20,7 +20,7 @@ RING = [[40.0, 35.0], [40.1, 35.0], [40.1, 35.1], [40.0, 35.1], [40.0, 35.0]]
 def alert(kind: str, lat: float = 0.0, lon: float = 0.0, **details: Any) -> LiveAlert:
     return LiveAlert(id="al-1", key="k", kind=kind, parties=("blue", "red"),
                      subjects=("s1", "z1"), awaiting=("blue", "red"), raised_at=0.0,
-                     updated_at=0.0, t_s=0.0, lat=lat, lon=lon, deadline=None,
+                     updated_at=0.0, t_s=0.0, lat_deg=lat, lon_deg=lon, deadline=None,
                      details=details)  # fmt: skip
 
 

@@ -98,7 +98,7 @@ def test_a_valid_batch_goes_the_compiled_way_with_the_same_reports():
     fast = parse_track_reports(batch, "blue", **LIMITS)
     assert fast == parse_track_reports(json.loads(raw), "blue", **LIMITS)
     (one,) = fast  # the same id twice: the later report
-    assert one.lat == 1.0 and math.copysign(1, one.lon) == 1.0
+    assert one.lat_deg == 1.0 and math.copysign(1, one.lon_deg) == 1.0
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,8 @@ def scene(draw: st.DrawFn) -> dict:
     t = Tracks(
         id=[f"t{k:02d}" for k in range(n)],
         party=draw(st.lists(st.sampled_from(["blue", "red"]), min_size=n, max_size=n)),
-        lat=[float(np.clip(lat0 + draw(off), -90, 90)) for _ in range(n)],
-        lon=[wrap(lon0 + 2 * draw(off)) for _ in range(n)],
+        lat_deg=[float(np.clip(lat0 + draw(off), -90, 90)) for _ in range(n)],
+        lon_deg=[wrap(lon0 + 2 * draw(off)) for _ in range(n)],
         alt_m=draw(st.lists(st.sampled_from([500.0, 2000.0, 4000.0]), min_size=n, max_size=n)),
         gs_mps=draw(st.lists(st.sampled_from([0.0, 150.0, 900.0]), min_size=n, max_size=n)),
         track_deg=draw(st.lists(st.floats(0, 359), min_size=n, max_size=n)),
@@ -116,7 +116,7 @@ def per_track(tracks: Tracks, part: Partition, run) -> list[tuple]:
     """Run a per-track detection on each detector's own tracks; rows keyed by track id."""
     out: list[tuple] = []
     for name in part.detectors:
-        own = np.flatnonzero(part.owns_points(name, tracks.lat, tracks.lon))
+        own = np.flatnonzero(part.owns_points(name, tracks.lat_deg, tracks.lon_deg))
         out += run(tracks.take(own), own)
     return out
 
@@ -158,7 +158,7 @@ def test_every_report_once_on_one_detector_as_on_one_node(s, k, res):
     # Each detector given only the zones its own tracks can reach finds the same.
     zs, split = s["zones"], []
     for name in part.detectors:
-        owned = part.owns_points(name, t.lat, t.lon)
+        owned = part.owns_points(name, t.lat_deg, t.lon_deg)
         near = np.flatnonzero(reaching(t, owned, zs.frames.lat_deg, zs.frames.lon_deg, zs.radius_m))
         if near.size == 0:
             continue
@@ -215,8 +215,8 @@ def test_a_zone_reaches_only_detectors_with_tracks_that_can_enter_it():
         t = Tracks(
             id=["a"],
             party=["blue"],
-            lat=[46.0 - gap_m * deg],
-            lon=[8.0],
+            lat_deg=[46.0 - gap_m * deg],
+            lon_deg=[8.0],
             alt_m=[1000.0],
             gs_mps=[200.0],
             track_deg=[0.0],

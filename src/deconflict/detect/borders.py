@@ -105,11 +105,15 @@ def _pieces(
     """
     lat, lon = lat_lon(
         path_samples(
-            tracks.lat[idx], tracks.lon[idx], tracks.gs_mps[idx], tracks.track_deg[idx], times
+            tracks.lat_deg[idx],
+            tracks.lon_deg[idx],
+            tracks.gs_mps[idx],
+            tracks.track_deg[idx],
+            times,
         )
     )
     lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0
-    lon0 = (tracks.lon[idx] + 180.0) % 360.0 - 180.0
+    lon0 = (tracks.lon_deg[idx] + 180.0) % 360.0 - 180.0
     lon = lon - lon[:, :1] + lon0[:, None]
     xy = np.stack([lon, lat], axis=-1)  # (n, s, 2)
     rows = [np.arange(idx.size)]
@@ -139,7 +143,7 @@ def predict_crossings(
     >>> import shapely
     >>> b = BorderSet(np.array(["w", "e"]), np.array(["West", "East"]),
     ...               np.array([shapely.box(-1, -1, 0, 1), shapely.box(0, -1, 1, 1)]))
-    >>> t = Tracks(id=["a"], party=["p"], lat=[0.0], lon=[-0.1], alt_m=[1000.0],
+    >>> t = Tracks(id=["a"], party=["p"], lat_deg=[0.0], lon_deg=[-0.1], alt_m=[1000.0],
     ...            gs_mps=[200.0], track_deg=[90.0], vs_mps=[0.0])
     >>> c = predict_crossings(t, b, lookahead_s=300.0)
     >>> round(float(c.t_s[0]), 1), c.from_country.tolist(), c.to_country.tolist()
@@ -194,8 +198,8 @@ def predict_crossings(
     order = np.lexsort((t_cross, trk))
     e, x, t_cross, trk = e[order], x[order], t_cross[order], trk[order]
     where = path_samples(
-        tracks.lat[trk],
-        tracks.lon[trk],
+        tracks.lat_deg[trk],
+        tracks.lon_deg[trk],
         tracks.gs_mps[trk],
         tracks.track_deg[trk],
         t_cross[:, None],

@@ -115,7 +115,12 @@ class TrackState:
         ``tracks``), which lets an incremental caller rebuild part of a picture exactly.
         """
         return cls.from_columns(
-            tracks.lat, tracks.lon, tracks.alt_m, tracks.gs_mps, tracks.track_deg, tracks.vs_mps
+            tracks.lat_deg,
+            tracks.lon_deg,
+            tracks.alt_m,
+            tracks.gs_mps,
+            tracks.track_deg,
+            tracks.vs_mps,
         )
 
     @classmethod

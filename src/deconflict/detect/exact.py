@@ -46,7 +46,7 @@ def solve_pairs(
     sphere's. The result for (j, i) is that for (i, j) to the bit.
 
     >>> from deconflict.model import Tracks
-    >>> t = Tracks(id=["a", "b"], party=["p", "q"], lat=[0.0, 0.0], lon=[0.0, 0.5],
+    >>> t = Tracks(id=["a", "b"], party=["p", "q"], lat_deg=[0.0, 0.0], lon_deg=[0.0, 0.5],
     ...            alt_m=[9000.0, 9000.0], gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0],
     ...            vs_mps=[0.0, 0.0])
     >>> s = solve_pairs(TrackState.from_tracks(t), np.array([0]), np.array([1]),

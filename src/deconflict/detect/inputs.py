@@ -112,7 +112,7 @@ def check_tracks(tracks: Tracks) -> Tracks:
     """``tracks`` unless an altitude or speed is beyond the detectors' domain
     (:mod:`deconflict.bounds`); the error names the row and column.
 
-    >>> t = Tracks(id=["a"], party=["p"], lat=[0.0], lon=[0.0], alt_m=[0.0],
+    >>> t = Tracks(id=["a"], party=["p"], lat_deg=[0.0], lon_deg=[0.0], alt_m=[0.0],
     ...            gs_mps=[1e20], track_deg=[0.0], vs_mps=[0.0])
     >>> check_tracks(t)  # doctest: +ELLIPSIS
     Traceback (most recent call last):

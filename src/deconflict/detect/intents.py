@@ -211,7 +211,7 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
     >>> v = Volume("v", "blue", Geometry("Point", (0.0, 0.0)), start_s=0.0, end_s=3600.0,
     ...            radius_m=5000.0)
     >>> t = Tracks(id=["in", "out", "other"], party=["blue", "blue", "red"],
-    ...            lat=[0.0, 0.0, 0.0], lon=[0.01, 0.1, 0.5], alt_m=[100.0] * 3,
+    ...            lat_deg=[0.0, 0.0, 0.0], lon_deg=[0.01, 0.1, 0.5], alt_m=[100.0] * 3,
     ...            gs_mps=[0.0] * 3, track_deg=[0.0] * 3, vs_mps=[0.0] * 3)
     >>> non_conforming(t, VolumeSet.from_volumes([v]), now_s=60.0).tolist()
     [1]
@@ -221,7 +221,7 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
         return np.zeros(0, dtype=np.int64)
     check_tracks(tracks)
     declared = np.isin(tracks.party, vols.party)
-    tb, to = cap_boxes(tracks.lat, tracks.lon, np.zeros(len(tracks)))
+    tb, to = cap_boxes(tracks.lat_deg, tracks.lon_deg, np.zeros(len(tracks)))
     vb, vo = _boxes(vols)
     ti, vi = candidate_pairs(tb, to, vb, vo)
     alt = tracks.alt_m[ti]
@@ -233,7 +233,7 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
         & (alt <= vols.alt_max_m[vi])
     )
     ti, vi = ti[keep], vi[keep]
-    x, y = to_frame(unit_vectors(tracks.lat[ti], tracks.lon[ti]), vols.frames.take(vi))
+    x, y = to_frame(unit_vectors(tracks.lat_deg[ti], tracks.lon_deg[ti]), vols.frames.take(vi))
     inside = shapely.intersects_xy(vols.geom[vi], x, y)
     conforming = np.zeros(len(tracks), dtype=bool)
     conforming[ti[inside]] = True

@@ -115,7 +115,7 @@ class LivePairs:
     methods are safe to call from several threads (one at a time inside).
 
     >>> live = LivePairs(between_parties=False)
-    >>> live.upsert(Tracks(id=["a", "b"], party=["p", "q"], lat=[0.0, 0.0], lon=[0.0, 0.5],
+    >>> live.upsert(Tracks(id=["a", "b"], party=["p", "q"], lat_deg=[0.0, 0.0], lon_deg=[0.0, 0.5],
     ...                    alt_m=[9000.0, 9000.0], gs_mps=[200.0, 200.0],
     ...                    track_deg=[90.0, 270.0], vs_mps=[0.0, 0.0]),
     ...             np.array([1000.0, 1000.0]))
@@ -202,8 +202,8 @@ class LivePairs:
         with np.errstate(over="ignore", invalid="ignore"):
             dt = np.asarray(when, dtype=np.float64) - self._c.time[slots]
             lat, lon, alt, trk = dead_reckon(
-                self._c.lat[slots], self._c.lon[slots], self._c.alt[slots], self._c.gs[slots],
-                self._c.trk[slots], self._c.vs[slots], dt,
+                self._c.lat_deg[slots], self._c.lon_deg[slots], self._c.alt[slots],
+                self._c.gs[slots], self._c.trk[slots], self._c.vs[slots], dt,
             )  # fmt: skip
         check_states(
             lambda k: self._ids[int(slots[k])], lat, lon, trk, alt, self._c.gs[slots],
@@ -354,7 +354,7 @@ class LivePairs:
             for slot, party in zip(slots.tolist(), tracks.party.tolist(), strict=True):
                 self._parties[slot] = party
                 self._c.group[slot] = self._party_code.setdefault(party, len(self._party_code))
-            self._c.lat[slots], self._c.lon[slots] = tracks.lat, tracks.lon
+            self._c.lat_deg[slots], self._c.lon_deg[slots] = tracks.lat_deg, tracks.lon_deg
             self._c.alt[slots], self._c.gs[slots] = tracks.alt_m, tracks.gs_mps
             self._c.trk[slots], self._c.vs[slots] = tracks.track_deg, tracks.vs_mps
             self._c.time[slots] = when
@@ -400,14 +400,14 @@ class LivePairs:
             with np.errstate(over="ignore", invalid="ignore"):  # Tracks refuses what is lost
                 dt = now - self._c.time[alive]
                 lat, lon, alt, trk = dead_reckon(
-                    self._c.lat[alive], self._c.lon[alive], self._c.alt[alive],
+                    self._c.lat_deg[alive], self._c.lon_deg[alive], self._c.alt[alive],
                     self._c.gs[alive], self._c.trk[alive], self._c.vs[alive], dt,
                 )  # fmt: skip
             return Tracks(
                 id=[self._ids[s] for s in alive.tolist()],
                 party=[self._parties[s] for s in alive.tolist()],
-                lat=lat,
-                lon=lon,
+                lat_deg=lat,
+                lon_deg=lon,
                 alt_m=alt,
                 gs_mps=self._c.gs[alive],
                 track_deg=trk,
@@ -522,8 +522,8 @@ def _warm_up(backend: Backend) -> None:
         backend.warm()
         live = LivePairs(backend=backend, between_parties=True, warm=False)
         tracks = Tracks(
-            id=["a", "b", "c"], party=["p", "q", "p"], lat=[0.0, 0.0, 0.01],
-            lon=[0.0, 0.05, 0.0], alt_m=[9000.0] * 3, gs_mps=[200.0, 150.0, 0.0],
+            id=["a", "b", "c"], party=["p", "q", "p"], lat_deg=[0.0, 0.0, 0.01],
+            lon_deg=[0.0, 0.05, 0.0], alt_m=[9000.0] * 3, gs_mps=[200.0, 150.0, 0.0],
             track_deg=[90.0, 270.0, 0.0], vs_mps=[0.0, 1.0, 0.0],
         )  # fmt: skip
         live.upsert(tracks, np.zeros(3))

@@ -25,8 +25,8 @@ class SlotColumns:
     ``motion`` record of :func:`~.livescan.candidates` (12), valid from ``epoch`` (s).
     """
 
-    lat: F64
-    lon: F64
+    lat_deg: F64
+    lon_deg: F64
     alt: F64
     gs: F64
     trk: F64
@@ -43,7 +43,7 @@ class SlotColumns:
 
     @property
     def cap(self) -> int:
-        return int(self.lat.shape[0])
+        return int(self.lat_deg.shape[0])
 
     @classmethod
     def empty(cls, cap: int) -> SlotColumns:
@@ -56,7 +56,7 @@ class SlotColumns:
             return np.zeros(cap, dtype=np.bool_)
 
         return cls(
-            lat=f64(), lon=f64(), alt=f64(), gs=f64(), trk=f64(), vs=f64(), time=f64(),
+            lat_deg=f64(), lon_deg=f64(), alt=f64(), gs=f64(), trk=f64(), vs=f64(), time=f64(),
             epoch=f64(), group=np.full(cap, -1, dtype=np.int64), alive=flag(),
             in_grid=flag(), is_query=flag(), is_pending=flag(),
             box=np.zeros((cap, 8), dtype=np.float32), motion=np.zeros((cap, 12)),

@@ -386,7 +386,7 @@ def detect(
         speed beyond the detectors' domain (:mod:`deconflict.bounds`), or an unknown
         backend.
 
-    >>> t = Tracks(id=["b", "a"], party=["p", "q"], lat=[0.0, 0.0], lon=[0.0, 0.5],
+    >>> t = Tracks(id=["b", "a"], party=["p", "q"], lat_deg=[0.0, 0.0], lon_deg=[0.0, 0.5],
     ...            alt_m=[9000.0, 9000.0], gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0],
     ...            vs_mps=[0.0, 0.0])
     >>> c = detect(t)

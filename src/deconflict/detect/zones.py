@@ -278,8 +278,8 @@ def _pieces(
     radius = zones.circle_m[zi]
     circ = np.flatnonzero(np.isfinite(radius))
     c0, c1, hit = circle_intervals(
-        tracks.lat[ti[circ]],
-        tracks.lon[ti[circ]],
+        tracks.lat_deg[ti[circ]],
+        tracks.lon_deg[ti[circ]],
         tracks.gs_mps[ti[circ]],
         tracks.track_deg[ti[circ]],
         zones.frames.u[zi[circ]],
@@ -295,7 +295,11 @@ def _pieces(
         group = ~np.isfinite(radius) & (n_seg == n)
         used, back = np.unique(ti[group], return_inverse=True)
         u_used = path_samples(
-            tracks.lat[used], tracks.lon[used], tracks.gs_mps[used], tracks.track_deg[used], times
+            tracks.lat_deg[used],
+            tracks.lon_deg[used],
+            tracks.gs_mps[used],
+            tracks.track_deg[used],
+            times,
         )
         at = np.full(ti.size, -1, dtype=np.int64)
         at[np.flatnonzero(group)] = back
@@ -355,7 +359,7 @@ def predict_entries(
     >>> from deconflict.model import Geometry, Rule
     >>> z = Zone("z", "z", "claimed", ("red",), (), (Rule("*", "forbid"),),
     ...          Geometry("Point", (0.0, 0.0)), radius_m=10000.0)
-    >>> t = Tracks(id=["a"], party=["blue"], lat=[0.0], lon=[-0.2], alt_m=[3000.0],
+    >>> t = Tracks(id=["a"], party=["blue"], lat_deg=[0.0], lon_deg=[-0.2], alt_m=[3000.0],
     ...            gs_mps=[100.0], track_deg=[90.0], vs_mps=[0.0])
     >>> e = predict_entries(t, ZoneSet.from_zones([z]), now_s=0.0, lookahead_s=300.0)
     >>> round(float(e.t_s[0]), 1), e.action_names()
@@ -371,7 +375,7 @@ def predict_entries(
     # candidates: caps around each path (centre at mid-path) and each zone
     length = tracks.gs_mps * horizon
     mid = path_samples(
-        tracks.lat, tracks.lon, tracks.gs_mps, tracks.track_deg, np.array([horizon / 2])
+        tracks.lat_deg, tracks.lon_deg, tracks.gs_mps, tracks.track_deg, np.array([horizon / 2])
     )[:, 0]
     mlat, mlon = lat_lon(mid)
     tb, to = cap_boxes(mlat, mlon, length / 2)
@@ -386,8 +390,8 @@ def predict_entries(
     keep = (act > 0) & (lo <= hi)
     ti, zi, lo, hi = ti[keep], zi[keep], lo[keep], hi[keep]
     near = arc_near(
-        tracks.lat[ti],
-        tracks.lon[ti],
+        tracks.lat_deg[ti],
+        tracks.lon_deg[ti],
         tracks.gs_mps[ti],
         tracks.track_deg[ti],
         zones.frames.u[zi],
@@ -406,8 +410,8 @@ def predict_entries(
     t_entry = start[first]
     rows = ti[first_pair]
     where = path_samples(
-        tracks.lat[rows],
-        tracks.lon[rows],
+        tracks.lat_deg[rows],
+        tracks.lon_deg[rows],
         tracks.gs_mps[rows],
         tracks.track_deg[rows],
         t_entry[:, None],

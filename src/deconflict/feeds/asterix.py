@@ -159,8 +159,8 @@ class AsterixReport(NamedTuple):
     sic: int
     track_number: int
     tod_s: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     baro_m: float
     gnss_m: float
     gs_mps: float
@@ -245,7 +245,7 @@ class AsterixDecoder:
         table.heard(rep.id, t)
         if rep.callsign:
             table.callsign(rep.id, t, rep.callsign)
-        table.position(rep.id, t, rep.lat, rep.lon)
+        table.position(rep.id, t, rep.lat_deg, rep.lon_deg)
         if not math.isnan(rep.baro_m):
             table.altitude(rep.id, t, rep.baro_m)
         if not math.isnan(rep.gnss_m):

@@ -49,7 +49,7 @@ def cat021_record(
         "040": ((("ATP", 1), ("ARC", 1), ("RC", 0), ("RAB", 0), None),),
         "161": (0, ("TRNUM", track_number % 4096)),
         "071": (_tod(s.time_s), "s"),
-        "131": (("LAT", (s.lat, "°")), ("LON", (s.lon, "°"))),
+        "131": (("LAT", (s.lat_deg, "°")), ("LON", (s.lon_deg, "°"))),
         "080": int(s.id, 16),
         "145": (s.alt_m / _FL_M, "FL"),
         "155": (("RE", 0), ("BVR", (s.vs_mps / FPM_MPS, "ft/min"))),
@@ -82,7 +82,7 @@ def cat062_record(
         "010": (("SAC", sac), ("SIC", sic)),
         "040": track_number % 65536,
         "070": (_tod(s.time_s), "s"),
-        "105": (("LAT", (s.lat, "°")), ("LON", (s.lon, "°"))),
+        "105": (("LAT", (s.lat_deg, "°")), ("LON", (s.lon_deg, "°"))),
         "185": (
             ("VX", (s.gs_mps * math.sin(rad), "m/s")),
             ("VY", (s.gs_mps * math.cos(rad), "m/s")),

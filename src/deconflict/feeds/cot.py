@@ -71,8 +71,8 @@ class CotEvent(NamedTuple):
     type: str
     time_s: float
     stale_s: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     hae_m: float
     speed_mps: float
     course_deg: float
@@ -153,8 +153,8 @@ def parse_xml(data: bytes) -> CotEvent:
         type=_type(root.get("type")),
         time_s=_time(root.get("time"), "time"),
         stale_s=_time(root.get("stale"), "stale"),
-        lat=_number(point.get("lat"), "point lat"),
-        lon=_number(point.get("lon"), "point lon"),
+        lat_deg=_number(point.get("lat"), "point lat"),
+        lon_deg=_number(point.get("lon"), "point lon"),
         hae_m=_number(point.get("hae"), "point hae"),
         speed_mps=_attr(track, "speed"),
         course_deg=_attr(track, "course"),
@@ -196,8 +196,8 @@ def parse_proto(payload: bytes) -> CotEvent:
         type=_type(ev.type),
         time_s=ev.sendTime / 1000.0,
         stale_s=ev.staleTime / 1000.0,
-        lat=ev.lat,
-        lon=ev.lon,
+        lat_deg=ev.lat,
+        lon_deg=ev.lon,
         hae_m=ev.hae,
         speed_mps=track.speed if track is not None else math.nan,
         course_deg=track.course if track is not None else math.nan,
@@ -359,7 +359,7 @@ class CotDecoder:
             self.skipped += 1
             return
         table = self.table
-        table.position(ev.uid, t, ev.lat, ev.lon)
+        table.position(ev.uid, t, ev.lat_deg, ev.lon_deg)
         if math.isfinite(ev.hae_m) and ev.hae_m != UNKNOWN:
             table.altitude(ev.uid, t, ev.hae_m, gnss=True)
         if not (math.isnan(ev.speed_mps) or math.isnan(ev.course_deg)):

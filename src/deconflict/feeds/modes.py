@@ -171,12 +171,12 @@ class ModeSDecoder:
         recent = (
             ac is not None
             and last_src is not None
-            and math.isfinite(ac.lat)
+            and math.isfinite(ac.lat_deg)
             and abs(src_t - last_src) <= LOCAL_REF_AGE_S
         )
         if pos is None:
             if recent and ac is not None:
-                ref = (ac.lat, ac.lon)
+                ref = (ac.lat_deg, ac.lon_deg)
             elif self.receiver is not None:
                 ref = self.receiver
             else:
@@ -188,7 +188,7 @@ class ModeSDecoder:
             self.implausible += 1
             return
         if recent and ac is not None and last_src is not None:
-            jump = _distance_m(ac.lat, ac.lon, lat, lon)
+            jump = _distance_m(ac.lat_deg, ac.lon_deg, lat, lon)
             if jump > 2_000.0 + MAX_SPEED_MPS * abs(src_t - last_src):
                 # Refused; the reference itself may be the wrong one (a first frame decoded
                 # against a far receiver), so the next pair is decoded without it.

@@ -47,8 +47,8 @@ def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
     return {
         "id": s.id,
         "time": iso_ms(s.time_s + time_shift_s),
-        "lat": round(s.lat, 6),
-        "lon": round(s.lon, 6),
+        "lat": round(s.lat_deg, 6),
+        "lon": round(s.lon_deg, 6),
         "alt_m": round(s.alt_m, 1),
         "gs_mps": round(s.gs_mps, 2),
         "track_deg": round(s.track_deg, 2),
@@ -60,8 +60,8 @@ def within_bounds(s: TrackState) -> bool:
     """Whether every number of ``s`` is inside the service's track bounds (a report with
     one outside them would be refused, with the rest of its batch)."""
     values = {
-        "lat": s.lat,
-        "lon": s.lon,
+        "lat": s.lat_deg,
+        "lon": s.lon_deg,
         "alt_m": s.alt_m,
         "gs_mps": s.gs_mps,
         "track_deg": s.track_deg,

@@ -31,14 +31,14 @@ DEFAULT_MAX_AIRCRAFT = 10_000
 class TrackState(NamedTuple):
     """One aircraft's complete state: what a feed posts as a track.
 
-    ``time_s`` is the time of the position fix (epoch seconds); lat/lon in degrees WGS84,
+    ``time_s`` is the time of the position fix (epoch seconds); ``lat_deg``/``lon_deg`` WGS84,
     ``alt_m`` barometric where known (else GNSS), speeds in m/s, ``track_deg`` true.
     """
 
     id: str
     time_s: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     alt_m: float
     gs_mps: float
     track_deg: float
@@ -51,8 +51,8 @@ class Aircraft:
 
     icao: str
     seen: float = NEVER
-    lat: float = math.nan
-    lon: float = math.nan
+    lat_deg: float = math.nan
+    lon_deg: float = math.nan
     t_pos: float = NEVER
     baro_m: float = math.nan
     t_baro: float = NEVER
@@ -124,7 +124,7 @@ class AircraftTable:
         """A position fix (degrees) at ``t``; older than the one held, it is ignored."""
         ac = self.heard(icao, t)
         if t >= ac.t_pos:
-            ac.lat, ac.lon, ac.t_pos = lat, lon, t
+            ac.lat_deg, ac.lon_deg, ac.t_pos = lat, lon, t
             self._dirty.add(icao)
 
     def altitude(self, icao: str, t: float, alt_m: float, *, gnss: bool = False) -> None:
@@ -198,7 +198,9 @@ class AircraftTable:
         else:
             return None
         vs = ac.vs_mps if ac.t_vs >= limit else 0.0
-        return TrackState(ac.icao, ac.t_pos, ac.lat, ac.lon, alt, ac.gs_mps, ac.track_deg, vs)
+        return TrackState(
+            ac.icao, ac.t_pos, ac.lat_deg, ac.lon_deg, alt, ac.gs_mps, ac.track_deg, vs
+        )
 
     def ready(self) -> list[TrackState]:
         """Every aircraft's complete track, in order of last heard."""

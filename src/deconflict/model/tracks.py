@@ -35,8 +35,9 @@ class Tracks:
     ----------
     id, party : ndarray of str, shape (n,)
         Unique track ids, and the party reporting each.
-    lat, lon : ndarray of float64, shape (n,)
-        WGS84 degrees; lat in [-90, 90], lon in [-180, 180].
+    lat_deg, lon_deg : ndarray of float64, shape (n,)
+        WGS84 degrees; lat_deg in [-90, 90], lon_deg in [-180, 180] (a states file's
+        ``lat`` and ``lon`` columns).
     alt_m : ndarray of float64, shape (n,)
         Altitude, metres.
     gs_mps : ndarray of float64, shape (n,)
@@ -50,16 +51,16 @@ class Tracks:
     of what was given, and read-only: writing to the caller's arrays afterwards changes
     nothing here, and writing to these raises ``ValueError``.
 
-    >>> t = Tracks(id=["a", "b"], party=["p", "q"], lat=[0, 0], lon=[0, 0.1],
+    >>> t = Tracks(id=["a", "b"], party=["p", "q"], lat_deg=[0, 0], lon_deg=[0, 0.1],
     ...            alt_m=[3000, 3000], gs_mps=[100, 100], track_deg=[90, 270], vs_mps=[0, 0])
-    >>> len(t), t.lat.flags.writeable
+    >>> len(t), t.lat_deg.flags.writeable
     (2, False)
     """
 
     id: NDArray[np.str_]
     party: NDArray[np.str_]
-    lat: F64
-    lon: F64
+    lat_deg: F64
+    lon_deg: F64
     alt_m: F64
     gs_mps: F64
     track_deg: F64
@@ -68,14 +69,17 @@ class Tracks:
     """Where each row came from (e.g. ``"line 7"``), for error messages; optional."""
 
     FLOAT_COLUMNS: ClassVar[tuple[str, ...]] = TRACK_COLUMNS[2:]
+    """The float columns of a states file (``lat``, ``lon``, ``alt_m``, ...)."""
+    FLOAT_FIELDS: ClassVar[tuple[str, ...]] = ("lat_deg", "lon_deg", *TRACK_COLUMNS[4:])
+    """The attributes holding them, in the same order (``lat_deg``, ``lon_deg``, ...)."""
 
     def __init__(
         self,
         *,
         id: ArrayLike,
         party: ArrayLike,
-        lat: ArrayLike,
-        lon: ArrayLike,
+        lat_deg: ArrayLike,
+        lon_deg: ArrayLike,
         alt_m: ArrayLike,
         gs_mps: ArrayLike,
         track_deg: ArrayLike,
@@ -91,8 +95,8 @@ class Tracks:
             raise InvalidInput(f"column 'party': length {parties.size}, expected {n}")
         columns: dict[str, NDArray[Any]] = {"id": ids, "party": parties}
         floats = {
-            "lat": lat,
-            "lon": lon,
+            "lat_deg": lat_deg,
+            "lon_deg": lon_deg,
             "alt_m": alt_m,
             "gs_mps": gs_mps,
             "track_deg": track_deg,
@@ -113,23 +117,32 @@ class Tracks:
     def empty(cls) -> Tracks:
         """No tracks."""
         e = np.empty(0)
-        return cls(id=[], party=[], lat=e, lon=e, alt_m=e, gs_mps=e, track_deg=e, vs_mps=e)
+        return cls(id=[], party=[], lat_deg=e, lon_deg=e, alt_m=e, gs_mps=e, track_deg=e, vs_mps=e)
 
     def _where(self, i: int) -> str:
         if self.row_labels is not None:
             return self.row_labels[i]
         return f"row {i}"
 
+    def _column(self, name: str) -> str:
+        """How an error names field ``name``: as the file's column (``lat``) for rows read
+        from a file (labelled), else as the field (``lat_deg``)."""
+        if self.row_labels is not None:
+            return self.FLOAT_COLUMNS[self.FLOAT_FIELDS.index(name)]
+        return name
+
     def _validate(self) -> None:
-        for name in self.FLOAT_COLUMNS:
+        for name in self.FLOAT_FIELDS:
             arr = getattr(self, name)
             bad = np.flatnonzero(~np.isfinite(arr))
             if bad.size:
                 i = int(bad[0])
-                raise InvalidInput(f"{self._where(i)}, column {name!r}: {arr[i]} is not finite")
+                raise InvalidInput(
+                    f"{self._where(i)}, column {self._column(name)!r}: {arr[i]} is not finite"
+                )
         checks = (
-            ("lat", np.abs(self.lat) > 90.0, "latitude outside [-90, 90]"),
-            ("lon", np.abs(self.lon) > 180.0, "longitude outside [-180, 180]"),
+            ("lat_deg", np.abs(self.lat_deg) > 90.0, "latitude outside [-90, 90]"),
+            ("lon_deg", np.abs(self.lon_deg) > 180.0, "longitude outside [-180, 180]"),
             ("gs_mps", self.gs_mps < 0.0, "negative ground speed"),
         )
         for name, mask, what in checks:
@@ -137,7 +150,9 @@ class Tracks:
             if bad.size:
                 i = int(bad[0])
                 value = getattr(self, name)[i]
-                raise InvalidInput(f"{self._where(i)}, column {name!r}: {what} ({value})")
+                raise InvalidInput(
+                    f"{self._where(i)}, column {self._column(name)!r}: {what} ({value})"
+                )
         empty = np.flatnonzero(np.char.str_len(self.id) == 0)
         if empty.size:
             raise InvalidInput(f"{self._where(int(empty[0]))}, column 'id': empty id")
@@ -165,8 +180,8 @@ class Tracks:
         return Tracks(
             id=self.id[idx],
             party=self.party[idx],
-            lat=self.lat[idx],
-            lon=self.lon[idx],
+            lat_deg=self.lat_deg[idx],
+            lon_deg=self.lon_deg[idx],
             alt_m=self.alt_m[idx],
             gs_mps=self.gs_mps[idx],
             track_deg=self.track_deg[idx],
@@ -182,10 +197,10 @@ class Tracks:
         speed; its ``track_deg`` becomes the great circle's direction where it arrives,
         so ``t.advanced(a).advanced(b)`` is ``t.advanced(a + b)``.
 
-        >>> t = Tracks(id=["a"], party=["p"], lat=[0.0], lon=[0.0], alt_m=[1000.0],
+        >>> t = Tracks(id=["a"], party=["p"], lat_deg=[0.0], lon_deg=[0.0], alt_m=[1000.0],
         ...            gs_mps=[100.0], track_deg=[90.0], vs_mps=[-5.0])
         >>> a = t.advanced(10.0)
-        >>> round(float(a.lon[0]), 6), float(a.alt_m[0])
+        >>> round(float(a.lon_deg[0]), 6), float(a.alt_m[0])
         (0.008993, 950.0)
         """
         dt = np.asarray(dt_s, dtype=np.float64)
@@ -194,13 +209,13 @@ class Tracks:
         if not np.isfinite(dt).all():
             raise InvalidInput("dt_s: must be finite")
         lat, lon, alt, trk = dead_reckon(
-            self.lat, self.lon, self.alt_m, self.gs_mps, self.track_deg, self.vs_mps, dt
+            self.lat_deg, self.lon_deg, self.alt_m, self.gs_mps, self.track_deg, self.vs_mps, dt
         )
         return Tracks(
             id=self.id,
             party=self.party,
-            lat=lat,
-            lon=lon,
+            lat_deg=lat,
+            lon_deg=lon,
             alt_m=alt,
             gs_mps=self.gs_mps,
             track_deg=trk,
@@ -218,9 +233,10 @@ class Tracks:
         from ..csvtable import read_table
 
         table = read_table(path, TRACK_COLUMNS[:2], cls.FLOAT_COLUMNS)
+        numbers = dict(zip(cls.FLOAT_FIELDS, cls.FLOAT_COLUMNS, strict=True))
         return cls(
             id=table.text["id"],
             party=table.text["party"],
             row_labels=table.labels,
-            **table.numbers,
+            **{name: table.numbers[column] for name, column in numbers.items()},
         )

@@ -24,13 +24,13 @@ F64 = NDArray[np.float64]
 class FlightStates:
     """States of one flight at its report times, arrays of shape (n,).
 
-    ``time_s`` POSIX seconds; ``lat``, ``lon``, ``track_deg`` degrees; ``alt_m`` metres;
+    ``time_s`` POSIX seconds; ``lat_deg``, ``lon_deg``, ``track_deg`` degrees; ``alt_m`` metres;
     ``gs_mps``, ``vs_mps`` metres per second.
     """
 
     time_s: F64
-    lat: F64
-    lon: F64
+    lat_deg: F64
+    lon_deg: F64
     alt_m: F64
     gs_mps: F64
     track_deg: F64
@@ -48,14 +48,14 @@ def flight_states(flight: Flight, start_s: float) -> FlightStates:
     >>> f = Flight("blue", "b1", (Waypoint(0.0, 0.0, 1000.0, 100.0),
     ...                          Waypoint(0.0, 1.0, 2000.0, 100.0)), report_every_s=600.0)
     >>> s = flight_states(f, 0.0)
-    >>> s.time_s.round(1).tolist(), s.lon.round(4).tolist(), s.track_deg.round(3).tolist()
+    >>> s.time_s.round(1).tolist(), s.lon_deg.round(4).tolist(), s.track_deg.round(3).tolist()
     ([0.0, 600.0, 1112.0], [0.0, 0.5396, 1.0], [90.0, 90.0, 90.0])
     >>> s.alt_m.round(1).tolist(), s.vs_mps.round(4).tolist()
     ([1000.0, 1539.6, 2000.0], [0.8993, 0.8993, 0.0])
     """
     wp = flight.route
-    lat = np.array([w.lat for w in wp])
-    lon = np.array([w.lon for w in wp])
+    lat = np.array([w.lat_deg for w in wp])
+    lon = np.array([w.lon_deg for w in wp])
     alt = np.array([w.alt_m for w in wp])
     speed = np.array([w.speed_mps for w in wp[:-1]])
     climb = np.array([np.nan if w.climb_mps is None else w.climb_mps for w in wp[:-1]])
@@ -85,8 +85,8 @@ def flight_states(flight: Flight, start_s: float) -> FlightStates:
     palt = alt[leg] + np.sign(dalt) * rate * np.minimum(tau, reach_s)
     return FlightStates(
         time_s=start_s + rel,
-        lat=np.asarray(plat, dtype=np.float64),
-        lon=np.asarray(plon, dtype=np.float64),
+        lat_deg=np.asarray(plat, dtype=np.float64),
+        lon_deg=np.asarray(plon, dtype=np.float64),
         alt_m=np.asarray(palt, dtype=np.float64),
         gs_mps=np.asarray(speed[leg], dtype=np.float64),
         track_deg=np.asarray(track, dtype=np.float64),

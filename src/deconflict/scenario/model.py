@@ -23,8 +23,8 @@ class Waypoint:
     """A point of a route: place, altitude, ground speed on the leg that starts here, and
     the vertical rate towards the next altitude (``None``: a steady slope over the leg)."""
 
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     alt_m: float
     speed_mps: float
     climb_mps: float | None = None

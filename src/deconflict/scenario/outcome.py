@@ -148,8 +148,8 @@ def alert_outcomes(result: ReplayResult) -> list[dict[str, Any]]:
                 },
                 "verdict": verdict,
                 "why": why,
-                "lat": first.lat,
-                "lon": first.lon,
+                "lat": first.lat_deg,
+                "lon": first.lon_deg,
                 "details": public_details(first.details),
                 **extra,
             }

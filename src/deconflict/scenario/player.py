@@ -41,8 +41,8 @@ def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
     return {
         "id": flight.id,
         "time": iso(float(states.time_s[k])),
-        "lat": round(float(states.lat[k]), 7),
-        "lon": round(float(states.lon[k]), 7),
+        "lat": round(float(states.lat_deg[k]), 7),
+        "lon": round(float(states.lon_deg[k]), 7),
         "alt_m": round(float(states.alt_m[k]), 2),
         "gs_mps": round(float(states.gs_mps[k]), 3),
         "track_deg": round(float(states.track_deg[k]), 4),

@@ -77,10 +77,10 @@ def render_map(result: ReplayResult, alerts: Sequence[dict[str, Any]]) -> bytes:
     points: list[tuple[float, float]] = []
     for flight, states in result.flights:
         c = colours.get(flight.party, "#333")
-        ax.plot(states.lon, states.lat, "-", color=c, lw=1.2, alpha=0.9)
-        ax.plot(states.lon[-1:], states.lat[-1:], ">", color=c, ms=5)
-        ax.annotate(flight.id, (states.lon[0], states.lat[0]), fontsize=7, color=c)
-        points += list(zip(states.lon.tolist(), states.lat.tolist(), strict=True))
+        ax.plot(states.lon_deg, states.lat_deg, "-", color=c, lw=1.2, alpha=0.9)
+        ax.plot(states.lon_deg[-1:], states.lat_deg[-1:], ">", color=c, ms=5)
+        ax.annotate(flight.id, (states.lon_deg[0], states.lat_deg[0]), fontsize=7, color=c)
+        points += list(zip(states.lon_deg.tolist(), states.lat_deg.tolist(), strict=True))
     for party, feature in result.declared:
         props, geom = feature["properties"], feature["geometry"]
         kind = props.get("kind", "zone")

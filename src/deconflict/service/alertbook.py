@@ -208,8 +208,8 @@ class AlertBook:
             raised_at=now,
             updated_at=now,
             t_s=float(a.t_s),
-            lat=float(a.lat_deg),
-            lon=float(a.lon_deg),
+            lat_deg=float(a.lat_deg),
+            lon_deg=float(a.lon_deg),
             deadline=now + deadline_s,
             details=f.details,
             geometry=dict(a.geometry) if a.geometry is not None else None,
@@ -227,8 +227,8 @@ class AlertBook:
         a = f.alert
         updated.updated_at = now
         updated.t_s = float(a.t_s)
-        updated.lat = float(a.lat_deg)
-        updated.lon = float(a.lon_deg)
+        updated.lat_deg = float(a.lat_deg)
+        updated.lon_deg = float(a.lon_deg)
         updated.details = f.details
         updated.geometry = dict(a.geometry) if a.geometry is not None else None
         updated.suspended = [p for p in updated.parties if suspended(p)]
@@ -268,8 +268,8 @@ class AlertBook:
             raised_at=now,
             updated_at=now,
             t_s=max(0.0, d.starts_s - now) if d.starts_s is not None else 0.0,
-            lat=d.lat,
-            lon=d.lon,
+            lat_deg=d.lat_deg,
+            lon_deg=d.lon_deg,
             deadline=now + deadline_s,
             details={
                 "declared_by": party,

@@ -125,7 +125,9 @@ def conflict_json(
 def alert_json(alert: LiveAlert) -> dict[str, Any]:
     """The record: every field of ``alert``, times ISO 8601 (the ledger's ``raised``
     entry and the store keep it; :func:`alert_from_json` reads it back)."""
-    head = conflict_json(alert.kind, alert.parties, alert.subjects, alert.t_s, alert.lat, alert.lon)
+    head = conflict_json(
+        alert.kind, alert.parties, alert.subjects, alert.t_s, alert.lat_deg, alert.lon_deg
+    )
     return {
         "id": alert.id,
         "key": alert.key,
@@ -171,8 +173,8 @@ def alert_from_json(rec: Mapping[str, Any]) -> LiveAlert:
         raised_at=raised,
         updated_at=updated,
         t_s=float(rec["t"]),
-        lat=float(rec["lat"]),
-        lon=float(rec["lon"]),
+        lat_deg=float(rec["lat"]),
+        lon_deg=float(rec["lon"]),
         deadline=t("deadline"),
         details=dict(rec.get("details") or {}),
         geometry=rec.get("geometry"),

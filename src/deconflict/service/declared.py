@@ -42,8 +42,8 @@ class Declared:
     feature: dict[str, Any]
     consents: list[str]
     created_at: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     starts_s: float | None
     short_notice: dict[str, float] | None = None
     """For a movement declared with less than the operator's notice:
@@ -195,8 +195,8 @@ def parse_declarations(
                 feature=feature,
                 consents=consents,
                 created_at=now,
-                lat=lat,
-                lon=lon,
+                lat_deg=lat,
+                lon_deg=lon,
                 starts_s=float(starts) if starts is not None else None,
                 short_notice=short,
             )

@@ -60,8 +60,8 @@ def _states(tracks: Tracks, rows: Iterable[int]) -> Mapping[str, Any]:
     for i in rows:
         out[_plain(str(tracks.id[i]))] = {
             "party": str(tracks.party[i]),
-            "lat": float(tracks.lat[i]),
-            "lon": float(tracks.lon[i]),
+            "lat": float(tracks.lat_deg[i]),
+            "lon": float(tracks.lon_deg[i]),
             "alt_m": float(tracks.alt_m[i]),
             "gs_mps": float(tracks.gs_mps[i]),
             "track_deg": float(tracks.track_deg[i]),

@@ -65,8 +65,8 @@ class LiveAlert:
     raised_at: float
     updated_at: float
     t_s: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     deadline: float | None
     details: dict[str, Any] = field(default_factory=dict)
     geometry: dict[str, Any] | None = None
@@ -167,8 +167,8 @@ def material_change(
     new_at = now + t_s
     if abs(new_at - old_at) > dt_s:
         return True
-    lat1, lat2 = math.radians(alert.lat), math.radians(lat)
+    lat1, lat2 = math.radians(alert.lat_deg), math.radians(lat)
     dlat = lat2 - lat1
-    dlon = math.radians((lon - alert.lon + 180.0) % 360.0 - 180.0)
+    dlon = math.radians((lon - alert.lon_deg + 180.0) % 360.0 - 180.0)
     h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))) > dm

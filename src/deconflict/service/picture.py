@@ -115,8 +115,8 @@ class Picture:
             tracks = Tracks(
                 id=[qid(party, r.id) for r in fresh],
                 party=[party] * len(fresh),
-                lat=[r.lat for r in fresh],
-                lon=[r.lon for r in fresh],
+                lat_deg=[r.lat_deg for r in fresh],
+                lon_deg=[r.lon_deg for r in fresh],
                 alt_m=[r.alt_m for r in fresh],
                 gs_mps=[r.gs_mps for r in fresh],
                 track_deg=[r.track_deg for r in fresh],
@@ -215,8 +215,8 @@ class Picture:
                 feature=feature,
                 consents=list(consents),
                 created_at=created_at,
-                lat=lat,
-                lon=lon,
+                lat_deg=lat,
+                lon_deg=lon,
                 starts_s=None,
             )
             self.features_dirty = True

@@ -62,7 +62,7 @@ def _declared(
     """The declared shape in a frame centred on it (metres)."""
     feature: Mapping[str, Any] | None = None
     if alert.kind == "strike-proximity":
-        return Frames([alert.lat], [alert.lon]), shapely.Point(0.0, 0.0)
+        return Frames([alert.lat_deg], [alert.lon_deg]), shapely.Point(0.0, 0.0)
     if alert.kind == "zone-entry":
         feature = zone_feature(str(alert.subjects[1]))
     elif alert.kind == "declaration" and alert.details.get("feature_kind") in _DECLARED:

@@ -27,6 +27,8 @@ __all__ = ["TrackReport", "parse_track_reports", "qid", "tracks_at"]
 
 _NUMBERS = ("lat", "lon", "alt_m", "gs_mps", "track_deg", "vs_mps")
 assert set(_NUMBERS) == set(TRACK_BOUNDS)
+_FIELDS = ("lat_deg", "lon_deg", "alt_m", "gs_mps", "track_deg", "vs_mps")
+"""The :class:`TrackReport` fields of the track object's numbers (``lat`` is ``lat_deg``)."""
 
 
 def qid(party: str, id: str) -> str:
@@ -40,8 +42,8 @@ class TrackReport:
 
     id: str
     time_s: float
-    lat: float
-    lon: float
+    lat_deg: float
+    lon_deg: float
     alt_m: float
     gs_mps: float
     track_deg: float
@@ -53,8 +55,8 @@ class TrackReport:
         return (
             self.id,
             self.time_s,
-            self.lat,
-            self.lon,
+            self.lat_deg,
+            self.lon_deg,
             self.alt_m,
             self.gs_mps,
             self.track_deg,
@@ -66,8 +68,8 @@ class TrackReport:
         return {
             "id": self.id,
             "time": self.time_text if self.time_text is not None else iso(self.time_s),
-            "lat": self.lat,
-            "lon": self.lon,
+            "lat": self.lat_deg,
+            "lon": self.lon_deg,
             "alt_m": self.alt_m,
             "gs_mps": self.gs_mps,
             "track_deg": self.track_deg,
@@ -136,8 +138,8 @@ def parse_track_reports(
                 f"{max_age_s:g} s are dropped)"
             )
         values = {
-            name: _bounded(item.get(name), f"{where}.{name}", TRACK_BOUNDS[name])
-            for name in _NUMBERS
+            field: _bounded(item.get(name), f"{where}.{name}", TRACK_BOUNDS[name])
+            for name, field in zip(_NUMBERS, _FIELDS, strict=True)
         }
         report = TrackReport(tid, t, **values, time_text=text)
         prev = out.get(tid)
@@ -172,7 +174,7 @@ def _from_batch(
         if not now - max_age_s <= t <= now + max_future_s:
             return None
         report = TrackReport(
-            item.id, t, item.lat + 0.0, item.lon + 0.0, item.alt_m + 0.0, item.gs_mps + 0.0,
+            item.id, t, item.lat_deg + 0.0, item.lon_deg + 0.0, item.alt_m + 0.0, item.gs_mps + 0.0,
             item.track_deg + 0.0, item.vs_mps + 0.0, time_text=item.time,
         )  # fmt: skip
         prev = out.get(item.id)
@@ -219,8 +221,8 @@ def tracks_at(
     return Tracks(
         id=keys,
         party=[p for p, _ in held],
-        lat=lat,
-        lon=wrap_lon(lon),
+        lat_deg=lat,
+        lon_deg=wrap_lon(lon),
         alt_m=alt,
         gs_mps=cols[:, 4],
         track_deg=trk,

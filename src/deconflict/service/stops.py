@@ -99,10 +99,10 @@ def _owner(svc: Service, party: str, subject: str, owner: str | None) -> tuple[s
             d = picture.declared.get((p, subject))
             held = not picture.unheld(p, [subject])  # p holds a live track of that id
             if held or (d is not None and d.feature_kind in _STOPPABLE):
-                found[p] = (alert.lat, alert.lon)
+                found[p] = (alert.lat_deg, alert.lon_deg)
     for (p, did), d in picture.declared.items():  # each (party, id) once: no order needed
         if did == subject and p != party and p not in found and d.feature_kind in _STOPPABLE:
-            found[p] = (d.lat, d.lon)  # a declaration is declared to every party
+            found[p] = (d.lat_deg, d.lon_deg)  # a declaration is declared to every party
     if owner is not None:
         found = {p: at for p, at in found.items() if p == owner}
     if not found:
@@ -160,8 +160,8 @@ def request_stop(
             raised_at=now,
             updated_at=now,
             t_s=0.0,
-            lat=lat,
-            lon=lon,
+            lat_deg=lat,
+            lon_deg=lon,
             deadline=now + min(60.0, svc.config.deadline_s(STOP_KIND, None), kind.deadline_s),
             details={
                 "requester": party,

@@ -27,12 +27,13 @@ def _bounded(name: str) -> Any:
 
 
 class TrackIn(msgspec.Struct, frozen=True):
-    """One track object as DESIGN defines it (other members are ignored, as before)."""
+    """One track object as DESIGN defines it (other members are ignored, as before); its
+    ``lat`` and ``lon`` are the fields ``lat_deg`` and ``lon_deg``."""
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     time: str
-    lat: _bounded("lat")  # type: ignore[valid-type]
-    lon: _bounded("lon")  # type: ignore[valid-type]
+    lat_deg: _bounded("lat") = msgspec.field(name="lat")  # type: ignore[valid-type]
+    lon_deg: _bounded("lon") = msgspec.field(name="lon")  # type: ignore[valid-type]
     alt_m: _bounded("alt_m")  # type: ignore[valid-type]
     gs_mps: _bounded("gs_mps")  # type: ignore[valid-type]
     track_deg: _bounded("track_deg")  # type: ignore[valid-type]
