@@ -183,6 +183,7 @@ class Role:
     log_path: Path
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    extra: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -199,6 +200,7 @@ class Role:
             sys.executable, "-m", "deconflict.cli", "serve", "--cluster", self.nats,
             "--db", self.db, "--key-dir", str(self.key_dir), "--role", self.role,
             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+            *self.extra,
         ]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -252,21 +254,25 @@ class Cluster:
     recorders: list[Role]
     gateways: list[Role]
     tokens: dict[str, str]
+    detectors: list[Role]
 
     def processes(self) -> dict[str, int]:
         """Each process by a name that says its role: pid."""
         named = {f"recorder (active) {self.recorders[0].name}": self.recorders[0].pid}
         named.update({f"recorder (standby) {r.name}": r.pid for r in self.recorders[1:]})
+        named.update({f"detector {d.name}": d.pid for d in self.detectors})
         named.update({f"gateway {g.name}": g.pid for g in self.gateways})
         named.update({f"nats n{i}": p.pid for i, p in enumerate(self.nats.procs)})
         return named
 
 
 @contextmanager
-def cluster(postgres: str, parties: list[str], *, gateways: int = 2) -> Iterator[Cluster]:
+def cluster(
+    postgres: str, parties: list[str], *, gateways: int = 2, detectors: int = 2
+) -> Iterator[Cluster]:
     """Start three NATS servers, a fresh database with ``parties``, an active and a
-    standby recorder and ``gateways`` gateways, all on 127.0.0.1; at the end stop every
-    process and drop the database."""
+    standby recorder, ``detectors`` detectors and ``gateways`` gateways, all on
+    127.0.0.1; at the end stop every process and drop the database."""
     root = Path(tempfile.mkdtemp(prefix="deconflict-cluster-"))
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, root, True)  # last of all
@@ -279,15 +285,18 @@ def cluster(postgres: str, parties: list[str], *, gateways: int = 2) -> Iterator
         keys = ["--db", db, "--key-dir", str(key_dir)]
         tokens = {name: cli("party", "add", name, *keys).split()[-1] for name in parties}
 
-        def role(kind: str, name: str) -> Role:
-            r = Role(name, kind, nats.urls, db, key_dir, root / f"{name}.log")
+        def role(kind: str, name: str, *extra: str) -> Role:
+            r = Role(name, kind, nats.urls, db, key_dir, root / f"{name}.log", extra=extra)
             stack.callback(r.stop)  # stopped before the database is dropped
             return r
 
         recorders = [role("recorder", f"rec{i}") for i in range(2)]
         recorders[0].start().wait_log("recorder: active")
         recorders[1].start().wait_log("recorder: standby")
+        dets = [role("detector", f"det{i}", "--name", f"det{i}").start() for i in range(detectors)]
+        for d in dets:
+            d.wait_log("picture of")
         gws = [role("gateway", f"gw{i}").start() for i in range(gateways)]
         for g in gws:
             g.wait_answering()
-        yield Cluster(nats, db, recorders, gws, tokens)
+        yield Cluster(nats, db, recorders, gws, tokens, dets)

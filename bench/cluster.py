@@ -2,7 +2,8 @@
 
 (a) ``deconflict serve`` alone on a fresh PostgreSQL database (as ``bench/service.py
 --store postgres``); (b) the cluster on loopback: three NATS JetStream servers, an
-active and a standby recorder, two gateways, the reporting parties spread over both
+active and a standby recorder, ``--detectors`` detectors (2; 0: the recorder detects),
+two gateways, the reporting parties spread over both
 gateways (a probe's second report goes to one gateway, the alert is awaited on the
 other's stream). For each: the sustained accepted update rate, request and alert latency
 (p50/p99/max, from the probe's second report to the other party's WebSocket), lost
@@ -135,7 +136,7 @@ def single(args: argparse.Namespace, parties: list[str]) -> dict[str, Any]:
 
 def clustered(args: argparse.Namespace, parties: list[str]) -> dict[str, Any]:
     """(b): the cluster, the load spread over its two gateways."""
-    with cluster(args.postgres, parties) as c:
+    with cluster(args.postgres, parties, detectors=args.detectors) as c:
         named = " ".join(f"{name.split()[-1]}={pid}" for name, pid in c.processes().items())
         print(f"processes (b): {named}", flush=True)
         return measure(
@@ -183,6 +184,12 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="length of each load")
     p.add_argument("--probe-every", type=float, default=0.25, help="seconds between probes")
     p.add_argument(
+        "--detectors",
+        type=int,
+        default=2,
+        help="detectors in the cluster (0: the recorder detects)",
+    )
+    p.add_argument(
         "--postgres",
         default=os.environ.get(
             "DECONFLICT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -201,7 +208,11 @@ def main() -> int:
     show("(a) single node, PostgreSQL", a)
     print(f"load average before (b): {loadavg()}", flush=True)
     b = clustered(args, parties)
-    show("(b) cluster: 3 NATS, 1 active + 1 standby recorder, 2 gateways", b)
+    show(
+        f"(b) cluster: 3 NATS, 1 active + 1 standby recorder, {args.detectors} detectors, "
+        "2 gateways",
+        b,
+    )
     show("cluster / single", ratios(a, b), digits=2)
     return 0
 

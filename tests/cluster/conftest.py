@@ -12,9 +12,12 @@ from servicekit import run_cli
 
 
 class Cluster:
-    """Three NATS servers, two recorders, two gateways, parties blue and red."""
+    """Three NATS servers, two recorders, ``detectors`` detectors (two by default), two
+    gateways, parties blue and red."""
 
-    def __init__(self, root: Path, pg_url: str, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, root: Path, pg_url: str, extra: tuple[str, ...] = (), detectors: int = 2
+    ) -> None:
         self.root = root
         self.extra = extra
         """More ``serve`` arguments for every role (the service's settings)."""
@@ -23,6 +26,7 @@ class Cluster:
         self.key_dir = root / "keys"
         self.tokens = {p: self._party(p) for p in ("blue", "red")}
         self.recorders = [self._role("recorder", f"rec{i}") for i in range(2)]
+        self.detectors = [self._role("detector", f"det{i}") for i in range(detectors)]
         self.gateways = [self._role("gateway", f"gw{i}") for i in range(2)]
 
     def _party(self, name: str) -> str:
@@ -38,6 +42,10 @@ class Cluster:
         self.recorders[0].wait_log("recorder: active")
         self.recorders[1].start(*self.extra)
         self.recorders[1].wait_log("recorder: standby")
+        for i, d in enumerate(self.detectors):
+            d.start("--name", f"det{i}", *self.extra)
+        for i, d in enumerate(self.detectors):
+            d.wait_log(f"detector det{i}: picture of")
         for g in self.gateways:
             g.start(*self.extra)
         for g in self.gateways:
@@ -49,7 +57,7 @@ class Cluster:
         return active
 
     def stop(self) -> None:
-        for role in [*self.gateways, *self.recorders]:
+        for role in [*self.gateways, *self.detectors, *self.recorders]:
             role.stop()
         self.nats.stop()
         drop_database(self.db)
@@ -58,6 +66,16 @@ class Cluster:
 @pytest.fixture
 def cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
     c = Cluster(tmp_path, postgres_url)
+    try:
+        yield c.start()
+    finally:
+        c.stop()
+
+
+@pytest.fixture
+def open_cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
+    """A cluster whose status shows every party the service-wide figures (who detects)."""
+    c = Cluster(tmp_path, postgres_url, extra=("--public-stats",))
     try:
         yield c.start()
     finally:

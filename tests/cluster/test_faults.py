@@ -1,5 +1,6 @@
 """Cluster mode under faults, with real processes: kill -9, in turn, the active
-recorder, a gateway and a NATS server while parties report. After each: no receipted
+recorder, a detector (then the last one), a gateway and a NATS server while parties
+report. After each: no receipted
 write is lost (every receipt's entry is in the log, which verifies), no alert is raised
 twice, and a new conflict reaches both parties within 5 s (ASTM F3548's limit for
 telling the user)."""
@@ -159,6 +160,57 @@ def test_kill_the_active_recorder_under_load(cluster):
     check_no_duplicate(cluster, urls[1])
     # the alert raised before the takeover is the same alert after it
     assert before < TELL_WITHIN_S
+
+
+def status(url: str, token: str) -> dict[str, Any]:
+    r = httpx.get(url + "/v1/status", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def wait_detection(url: str, token: str, by: str, detectors: int) -> dict[str, Any]:
+    """Until the recorder's status says detection is ``by``'s, with that many detectors."""
+    deadline = time.monotonic() + 30
+    while True:
+        got = status(url, token)
+        if got.get("detection") == by and len(got.get("detectors", {})) == detectors:
+            return got
+        assert time.monotonic() < deadline, got
+        time.sleep(0.2)
+
+
+def test_kill_a_detector_then_the_last_under_load(open_cluster):
+    cluster = open_cluster
+    urls = [g.url for g in cluster.gateways]
+    blue = cluster.tokens["blue"]
+    shared = wait_detection(urls[0], blue, "detectors", 2)
+    assert set(shared["detectors"]) == {"det0", "det1"}
+    assert new_conflict(cluster, "shared", (urls[0], urls[1])) < TELL_WITHIN_S
+    with Load(urls, blue) as load:
+        time.sleep(1.0)
+        cluster.detectors[0].kill()
+        # the dead detector's share is not found until the other one takes it over
+        took = new_conflict(cluster, "one-down", (urls[1], urls[0]))
+    assert took < TELL_WITHIN_S, took
+    wait_detection(urls[0], blue, "detectors", 1)
+    with Load(urls, blue) as more:
+        time.sleep(1.0)
+        cluster.detectors[1].kill()
+        took = new_conflict(cluster, "none-left", (urls[0], urls[1]))
+    assert took < TELL_WITHIN_S, took
+    wait_detection(urls[1], blue, "recorder", 0)
+    check_record(cluster, load.receipts + more.receipts, urls[0])
+    check_no_duplicate(cluster, urls[1])
+    # a detector that comes back takes detection from the recorder again
+    again = cluster.detectors[0]
+    again.start("--name", "det0")
+    deadline = time.monotonic() + 60
+    while again.log_path.read_text().count("detector det0: picture of") < 2:
+        assert time.monotonic() < deadline and again.proc.poll() is None, again.log_path
+        time.sleep(0.2)
+    wait_detection(urls[0], blue, "detectors", 1)
+    assert new_conflict(cluster, "back", (urls[0], urls[1])) < TELL_WITHIN_S
+    check_no_duplicate(cluster, urls[0])
 
 
 def test_kill_a_gateway_under_load(cluster):

@@ -10,7 +10,9 @@ code is threaded, so every method here is synchronous and safe from any thread:
 - :meth:`serve` answers requests of a subject in a queue group, each in a worker thread;
 - :meth:`publish_event` appends to the JetStream stream :data:`EVENTS_STREAM`
   (replicated on up to three servers) and :meth:`follow_events` reads it from now on
-  with an ordered consumer, in order, on every gateway.
+  with an ordered consumer, in order, on every gateway; the picture's changes go the
+  same way on :data:`PICTURE_STREAM`, to the detectors;
+- :meth:`publish` and :meth:`subscribe`: plain NATS messages (the detectors' heartbeats).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from ..errors import Unavailable
 __all__ = [
     "EVENTS_STREAM",
     "EVENTS_SUBJECT",
+    "FINDINGS_SUBJECT",
+    "PICTURE_STREAM",
+    "PICTURE_SUBJECT",
     "RPC_SUBJECT",
     "NatsBus",
     "NoAnswer",
@@ -50,6 +55,15 @@ EVENTS_SUBJECT = "deconflict.events"
 EVENTS_STREAM = "DECONFLICT_EVENTS"
 """The JetStream stream holding :data:`EVENTS_SUBJECT` (kept 10 minutes)."""
 EVENTS_MAX_AGE_S = 600.0
+PICTURE_SUBJECT = "deconflict.picture"
+"""The picture's changes (tracks, declarations), published by the active recorder."""
+PICTURE_STREAM = "DECONFLICT_PICTURE"
+"""The JetStream stream holding :data:`PICTURE_SUBJECT` (kept 2 minutes: a detector that
+starts takes the whole picture from the recorder, then follows this)."""
+PICTURE_MAX_AGE_S = 120.0
+FINDINGS_SUBJECT = "deconflict.findings"
+"""What the detectors found, sent to the active recorder (a subject of its own, so that
+NATS permissions can let detectors, and only them, send findings)."""
 PUBLISH_TRY_S = 30.0
 """How long an event is tried again while the events stream has no leader (seconds)."""
 HEARTBEAT_S = 0.5
@@ -144,22 +158,27 @@ class NatsBus:
             error_cb=error,
         )
         js = self._nc.jetstream()
-        config = api.StreamConfig(
-            name=EVENTS_STREAM,
-            subjects=[EVENTS_SUBJECT],
-            max_age=EVENTS_MAX_AGE_S,
-            num_replicas=self.replicas(),
-            storage=api.StorageType.FILE,
-        )
+        streams = [
+            (EVENTS_STREAM, EVENTS_SUBJECT, EVENTS_MAX_AGE_S),
+            (PICTURE_STREAM, PICTURE_SUBJECT, PICTURE_MAX_AGE_S),
+        ]
         deadline = self._loop.time() + timeout_s
-        while True:
-            try:
-                await js.add_stream(config)
-                return
-            except Exception as exc:  # the cluster may still be electing a leader
-                if self._loop.time() > deadline:
-                    raise RuntimeError(f"cannot make the events stream: {exc}") from exc
-                await asyncio.sleep(0.25)
+        for name, subject, max_age in streams:
+            config = api.StreamConfig(
+                name=name,
+                subjects=[subject],
+                max_age=max_age,
+                num_replicas=self.replicas(),
+                storage=api.StorageType.FILE,
+            )
+            while True:
+                try:
+                    await js.add_stream(config)
+                    break
+                except Exception as exc:  # the cluster may still be electing a leader
+                    if self._loop.time() > deadline:
+                        raise RuntimeError(f"cannot make the stream {name}: {exc}") from exc
+                    await asyncio.sleep(0.25)
 
     def replicas(self) -> int:
         """Copies of the events stream: three, or as many servers as the cluster has."""
@@ -218,8 +237,31 @@ class NatsBus:
 
     # -- events ------------------------------------------------------------------------
 
-    def publish_event(self, data: bytes) -> None:
-        """Append ``data`` to the events stream (in order, without waiting)."""
+    def publish(self, subject: str, data: bytes) -> None:
+        """Send ``data`` on ``subject`` as a plain NATS message (no reply, not kept)."""
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._plain(subject, data)))
+
+    async def _plain(self, subject: str, data: bytes) -> None:
+        try:
+            await self.nc.publish(subject, data)
+        except Exception as exc:  # reconnecting: a heartbeat more or less
+            log.debug("%s: not sent on %s: %s", self.name, subject, exc)
+
+    def subscribe(self, subject: str, handler: Callable[[bytes], None]) -> Any:
+        """Call ``handler(data)`` (on the bus's loop: it must not block) for each plain
+        message on ``subject``. Returns the subscription."""
+
+        async def received(msg: Msg) -> None:
+            try:
+                handler(msg.data)
+            except Exception:
+                log.exception("%s: a message on %s could not be handled", self.name, subject)
+
+        return self._run(self.nc.subscribe(subject, cb=received), 10)
+
+    def publish_event(self, data: bytes, subject: str = EVENTS_SUBJECT) -> None:
+        """Append ``data`` to the events stream (or the stream of ``subject``), after
+        everything published before it, without waiting."""
 
         async def publish() -> None:
             # while the stream elects a new leader (a server died) publishing fails for a
@@ -227,7 +269,7 @@ class NatsBus:
             give_up = self._loop.time() + PUBLISH_TRY_S
             while True:
                 try:
-                    await self.nc.jetstream().publish(EVENTS_SUBJECT, data, timeout=2)
+                    await self.nc.jetstream().publish(subject, data, timeout=2)
                     return
                 except Exception as exc:
                     if self._loop.time() > give_up or self.nc.is_closed:
@@ -248,9 +290,10 @@ class NatsBus:
 
         self._loop.call_soon_threadsafe(chain)
 
-    def follow_events(self, handler: Callable[[bytes], None]) -> None:
+    def follow_events(self, handler: Callable[[bytes], None], subject: str = EVENTS_SUBJECT) -> Any:
         """Call ``handler(data)`` (on the bus's loop: it must not block) for every event
-        appended from now on, in order."""
+        appended from now on (to the stream of ``subject``), in order. Returns the
+        subscription (see :meth:`unfollow`)."""
 
         async def received(msg: Msg) -> None:
             try:
@@ -258,14 +301,18 @@ class NatsBus:
             except Exception:
                 log.exception("%s: an event could not be delivered", self.name)
 
-        async def follow() -> None:
+        async def follow() -> Any:
             js = self.nc.jetstream()
-            await js.subscribe(
-                EVENTS_SUBJECT,
+            return await js.subscribe(
+                subject,
                 cb=received,
                 ordered_consumer=True,
                 deliver_policy=api.DeliverPolicy.NEW,
                 idle_heartbeat=HEARTBEAT_S,
             )
 
-        self._run(follow(), 30)
+        return self._run(follow(), 30)
+
+    def unfollow(self, subscription: Any) -> None:
+        with contextlib.suppress(Exception):  # the connection is already gone
+            self._run(subscription.unsubscribe(), 10)

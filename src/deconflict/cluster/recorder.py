@@ -2,11 +2,14 @@
 
 Recorders wait for the :class:`~deconflict.cluster.lease.Lease`; the one that takes it
 loads the service from PostgreSQL (the parties, the picture, the alert book with every
-open alert, the channel and its history, the messages), runs detection, the hotline's
-deadlines and escalation and the head cadence, serves the calls on
+open alert, the channel and its history, the messages), runs the hotline's deadlines and
+escalation and the head cadence, serves the calls on
 :data:`~deconflict.cluster.bus.RPC_SUBJECT` and publishes the parties' events on the
-events stream. Because the book is loaded from the store, an alert raised before a
-takeover is the same alert after it (its stable key), never raised twice. A recorder
+events stream. It publishes every change of the picture for the detectors, takes their
+findings (:class:`~deconflict.cluster.inbox.FindingsInbox`) and turns them into alerts;
+while no detector is alive it detects itself. Because the book is loaded from the
+store, an alert raised before a takeover is the same alert after it (its stable key),
+never raised twice. A recorder
 that loses its lease stops serving at once and exits (status 4).
 """
 
@@ -18,15 +21,18 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..service.core import Service
 from ..service.runner import DetectionRunner
 from ..service.trackbatch import batch_of
-from .bus import RPC_SUBJECT, NatsBus
+from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, RPC_SUBJECT, NatsBus
 from .calls import METHODS, PART
+from .inbox import FindingsInbox
+from .members import Members
+from .share import detection_settings
 from .wire import decode_call, encode_answer, principal_fields, principal_of
 
 __all__ = ["LOST_LEASE", "CallServer", "Recorder", "event_bytes"]
@@ -47,14 +53,26 @@ def event_bytes(party: str, event: dict[str, Any]) -> bytes:
 class CallServer:
     """Answers calls (:mod:`~deconflict.cluster.wire` bytes) on ``service``."""
 
-    def __init__(self, service: Service, *, limit: Callable[[], int]) -> None:
-        """``limit()``: the largest answer one message may carry (bytes)."""
+    def __init__(
+        self,
+        service: Service,
+        *,
+        limit: Callable[[], int],
+        calls: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        """``limit()``: the largest answer one message may carry (bytes). ``calls``: the
+        calls served instead of the service's methods (the detectors' subject)."""
         self.service = service
         self.limit = limit
+        self.calls = calls
         self._parts: dict[str, tuple[float, list[bytes]]] = {}
         self._lock = threading.Lock()
 
     def _invoke(self, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if self.calls is not None:
+            if method not in self.calls:
+                raise InvalidInput(f"no call {method!r}")
+            return self.calls[method](*args, **kwargs)
         if method not in METHODS:
             raise InvalidInput(f"no call {method!r}")
         if method == "principal":
@@ -126,6 +144,31 @@ class Recorder:
         self.lease = lease
         self.open_service = open_service
 
+    def _detectors(self, service: Service) -> CallServer:
+        """What the detectors are served: the picture (whose every change this recorder
+        now publishes, tagged with its id) with the detection settings and borders, and
+        their findings, for the detection step."""
+        me = secrets.token_hex(8)
+        settings = detection_settings(service.config, service.picture.countries)
+
+        def changed(change: dict[str, Any]) -> None:
+            data = json.dumps({**change, "recorder": me}, separators=(",", ":")).encode()
+            self.bus.publish_event(data, PICTURE_SUBJECT)
+
+        service.picture.observer = changed
+        inbox = FindingsInbox(Members(self.bus), wake=service.changed.set)
+        service.detection.source = inbox
+
+        def picture() -> dict[str, Any]:
+            return {**service.picture.snapshot(), "recorder": me, "settings": settings}
+
+        def found(*args: Any) -> str:
+            inbox.found(*args)
+            return me
+
+        calls: dict[str, Callable[..., Any]] = {"picture": picture, "found": found}
+        return CallServer(service, limit=lambda: self.bus.max_payload, calls=calls)
+
     def run(self, stop: threading.Event, *, on_lost: Callable[[], None] | None = None) -> None:
         """Wait for the lease, then serve until ``stop`` (or exit if the lease is lost)."""
         if self.prepare is not None:
@@ -135,11 +178,13 @@ class Recorder:
             return
         service = self.open_service()
         service.publish = lambda party, event: self.bus.publish_event(event_bytes(party, event))
+        detectors = self._detectors(service)
         runner = DetectionRunner(service)
         runner.start()
         service.heads.start()
         server = CallServer(service, limit=lambda: self.bus.max_payload)
         sub = self.bus.serve(RPC_SUBJECT, "recorder", server.handle)
+        detectors_sub = self.bus.serve(FINDINGS_SUBJECT, "recorder", detectors.handle)
         log.warning("recorder: active, serving calls")
         try:
             while not stop.wait(0.25):
@@ -148,6 +193,7 @@ class Recorder:
                     (on_lost or (lambda: os._exit(LOST_LEASE)))()
                     return
         finally:
+            self.bus.unserve(detectors_sub)
             self.bus.unserve(sub)
             service.heads.stop()
             runner.stop()

@@ -65,8 +65,9 @@ class RemoteService:
     """The API's service in another process, reached over ``bus``.
 
     ``config`` is the same :class:`ServiceConfig` the recorder runs with (the API reads
-    its rate, burst and batch limits). ``publish`` is what the API sets to reach its
-    streams; :meth:`deliver` feeds it the events of the events stream.
+    its rate, burst and batch limits). ``subject``: where the calls go (the detectors
+    use :data:`~deconflict.cluster.bus.FINDINGS_SUBJECT`). ``publish`` is what the API
+    sets to reach its streams; :meth:`deliver` feeds it the events of the events stream.
     """
 
     def __init__(
@@ -76,8 +77,10 @@ class RemoteService:
         *,
         failover_s: float = FAILOVER_S,
         call_timeout_s: float = CALL_TIMEOUT_S,
+        subject: str = RPC_SUBJECT,
     ) -> None:
         self.bus = bus
+        self.subject = subject
         self.config = config
         self.failover_s = failover_s
         self.call_timeout_s = call_timeout_s
@@ -112,7 +115,7 @@ class RemoteService:
         deadline = time.monotonic() + self.failover_s
         while True:
             try:
-                return self.bus.call(RPC_SUBJECT, payload, self.call_timeout_s)
+                return self.bus.call(self.subject, payload, self.call_timeout_s)
             except NoAnswer as exc:
                 again = not exc.delivered or self._retry_safe(method, kwargs)
                 if not again or time.monotonic() >= deadline:

@@ -3,11 +3,13 @@
 - ``gateway``: the HTTP API, WebSocket stream and map page over a
   :class:`~deconflict.cluster.remote.RemoteService`; stateless, any number.
 - ``recorder``: a :class:`~deconflict.cluster.recorder.Recorder`; any number, one active.
-- ``all``: both in one process.
+- ``detector``: a :class:`~deconflict.cluster.detector.Detector`, detection for a share
+  of the area; any number (none: the active recorder detects itself).
+- ``all``: the three in one process.
 
-In this version detection and the hotline (deadlines, escalation) run inside the active
-recorder; ``detector`` and ``hotline`` are not yet roles of their own, and are refused
-by name rather than started as something they are not.
+In this version the hotline (deadlines, escalation, the ladder) runs inside the active
+recorder; ``hotline`` is not yet a role of its own, and is refused by name rather than
+started as something it is not.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..detect.partition import cell_radius_m
 from ..errors import InvalidInput
 from ..service.config import ServiceConfig
 from ..service.core import Service
 from ..service.picture import warm_up
 from .bus import NatsBus
+from .detector import Detector
 from .lease import Lease
 from .recorder import Recorder
 from .remote import RemoteService
 
-__all__ = ["ROLES", "check_cluster", "gateway_app", "start_recorder"]
+__all__ = ["ROLES", "check_cluster", "gateway_app", "start_detector", "start_recorder"]
 
 log = logging.getLogger("deconflict.cluster")
 
-ROLES = ("gateway", "recorder", "all")
+ROLES = ("gateway", "recorder", "detector", "all")
 
 
 def check_cluster(urls: str, db: str | None, role: str | None) -> list[str]:
@@ -40,15 +44,15 @@ def check_cluster(urls: str, db: str | None, role: str | None) -> list[str]:
     servers = [u.strip() for u in urls.split(",") if u.strip()]
     if not servers or any(not u.startswith(("nats://", "tls://")) for u in servers):
         raise InvalidInput(f"--cluster: expected nats://HOST:PORT[,nats://...], not {urls!r}")
-    if db is None or not db.startswith(("postgresql://", "postgres://")):
-        raise InvalidInput("--cluster needs --db postgresql://... (the cluster's store)")
-    if role in ("detector", "hotline"):
+    if role == "hotline":
         raise InvalidInput(
-            f"--role {role}: in this version detection and the hotline run inside the "
-            "active recorder; start --role recorder (or all)"
+            "--role hotline: in this version the hotline runs inside the active recorder; "
+            "start --role recorder (or all)"
         )
     if role not in ROLES:
         raise InvalidInput(f"--role: one of {', '.join(ROLES)}, not {role!r}")
+    if role != "detector" and (db is None or not db.startswith(("postgresql://", "postgres://"))):
+        raise InvalidInput("--cluster needs --db postgresql://... (the cluster's store)")
     return servers
 
 
@@ -69,6 +73,22 @@ def start_recorder(
     thread.daemon = True
     thread.start()
     return recorder, thread
+
+
+def start_detector(
+    servers: Sequence[str], name: str, stop: threading.Event
+) -> tuple[Detector, threading.Thread]:
+    """Detector ``name`` on its own bus connection, running in a thread until ``stop``;
+    it compiles the detectors first."""
+    warm_up(ServiceConfig(), time.time())
+    cell_radius_m()  # measured once over every cell
+    bus = NatsBus(servers, name=f"deconflict-detector-{name}").start()
+    detector = Detector(bus, name)
+    thread = threading.Thread(
+        target=detector.run, args=(stop,), name=f"deconflict-detector-{name}", daemon=True
+    )
+    thread.start()
+    return detector, thread
 
 
 def gateway_app(

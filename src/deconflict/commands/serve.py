@@ -157,7 +157,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--role",
         default="all",
-        help="with --cluster: gateway, recorder or all (default all)",
+        help="with --cluster: gateway, recorder, detector or all (default all)",
+    )
+    p.add_argument(
+        "--name",
+        metavar="NAME",
+        help="with --role detector or all: this detector's name, unique in the cluster "
+        "(default HOST-PID)",
     )
     p.set_defaults(func=run)
 
@@ -352,13 +358,15 @@ def run(args: argparse.Namespace) -> int:
 
 def run_cluster(args: argparse.Namespace) -> int:
     """One role of the cluster (:mod:`deconflict.cluster.roles`) until interrupted."""
+    import os
+    import socket
     import threading
 
     import uvicorn
 
     from ..api.app import MAX_BODY_BYTES
     from ..cluster.bus import shown
-    from ..cluster.roles import check_cluster, gateway_app, start_recorder
+    from ..cluster.roles import check_cluster, gateway_app, start_detector, start_recorder
     from ..service.core import Service
     from ..store import open_database
     from ..store.keys import open_log
@@ -378,6 +386,9 @@ def run_cluster(args: argparse.Namespace) -> int:
 
     if args.role in ("recorder", "all"):
         _, thread = start_recorder(servers, open_service, args.db, stop, config)
+    if args.role in ("detector", "all"):
+        name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+        _, detecting = start_detector(servers, name, stop)
     print(
         f"deconflict: cluster role {args.role} on {','.join(map(shown, servers))}",
         file=sys.stderr,
@@ -386,6 +397,9 @@ def run_cluster(args: argparse.Namespace) -> int:
     try:
         if args.role == "recorder":
             thread.join()
+            return 0
+        if args.role == "detector":
+            detecting.join()
             return 0
         app = gateway_app(servers, config, basemap_file=basemap_file)
         uvicorn.run(

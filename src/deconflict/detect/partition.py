@@ -24,6 +24,7 @@ positions, borders) reach every detector and the home rule picks the one that re
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 
@@ -44,6 +45,7 @@ __all__ = [
     "HALO_MARGIN_M",
     "RESOLUTION",
     "Partition",
+    "cell_radius_m",
     "cells_of",
     "halo_pairs",
     "keep_owned",
@@ -52,6 +54,7 @@ __all__ = [
     "owns_pairs",
     "owns_proximities",
     "reaching",
+    "within_reach",
 ]
 
 RESOLUTION = 2
@@ -90,6 +93,71 @@ def cells_of(lat_deg: ArrayLike, lon_deg: ArrayLike, *, resolution: int = RESOLU
     for k, (a, o) in enumerate(zip(lat.tolist(), lon.tolist(), strict=True)):
         out[k] = to_int(h3.latlng_to_cell(a, o, resolution))
     return out
+
+
+EXACT_RADIUS_RES = 3
+"""Finest resolution whose cells' radius is measured over every cell (41,162 at res 3);
+finer ones use it, an upper bound."""
+
+
+def _unit(lat_deg: ArrayLike, lon_deg: ArrayLike) -> F64:
+    """Unit vectors of points (degrees), shape (n, 3)."""
+    la, lo = (
+        np.radians(np.asarray(lat_deg, dtype=np.float64)),
+        np.radians(np.asarray(lon_deg, dtype=np.float64)),
+    )
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _arcs_m(u: F64, v: F64) -> F64:
+    """Great-circle distances (m) between every row of ``u`` (n, 3) and of ``v`` (m, 3),
+    shape (n, m)."""
+    chord = np.linalg.norm(u[:, None, :] - v[None, :, :], axis=-1)
+    arc: F64 = (2.0 * EARTH_RADIUS_M) * np.arcsin(np.minimum(0.5 * chord, 1.0))
+    return arc
+
+
+@functools.cache
+def cell_radius_m(resolution: int = RESOLUTION) -> float:
+    """The largest distance (m) from an H3 cell's centre to any point of it, over every
+    cell of ``resolution`` (a cell is a convex spherical polygon: its farthest points
+    are vertices), plus :data:`HALO_MARGIN_M`. Finer than :data:`EXACT_RADIUS_RES`, that
+    resolution's (larger) figure."""
+    if not (0 <= resolution <= 15):
+        raise InvalidInput(f"H3 resolution must be in [0, 15], got {resolution}")
+    res = min(resolution, EXACT_RADIUS_RES)
+    worst = 0.0
+    for base in h3.get_res0_cells():
+        for cell in h3.cell_to_children(base, res):
+            centre = _unit(*h3.cell_to_latlng(cell))[None, :]
+            corners = np.array(h3.cell_to_boundary(cell), dtype=np.float64)
+            far = _arcs_m(centre, _unit(corners[:, 0], corners[:, 1])).max()
+            worst = max(worst, float(far))
+    return worst * (1.0 + 1e-9) + HALO_MARGIN_M
+
+
+def within_reach(
+    cells: ArrayLike, reach_m: ArrayLike, targets: ArrayLike, *, resolution: int = RESOLUTION
+) -> B:
+    """Whether a point of each of ``cells`` (uint64 shape (n,)) may lie within
+    ``reach_m[k]`` metres (shape (n,)) of a point of any of ``targets`` (uint64 shape
+    (m,)): the cells' centres are within ``reach_m + 2 * cell_radius_m`` (a point is at
+    most :func:`cell_radius_m` from its cell's centre). Never False where it could be
+    True; bool shape (n,)."""
+    c = np.atleast_1d(np.asarray(cells, dtype=np.uint64))
+    reach = np.broadcast_to(np.asarray(reach_m, dtype=np.float64), c.shape)
+    t = np.unique(np.atleast_1d(np.asarray(targets, dtype=np.uint64)))
+    if not c.size or not t.size:
+        return np.zeros(c.shape, dtype=bool)
+    uniq, inverse = np.unique(c, return_inverse=True)
+
+    def centres(cs: U64) -> F64:
+        ll = np.array([h3.cell_to_latlng(h3.int_to_str(int(x))) for x in cs.tolist()])
+        return _unit(ll[:, 0], ll[:, 1])
+
+    nearest = _arcs_m(centres(uniq), centres(t)).min(axis=1)[inverse.reshape(-1)]
+    near: B = nearest <= reach + 2.0 * cell_radius_m(resolution)
+    return near
 
 
 def _weight(cell: int, name: bytes) -> int:

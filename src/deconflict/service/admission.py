@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from .findings import TRACK_KINDS, Coverage, Found
+from .findings import Coverage, Found
 
 __all__ = ["Backlog"]
 
@@ -80,11 +80,7 @@ class Backlog:
             refs = f.tracks
             if refs & gone:
                 continue
-            if f.alert.kind in TRACK_KINDS:
-                looked = coverage.all_tracks or bool(refs & coverage.tracks)
-            else:
-                looked = coverage.features
-            if not looked:
+            if not coverage.looked(f.alert.kind, refs):
                 merged[key] = f
         for f in found:
             merged[f.key] = f

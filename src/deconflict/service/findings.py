@@ -30,17 +30,32 @@ class Found:
 
 @dataclass
 class Coverage:
-    """What one detection run looked at: every track or only some, and the declarations."""
+    """What one detection run looked at: every track or only some, and the declarations.
+
+    ``owned`` is set where detection is shared by area (cluster detectors): the tracks
+    (qualified ids) whose findings this run reports, by the home rule of
+    :mod:`~deconflict.detect.partition` (a separation pair's lower id, the track of a
+    per-track finding). A run then covers only the findings whose home track it owns,
+    so that a detector never closes an alert another detector reports.
+    """
 
     all_tracks: bool
     tracks: set[str] = field(default_factory=set)
     features: bool = False
+    owned: frozenset[str] | None = None
+
+    def looked(self, kind: str, refs: frozenset[str] | set[str]) -> bool:
+        """Whether this run would have found a finding of ``kind`` over the tracks
+        ``refs`` (qualified ids) again if it still held."""
+        if kind not in TRACK_KINDS:
+            return self.features
+        if self.owned is not None:
+            return bool(refs) and min(refs) in self.owned
+        return self.all_tracks or bool(refs & self.tracks)
 
     def covers(self, alert: Any, gone: set[str]) -> bool:
         """Whether this run would have found ``alert`` (a LiveAlert) again if it still held."""
         refs = set(alert.details.get("tracks", ()))
         if refs & gone:
             return True
-        if alert.kind in TRACK_KINDS:
-            return self.all_tracks or bool(refs & self.tracks)
-        return self.features
+        return self.looked(alert.kind, refs)

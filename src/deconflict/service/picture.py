@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,11 @@ class Picture:
         self._sweep_order: list[str] = []
         self._sweep_at = 0
         self._sweep_order_left = 0
+        self.observer: Callable[[dict[str, Any]], None] | None = None
+        """Told every change of the tracks and declarations, under the lock, in order, as
+        JSON (the shapes :func:`deconflict.cluster.share.apply_change` applies)."""
+        self.detects = True
+        """Whether detection runs on this picture (see :meth:`set_detects`)."""
 
     @property
     def live(self) -> Any:
@@ -100,8 +105,6 @@ class Picture:
     def upsert_tracks(self, party: str, reports: Sequence[TrackReport]) -> None:
         """Take the newer of each report and the state held; mark them changed."""
         with self.lock:
-            from ..model import Tracks
-
             fresh = []
             for r in reports:
                 q = qid(party, r.id)
@@ -112,18 +115,53 @@ class Picture:
             if not fresh:
                 return
             self._held.setdefault(party, set()).update(r.id for r in fresh)
-            tracks = Tracks(
-                id=[qid(party, r.id) for r in fresh],
-                party=[party] * len(fresh),
-                lat_deg=[r.lat_deg for r in fresh],
-                lon_deg=[r.lon_deg for r in fresh],
-                alt_m=[r.alt_m for r in fresh],
-                gs_mps=[r.gs_mps for r in fresh],
-                track_deg=[r.track_deg for r in fresh],
-                vs_mps=[r.vs_mps for r in fresh],
-            )
-            self.live.upsert(tracks, np.array([r.time_s for r in fresh], dtype=np.float64))
-            self.changed.update(qid(party, r.id) for r in fresh)
+            if self.observer is not None:
+                self.observer({"op": "tracks", "party": party, "rows": [r.row() for r in fresh]})
+            if self.detects:
+                self._detect([(party, r) for r in fresh])
+
+    def _detect(self, held: Sequence[tuple[str, TrackReport]]) -> None:
+        """Put ``held`` (party, report) into the separation detector; mark them changed."""
+        from ..model import Tracks
+
+        tracks = Tracks(
+            id=[qid(p, r.id) for p, r in held],
+            party=[p for p, _ in held],
+            lat_deg=[r.lat_deg for _, r in held],
+            lon_deg=[r.lon_deg for _, r in held],
+            alt_m=[r.alt_m for _, r in held],
+            gs_mps=[r.gs_mps for _, r in held],
+            track_deg=[r.track_deg for _, r in held],
+            vs_mps=[r.vs_mps for _, r in held],
+        )
+        self.live.upsert(tracks, np.array([r.time_s for _, r in held], dtype=np.float64))
+        self.changed.update(tracks.id.tolist())
+
+    def set_detects(self, on: bool) -> None:
+        """Run detection on this picture, or not (a cluster's recorder while detectors
+        do it: the separation detector is dropped, and made again from the standing
+        tracks, all marked changed, when detection comes back here)."""
+        with self.lock:
+            if on == self.detects:
+                return
+            self.detects = on
+            self._live = None
+            self.changed.clear()
+            self.features_dirty = True
+            if on and self.reports:
+                self._detect(list(self.reports.values()))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The tracks and declarations whole, as JSON (what
+        :func:`deconflict.cluster.share.load_snapshot` takes): consistent with the
+        changes told to :attr:`observer` before and after it."""
+        with self.lock:
+            tracks = [[p, *r.row()] for _, (p, r) in sorted(self.reports.items())]
+            declared = [
+                self._set_change(d)
+                for d in sorted(self.declared.values(), key=lambda d: d.created_at)
+            ]
+        return {"tracks": tracks, "declared": declared}
 
     def tracks_of(self, party: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -164,7 +202,10 @@ class Picture:
         with self.lock:
             if not qids:
                 return
-            self.live.remove(list(qids))
+            if self.observer is not None:
+                self.observer({"op": "forget", "tracks": list(qids)})
+            if self.detects:
+                self.live.remove(list(qids))
             for q in qids:
                 gone = self.reports.pop(q, None)
                 if gone is not None:
@@ -221,14 +262,32 @@ class Picture:
             )
             self.features_dirty = True
             self._records = None
+            if self.observer is not None:
+                self.observer(self._set_change(self.declared[(party, id)]))
+
+    @staticmethod
+    def _set_change(d: Declared) -> dict[str, Any]:
+        return {
+            "op": "set",
+            "party": d.party,
+            "id": d.id,
+            "kind": d.kind,
+            "feature": d.feature,
+            "consents": list(d.consents),
+            "created_at": d.created_at,
+        }
 
     def remove_feature(self, party: str, id: str, tracks: Iterable[str] = ()) -> None:
         """Take ``party``'s declaration ``id`` out; ``tracks`` (qualified ids: those of
         the alerts it was a subject of) are checked again on the next run, so that those
         alerts close then."""
+        tracks = list(tracks)
         with self.lock:
             self.declared.pop((party, id), None)
-            self.changed.update(q for q in tracks if q in self.reports)
+            if self.observer is not None:
+                self.observer({"op": "remove", "party": party, "id": id, "tracks": tracks})
+            if self.detects:
+                self.changed.update(q for q in tracks if q in self.reports)
             self.features_dirty = True
             self._records = None
 

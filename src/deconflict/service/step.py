@@ -3,22 +3,41 @@ alert book brought up to date, late answers escalated, the ladder climbed — al
 as one transaction.
 
 The detectors run without the service's lock (reports keep coming in meanwhile); what
-they read is taken under it, and what they found is written under it.
+they read is taken under it, and what they found is written under it. Where detection
+runs elsewhere (a cluster's detectors) a :class:`FindingsSource` gives the runs' findings
+instead, and the rest of the round is the same.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from ..kinds import detected
 from ..ledger.rotation import SERVICE_PARTY
 from .admission import Backlog
 from .detection import run_detectors
+from .findings import Coverage, Found
 from .hotline import LiveAlert, alert_id, material_change
 
-__all__ = ["DetectionStep"]
+__all__ = ["DetectionStep", "FindingsSource"]
+
+
+class FindingsSource(Protocol):
+    """Detection done elsewhere: its runs, each (findings, what it covered)."""
+
+    def active(self) -> bool:
+        """Whether detection is done there now (otherwise the step detects itself)."""
+        ...
+
+    def take(self) -> list[tuple[list[Found], Coverage]]:
+        """The runs completed since the last call."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """What ``status`` shows of it."""
+        ...
 
 
 class DetectionStep:
@@ -30,6 +49,8 @@ class DetectionStep:
         self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self._lock = threading.Lock()
         self.backlog = Backlog(max(1, service.config.max_alert_changes))
+        self.source: FindingsSource | None = None
+        """Where findings come from when detection runs elsewhere (None: here)."""
 
     def run(self, full: bool = False) -> list[LiveAlert]:
         """One round (a full pass over every track when ``full``; otherwise the tracks
@@ -54,8 +75,17 @@ class DetectionStep:
             stale = svc.picture.drop_stale(now)
             stale_keys = svc.picture.keys_of(stale)
             svc.picture.forget(stale)
-            view, covered = svc.picture.begin(now, full=full)
-        found = run_detectors(view, now, covered)
+            elsewhere = self.source is not None and self.source.active()
+            svc.picture.set_detects(not elsewhere)
+            if not elsewhere:
+                view, covered = svc.picture.begin(now, full=full)
+        if self.source is not None:
+            self.stats.update(self.source.stats())
+        if elsewhere:
+            assert self.source is not None
+            found, covered = _merged(self.source.take())
+        else:
+            found = run_detectors(view, now, covered)
         with svc.lock:
             suspended = svc.channel.suspended
 
@@ -148,3 +178,19 @@ class DetectionStep:
         for alert in [a for a, _ in changes] + [a for a, _ in climbed if a.id not in pushed]:
             svc.push_alert(alert)
         return [a for a, _ in changes]
+
+
+def _merged(runs: list[tuple[list[Found], Coverage]]) -> tuple[list[Found], Coverage]:
+    """Several runs as one: every finding (the later of two with one key), and what any
+    of them covered (each covers only the findings it reports: see
+    :class:`~deconflict.service.findings.Coverage`)."""
+    found: dict[str, Found] = {}
+    covered = Coverage(all_tracks=False, owned=frozenset())
+    owned: set[str] = set()
+    for run, coverage in runs:
+        found.update((f.key, f) for f in run)
+        covered.tracks |= coverage.tracks
+        covered.features = covered.features or coverage.features
+        owned |= coverage.owned or set()
+    covered.owned = frozenset(owned)
+    return list(found.values()), covered

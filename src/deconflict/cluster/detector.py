@@ -1,0 +1,177 @@
+"""The ``detector`` role: detection for a share of the area, any number of them.
+
+A detector follows the picture stream (:data:`~deconflict.cluster.bus.PICTURE_SUBJECT`)
+from the moment it starts, takes the whole picture once from the active recorder, and
+then runs detection as a single node does — on the tracks changed since the last run,
+a slice of the standing ones, and a full pass when the detectors alive change — keeping
+the findings whose home it owns (:func:`~deconflict.cluster.share.detect_share`). Each
+run goes to the recorder, which turns findings into alerts (one per stable key), closes
+those the run covered and did not find, and writes the record: detection moves no
+alert and writes nothing itself.
+
+It starts over from the recorder's picture when the recorder changes (a takeover: a
+change may have been lost with the old one), every :data:`RESYNC_S` as a safety net,
+and when a run could not be delivered its tracks are looked at again on the next run.
+It says it is alive (:class:`~deconflict.cluster.members.Members`) only once it has
+sent its first full run, so that the recorder stops detecting itself only then.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+from typing import Any
+
+from ..detect.partition import Partition
+from ..errors import DeconflictError, InvalidInput
+from ..service.config import ServiceConfig
+from ..service.picture import Picture
+from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, NatsBus
+from .members import Members
+from .remote import RemoteService
+from .share import (
+    Share,
+    apply_change,
+    coverage_json,
+    detect_share,
+    found_json,
+    load_snapshot,
+    settings_of,
+)
+
+__all__ = ["RESYNC_S", "Detector"]
+
+log = logging.getLogger("deconflict.cluster")
+
+RESYNC_S = 300.0
+"""A detector takes the whole picture again this often (seconds)."""
+PIECE_BYTES = 256 * 1024
+"""About how much of a run one message carries."""
+
+
+class Detector:
+    """Detector ``name`` on ``bus``. Its detection settings and borders are the
+    recorder's (:func:`~deconflict.cluster.share.detection_settings`), taken with the
+    picture."""
+
+    def __init__(self, bus: NatsBus, name: str, *, idle_s: float = 0.25) -> None:
+        if not name:
+            raise InvalidInput("a detector needs a name")
+        self.bus = bus
+        self.name = name
+        self.idle_s = idle_s
+        self.recorder = RemoteService(bus, ServiceConfig(), subject=FINDINGS_SUBJECT)
+        self.members = Members(bus)
+        self.runs = 0
+        self.found = 0
+
+    def run(self, stop: threading.Event) -> None:
+        """Detect until ``stop``."""
+        try:
+            while not stop.is_set():
+                try:
+                    self._session(stop)
+                except DeconflictError as exc:  # no recorder now: wait for one
+                    log.warning("detector %s: %s; trying again", self.name, exc)
+                    stop.wait(1.0)
+        finally:
+            self.members.stop()
+
+    def _session(self, stop: threading.Event) -> None:
+        """One picture taken from the recorder, and detection on it until it must be
+        taken again."""
+        changes: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        woken = threading.Event()
+
+        def received(data: bytes) -> None:
+            changes.put(data)
+            woken.set()
+
+        sub = self.bus.follow_events(received, subject=PICTURE_SUBJECT)
+        try:
+            snapshot = self.recorder.call("picture")
+            recorder = snapshot["recorder"]
+            config, countries = settings_of(snapshot["settings"])
+            picture = Picture(config)
+            picture.countries = countries
+            load_snapshot(picture, snapshot)
+            log.warning(
+                "detector %s: picture of %d tracks from recorder %s",
+                self.name,
+                len(picture.reports),
+                recorder,
+            )
+            started = time.monotonic()
+            names: tuple[str, ...] = ()
+            partition = Partition([self.name])
+            share = Share(partition.resolution)
+            full = True
+            while not stop.is_set():
+                while True:
+                    try:
+                        change = json.loads(changes.get_nowait())
+                    except queue.Empty:
+                        break
+                    if change.get("recorder") != recorder:
+                        log.warning("detector %s: the recorder changed", self.name)
+                        return
+                    apply_change(picture, change)
+                alive = tuple(sorted(set(self.members.alive()) | {self.name}))
+                if alive != names:
+                    names, partition, full = alive, Partition(alive), True
+                    log.warning("detector %s: detectors %s", self.name, ", ".join(names))
+                found, covered = detect_share(
+                    picture,
+                    time.time(),
+                    full=full,
+                    partition=partition,
+                    name=self.name,
+                    share=share,
+                )
+                if not self._send(found, covered, recorder, picture):
+                    return
+                self.runs += 1
+                self.found += len(found)
+                if full:
+                    self.members.beat(self.name)
+                full = False
+                if time.monotonic() - started > RESYNC_S:
+                    return
+                woken.wait(self.idle_s)
+                woken.clear()
+        finally:
+            self.bus.unfollow(sub)
+
+    def _send(self, found: list[Any], covered: Any, recorder: str, picture: Picture) -> bool:
+        """Send one run to the recorder; False when it must start over (another
+        recorder answers). A run not delivered is looked at again next time."""
+        docs = [found_json(f) for f in found]
+        pieces: list[list[Any]] = [[]]
+        size = 0
+        for doc in docs:
+            n = len(json.dumps(doc))
+            if size + n > PIECE_BYTES and pieces[-1]:
+                pieces.append([])
+                size = 0
+            pieces[-1].append(doc)
+            size += n
+        run = secrets.token_hex(6)
+        try:
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                cov = coverage_json(covered) if last else None
+                answered = self.recorder.call("found", self.name, run, i, len(pieces), piece, cov)
+                if answered != recorder:
+                    log.warning("detector %s: the recorder changed", self.name)
+                    return False
+        except DeconflictError as exc:
+            log.warning("detector %s: a run was not delivered (%s)", self.name, exc)
+            with picture.lock:
+                picture.changed.update(covered.tracks)
+                picture.features_dirty = True
+            return False
+        return True

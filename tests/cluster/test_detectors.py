@@ -1,0 +1,92 @@
+"""Detectors sharing the area, with real processes and one more detector in this process
+whose runs are cut into many small pieces: every conflict over a wide area is raised
+once, to both its parties, whichever detector's share it falls in."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from deconflict.cluster import detector as detector_module
+from deconflict.cluster.bus import NatsBus
+from deconflict.cluster.detector import Detector
+from deconflict.cluster.members import ALIVE_S, Members
+from servicekit import track
+
+
+def alerts(url: str, token: str) -> list[dict[str, Any]]:
+    r = httpx.get(url + "/v1/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return [a for a in r.json()["alerts"] if a["kind"] == "separation"]
+
+
+def test_every_conflict_over_a_wide_area_is_raised_once(open_cluster, monkeypatch):
+    cluster = open_cluster
+    monkeypatch.setattr(detector_module, "PIECE_BYTES", 2_000)  # a few findings a piece
+    bus = NatsBus(cluster.nats.urls.split(","), name="test-detector").start()
+    stop = threading.Event()
+    small = Detector(bus, "det-small")
+    thread = threading.Thread(target=small.run, args=(stop,), daemon=True)
+    thread.start()
+    g0, g1 = (g.url for g in cluster.gateways)
+    blue, red = cluster.tokens["blue"], cluster.tokens["red"]
+    try:
+        # head-on pairs 2 degrees apart over 40 x 40 degrees: many cells, every detector
+        places = [(lat, lon) for lat in range(10, 50, 4) for lon in range(0, 40, 4)]
+        b = [track(f"b{k:03d}", lat, lon, 90.0) for k, (lat, lon) in enumerate(places)]
+        r = [track(f"r{k:03d}", lat, lon + 0.3, 270.0) for k, (lat, lon) in enumerate(places)]
+        head = {"Authorization": f"Bearer {blue}"}
+        assert httpx.post(g0 + "/v1/tracks", json=b, headers=head, timeout=30).status_code == 200
+        head = {"Authorization": f"Bearer {red}"}
+        assert httpx.post(g1 + "/v1/tracks", json=r, headers=head, timeout=30).status_code == 200
+        deadline = time.monotonic() + 30
+        while len(alerts(g1, red)) < len(places):
+            assert time.monotonic() < deadline, len(alerts(g1, red))
+            time.sleep(0.3)
+        for url, token in ((g0, blue), (g1, red)):
+            got = alerts(url, token)
+            subjects = sorted(tuple(a["subjects"]) for a in got)
+            assert len(subjects) == len(set(subjects)) == len(places)
+        status = httpx.get(
+            g0 + "/v1/status", headers={"Authorization": f"Bearer {blue}"}, timeout=30
+        ).json()
+        assert status["detection"] == "detectors"
+        assert set(status["detectors"]) == {"det0", "det1", "det-small"}
+        assert small.found > 0 and small.runs > 0  # it had a share, sent in pieces
+    finally:
+        stop.set()
+        thread.join(10)
+        bus.close()
+
+
+@pytest.fixture
+def bus(open_cluster):
+    b = NatsBus(open_cluster.nats.urls.split(","), name="test-members").start()
+    yield b
+    b.close()
+
+
+def test_a_detector_is_alive_while_it_beats_and_gone_when_it_stops(bus):
+    watcher, beater = Members(bus), Members(bus)
+    beater.beat("x")
+    deadline = time.monotonic() + 5
+    while "x" not in watcher.alive():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    beater.stop()  # it says so: gone at once
+    deadline = time.monotonic() + 1
+    while "x" in watcher.alive():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # one that falls silent without a word is gone after ALIVE_S
+    bus.publish("deconflict.detectors", b'{"name": "y", "up": true}')
+    bus.publish("deconflict.detectors", b"not a heartbeat")
+    time.sleep(0.3)
+    assert "y" in watcher.alive()
+    time.sleep(ALIVE_S)
+    assert "y" not in watcher.alive()
+    watcher.stop()
