@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from deconflict import errors
+from deconflict.api.errors import failure_of, status_of
 from deconflict.cluster.calls import METHODS, PRESENCE, READS, WRITES
 from deconflict.cluster.recorder import CallServer
 from deconflict.cluster.remote import RemoteService
 from deconflict.cluster.wire import (
+    ERRORS,
     Fault,
     decode_answer,
     decode_call,
@@ -56,6 +59,27 @@ def test_a_call_and_its_answer_round_trip():
 def test_the_service_errors_keep_their_class_and_message(error):
     with pytest.raises(type(error), match=str(error)):
         decode_answer(encode_answer(error=error))
+
+
+@pytest.mark.parametrize(("cls", "status"), errors.SERVICE_ERRORS)
+def test_every_error_the_api_maps_crosses_the_bus_with_its_class(cls, status):
+    error = cls("over the bus")
+    with pytest.raises(cls) as raised:
+        decode_answer(encode_answer(error=error))
+    assert type(raised.value) is cls and str(raised.value) == "over the bus"
+    assert status_of(raised.value) == status_of(error) == status
+    assert failure_of(raised.value) == failure_of(error)
+
+
+def test_every_error_of_the_core_has_a_status_and_crosses_the_bus():
+    core = {
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DeconflictError)
+    }
+    assert core - {errors.DeconflictError} == {cls for cls, _ in errors.SERVICE_ERRORS}
+    assert set(ERRORS.values()) == core
+    assert all(ERRORS[cls.__name__] is cls for cls in core)
 
 
 def test_any_other_failure_is_a_fault_that_says_nothing_of_it():

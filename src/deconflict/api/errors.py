@@ -23,18 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import (
-    Conflict,
-    DeconflictError,
-    DiskFull,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StoreError,
-    Unavailable,
-    VerificationError,
-)
-from ..service.auth import Unauthenticated
+from ..errors import SERVICE_ERRORS, DeconflictError, Unavailable
 
 __all__ = [
     "FAULT",
@@ -51,18 +40,6 @@ log = logging.getLogger("deconflict.api")
 
 FAULT = "the service failed; the request was not applied"
 """The message of a fault of the service (500): it says nothing of the fault itself."""
-
-_STATUS: tuple[tuple[type[DeconflictError], int], ...] = (
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (InvalidInput, 400),
-    (DiskFull, 507),
-    (StoreError, 503),
-    (Unavailable, 503),
-    (VerificationError, 500),
-)
 
 _HTTP_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 """Codes of the errors the framework itself raises (routing, methods)."""
@@ -95,7 +72,7 @@ def status_of(exc: DeconflictError) -> int:
     """The HTTP status of one of our exceptions."""
     if isinstance(exc, ApiError):
         return exc.status
-    for cls, status in _STATUS:
+    for cls, status in SERVICE_ERRORS:
         if isinstance(exc, cls):
             return status
     return 500

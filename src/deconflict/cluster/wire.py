@@ -17,18 +17,7 @@ from typing import Any
 
 import msgspec
 
-from ..errors import (
-    Conflict,
-    DeconflictError,
-    DiskFull,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StoreError,
-    Unavailable,
-    VerificationError,
-)
-from ..service.auth import Unauthenticated
+from ..errors import SERVICE_ERRORS, DeconflictError, InvalidInput
 from ..service.officers import Principal
 from ..service.trackbatch import TrackIn
 
@@ -44,21 +33,10 @@ __all__ = [
 ]
 
 ERRORS: dict[str, type[DeconflictError]] = {
-    cls.__name__: cls
-    for cls in (
-        Conflict,
-        DiskFull,
-        Forbidden,
-        InvalidInput,
-        NotFound,
-        StoreError,
-        Unauthenticated,
-        Unavailable,
-        VerificationError,
-        DeconflictError,
-    )
+    cls.__name__: cls for cls in (*(cls for cls, _ in SERVICE_ERRORS), DeconflictError)
 }
-"""The errors that keep their class across the bus (by class name)."""
+"""The errors that keep their class across the bus (by class name): the service's
+(:data:`~deconflict.errors.SERVICE_ERRORS`) and their root."""
 
 
 class Fault(RuntimeError):

@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 
-from ..errors import DeconflictError, InvalidInput
+from ..errors import InvalidInput, Unauthenticated
 
 __all__ = [
     "RESERVED_NAMES",
@@ -21,12 +21,6 @@ __all__ = [
 RESERVED_NAMES = ("deconflict", "service", "*")
 """Names no party may take: the service's own ledger entries and the rules' wildcard."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-
-
-class Unauthenticated(DeconflictError):
-    """No token, or a token that names no active party (HTTP 401)."""
-
-    code = "unauthenticated"
 
 
 def check_party_name(name: str) -> str:
