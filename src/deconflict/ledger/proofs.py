@@ -22,7 +22,7 @@ of RFC 9162 §2.1.3.2 and §2.1.4.2 and raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..errors import InvalidInput, VerificationError
 from .hashing import HASH_SIZE, node_hash
@@ -103,6 +103,26 @@ def _check_hashes(what: str, hashes: Sequence[bytes]) -> None:
             raise VerificationError(f"{what}: element {i} is {len(h)} bytes, not {HASH_SIZE}")
 
 
+def _climb(what: str, fn: int, sn: int, proof: Sequence[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """RFC 9162's walk up the tree from node ``fn`` of last node ``sn`` (§2.1.3.2 and
+    §2.1.4.2 share it): each element of ``proof`` with whether it is the left sibling
+    (hashed before the running value). Raises :class:`VerificationError` (``what``:
+    ...) when the proof is longer or shorter than the tree is deep."""
+    for p in proof:
+        if sn == 0:
+            raise VerificationError(f"{what}: longer than the tree is deep")
+        left = bool(fn & 1) or fn == sn
+        yield p, left
+        if left and not fn & 1:
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise VerificationError(f"{what}: shorter than the tree is deep")
+
+
 def root_from_inclusion(leaf_hash_: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """The root that ``proof`` gives for the leaf at ``index`` in a tree of ``size`` leaves.
 
@@ -112,22 +132,9 @@ def root_from_inclusion(leaf_hash_: bytes, index: int, size: int, proof: Sequenc
     if not 0 <= index < size:
         raise VerificationError(f"inclusion proof: leaf {index} is not below tree size {size}")
     _check_hashes("inclusion proof", [leaf_hash_, *proof])
-    fn, sn, r = index, size - 1, leaf_hash_
-    for p in proof:
-        if sn == 0:
-            raise VerificationError("inclusion proof: longer than the tree is deep")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("inclusion proof: shorter than the tree is deep")
+    r = leaf_hash_
+    for p, left in _climb("inclusion proof", index, size - 1, proof):
+        r = node_hash(p, r) if left else node_hash(r, p)
     return r
 
 
@@ -172,22 +179,12 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise VerificationError("consistency proof: longer than the tree is deep")
-        if fn & 1 or fn == sn:
+    for c, left in _climb("consistency proof", fn, sn, path[1:]):
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("consistency proof: shorter than the tree is deep")
     if fr != old_root:
         raise VerificationError(f"consistency proof: does not lead to the root of size {old_size}")
     if sr != new_root:
