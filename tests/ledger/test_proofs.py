@@ -202,17 +202,19 @@ def test_proofs_of_the_wrong_length_or_position_fail() -> None:
     log = raw_log()
     proof = log.inclusion_proof(5, 10)
     root = log.root(10)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match="inclusion proof: shorter than the tree"):
         verify_inclusion(L(RAW[5]), 5, 10, proof[:-1], root)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match="inclusion proof: longer than the tree"):
         verify_inclusion(L(RAW[5]), 5, 10, [*proof, proof[0]], root)
     with pytest.raises(VerificationError):
         verify_inclusion(L(RAW[5]), 4, 10, proof, root)
     with pytest.raises(VerificationError):
         verify_inclusion(L(RAW[5]), 10, 10, proof, root)
     cproof = log.consistency_proof(3, 10)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError, match="consistency proof: shorter than the tree"):
         verify_consistency(3, 10, log.root(3), root, cproof[:-1])
+    with pytest.raises(VerificationError, match="consistency proof: longer than the tree"):
+        verify_consistency(3, 10, log.root(3), root, [*cproof, cproof[0]])
     with pytest.raises(VerificationError):
         verify_consistency(3, 10, log.root(3), root, [])
     with pytest.raises(VerificationError):
