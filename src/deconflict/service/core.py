@@ -35,7 +35,7 @@ from .channel import Channel
 from .clock import Clock, WallClock, iso, rate_of
 from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
-from .declared import with_consent
+from .declared import Declared, with_consent
 from .heads import HeadCadence
 from .hotline import LiveAlert, alert_id
 from .idempotency import Idempotency, check_key, digest, stored_answer
@@ -237,6 +237,25 @@ class Service:
         for another request."""
         return stored_answer(found, digest)
 
+    def _declaration_alert(
+        self, party: str, d: Declared, now: float, *, others: list[str], action: str
+    ) -> LiveAlert | None:
+        """The ``declaration`` alert of ``party``'s ``d`` to the ``others`` (``action``:
+        ``declared``, ``amended`` or ``withdrawn``), or ``None`` if the same one is live
+        (:meth:`~.alertbook.AlertBook.declaration_alert` with this service's alert ids,
+        deadline and channel)."""
+        return self.book.declaration_alert(
+            party,
+            d,
+            now,
+            others=others,
+            alert_id=lambda: alert_id(self.entropy),
+            deadline_s=self.config.deadline_s("declaration", None),
+            suspended=self.channel.suspended,
+            digest=digest,
+            action=action,
+        )
+
     def _idempotent(
         self,
         party: str,
@@ -331,15 +350,11 @@ class Service:
                 ]
                 others = [p for p in self.active_parties() if p != party]
                 maybe = [
-                    self.book.declaration_alert(
+                    self._declaration_alert(
                         party,
                         d,
                         now,
                         others=others,
-                        alert_id=lambda: alert_id(self.entropy),
-                        deadline_s=self.config.deadline_s("declaration", None),
-                        suspended=self.channel.suspended,
-                        digest=digest,
                         action="amended" if (party, d.id) in self.picture.declared else "declared",
                     )
                     for d in declared

@@ -15,15 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..entropy import Entropy
 from ..errors import NotFound
 from .alertbook import AlertBook
-from .channel import Channel
 from .clock import Clock
-from .config import ServiceConfig
-from .declared import KINDS_BY_ENDPOINT
-from .hotline import LiveAlert, alert_id
-from .idempotency import digest
+from .declared import KINDS_BY_ENDPOINT, Declared
+from .hotline import LiveAlert
 from .picture import Picture
 from .record import Record
 
@@ -51,9 +47,6 @@ class Service(Protocol):
     book: AlertBook
     picture: Picture
     clock: Clock
-    config: ServiceConfig
-    entropy: Entropy
-    channel: Channel
     record: Record
     store: Any
 
@@ -66,6 +59,10 @@ class Service(Protocol):
     def push_alert(self, alert: LiveAlert) -> None: ...
 
     def publish(self, party: str, event: dict[str, Any]) -> None: ...
+
+    def _declaration_alert(
+        self, party: str, d: Declared, now: float, *, others: list[str], action: str
+    ) -> LiveAlert | None: ...
 
     def _idempotent(
         self,
@@ -109,17 +106,7 @@ def withdraw(
                     c = svc.book.copy(a)
                     c.close(now)
                     closed.append(c)
-            raised = svc.book.declaration_alert(
-                party,
-                d,
-                now,
-                others=others,
-                alert_id=lambda: alert_id(svc.entropy),
-                deadline_s=svc.config.deadline_s("declaration", None),
-                suspended=svc.channel.suspended,
-                digest=digest,
-                action="withdrawn",
-            )
+            raised = svc._declaration_alert(party, d, now, others=others, action="withdrawn")
             entries: list[dict[str, Any]] = [
                 {
                     "kind": WITHDRAWAL_KIND,
