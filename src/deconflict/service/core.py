@@ -35,9 +35,9 @@ from .channel import Channel
 from .clock import Clock, WallClock, iso, rate_of
 from .committer import PendingReport, TrackCommitter
 from .config import ServiceConfig
-from .declared import Declared, with_consent
+from .declared import with_consent
 from .heads import HeadCadence
-from .hotline import LiveAlert, alert_id
+from .hotline import LiveAlert
 from .idempotency import Idempotency, check_key, digest, stored_answer
 from .ladder import Ladder, ladder_view, steps_of
 from .messages import Messages, check_message
@@ -51,7 +51,7 @@ from .roster import Party, Roster
 from .step import DetectionStep
 from .stops import request_stop
 from .trackbatch import TrackBatch
-from .withdrawal import withdraw
+from .withdrawal import declaration_alert, withdraw
 
 __all__ = ["SERVICE_PARTY", "Party", "Service"]
 
@@ -237,25 +237,6 @@ class Service:
         for another request."""
         return stored_answer(found, digest)
 
-    def _declaration_alert(
-        self, party: str, d: Declared, now: float, *, others: list[str], action: str
-    ) -> LiveAlert | None:
-        """The ``declaration`` alert of ``party``'s ``d`` to the ``others`` (``action``:
-        ``declared``, ``amended`` or ``withdrawn``), or ``None`` if the same one is live
-        (:meth:`~.alertbook.AlertBook.declaration_alert` with this service's alert ids,
-        deadline and channel)."""
-        return self.book.declaration_alert(
-            party,
-            d,
-            now,
-            others=others,
-            alert_id=lambda: alert_id(self.entropy),
-            deadline_s=self.config.deadline_s("declaration", None),
-            suspended=self.channel.suspended,
-            digest=digest,
-            action=action,
-        )
-
     def _idempotent(
         self,
         party: str,
@@ -350,7 +331,8 @@ class Service:
                 ]
                 others = [p for p in self.active_parties() if p != party]
                 maybe = [
-                    self._declaration_alert(
+                    declaration_alert(
+                        self,
                         party,
                         d,
                         now,

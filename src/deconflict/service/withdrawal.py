@@ -8,6 +8,7 @@ others hold. One transaction takes the declaration out of the store, appends a
 declaration's own live ``declaration`` alerts and raises a new one to every other party,
 ``"action": "withdrawn"`` in its details, to be answered like any declaration. Alerts
 detection raised about it close on the next detection run, as they would once it expired.
+The alert is :func:`declaration_alert`, the one a declaration raises too.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from ..entropy import Entropy
 from ..errors import NotFound
 from .alertbook import AlertBook
+from .channel import Channel
 from .clock import Clock
+from .config import ServiceConfig
 from .declared import KINDS_BY_ENDPOINT, Declared
-from .hotline import LiveAlert
+from .hotline import LiveAlert, alert_id
+from .idempotency import digest
 from .picture import Picture
 from .record import Record
 
-__all__ = ["WITHDRAWAL_KIND", "withdraw"]
+__all__ = ["WITHDRAWAL_KIND", "declaration_alert", "withdraw"]
 
 WITHDRAWAL_KIND = "withdrawal"
 """The ledger entry kind of a withdrawal (public, as declarations are)."""
@@ -40,13 +45,17 @@ Effect = Callable[[], None]
 
 
 class Service(Protocol):
-    """What a withdrawal needs of the service (:class:`~deconflict.service.core.Service`)."""
+    """What a declaration alert and a withdrawal need of the service
+    (:class:`~deconflict.service.core.Service`)."""
 
     lock: Any
     changed: Any
     book: AlertBook
     picture: Picture
     clock: Clock
+    config: ServiceConfig
+    entropy: Entropy
+    channel: Channel
     record: Record
     store: Any
 
@@ -60,10 +69,6 @@ class Service(Protocol):
 
     def publish(self, party: str, event: dict[str, Any]) -> None: ...
 
-    def _declaration_alert(
-        self, party: str, d: Declared, now: float, *, others: list[str], action: str
-    ) -> LiveAlert | None: ...
-
     def _idempotent(
         self,
         party: str,
@@ -71,6 +76,26 @@ class Service(Protocol):
         request: Any,
         do: Callable[[], tuple[dict[str, Any], Effect | None]],
     ) -> dict[str, Any]: ...
+
+
+def declaration_alert(
+    svc: Service, party: str, d: Declared, now: float, *, others: list[str], action: str
+) -> LiveAlert | None:
+    """The ``declaration`` alert of ``party``'s ``d`` to the ``others`` (``action``:
+    ``declared``, ``amended`` or ``withdrawn``), or ``None`` if the same one is live:
+    :meth:`~.alertbook.AlertBook.declaration_alert` with the service's alert ids,
+    deadline and channel."""
+    return svc.book.declaration_alert(
+        party,
+        d,
+        now,
+        others=others,
+        alert_id=lambda: alert_id(svc.entropy),
+        deadline_s=svc.config.deadline_s("declaration", None),
+        suspended=svc.channel.suspended,
+        digest=digest,
+        action=action,
+    )
 
 
 def withdraw(
@@ -106,7 +131,7 @@ def withdraw(
                     c = svc.book.copy(a)
                     c.close(now)
                     closed.append(c)
-            raised = svc._declaration_alert(party, d, now, others=others, action="withdrawn")
+            raised = declaration_alert(svc, party, d, now, others=others, action="withdrawn")
             entries: list[dict[str, Any]] = [
                 {
                     "kind": WITHDRAWAL_KIND,
