@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import httpx
 import psycopg
 
 from _loopback import cli, free_port
-from deconflict.cluster.localnats import LocalNats, server_binary
+from deconflict.cluster.localnats import LocalNats, server_binary, stop_process
 from deconflict.errors import NotFound
 
 __all__ = [
@@ -183,13 +182,8 @@ class Role:
         raise RuntimeError(f"{self.name} did not answer within {timeout_s} s")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        if self.proc is not None:
+            stop_process(self.proc, 15)
 
 
 @dataclass

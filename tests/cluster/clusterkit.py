@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from deconflict.cluster.localnats import LocalNats, server_binary
+from deconflict.cluster.localnats import LocalNats, server_binary, stop_process
 from servicekit import free_port
 
 __all__ = ["NatsCluster", "Role", "drop_database", "fresh_database", "nats_server_binary"]
@@ -117,10 +117,5 @@ class Role:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        if self.proc is not None:
+            stop_process(self.proc)

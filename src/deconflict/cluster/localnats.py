@@ -25,7 +25,7 @@ from types import TracebackType
 
 from ..errors import DeconflictError, NotFound
 
-__all__ = ["LocalNats", "free_port", "server_binary"]
+__all__ = ["LocalNats", "free_port", "server_binary", "stop_process"]
 
 DEBIAN_SERVERS = ("/usr/sbin/nats-server", "/usr/bin/nats-server")
 """Where Debian's ``nats-server`` package puts the server."""
@@ -57,6 +57,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
+    """Stop ``proc`` if it runs: ``SIGTERM``, then a kill when it has not ended within
+    ``grace_s`` seconds; returns once it has ended."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    _reap(proc, grace_s)
+
+
+def _reap(proc: subprocess.Popen[bytes], grace_s: float) -> None:
+    """Wait for ``proc`` to end, killing it after ``grace_s`` seconds."""
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def _listens(port: int) -> bool:
@@ -149,16 +166,12 @@ class LocalNats:
             proc.wait(10)
 
     def stop(self) -> None:
-        """Stop every server (``SIGTERM``, a kill after 10 s)."""
+        """Stop every server (``SIGTERM``, a kill after 10 s), all at once."""
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            _reap(proc, 10.0)
 
     def __enter__(self) -> LocalNats:
         return self.start()
