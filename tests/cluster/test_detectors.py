@@ -59,8 +59,9 @@ def test_every_conflict_over_a_wide_area_is_raised_once(open_cluster, monkeypatc
         assert small.found > 0 and small.runs > 0  # it had a share, sent in pieces
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(30)
         bus.close()
+    assert not thread.is_alive()
 
 
 @pytest.fixture

@@ -186,10 +186,15 @@ class NatsBus:
         return max(1, min(3, len(members)))
 
     def close(self) -> None:
+        """Drain the connection, stop the loop and its thread, and close the loop."""
         if self._nc is not None:
             with contextlib.suppress(Exception):  # already gone
                 self._run(self._nc.drain(), 5)
         self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread.is_alive():
+            self._thread.join(5)
+        if not self._loop.is_running():
+            self._loop.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     @property
