@@ -27,7 +27,7 @@ from deconflict.cluster.share import (
     found_of,
     load_snapshot,
 )
-from deconflict.detect.partition import Partition
+from deconflict.detect.partition import Partition, cells_of
 from deconflict.service.config import ServiceConfig
 from deconflict.service.picture import Picture
 from deconflict.service.reports import TrackReport
@@ -143,7 +143,7 @@ def keys(found: list[Any]) -> dict[str, Any]:
 def shared_run(
     pictures: dict[str, Picture], shares: dict[str, Share], now: float, full: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    partition = Partition(list(pictures))
+    partition = next(iter(shares.values())).partition
     by_key: dict[str, Any] = {}
     covered = {}
     for name, picture in pictures.items():
@@ -168,7 +168,9 @@ def test_detectors_together_find_what_one_node_finds(sc: dict[str, Any]) -> None
     single = copy_of(recorder.snapshot())
     names = DETECTORS[: sc["n"]]
     detectors = {name: copy_of(recorder.snapshot()) for name in names}
-    shares = {name: Share() for name in names}  # kept between runs, as a detector does
+    partition = Partition(names)
+    # kept between runs, as a detector does
+    shares = {name: Share(partition, name) for name in names}
     now = T0 + 10.0
 
     found, _ = single.evaluate(now, full=True)
@@ -228,3 +230,36 @@ def test_a_snapshot_is_the_picture() -> None:
 def test_the_examples_found_every_kind_of_finding_and_left_out_far_tracks() -> None:
     assert {"separation", "zone-entry", "intent-overlap", "strike-proximity"} <= KINDS, KINDS
     assert SKIPPED
+
+
+def test_a_pair_across_two_shares_is_found_when_only_its_other_track_moves() -> None:
+    """blue/a (the pair's home) in one detector's cell, red/b in the other's: when only
+    b reports again, a's owner must still look at b and report the pair."""
+    partition = Partition(["alpha", "bravo"])
+    lon0 = next(
+        lon
+        for lon in np.linspace(7.2, 9.2, 201).tolist()
+        if len(set(partition.owner_of(cells_of([46.8, 46.8], [lon - 0.05, lon + 0.05])))) == 2
+    )
+    home = str(partition.owner_of(cells_of([46.8], [lon0 - 0.05]))[0])
+    sc = {
+        "reports": {
+            "blue": [TrackReport("a", T0, 46.8, lon0 - 0.05, 1000.0, 100.0, 90.0, 0.0)],
+            "red": [TrackReport("b", T0, 46.8, lon0 + 0.05, 1000.0, 100.0, 270.0, 0.0)],
+        },
+        "features": [],
+    }
+    recorder = recorder_picture(sc, [])
+    detectors = {n: copy_of(recorder.snapshot()) for n in partition.detectors}
+    shares = {n: Share(partition, n) for n in partition.detectors}
+    key = "separation|blue/a|red/b#blue,red"
+    shared, _ = shared_run(detectors, shares, T0 + 1, True)
+    assert list(shared) == [key]
+    again = TrackReport("b", T0 + 2, 46.8, lon0 + 0.05, 1000.0, 100.0, 270.0, 0.0)
+    for picture in detectors.values():
+        picture.upsert_tracks("red", [again])
+    found, covered = detect_share(
+        detectors[home], T0 + 3, full=False, partition=partition, name=home, share=shares[home]
+    )
+    assert [f.key for f in found] == [key]
+    assert covered.tracks == {"red/b"} and not covered.owned  # found, but a was not looked at

@@ -108,7 +108,7 @@ class Detector:
             started = time.monotonic()
             names: tuple[str, ...] = ()
             partition = Partition([self.name])
-            share = Share(partition.resolution)
+            share = Share(partition, self.name)
             full = True
             while not stop.is_set():
                 while True:
@@ -123,6 +123,7 @@ class Detector:
                 alive = tuple(sorted(set(self.members.alive()) | {self.name}))
                 if alive != names:
                     names, partition, full = alive, Partition(alive), True
+                    share = Share(partition, self.name)
                     log.warning("detector %s: detectors %s", self.name, ", ".join(names))
                 found, covered = detect_share(
                     picture,

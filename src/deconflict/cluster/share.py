@@ -20,12 +20,13 @@ picture whole (:func:`load_snapshot`), the recorder's detection settings and bor
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..detect.partition import HALO_MARGIN_M, RESOLUTION, Partition, cells_of, within_reach
+from ..detect.partition import HALO_MARGIN_M, Partition, cells_of, within_reach
 from ..model import Alert, Country, Geometry
 from ..service.config import ServiceConfig
 from ..service.detection import run_detectors
@@ -59,36 +60,90 @@ def features_owner(partition: Partition) -> str:
 
 
 class Share:
-    """What one detector keeps between runs: the H3 cell of each track's last reported
-    position (a track's home cell: from the report alone, so that every detector with
-    the same picture agrees, whatever the time of its run)."""
+    """What detector ``name`` keeps between its runs under ``partition``: the home cell of
+    each track (the H3 cell of its last reported position: from the report alone, so
+    that every detector with the same picture agrees, whatever the time of its run), the
+    tracks it owns, their cells and the fastest of them. Kept up to date from the tracks
+    each run looks at, so that a run costs its changes, not the whole picture."""
 
-    def __init__(self, resolution: int = RESOLUTION) -> None:
-        self.resolution = resolution
+    def __init__(self, partition: Partition, name: str) -> None:
+        self.partition = partition
+        self.name = name
         self._cells: dict[str, tuple[float, int]] = {}
+        self._mine: dict[int, bool] = {}
+        self.owned: dict[str, int] = {}
+        """The tracks it owns (qualified id: cell)."""
+        self.owned_cells: Counter[int] = Counter()
+        self.gs_max = 0.0
+        """An upper bound of its tracks' ground speeds (m/s): the fastest since the last
+        full pass."""
 
     def cells(self, reports: Mapping[str, tuple[str, TrackReport]], qids: list[str]) -> Any:
         """The home cell of each of ``qids`` (held in ``reports``), uint64 shape (n,)."""
         out = np.empty(len(qids), dtype=np.uint64)
         todo: list[int] = []
         for k, q in enumerate(qids):
-            t = reports[q][1].time_s
             hit = self._cells.get(q)
-            if hit is not None and hit[0] == t:
+            if hit is not None and hit[0] == reports[q][1].time_s:
                 out[k] = hit[1]
             else:
                 todo.append(k)
         if todo:
             rs = [reports[qids[k]][1] for k in todo]
             new = cells_of(
-                [r.lat_deg for r in rs], [r.lon_deg for r in rs], resolution=self.resolution
+                [r.lat_deg for r in rs],
+                [r.lon_deg for r in rs],
+                resolution=self.partition.resolution,
             )
             for k, r, c in zip(todo, rs, new.tolist(), strict=True):
                 out[k] = c
                 self._cells[qids[k]] = (r.time_s, c)
-        if len(self._cells) > 2 * len(reports) + 1024:  # forget tracks gone
-            self._cells = {q: v for q, v in self._cells.items() if q in reports}
         return out
+
+    def _is_mine(self, cell: int) -> bool:
+        hit = self._mine.get(cell)
+        if hit is None:
+            hit = self._mine[cell] = bool(self.partition.owns(self.name, [cell])[0])
+        return hit
+
+    def note(self, reports: Mapping[str, tuple[str, TrackReport]], qids: list[str]) -> Any:
+        """Take in the reports of ``qids`` (those held in ``reports``; the others are
+        gone); returns their cells and whether this detector owns each (bool (n,))."""
+        gone = [q for q in qids if q not in reports]
+        for q in gone:
+            self._drop(q)
+        held = [q for q in qids if q in reports]
+        cells = self.cells(reports, held)
+        mine = np.zeros(len(held), dtype=bool)
+        for k, (q, cell) in enumerate(zip(held, cells.tolist(), strict=True)):
+            was = self.owned.get(q)
+            if self._is_mine(cell):
+                mine[k] = True
+                if was != cell:
+                    self._drop(q)
+                    self.owned[q] = cell
+                    self.owned_cells[cell] += 1
+                self.gs_max = max(self.gs_max, reports[q][1].gs_mps)
+            elif was is not None:
+                self._drop(q)
+        return held, cells, mine
+
+    def _drop(self, q: str) -> None:
+        self._cells.pop(q, None)
+        cell = self.owned.pop(q, None)
+        if cell is not None:
+            self.owned_cells[cell] -= 1
+            if self.owned_cells[cell] <= 0:
+                del self.owned_cells[cell]
+
+    def restart(self, reports: Mapping[str, tuple[str, TrackReport]]) -> None:
+        """Forget every track gone from ``reports`` and measure the speeds again (on a
+        full pass)."""
+        for q in [q for q in self.owned if q not in reports]:
+            self._drop(q)
+        for q in [q for q in self._cells if q not in reports]:
+            del self._cells[q]
+        self.gs_max = max((reports[q][1].gs_mps for q in self.owned), default=0.0)
 
 
 def detect_share(
@@ -105,40 +160,41 @@ def detect_share(
 
     It looks at the changed tracks (every track when ``full``) that it owns or that may
     be within separation reach of one it owns: ``(gs_a + gs_b) * T + h_sep``, plus how
-    far each may have moved since its report, between home cells
+    far each may have moved since its report (at most ``track_max_age_s +
+    max_future_s`` ago or ahead), between home cells
     (:func:`~deconflict.detect.partition.within_reach`). The others cannot be in a
     finding it reports, so its work is its share of the area's, not the whole picture's.
-    ``share`` keeps the home cells between runs (a fresh one: computed again)."""
-    share = share or Share(partition.resolution)
+    ``share`` is what it keeps between runs (made anew when None or of another
+    partition; a full pass measures it again)."""
+    if share is None or share.partition is not partition or share.name != name:
+        share, full = Share(partition, name), True
     config = picture.config
     leader = features_owner(partition) == name
     view, coverage = picture.begin(now, full=full)
     features = coverage.features and leader
     reports = view.reports
-    every = sorted(reports)
-    cells = share.cells(reports, every)
-    mine = partition.owns(name, cells) if every else np.zeros(0, dtype=bool)
-    owned = {every[k] for k in np.flatnonzero(mine).tolist()}
-    changed = every if coverage.all_tracks else sorted(coverage.tracks & reports.keys())
+    if coverage.all_tracks:
+        share.restart(reports)
+        changed = sorted(reports)
+    else:
+        changed = sorted(coverage.tracks)
+    held, cells, mine = share.note(reports, changed)
     looked: set[str] = set()
-    if changed and owned:
-        at = {q: k for k, q in enumerate(every)}
-        rows = np.array([at[q] for q in changed], dtype=np.int64)
-        held = [reports[q][1] for q in every]
-        gs = np.array([r.gs_mps for r in held], dtype=np.float64)
-        moved = gs * np.abs(now - np.array([r.time_s for r in held], dtype=np.float64))
-        reach = (gs[rows] + gs[mine].max()) * config.lookahead_s + config.h_sep_m
-        reach += moved[rows] + moved[mine].max() + HALO_MARGIN_M
-        near = mine[rows] | within_reach(
-            cells[rows], reach, cells[mine], resolution=partition.resolution
-        )
-        looked = {changed[k] for k in np.flatnonzero(near).tolist()}
+    if held and share.owned:
+        rs = [reports[q][1] for q in held]
+        gs = np.array([r.gs_mps for r in rs], dtype=np.float64)
+        age = np.abs(now - np.array([r.time_s for r in rs], dtype=np.float64))
+        drift = share.gs_max * (config.track_max_age_s + config.max_future_s)
+        reach = (gs + share.gs_max) * config.lookahead_s + config.h_sep_m
+        reach += gs * age + drift + HALO_MARGIN_M
+        targets = np.fromiter(share.owned_cells, dtype=np.uint64)
+        near = mine | within_reach(cells, reach, targets, resolution=partition.resolution)
+        looked = {held[k] for k in np.flatnonzero(near).tolist()}
     run = Coverage(all_tracks=False, tracks=looked, features=features)
     found = run_detectors(view, now, run)
-    kept = [f for f in found if (min(f.tracks) in owned if f.tracks else leader)]
-    covered = Coverage(
-        all_tracks=False, tracks=looked, features=features, owned=frozenset(owned & looked)
-    )
+    kept = [f for f in found if (min(f.tracks) in share.owned if f.tracks else leader)]
+    owned = frozenset(q for q in looked if q in share.owned)
+    covered = Coverage(all_tracks=False, tracks=looked, features=features, owned=owned)
     return kept, covered
 
 
@@ -240,7 +296,15 @@ def load_snapshot(picture: Picture, snapshot: Mapping[str, Any]) -> None:
         apply_change(picture, change)
 
 
-DETECTION_SETTINGS = ("lookahead_s", "h_sep_m", "v_sep_m", "full_pass_s", "detect_interval_s")
+DETECTION_SETTINGS = (
+    "lookahead_s",
+    "h_sep_m",
+    "v_sep_m",
+    "full_pass_s",
+    "detect_interval_s",
+    "track_max_age_s",
+    "max_future_s",
+)
 """The settings detection depends on: a detector takes them from the recorder."""
 
 
