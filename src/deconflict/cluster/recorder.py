@@ -151,7 +151,14 @@ class Recorder:
         me = secrets.token_hex(8)
         settings = detection_settings(service.config, service.picture.countries)
 
+        # the changes go out from the first time a detector takes the picture (before
+        # that nobody follows them): set under the picture's lock, so that every change
+        # after the picture a detector is given is published
+        publishing = threading.Event()
+
         def changed(change: dict[str, Any]) -> None:
+            if not publishing.is_set():
+                return
             data = json.dumps({**change, "recorder": me}, separators=(",", ":")).encode()
             self.bus.publish_event(data, PICTURE_SUBJECT)
 
@@ -160,7 +167,10 @@ class Recorder:
         service.detection.source = inbox
 
         def picture() -> dict[str, Any]:
-            return {**service.picture.snapshot(), "recorder": me, "settings": settings}
+            with service.picture.lock:
+                publishing.set()
+                whole = service.picture.snapshot()
+            return {**whole, "recorder": me, "settings": settings}
 
         def found(*args: Any) -> str:
             inbox.found(*args)
