@@ -213,6 +213,44 @@ def test_kill_a_detector_then_the_last_under_load(open_cluster):
     check_no_duplicate(cluster, urls[0])
 
 
+def red_duty_present(url: str, blue: str) -> bool:
+    """Whether blue reads red's duty officer as present (``GET /v1/officers``)."""
+    r = httpx.get(url + "/v1/officers", headers={"Authorization": f"Bearer {blue}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    (red,) = [p for p in r.json()["roster"] if p["party"] == "red"]
+    return bool(red["officers"]) and all(o["present"] for o in red["officers"])
+
+
+def test_an_officer_on_duty_stays_present_through_a_takeover(cluster):
+    from servicekit import run_cli
+
+    done = run_cli(
+        "officer", "add", "red", "Capt Orlov", "--role", "duty",
+        "--db", cluster.db, "--key-dir", str(cluster.key_dir),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    officer = done.stdout.strip().splitlines()[-1]
+    g0, g1 = (g.url for g in cluster.gateways)
+    blue = cluster.tokens["blue"]
+    stream = Stream(g1, officer)  # the officer stays connected throughout
+    try:
+        stream.wait_for(lambda e: e.get("type") == "hello", timeout=30)
+        assert red_duty_present(g0, blue)
+        active = cluster.active_recorder()
+        active.kill()
+        standby = next(r for r in cluster.recorders if r is not active)
+        standby.wait_log("recorder: active", timeout=30)
+        # the new recorder counts the officers of every gateway again; "present" lasts a
+        # minute after a stream is lost, so wait past that for the answer to mean it
+        deadline = time.monotonic() + 10
+        while not red_duty_present(g0, blue):
+            assert time.monotonic() < deadline, "the officer reads absent after the takeover"
+            time.sleep(0.2)
+        assert stream.closed is None
+    finally:
+        stream.close()
+
+
 def test_kill_a_gateway_under_load(cluster):
     urls = [g.url for g in cluster.gateways]
     with Load([urls[1]], cluster.tokens["blue"]) as load:

@@ -290,3 +290,30 @@ def test_the_ladder_climbs_inside_a_short_answer_deadline(store: StoreTarget) ->
         assert a["id"] == b["id"]
     finally:
         db.close()
+
+
+def test_what_a_gateway_says_it_holds_replaces_what_was_counted_from_it(desk: Desk) -> None:
+    """A cluster's recorder counts streams per gateway; a gateway's whole count (sent
+    after a takeover, and now and then) puts right calls lost on the way."""
+    officers = desk.service.officers
+    who = desk.service.principal(desk.tokens["red/duty"])
+    officers.connected(who, "gw-a")
+    officers.connected(who, "gw-a")  # two pages on one gateway
+    officers.resync("gw-a", [("red", "red-duty", 2)])  # no change: the same count
+    officers.left(who, "gw-a")
+    assert officers.present("red", "red-duty")
+    # gw-a's last "left" was lost: its count says it holds none
+    officers.resync("gw-a", [])
+    desk.clock.advance(PRESENT_S + 1)
+    assert not officers.present("red", "red-duty")
+    # a recorder that just took over hears of a stream it never saw open
+    officers.resync("gw-b", [("red", "red-duty", 1)])
+    assert officers.present("red", "red-duty")
+    # another gateway's count is its own: gw-a saying it holds none changes nothing
+    officers.resync("gw-a", [])
+    desk.clock.advance(PRESENT_S + 1)
+    assert officers.present("red", "red-duty")
+    officers.left(who, "gw-b")
+    officers.left(who, "gw-b")  # one too many: never below none
+    desk.clock.advance(PRESENT_S + 1)
+    assert not officers.present("red", "red-duty")

@@ -3,8 +3,10 @@
 :data:`READS` change nothing and may be sent again after a lost answer; :data:`WRITES`
 may be sent again only with an Idempotency-Key (the service answers a repeat with the
 first answer). Presence (``officer_connected``/``officer_left``) is neither: it is
-counted, so it is never sent twice. An answer over the bus's message limit is cut into
-parts fetched one by one (:data:`PART`).
+counted, so it is never sent twice; each gateway also sends what it holds
+(``officers_resync``) every :data:`~deconflict.cluster.remote.RESYNC_PRESENCE_S` and
+when another recorder takes over, which puts right any call lost meanwhile. An answer
+over the bus's message limit is cut into parts fetched one by one (:data:`PART`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ WRITES = frozenset(
         "push_roster",
     }
 )
-PRESENCE = frozenset({"officer_connected", "officer_left"})
+PRESENCE = frozenset({"officer_connected", "officer_left", "officers_resync"})
 PART = "__part__"
 """The call that fetches part ``i`` of a cut answer ``id``."""
 METHODS = READS | WRITES | PRESENCE

@@ -78,9 +78,13 @@ class CallServer:
         if method == "principal":
             return principal_fields(self.service.principal(*args, **kwargs))
         if method == "officer_connected":
-            return self.service.officers.connected(principal_of(args[0]))
+            return self.service.officers.connected(principal_of(args[0]), *args[1:])
         if method == "officer_left":
-            self.service.officers.left(principal_of(args[0]))
+            self.service.officers.left(principal_of(args[0]), *args[1:])
+            return None
+        if method == "officers_resync":
+            source, streams = args
+            self.service.officers.resync(str(source), [tuple(s) for s in streams])
             return None
         if method == "report_tracks" and len(args) > 1:
             # the gateway checked the batch; the compiled validator checks it again here
@@ -195,6 +199,8 @@ class Recorder:
         server = CallServer(service, limit=lambda: self.bus.max_payload)
         sub = self.bus.serve(RPC_SUBJECT, "recorder", server.handle)
         detectors_sub = self.bus.serve(FINDINGS_SUBJECT, "recorder", detectors.handle)
+        # the gateways send the officers they hold (presence is counted in memory)
+        self.bus.publish_event(json.dumps({"recorder": secrets.token_hex(8)}).encode())
         log.warning("recorder: active, serving calls")
         try:
             while not stop.wait(0.25):

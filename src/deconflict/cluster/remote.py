@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,22 +35,49 @@ FAILOVER_S = 15.0
 """How long a call waits for a recorder to serve it (a takeover takes a few seconds)."""
 CALL_TIMEOUT_S = 10.0
 """How long one call waits for its answer."""
+RESYNC_PRESENCE_S = 30.0
+"""How often a gateway sends the recorder every officer's streams it holds."""
 
 
 class _Officers:
-    """Presence, told to the recorder (which keeps the roster)."""
+    """Presence, told to the recorder (which keeps the roster), and kept here too: the
+    streams this gateway holds, sent whole by :meth:`resync`."""
 
     def __init__(self, call: Callable[..., Any]) -> None:
         self._call = call
+        self.source = secrets.token_hex(8)
+        """This gateway's name in the recorder's count."""
+        self._held: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
 
     def connected(self, who: Principal) -> bool:
         if who.officer is None:
             return False
-        return bool(self._call("officer_connected", principal_fields(who)))
+        with self._lock:
+            key = (who.party, who.officer)
+            self._held[key] = self._held.get(key, 0) + 1
+        return bool(self._call("officer_connected", principal_fields(who), self.source))
 
     def left(self, who: Principal) -> None:
-        if who.officer is not None:
-            self._call("officer_left", principal_fields(who))
+        if who.officer is None:
+            return
+        with self._lock:
+            key = (who.party, who.officer)
+            n = self._held.get(key, 0) - 1
+            if n > 0:
+                self._held[key] = n
+            else:
+                self._held.pop(key, None)
+        self._call("officer_left", principal_fields(who), self.source)
+
+    def resync(self) -> None:
+        """Send the recorder every officer's streams this gateway holds."""
+        with self._lock:
+            streams = [[p, o, n] for (p, o), n in sorted(self._held.items())]
+        try:
+            self._call("officers_resync", self.source, streams)
+        except Exception as exc:  # no recorder now: the next resync puts it right
+            log.warning("gateway: presence not sent to the recorder: %s", exc)
 
 
 class _Heads:
@@ -104,9 +133,24 @@ class RemoteService:
         return principal_of(self.call("principal", token))
 
     def deliver(self, data: bytes) -> None:
-        """One event of the events stream, handed to this gateway's streams."""
+        """One event of the events stream, handed to this gateway's streams (a recorder
+        that took over asks for the officers this gateway holds instead)."""
         doc = json.loads(data)
+        if "recorder" in doc:
+            threading.Thread(target=self.officers.resync, daemon=True).start()
+            return
         self.publish(doc["party"], doc["event"])
+
+    def keep_presence(self, stop: threading.Event, every_s: float = 0.0) -> None:
+        """Send this gateway's officers every ``every_s`` (:data:`RESYNC_PRESENCE_S`)
+        seconds until ``stop``, in a thread of its own."""
+        period = every_s or RESYNC_PRESENCE_S
+
+        def loop() -> None:
+            while not stop.wait(period):
+                self.officers.resync()
+
+        threading.Thread(target=loop, name="gateway-presence", daemon=True).start()
 
     def _retry_safe(self, method: str, kwargs: dict[str, Any]) -> bool:
         return method in READS or (method in WRITES and kwargs.get("idempotency_key") is not None)

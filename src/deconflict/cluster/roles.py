@@ -100,7 +100,8 @@ def gateway_app(
     bus = NatsBus(servers, name="deconflict-gateway").start()
     remote = RemoteService(bus, config)
     # the API is written against the service's methods; the remote has each of them
-    # (tests/cluster/test_remote_surface.py checks it against what the API calls)
+    # (tests/cluster/test_wire.py checks it against what the API calls)
     app = create_app(remote, run_detection=False, basemap_file=basemap_file)  # type: ignore[arg-type]
     bus.follow_events(remote.deliver)
+    remote.keep_presence(threading.Event())  # for the process's life
     return app

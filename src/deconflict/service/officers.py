@@ -86,6 +86,8 @@ class Officers:
         self.known: dict[tuple[str, str], OfficerRow] = {}
         self._connected: dict[tuple[str, str], int] = {}
         self._left_at: dict[tuple[str, str], float] = {}
+        self._sources: dict[str, dict[tuple[str, str], int]] = {}
+        """Streams counted per source (a cluster's gateway): (party, officer) -> n."""
         self._checked = clock.now()
         self._lock = threading.Lock()
 
@@ -128,30 +130,49 @@ class Officers:
 
     # -- presence ------------------------------------------------------------------------
 
-    def connected(self, who: Principal) -> bool:
-        """``who`` opened a stream; whether that made it present (it was absent), so that
-        an officer reconnecting in a loop changes the roster at most once a minute."""
+    def connected(self, who: Principal, source: str | None = None) -> bool:
+        """``who`` opened a stream (at ``source``: a cluster's gateway, None here);
+        whether that made it present (it was absent), so that an officer reconnecting in
+        a loop changes the roster at most once a minute."""
         if who.officer is None:
             return False
         key = (who.party, who.officer)
         was = self.present(who.party, who.officer)
         with self._lock:
-            self._connected[key] = self._connected.get(key, 0) + 1
+            self._add(key, 1, source)
         return not was
 
-    def left(self, who: Principal) -> None:
+    def left(self, who: Principal, source: str | None = None) -> None:
         """``who`` closed a stream (it stays present for :data:`PRESENT_S`; the lapse is
         found by :meth:`lapsed`)."""
         if who.officer is None:
             return
-        key = (who.party, who.officer)
         with self._lock:
-            n = self._connected.get(key, 0) - 1
-            if n > 0:
-                self._connected[key] = n
-            else:
-                self._connected.pop(key, None)
-                self._left_at[key] = self.clock.now()
+            self._add((who.party, who.officer), -1, source)
+
+    def resync(self, source: str, streams: list[tuple[str, str, int]]) -> None:
+        """``source`` (a gateway) holds exactly ``streams``: (party, officer, how many
+        streams) each. Replaces what was counted from it: a recorder that took over, or
+        missed a call while changing over, counts every gateway's officers right."""
+        with self._lock:
+            held = dict(self._sources.get(source, {}))
+            told = {(p, o): int(n) for p, o, n in streams if int(n) > 0}
+            for key in set(held) | set(told):
+                self._add(key, told.get(key, 0) - held.get(key, 0), source)
+
+    def _add(self, key: tuple[str, str], n: int, source: str | None) -> None:
+        """Count ``n`` more streams of ``key`` (from ``source``); under the lock."""
+        if source is not None:
+            counts = self._sources.setdefault(source, {})
+            counts[key] = max(0, counts.get(key, 0) + n)
+            if not counts[key]:
+                del counts[key]
+        total = self._connected.get(key, 0) + n
+        if total > 0:
+            self._connected[key] = total
+        elif key in self._connected:
+            self._connected.pop(key)
+            self._left_at[key] = self.clock.now()
 
     def present(self, party: str, name: str, now: float | None = None) -> bool:
         """Whether the officer is connected, or was within :data:`PRESENT_S` seconds."""
