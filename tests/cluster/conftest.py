@@ -80,3 +80,16 @@ def open_cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
         yield c.start()
     finally:
         c.stop()
+
+
+@pytest.fixture
+def rated_cluster(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Cluster]:
+    """A cluster whose parties may send 2 requests a second, 6 at once."""
+    monkeypatch.setenv("DECONFLICT_BURST", "6")
+    c = Cluster(tmp_path, postgres_url, extra=("--rate", "2"), detectors=0)
+    try:
+        yield c.start()
+    finally:
+        c.stop()

@@ -3,7 +3,7 @@
 Routes are DESIGN's *HTTP* table under ``/v1``, one router per concern
 (:mod:`deconflict.api.routes`); every request carries ``Authorization: Bearer <party
 token>``. :func:`create_app` only wires them: it makes the app's
-:class:`~deconflict.api.context.ApiContext` (the service, the broker, the rate limiter,
+:class:`~deconflict.api.context.ApiContext` (the service, the broker,
 the settings), which routes take as a dependency, adds the middleware and the error
 handlers, and runs detection and the head cadence for the app's lifetime. Writes run in
 worker threads (the service serialises them); the WebSocket stream runs on the event
@@ -25,7 +25,6 @@ from .broker import Broker
 from .context import CLOSE_WAIT_S, MAX_BODY_BYTES, REAUTH_S, ApiContext, ApiSettings
 from .errors import install_error_handlers
 from .headers import SecurityHeaders
-from .ratelimit import RateLimiter
 from .routes import (
     alerts,
     basemap,
@@ -62,7 +61,6 @@ def create_app(
     ctx = ApiContext(
         service=service,
         broker=Broker(),
-        limiter=RateLimiter(service.config.rate_per_s, service.config.burst),
         settings=ApiSettings(max_body_bytes=max_body_bytes, reauth_s=reauth_s),
         basemap=basemap.BASEMAP_URL if basemap_file is not None else None,
     )

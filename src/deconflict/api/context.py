@@ -1,4 +1,4 @@
-"""What every route is given: the service, the broker, the rate limiter and the settings.
+"""What every route is given: the service, the broker and the settings.
 
 :func:`~deconflict.api.app.create_app` makes one :class:`ApiContext` per app and keeps
 it in ``app.state.context``; routes take it, and the authenticated caller, as FastAPI
@@ -21,7 +21,6 @@ from ..service.core import Service
 from .broker import Broker
 from .errors import rate_limited
 from .jsontext import check_text
-from .ratelimit import RateLimiter
 
 __all__ = [
     "CLOSE_WAIT_S",
@@ -63,7 +62,6 @@ class ApiContext:
 
     service: Service
     broker: Broker
-    limiter: RateLimiter
     settings: ApiSettings
     declaring: dict[str, asyncio.Lock] = field(default_factory=dict)
     """One declaration request of a party at a time: a party that sends many at once
@@ -99,10 +97,11 @@ async def caller(
     (403); a body holding NUL or a lone surrogate anywhere is refused here, naming
     where (the body is read once and cached). The principal is kept in ``request.state``."""
     service = ctx.service
-    who = await run_in_threadpool(service.principal, bearer(authorization))
+    # who, and one of its party's requests spent, in one call (in cluster mode one call
+    # to the recorder, which counts every gateway's requests of the party)
+    who, wait = await run_in_threadpool(service.principal_admitted, bearer(authorization))
     request.state.principal = who
     party = who.party
-    wait = ctx.limiter.take(party)
     if wait > 0:
         rate = service.config.rate_per_s
         raise rate_limited(f"party {party!r} is over {rate:g} requests/s", wait)

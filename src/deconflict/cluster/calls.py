@@ -1,6 +1,8 @@
 """Which of the service's methods the bus serves, and how big answers travel.
 
-:data:`READS` change nothing and may be sent again after a lost answer; :data:`WRITES`
+:data:`READS` change nothing and may be sent again after a lost answer (``admit`` and
+``principal_admitted`` spend one of a party's requests: sent again, they spend one more,
+which errs on the line's side); :data:`WRITES`
 may be sent again only with an Idempotency-Key (the service answers a repeat with the
 first answer). Presence (``officer_connected``/``officer_left``) is neither: it is
 counted, so it is never sent twice; each gateway also sends what it holds
@@ -16,6 +18,8 @@ __all__ = ["METHODS", "PART", "PRESENCE", "READS", "WRITES"]
 READS = frozenset(
     {
         "principal",
+        "principal_admitted",
+        "admit",
         "authenticate",
         "tracks_of",
         "own_declarations",

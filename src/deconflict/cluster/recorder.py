@@ -77,6 +77,9 @@ class CallServer:
             raise InvalidInput(f"no call {method!r}")
         if method == "principal":
             return principal_fields(self.service.principal(*args, **kwargs))
+        if method == "principal_admitted":
+            who, wait = self.service.principal_admitted(*args, **kwargs)
+            return [principal_fields(who), wait]
         if method == "officer_connected":
             return self.service.officers.connected(principal_of(args[0]), *args[1:])
         if method == "officer_left":

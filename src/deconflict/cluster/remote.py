@@ -132,6 +132,13 @@ class RemoteService:
         that a revocation anywhere takes effect at once."""
         return principal_of(self.call("principal", token))
 
+    def principal_admitted(self, token: str | None) -> tuple[Principal, float]:
+        """:meth:`principal` and one of the party's requests spent, in one call: the
+        recorder counts the party's requests at every gateway, so that a party spreading
+        its requests over N gateways still gets its rate, not N times it."""
+        who, wait = self.call("principal_admitted", token)
+        return principal_of(who), float(wait)
+
     def deliver(self, data: bytes) -> None:
         """One event of the events stream, handed to this gateway's streams (a recorder
         that took over asks for the officers this gateway holds instead)."""

@@ -44,6 +44,7 @@ from .messages import Messages, check_message
 from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
 from .picture import Picture, warm_up
+from .ratelimit import RateLimiter
 from .readback import answer_readback, mismatch_event
 from .record import RECENT_HEADS, Record
 from .reports import TrackReport, parse_track_reports
@@ -96,6 +97,7 @@ class Service:
         self.committer = TrackCommitter(self)
         self.roster = Roster(self.store)
         self.officers = Officers(self.admin.officer_store, self.roster, self.clock)
+        self.limiter = RateLimiter(self.config.rate_per_s, self.config.burst)
         self.ladder = Ladder(self.config.ladder_steps)
         self.picture = Picture(self.config)
         self.picture.countries = tuple(countries)
@@ -179,6 +181,15 @@ class Service:
     def principal(self, token: str | None) -> Principal:
         """Who a bearer token names: a party, or one of its officers with its role."""
         return self.officers.authenticate(token)
+
+    def admit(self, party: str) -> float:
+        """Spend one of ``party``'s requests: 0 within its rate, else seconds to wait."""
+        return self.limiter.take(party)
+
+    def principal_admitted(self, token: str | None) -> tuple[Principal, float]:
+        """:meth:`principal`, and one of its party's requests spent (:meth:`admit`)."""
+        who = self.principal(token)
+        return who, self.admit(who.party)
 
     def refresh_parties(self) -> list[str]:
         """Take in the parties added, revoked or given a new language by another process

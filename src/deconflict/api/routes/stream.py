@@ -199,7 +199,7 @@ async def _handle(ctx: ApiContext, msg: Any, who: Principal) -> dict[str, Any]:
         ref = msg.get("ref")
         try:
             who.check_write()
-            wait = ctx.limiter.take(party)
+            wait = await run_in_threadpool(ctx.service.admit, party)
             if wait > 0:
                 raise rate_limited("over the request rate", wait)
             result = await run_in_threadpool(
