@@ -24,6 +24,12 @@ def alerts(url: str, token: str) -> list[dict[str, Any]]:
     return [a for a in r.json()["alerts"] if a["kind"] == "separation"]
 
 
+def status(url: str, token: str) -> dict[str, Any]:
+    r = httpx.get(url + "/v1/status", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
 def test_every_conflict_over_a_wide_area_is_raised_once(open_cluster, monkeypatch):
     cluster = open_cluster
     monkeypatch.setattr(detector_module, "PIECE_BYTES", 2_000)  # a few findings a piece
@@ -35,6 +41,11 @@ def test_every_conflict_over_a_wide_area_is_raised_once(open_cluster, monkeypatc
     g0, g1 = (g.url for g in cluster.gateways)
     blue, red = cluster.tokens["blue"], cluster.tokens["red"]
     try:
+        # it says it is alive after its first full run (its detectors compiled first)
+        deadline = time.monotonic() + 180
+        while "det-small" not in status(g0, blue).get("detectors", {}):
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.3)
         # head-on pairs 2 degrees apart over 40 x 40 degrees: many cells, every detector
         places = [(lat, lon) for lat in range(10, 50, 4) for lon in range(0, 40, 4)]
         b = [track(f"b{k:03d}", lat, lon, 90.0) for k, (lat, lon) in enumerate(places)]
@@ -51,11 +62,9 @@ def test_every_conflict_over_a_wide_area_is_raised_once(open_cluster, monkeypatc
             got = alerts(url, token)
             subjects = sorted(tuple(a["subjects"]) for a in got)
             assert len(subjects) == len(set(subjects)) == len(places)
-        status = httpx.get(
-            g0 + "/v1/status", headers={"Authorization": f"Bearer {blue}"}, timeout=30
-        ).json()
-        assert status["detection"] == "detectors"
-        assert set(status["detectors"]) == {"det0", "det1", "det-small"}
+        figures = status(g0, blue)
+        assert figures["detection"] == "detectors"
+        assert set(figures["detectors"]) == {"det0", "det1", "det-small"}
         assert small.found > 0 and small.runs > 0  # it had a share, sent in pieces
     finally:
         stop.set()

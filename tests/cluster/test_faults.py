@@ -169,8 +169,9 @@ def status(url: str, token: str) -> dict[str, Any]:
 
 
 def wait_detection(url: str, token: str, by: str, detectors: int) -> dict[str, Any]:
-    """Until the recorder's status says detection is ``by``'s, with that many detectors."""
-    deadline = time.monotonic() + 30
+    """Until the recorder's status says detection is ``by``'s, with that many detectors
+    (a detector says it is alive after its first full run)."""
+    deadline = time.monotonic() + 90
     while True:
         got = status(url, token)
         if got.get("detection") == by and len(got.get("detectors", {})) == detectors:
