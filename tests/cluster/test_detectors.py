@@ -100,3 +100,42 @@ def test_a_detector_is_alive_while_it_beats_and_gone_when_it_stops(bus):
     time.sleep(ALIVE_S)
     assert "y" not in watcher.alive()
     watcher.stop()
+
+
+def test_a_detector_stuck_in_a_run_stops_saying_it_is_alive(open_cluster, monkeypatch):
+    """A detector that stops running (a run that never ends) is gone for the others
+    within WORKING_S + ALIVE_S, so its cells are detected by them again."""
+    cluster = open_cluster
+    g0 = cluster.gateways[0].url
+    blue = cluster.tokens["blue"]
+    bus = NatsBus(cluster.nats.urls.split(","), name="test-stuck").start()
+    stop, release = threading.Event(), threading.Event()
+    real = detector_module.detect_share
+
+    def stuck_after_a_while(*args: Any, **kwargs: Any) -> Any:
+        if stuck.is_set():
+            release.wait()
+        return real(*args, **kwargs)
+
+    stuck = threading.Event()
+    monkeypatch.setattr(detector_module, "detect_share", stuck_after_a_while)
+    det = Detector(bus, "det-stuck")
+    thread = threading.Thread(target=det.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 180
+        while "det-stuck" not in status(g0, blue).get("detectors", {}):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        stuck.set()
+        t0 = time.monotonic()
+        while "det-stuck" in status(g0, blue).get("detectors", {}):
+            assert time.monotonic() - t0 < detector_module.WORKING_S + ALIVE_S + 5
+            time.sleep(0.2)
+        assert set(status(g0, blue)["detectors"]) == {"det0", "det1"}
+    finally:
+        stop.set()
+        release.set()
+        thread.join(30)
+        bus.close()
+    assert not thread.is_alive()

@@ -49,6 +49,9 @@ log = logging.getLogger("deconflict.cluster")
 
 RESYNC_S = 300.0
 """A detector takes the whole picture again this often (seconds)."""
+WORKING_S = 5.0
+"""A detector whose last run ended longer ago than this stops saying it is alive (its
+cells go to the others, or back to the recorder, until it runs again)."""
 PIECE_BYTES = 256 * 1024
 """About how much of a run one message carries."""
 
@@ -68,6 +71,7 @@ class Detector:
         self.members = Members(bus)
         self.runs = 0
         self.found = 0
+        self._last_run = -float("inf")
 
     def run(self, stop: threading.Event) -> None:
         """Detect until ``stop``."""
@@ -77,6 +81,9 @@ class Detector:
                     self._session(stop)
                 except DeconflictError as exc:  # no recorder now: wait for one
                     log.warning("detector %s: %s; trying again", self.name, exc)
+                    stop.wait(1.0)
+                except Exception:  # a defect: said, and started over from a new picture
+                    log.exception("detector %s: a run failed; starting over", self.name)
                     stop.wait(1.0)
         finally:
             self.members.stop()
@@ -137,8 +144,9 @@ class Detector:
                     return
                 self.runs += 1
                 self.found += len(found)
+                self._last_run = time.monotonic()
                 if full:
-                    self.members.beat(self.name)
+                    self.members.beat(self.name, self._working)
                 full = False
                 if time.monotonic() - started > RESYNC_S:
                     return
@@ -146,6 +154,9 @@ class Detector:
                 woken.clear()
         finally:
             self.bus.unfollow(sub)
+
+    def _working(self) -> bool:
+        return time.monotonic() - self._last_run < WORKING_S
 
     def _send(self, found: list[Any], covered: Any, recorder: str, picture: Picture) -> bool:
         """Send one run to the recorder; False when it must start over (another

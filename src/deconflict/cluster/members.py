@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["ALIVE_S", "BEAT_S", "DETECTORS_SUBJECT", "Members"]
@@ -54,8 +55,10 @@ class Members:
         with self._lock:
             return tuple(sorted(n for n, t in self._heard.items() if t >= limit))
 
-    def beat(self, name: str) -> None:
-        """Say that detector ``name`` is up, now and every :data:`BEAT_S` until :meth:`stop`."""
+    def beat(self, name: str, working: Callable[[], bool] = lambda: True) -> None:
+        """Say that detector ``name`` is up, now and every :data:`BEAT_S` until
+        :meth:`stop`, while ``working()`` (a detector stuck or starting over says
+        nothing, and is gone for the others after :data:`ALIVE_S`)."""
         if self._beating is not None:
             return
         stop = self._beating = threading.Event()
@@ -64,7 +67,8 @@ class Members:
 
         def loop() -> None:
             while not stop.is_set():
-                self.bus.publish(DETECTORS_SUBJECT, data)
+                if working():
+                    self.bus.publish(DETECTORS_SUBJECT, data)
                 stop.wait(BEAT_S)
             self.bus.publish(DETECTORS_SUBJECT, json.dumps({"name": name, "up": False}).encode())
 
