@@ -58,6 +58,7 @@ def test_the_right_credential_runs_the_line(tmp_path, postgres_url):
         role = Role("all", url, db, keys, tmp_path / "all.log").start()
         role.wait_answering()
         role.wait_log("recorder: active")
+        role.wait_log(": picture of")  # --role all: the detector too, in the same process
         r = httpx.get(
             role.url + "/v1/tracks", headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
