@@ -49,6 +49,9 @@ __all__ = [
     "settings_of",
 ]
 
+STALE_SLACK_S = 10.0
+"""How long past ``track_max_age_s`` a track may still be in a detector's picture (the
+recorder forgets stale tracks at its next run, a fraction of a second later)."""
 FEATURES_KEY = 0
 """The key whose owner (by the partition's rendezvous hash) runs the declaration-only
 kinds: they are few, and one detector finds each of them once."""
@@ -161,7 +164,7 @@ def detect_share(
     It looks at the changed tracks (every track when ``full``) that it owns or that may
     be within separation reach of one it owns: ``(gs_a + gs_b) * T + h_sep``, plus how
     far each may have moved since its report (at most ``track_max_age_s +
-    max_future_s`` ago or ahead), between home cells
+    max_future_s + STALE_SLACK_S`` ago or ahead), between home cells
     (:func:`~deconflict.detect.partition.within_reach`). The others cannot be in a
     finding it reports, so its work is its share of the area's, not the whole picture's.
     ``share`` is what it keeps between runs (made anew when None or of another
@@ -184,7 +187,8 @@ def detect_share(
         rs = [reports[q][1] for q in held]
         gs = np.array([r.gs_mps for r in rs], dtype=np.float64)
         age = np.abs(now - np.array([r.time_s for r in rs], dtype=np.float64))
-        drift = share.gs_max * (config.track_max_age_s + config.max_future_s)
+        # a track leaves the picture at the recorder's next run after track_max_age_s
+        drift = share.gs_max * (config.track_max_age_s + config.max_future_s + STALE_SLACK_S)
         reach = (gs + share.gs_max) * config.lookahead_s + config.h_sep_m
         reach += gs * age + drift + HALO_MARGIN_M
         targets = np.fromiter(share.owned_cells, dtype=np.uint64)
