@@ -12,8 +12,8 @@ forward; the declarations' times move with it.
 from __future__ import annotations
 
 import logging
-import threading
 
+from ..service.background import Background
 from ..service.clock import ScaledClock
 from ..service.core import Service
 from .model import Scenario
@@ -49,8 +49,8 @@ class LiveDemo:
         self.loop = loop
         self.tick_s = tick_s
         self.loops = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Background(self._run, "deconflict-demo")
+        self._stop = self._worker.stopping
 
     def _wait(self, t: float) -> bool:
         pause = self.clock.wall_seconds_until(t)
@@ -82,12 +82,7 @@ class LiveDemo:
 
     def start(self) -> None:
         """Start playing in a daemon thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="deconflict-demo", daemon=True)
-            self._thread.start()
+        self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._worker.stop(timeout)

@@ -18,6 +18,7 @@ import threading
 
 from ..ledger.log import Log
 from ..ledger.signing import SignedTreeHead
+from .background import Background
 from .clock import Clock
 
 __all__ = ["HeadCadence"]
@@ -39,8 +40,8 @@ class HeadCadence:
         self._lock = threading.Lock()
         self._period: int | None = None
         self._head: SignedTreeHead | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Background(self._loop, "deconflict-heads")
+        self._stop = self._worker.stopping
 
     @property
     def fixed(self) -> bool:
@@ -72,17 +73,11 @@ class HeadCadence:
 
     def start(self) -> None:
         """Sign each period's head as the period starts (nothing without an interval)."""
-        if not self.fixed or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="deconflict-heads", daemon=True)
-        self._thread.start()
+        if self.fixed:
+            self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._worker.stop(timeout)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

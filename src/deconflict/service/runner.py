@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 
 from ..errors import DeconflictError
+from .background import Background
 from .core import Service
 
 __all__ = ["DetectionRunner"]
@@ -30,23 +30,16 @@ class DetectionRunner:
     def __init__(self, service: Service, *, idle_s: float = 0.25) -> None:
         self.service = service
         self.idle_s = idle_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Background(self._loop, "deconflict-detect", wake=service.changed.set)
+        self._stop = self._worker.stopping
         self.runs = 0
         self.failures = 0
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name="deconflict-detect", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self.service.changed.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._worker.stop(timeout)
 
     def _loop(self) -> None:
         interval = self.service.config.detect_interval_s
