@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Protocol
 
 from ..kinds import detected
@@ -83,7 +84,7 @@ class DetectionStep:
             self.stats.update(self.source.stats())
         if elsewhere:
             assert self.source is not None
-            found, covered = _merged(self.source.take())
+            found, covered = _merged(self.source.take(), now)
         else:
             found = run_detectors(view, now, covered)
         with svc.lock:
@@ -180,17 +181,28 @@ class DetectionStep:
         return [a for a, _ in changes]
 
 
-def _merged(runs: list[tuple[list[Found], Coverage]]) -> tuple[list[Found], Coverage]:
-    """Several runs as one: every finding (the later of two with one key), and what any
-    of them covered (each covers only the findings it reports: see
+def _merged(runs: list[tuple[list[Found], Coverage]], now: float) -> tuple[list[Found], Coverage]:
+    """Several runs as one: every finding (the later of two with one key), its time to
+    the conflict counted from ``now`` (a run was made a moment before, elsewhere), and
+    what any of them covered (each covers only the findings it reports: see
     :class:`~deconflict.service.findings.Coverage`)."""
     found: dict[str, Found] = {}
     covered = Coverage(all_tracks=False, owned=frozenset())
     owned: set[str] = set()
     for run, coverage in runs:
-        found.update((f.key, f) for f in run)
+        found.update((f.key, _from(f, now)) for f in run)
         covered.tracks |= coverage.tracks
         covered.features = covered.features or coverage.features
         owned |= coverage.owned or set()
     covered.owned = frozenset(owned)
     return list(found.values()), covered
+
+
+def _from(f: Found, now: float) -> Found:
+    """``f`` as seen at ``now`` (POSIX s): the same conflict, its time ``t_s`` counted from
+    ``now`` rather than from the run's time (never below 0)."""
+    a = f.alert
+    if a.now_s == now:
+        return f
+    t_s = max(0.0, a.t_s - (now - a.now_s))
+    return replace(f, alert=replace(a, now_s=now, t_s=t_s))
