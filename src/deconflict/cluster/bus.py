@@ -99,7 +99,9 @@ class NatsBus:
         self._thread.daemon = True
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix=name)
         self._nc: Client | None = None
-        self._published: asyncio.Future[Any] | None = None
+        self._published: dict[str, asyncio.Future[Any]] = {}
+        """The last publish of each subject: the next one waits for it (order kept per
+        stream; one stream electing a leader does not hold up the other)."""
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -284,14 +286,14 @@ class NatsBus:
 
         # one task after the other: the events keep their order
         def chain() -> None:
-            previous = self._published
+            previous = self._published.get(subject)
 
             async def after() -> None:
                 if previous is not None:
                     await asyncio.gather(previous, return_exceptions=True)
                 await publish()
 
-            self._published = asyncio.ensure_future(after())
+            self._published[subject] = asyncio.ensure_future(after())
 
         self._loop.call_soon_threadsafe(chain)
 
