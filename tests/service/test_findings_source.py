@@ -90,3 +90,22 @@ def test_an_alert_closes_only_on_the_word_of_a_run_that_looked_at_its_home(servi
     )
     s.step()
     assert [a["state"] for a in s.alerts_for("blue")] == ["resolved"]
+
+
+def test_a_run_on_an_older_picture_does_not_close_what_a_newer_one_found(service) -> None:
+    """Two detectors both own the pair's home for a moment (one joined, the other has not
+    heard of it yet): the one whose copy of the picture lags, without the pair's second
+    track, must not close the alert the up-to-date one raised."""
+    s, clock, runs = service
+    home = frozenset({"blue/a"})
+    runs.runs.append((head_on(), Coverage(all_tracks=False, tracks=set(home), version=7)))
+    s.step()
+    clock.advance(0.5)
+    lagging = Coverage(all_tracks=False, tracks=set(home), owned=home, version=5)
+    runs.runs.append(([], lagging))
+    s.step()
+    assert [a["state"] for a in s.alerts_for("blue")] == ["notified"]
+    # a run on a picture as new as the finding's, or newer, may close it
+    runs.runs.append(([], Coverage(all_tracks=False, tracks=set(home), owned=home, version=7)))
+    s.step()
+    assert [a["state"] for a in s.alerts_for("blue")] == ["resolved"]

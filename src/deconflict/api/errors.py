@@ -5,6 +5,7 @@ code, message, headers such as ``Retry-After`` and ``WWW-Authenticate``); an HTT
 response and a stream's ``error`` event are both made from it. The message names what
 was wrong and, for a value out of bounds, the bound.
 
+>>> from deconflict.errors import NotFound
 >>> failure_of(NotFound("no alert 'x'")).body()
 {'error': {'code': 'not_found', 'message': "no alert 'x'"}}
 >>> rate_limited("over the request rate", 0.2).headers

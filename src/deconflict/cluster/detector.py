@@ -106,6 +106,7 @@ class Detector:
             picture = Picture(config)
             picture.countries = countries
             load_snapshot(picture, snapshot)
+            version = int(snapshot["version"])  # of the recorder's picture this copy is
             log.warning(
                 "detector %s: picture of %d tracks from recorder %s",
                 self.name,
@@ -127,6 +128,7 @@ class Detector:
                         log.warning("detector %s: the recorder changed", self.name)
                         return
                     apply_change(picture, change)
+                    version = max(version, int(change["v"]))
                 alive = tuple(sorted(set(self.members.alive()) | {self.name}))
                 if alive != names:
                     names, partition, full = alive, Partition(alive), True
@@ -140,6 +142,7 @@ class Detector:
                     name=self.name,
                     share=share,
                 )
+                covered.version = version
                 if not self._send(found, covered, recorder, picture):
                     return
                 self.runs += 1
@@ -176,7 +179,9 @@ class Detector:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 cov = coverage_json(covered) if last else None
-                answered = self.recorder.call("found", self.name, run, i, len(pieces), piece, cov)
+                answered = self.recorder.call(
+                    "found", self.name, run, i, len(pieces), piece, cov, recorder
+                )
                 if answered != recorder:
                     log.warning("detector %s: the recorder changed", self.name)
                     return False

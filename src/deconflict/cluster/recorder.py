@@ -180,7 +180,9 @@ class Recorder:
             return {**whole, "recorder": me, "settings": settings}
 
         def found(*args: Any) -> str:
-            inbox.found(*args)
+            *run, follows = args
+            if follows == me:  # a run on another recorder's picture is not taken
+                inbox.found(*run)
             return me
 
         calls: dict[str, Callable[..., Any]] = {"picture": picture, "found": found}

@@ -254,6 +254,7 @@ def coverage_json(c: Coverage) -> dict[str, Any]:
         "tracks": sorted(c.tracks),
         "features": c.features,
         "owned": None if c.owned is None else sorted(c.owned),
+        "version": c.version,
     }
 
 
@@ -264,6 +265,7 @@ def coverage_of(doc: Mapping[str, Any]) -> Coverage:
         tracks=set(doc["tracks"]),
         features=bool(doc["features"]),
         owned=None if owned is None else frozenset(owned),
+        version=None if doc.get("version") is None else int(doc["version"]),
     )
 
 

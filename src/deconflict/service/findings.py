@@ -43,6 +43,12 @@ class Coverage:
     tracks: set[str] = field(default_factory=set)
     features: bool = False
     owned: frozenset[str] | None = None
+    version: int | None = None
+    """The version of the recorder's picture the run saw (:attr:`Picture.version`):
+    a run made on an older picture than the one an alert was last found on does not
+    close it (a detector lagging behind another)."""
+    parts: tuple[Coverage, ...] = ()
+    """The runs this coverage is the union of (see ``DetectionStep``), or none."""
 
     def looked(self, kind: str, refs: frozenset[str] | set[str]) -> bool:
         """Whether this run would have found a finding of ``kind`` over the tracks

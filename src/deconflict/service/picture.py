@@ -85,6 +85,9 @@ class Picture:
         JSON (the shapes :func:`deconflict.cluster.share.apply_change` applies)."""
         self.detects = True
         """Whether detection runs on this picture (see :meth:`set_detects`)."""
+        self.version = 0
+        """Counts the changes of the tracks and declarations (each told to
+        :attr:`observer` with it, as ``v``): how new a copy of this picture is."""
 
     @property
     def live(self) -> Any:
@@ -115,8 +118,12 @@ class Picture:
             if not fresh:
                 return
             self._held.setdefault(party, set()).update(r.id for r in fresh)
+            self.version += 1
             if self.observer is not None:
-                self.observer({"op": "tracks", "party": party, "rows": [r.row() for r in fresh]})
+                self.observer(
+                    {"op": "tracks", "party": party, "rows": [r.row() for r in fresh]}
+                    | {"v": self.version}
+                )
             if self.detects:
                 self._detect([(party, r) for r in fresh])
 
@@ -161,7 +168,8 @@ class Picture:
                 self._set_change(d)
                 for d in sorted(self.declared.values(), key=lambda d: d.created_at)
             ]
-        return {"tracks": tracks, "declared": declared}
+            version = self.version
+        return {"tracks": tracks, "declared": declared, "version": version}
 
     def tracks_of(self, party: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -202,8 +210,9 @@ class Picture:
         with self.lock:
             if not qids:
                 return
+            self.version += 1
             if self.observer is not None:
-                self.observer({"op": "forget", "tracks": list(qids)})
+                self.observer({"op": "forget", "tracks": list(qids), "v": self.version})
             if self.detects:
                 self.live.remove(list(qids))
             for q in qids:
@@ -262,8 +271,9 @@ class Picture:
             )
             self.features_dirty = True
             self._records = None
+            self.version += 1
             if self.observer is not None:
-                self.observer(self._set_change(self.declared[(party, id)]))
+                self.observer(self._set_change(self.declared[(party, id)]) | {"v": self.version})
 
     @staticmethod
     def _set_change(d: Declared) -> dict[str, Any]:
@@ -284,8 +294,10 @@ class Picture:
         tracks = list(tracks)
         with self.lock:
             self.declared.pop((party, id), None)
+            self.version += 1
             if self.observer is not None:
-                self.observer({"op": "remove", "party": party, "id": id, "tracks": tracks})
+                change = {"op": "remove", "party": party, "id": id, "tracks": tracks}
+                self.observer(change | {"v": self.version})
             if self.detects:
                 self.changed.update(q for q in tracks if q in self.reports)
             self.features_dirty = True

@@ -50,6 +50,8 @@ class DetectionStep:
         self.stats: dict[str, Any] = {"steps": 0, "last_step_ms": 0.0, "max_step_ms": 0.0}
         self._lock = threading.Lock()
         self.backlog = Backlog(max(1, service.config.max_alert_changes))
+        self.evidence: dict[str, int] = {}
+        """Per stable key, the newest picture version a run found it on."""
         self.source: FindingsSource | None = None
         """Where findings come from when detection runs elsewhere (None: here)."""
 
@@ -67,6 +69,27 @@ class DetectionStep:
             self.stats["last_step_ms"] = round(ms, 3)
             self.stats["max_step_ms"] = round(max(self.stats["max_step_ms"], ms), 3)
 
+    def _found_at(self, versions: dict[str, int | None]) -> None:
+        """Remember the newest picture version each finding was found at."""
+        for key, v in versions.items():
+            if v is not None and v > self.evidence.get(key, -1):
+                self.evidence[key] = v
+        if len(self.evidence) > 2 * len(self.service.book.active) + 1024:
+            active = self.service.book.active
+            self.evidence = {k: v for k, v in self.evidence.items() if k in active}
+
+    def _closes(self, covered: Coverage, alert: LiveAlert, key: str, gone: set[str]) -> bool:
+        """Whether a run of this step would have found ``alert`` (stable key ``key``)
+        again, on a picture at least as new as the one it was last found on: a detector
+        lagging behind the one that raised an alert does not close it."""
+        if set(alert.details.get("tracks", ())) & gone:
+            return True  # its track left the picture
+        at = self.evidence.get(key, -1)
+        return any(
+            c.covers(alert, gone) and (c.version is None or c.version >= at)
+            for c in covered.parts or (covered,)
+        )
+
     def _run(self, full: bool) -> list[LiveAlert]:
         svc = self.service
         book = svc.book
@@ -80,13 +103,17 @@ class DetectionStep:
             svc.picture.set_detects(not elsewhere)
             if not elsewhere:
                 view, covered = svc.picture.begin(now, full=full)
+                covered.version = svc.picture.version
         if self.source is not None:
             self.stats.update(self.source.stats())
         if elsewhere:
             assert self.source is not None
-            found, covered = _merged(self.source.take(), now)
+            runs = self.source.take()
+            found, covered = _merged(runs, now)
+            versions = {f.key: c.version for run, c in runs for f in run}
         else:
             found = run_detectors(view, now, covered)
+            versions = {f.key: covered.version for f in found}
         with svc.lock:
             suspended = svc.channel.suspended
 
@@ -118,6 +145,7 @@ class DetectionStep:
             # found this run or waiting its turn: such an alert still holds, whether or not
             # its change was taken now
             seen: set[str] = set(waiting) | {f.key for f in found}
+            self._found_at(versions)
             for f in taken:
                 seen.add(f.key)
                 existing_id = book.active.get(f.key)
@@ -139,7 +167,7 @@ class DetectionStep:
                 if key in seen:
                     continue
                 alert = book.alerts[aid]
-                if detected(alert.kind) and covered.covers(alert, stale_set):
+                if detected(alert.kind) and self._closes(covered, alert, key, stale_set):
                     closed = book.copy(alert)
                     changes.append((closed, closed.close(now)))
             gone = svc.roster.gone()
@@ -195,6 +223,7 @@ def _merged(runs: list[tuple[list[Found], Coverage]], now: float) -> tuple[list[
         covered.features = covered.features or coverage.features
         owned |= coverage.owned or set()
     covered.owned = frozenset(owned)
+    covered.parts = tuple(c for _, c in runs)
     return list(found.values()), covered
 
 
