@@ -444,11 +444,13 @@ export function duration(s) {
 }
 
 /** Seconds from now as "in 1:05" / "1:05 ago" / "now"; two days or more away, the UTC
- * date and time of ``atMs`` (POSIX ms) instead of a count of hours. */
+ * date and time of ``atMs`` (POSIX ms) to the nearest minute instead of a count of hours
+ * (``atMs`` comes from a countdown: a few ms either side of the minute it names). */
 export function relative(s, atMs) {
   if (Math.abs(s) < 0.5) return t("now");
   if (Math.abs(s) >= 2 * 86400 && Number.isFinite(atMs)) {
-    return new Date(atMs).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    const minute = Math.round(atMs / 60000) * 60000;
+    return new Date(minute).toISOString().slice(0, 16).replace("T", " ") + " UTC";
   }
   return s > 0 ? t("in", { t: duration(s) }) : t("ago", { t: duration(-s) });
 }
