@@ -158,24 +158,19 @@ class Recorder:
         me = secrets.token_hex(8)
         settings = detection_settings(service.config, service.picture.countries)
 
-        # the changes go out from the first time a detector takes the picture (before
-        # that nobody follows them): set under the picture's lock, so that every change
-        # after the picture a detector is given is published
-        publishing = threading.Event()
-
         def changed(change: dict[str, Any]) -> None:
-            if not publishing.is_set():
-                return
             data = json.dumps({**change, "recorder": me}, separators=(",", ":")).encode()
             self.bus.publish_event(data, PICTURE_SUBJECT)
 
-        service.picture.observer = changed
         inbox = FindingsInbox(Members(self.bus), wake=service.changed.set)
         service.detection.source = inbox
 
         def picture() -> dict[str, Any]:
+            # the changes go out from the first time a detector takes the picture (before
+            # that nobody follows them, and the picture builds no change for anyone): set
+            # under the picture's lock, so every change after this picture is published
             with service.picture.lock:
-                publishing.set()
+                service.picture.observer = changed
                 whole = service.picture.snapshot()
             return {**whole, "recorder": me, "settings": settings}
 
