@@ -197,12 +197,14 @@ class Cluster:
     gateways: list[Role]
     tokens: dict[str, str]
     detectors: list[Role]
+    hotlines: list[Role]
 
     def processes(self) -> dict[str, int]:
         """Each process by a name that says its role: pid."""
         named = {f"recorder (active) {self.recorders[0].name}": self.recorders[0].pid}
         named.update({f"recorder (standby) {r.name}": r.pid for r in self.recorders[1:]})
         named.update({f"detector {d.name}": d.pid for d in self.detectors})
+        named.update({f"hotline {h.name}": h.pid for h in self.hotlines})
         named.update({f"gateway {g.name}": g.pid for g in self.gateways})
         named.update({f"nats n{i}": p.pid for i, p in enumerate(self.nats.procs)})
         return named
@@ -210,10 +212,16 @@ class Cluster:
 
 @contextmanager
 def cluster(
-    postgres: str, parties: list[str], *, gateways: int = 2, detectors: int = 2
+    postgres: str,
+    parties: list[str],
+    *,
+    gateways: int = 2,
+    detectors: int = 2,
+    hotlines: int = 1,
 ) -> Iterator[Cluster]:
     """Start three NATS servers, a fresh database with ``parties``, an active and a
-    standby recorder, ``detectors`` detectors and ``gateways`` gateways, all on
+    standby recorder, ``detectors`` detectors, ``hotlines`` hotlines and ``gateways``
+    gateways, all on
     127.0.0.1; at the end stop every process and drop the database."""
     root = Path(tempfile.mkdtemp(prefix="deconflict-cluster-"))
     with ExitStack() as stack:
@@ -236,9 +244,12 @@ def cluster(
         recorders[0].start().wait_log("recorder: active")
         recorders[1].start().wait_log("recorder: standby")
         dets = [role("detector", f"det{i}", "--name", f"det{i}").start() for i in range(detectors)]
+        hots = [role("hotline", f"hot{i}", "--name", f"hot{i}").start() for i in range(hotlines)]
         for d in dets:
             d.wait_log("picture of")
+        for h in hots:
+            h.wait_log("live alerts from recorder")
         gws = [role("gateway", f"gw{i}").start() for i in range(gateways)]
         for g in gws:
             g.wait_answering()
-        yield Cluster(nats, db, recorders, gws, tokens, dets)
+        yield Cluster(nats, db, recorders, gws, tokens, dets, hots)

@@ -3,16 +3,17 @@
 (a) ``deconflict serve`` alone on a fresh PostgreSQL database (as ``bench/service.py
 --store postgres``); (b) the cluster on loopback: three NATS JetStream servers, an
 active and a standby recorder, ``--detectors`` detectors (2; 0: the recorder detects),
-two gateways, the reporting parties spread over both
-gateways (a probe's second report goes to one gateway, the alert is awaited on the
-other's stream). For each: the sustained accepted update rate, request and alert latency
-(p50/p99/max, from the probe's second report to the other party's WebSocket), lost
-probes, CPU seconds of every process (the server; the recorders, each gateway, each NATS
-server; the PostgreSQL backends of the database) and CPU µs per accepted update; for the
-cluster also the bytes per update that clients put on the bus (by role) and that the
-NATS servers took in (clients, routes and JetStream replication); then the
-cluster/single ratios. Before the load, 200 sequential ``GET /v1/log/head`` measure one
-call's round trip (the cluster's includes the hop to the recorder and back).
+``--hotlines`` hotlines (1; 0: the recorder watches the deadlines), two gateways, the
+reporting parties spread over both gateways (a probe's second report goes to one
+gateway, the alert is awaited on the other's stream). For each: the sustained accepted
+update rate, request and alert latency (p50/p99/max, from the probe's second report to
+the other party's WebSocket), lost probes, CPU seconds of every process (the server; the
+recorders, each gateway, each NATS server; the PostgreSQL backends of the database) and
+CPU µs per accepted update; for the cluster also the bytes per update that clients put
+on the bus (by role) and that the NATS servers took in (clients, routes and JetStream
+replication); then the cluster/single ratios. Before the load, 200 sequential ``GET
+/v1/log/head`` measure one call's round trip (the cluster's includes the hop to the
+recorder and back).
 
     python bench/cluster.py --rate 1000
     python bench/cluster.py --rate 10000 --seconds 20
@@ -136,7 +137,7 @@ def single(args: argparse.Namespace, parties: list[str]) -> dict[str, Any]:
 
 def clustered(args: argparse.Namespace, parties: list[str]) -> dict[str, Any]:
     """(b): the cluster, the load spread over its two gateways."""
-    with cluster(args.postgres, parties, detectors=args.detectors) as c:
+    with cluster(args.postgres, parties, detectors=args.detectors, hotlines=args.hotlines) as c:
         named = " ".join(f"{name.split()[-1]}={pid}" for name, pid in c.processes().items())
         print(f"processes (b): {named}", flush=True)
         return measure(
@@ -190,6 +191,12 @@ def main() -> int:
         help="detectors in the cluster (0: the recorder detects)",
     )
     p.add_argument(
+        "--hotlines",
+        type=int,
+        default=1,
+        help="hotlines in the cluster (0: the recorder watches the deadlines)",
+    )
+    p.add_argument(
         "--postgres",
         default=os.environ.get(
             "DECONFLICT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -210,7 +217,7 @@ def main() -> int:
     b = clustered(args, parties)
     show(
         f"(b) cluster: 3 NATS, 1 active + 1 standby recorder, {args.detectors} detectors, "
-        "2 gateways",
+        f"{args.hotlines} hotlines, 2 gateways",
         b,
     )
     show("cluster / single", ratios(a, b), digits=2)

@@ -12,11 +12,16 @@ from servicekit import run_cli
 
 
 class Cluster:
-    """Three NATS servers, two recorders, ``detectors`` detectors (two by default), two
-    gateways, parties blue and red."""
+    """Three NATS servers, two recorders, ``detectors`` detectors (two by default),
+    ``hotlines`` hotlines (one by default), two gateways, parties blue and red."""
 
     def __init__(
-        self, root: Path, pg_url: str, extra: tuple[str, ...] = (), detectors: int = 2
+        self,
+        root: Path,
+        pg_url: str,
+        extra: tuple[str, ...] = (),
+        detectors: int = 2,
+        hotlines: int = 1,
     ) -> None:
         self.root = root
         self.extra = extra
@@ -27,6 +32,7 @@ class Cluster:
         self.tokens = {p: self._party(p) for p in ("blue", "red")}
         self.recorders = [self._role("recorder", f"rec{i}") for i in range(2)]
         self.detectors = [self._role("detector", f"det{i}") for i in range(detectors)]
+        self.hotlines = [self._role("hotline", f"hot{i}") for i in range(hotlines)]
         self.gateways = [self._role("gateway", f"gw{i}") for i in range(2)]
 
     def _party(self, name: str) -> str:
@@ -44,8 +50,12 @@ class Cluster:
         self.recorders[1].wait_log("recorder: standby")
         for i, d in enumerate(self.detectors):
             d.start("--name", f"det{i}", *self.extra)
+        for i, h in enumerate(self.hotlines):
+            h.start("--name", f"hot{i}", *self.extra)
         for i, d in enumerate(self.detectors):
             d.wait_log(f"detector det{i}: picture of")
+        for h in self.hotlines:
+            h.wait_log("live alerts from recorder")
         for g in self.gateways:
             g.start(*self.extra)
         for g in self.gateways:
@@ -57,7 +67,7 @@ class Cluster:
         return active
 
     def stop(self) -> None:
-        for role in [*self.gateways, *self.detectors, *self.recorders]:
+        for role in [*self.gateways, *self.hotlines, *self.detectors, *self.recorders]:
             role.stop()
         self.nats.stop()
         drop_database(self.db)
@@ -89,6 +99,26 @@ def rated_cluster(
     """A cluster whose parties may send 2 requests a second, 6 at once."""
     monkeypatch.setenv("DECONFLICT_BURST", "6")
     c = Cluster(tmp_path, postgres_url, extra=("--rate", "2"), detectors=0)
+    try:
+        yield c.start()
+    finally:
+        c.stop()
+
+
+@pytest.fixture
+def hotline_cluster(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Cluster]:
+    """A cluster of two hotlines whose separation alerts must be answered within 10 s,
+    climbing the ladder at 3 s and 6 s; status shows who watches the deadlines."""
+    monkeypatch.setenv("DECONFLICT_DEADLINE_SEPARATION", "10")
+    c = Cluster(
+        tmp_path,
+        postgres_url,
+        extra=("--public-stats", "--ladder", "separation=3,6"),
+        detectors=1,
+        hotlines=2,
+    )
     try:
         yield c.start()
     finally:

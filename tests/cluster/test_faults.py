@@ -1,6 +1,6 @@
 """Cluster mode under faults, with real processes: kill -9, in turn, the active
-recorder, a detector (then the last one), a gateway and a NATS server while parties
-report. After each: no receipted
+recorder, a detector (then the last one), a hotline, a gateway and a NATS server while
+parties report. After each: no receipted
 write is lost (every receipt's entry is in the log, which verifies), no alert is raised
 twice, and a new conflict reaches both parties within 5 s (ASTM F3548's limit for
 telling the user)."""
@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from deconflict.cluster.dueclock import hotline_of
 from deconflict.ledger.receipt import Receipt, verify_receipt_against
 from servicekit import Stream, track
 
@@ -212,6 +213,100 @@ def test_kill_a_detector_then_the_last_under_load(open_cluster):
     wait_detection(urls[0], blue, "detectors", 1)
     assert new_conflict(cluster, "back", (urls[0], urls[1])) < TELL_WITHIN_S
     check_no_duplicate(cluster, urls[0])
+
+
+def record_of(cluster: Any, url: str) -> list[dict[str, Any]]:
+    """The entries of blue's export it may read."""
+    r = httpx.get(
+        url + "/v1/log/export",
+        headers={"Authorization": f"Bearer {cluster.tokens['blue']}"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    docs = [json.loads(line) for line in r.content.splitlines()]
+    return [json.loads(d["leaf"]) for d in docs if "leaf" in d]
+
+
+def live_separations(url: str, token: str) -> list[dict[str, Any]]:
+    r = httpx.get(url + "/v1/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return [
+        a
+        for a in r.json()["alerts"]
+        if a["kind"] == "separation" and a["state"] not in ("resolved", "expired")
+    ]
+
+
+def test_kill_a_hotline_under_load(hotline_cluster):
+    cluster = hotline_cluster
+    urls = [g.url for g in cluster.gateways]
+    blue = cluster.tokens["blue"]
+    deadline = time.monotonic() + 60
+    while status(urls[0], blue).get("deadlines") != "hotlines":
+        assert time.monotonic() < deadline, status(urls[0], blue)
+        time.sleep(0.2)
+    time.sleep(2.5)  # both hotlines hear each other (they share the alerts only then)
+    names = ["hot0", "hot1"]
+    with Load(urls, blue) as load:
+        # conflicts until the hotline about to be killed watches one of them
+        for n in range(12):
+            assert new_conflict(cluster, f"watched{n}", (urls[0], urls[1])) < TELL_WITHIN_S
+            ids = [a["id"] for a in live_separations(urls[0], blue)]
+            if any(hotline_of(a, names) == "hot0" for a in ids):
+                break
+        assert any(hotline_of(a, names) == "hot0" for a in ids), ids
+        cluster.hotlines[0].kill()
+        # nobody answers: each alert is escalated at its 10 s deadline, the dead
+        # hotline's by the other one, within F3548's 5 s of it
+        wait_escalated(urls[0], blue, ids, 10.0 + TELL_WITHIN_S)
+        took = new_conflict(cluster, "after", (urls[1], urls[0]))
+    assert took < TELL_WITHIN_S, took
+    left = status(urls[1], blue)
+    assert left["deadlines"] == "hotlines" and left["hotlines"]["hot1"]["due"] > 0, left
+    check_record(cluster, load.receipts, urls[0])
+    check_no_duplicate(cluster, urls[1])
+    # each alert escalated once, each rung of its ladder climbed at most once
+    record = record_of(cluster, urls[0])
+    escalated = Counter(
+        e["alert"]["id"] for e in record if e.get("kind") == "alert" and e["event"] == "escalated"
+    )
+    climbed = Counter((e["alert"], e["rung"]) for e in record if "rung" in e)
+    assert all(escalated[a] == 1 for a in ids), escalated
+    assert all(n == 1 for n in climbed.values()), climbed
+    assert all(climbed[(a, "all")] == 1 for a in ids), climbed
+
+
+def wait_escalated(url: str, token: str, ids: list[str], within_s: float) -> None:
+    """Until every live alert of ``ids`` shows both parties overdue."""
+    started = time.monotonic()
+    while True:
+        alerts = {a["id"]: a for a in live_separations(url, token)}
+        if all(alerts[a]["escalated"] for a in ids if a in alerts):
+            break
+        assert time.monotonic() - started < within_s, alerts
+        time.sleep(0.2)
+    assert all(sorted(alerts[a]["overdue"]) == ["blue", "red"] for a in ids if a in alerts)
+
+
+def test_the_hotlines_watch_the_alerts_of_a_recorder_that_took_over(hotline_cluster):
+    cluster = hotline_cluster
+    urls = [g.url for g in cluster.gateways]
+    blue = cluster.tokens["blue"]
+    deadline = time.monotonic() + 60
+    while status(urls[0], blue).get("deadlines") != "hotlines":
+        assert time.monotonic() < deadline, status(urls[0], blue)
+        time.sleep(0.2)
+    active = cluster.active_recorder()
+    active.kill()
+    standby = next(r for r in cluster.recorders if r is not active)
+    standby.wait_log("recorder: active", timeout=30)
+    assert new_conflict(cluster, "taken-over", (urls[0], urls[1])) < TELL_WITHIN_S
+    ids = [a["id"] for a in live_separations(urls[0], blue)]
+    assert ids
+    # the hotlines still beat, so the new recorder leaves the clocks to them: they must
+    # have taken its alerts
+    assert status(urls[1], blue)["deadlines"] == "hotlines"
+    wait_escalated(urls[1], blue, ids, 10.0 + TELL_WITHIN_S)
 
 
 def red_duty_present(url: str, blue: str) -> bool:

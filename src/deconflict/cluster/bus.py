@@ -11,7 +11,8 @@ code is threaded, so every method here is synchronous and safe from any thread:
 - :meth:`publish_event` appends to the JetStream stream :data:`EVENTS_STREAM`
   (replicated on up to three servers) and :meth:`follow_events` reads it from now on
   with an ordered consumer, in order, on every gateway; the picture's changes go the
-  same way on :data:`PICTURE_STREAM`, to the detectors;
+  same way on :data:`PICTURE_STREAM`, to the detectors, and the alerts' due times on
+  :data:`ALERTS_STREAM`, to the hotlines;
 - :meth:`publish` and :meth:`subscribe`: plain NATS messages (the detectors' heartbeats).
 """
 
@@ -35,9 +36,12 @@ from nats.js import api
 from ..errors import Unavailable
 
 __all__ = [
+    "ALERTS_STREAM",
+    "ALERTS_SUBJECT",
     "EVENTS_STREAM",
     "EVENTS_SUBJECT",
     "FINDINGS_SUBJECT",
+    "HOTLINE_SUBJECT",
     "PICTURE_STREAM",
     "PICTURE_SUBJECT",
     "RPC_SUBJECT",
@@ -64,6 +68,15 @@ PICTURE_MAX_AGE_S = 120.0
 FINDINGS_SUBJECT = "deconflict.findings"
 """What the detectors found, sent to the active recorder (a subject of its own, so that
 NATS permissions can let detectors, and only them, send findings)."""
+ALERTS_SUBJECT = "deconflict.alerts"
+"""The live alerts' due times (:func:`~deconflict.cluster.duebox.timing`), published by
+the active recorder."""
+ALERTS_STREAM = "DECONFLICT_ALERTS"
+"""The JetStream stream holding :data:`ALERTS_SUBJECT` (kept 2 minutes: a hotline that
+starts takes every live alert's times from the recorder, then follows this)."""
+HOTLINE_SUBJECT = "deconflict.hotline"
+"""The hotlines' calls to the active recorder (a subject of their own, like the
+detectors')."""
 PUBLISH_TRY_S = 30.0
 """How long an event is tried again while the events stream has no leader (seconds)."""
 HEARTBEAT_S = 0.5
@@ -163,6 +176,7 @@ class NatsBus:
         streams = [
             (EVENTS_STREAM, EVENTS_SUBJECT, EVENTS_MAX_AGE_S),
             (PICTURE_STREAM, PICTURE_SUBJECT, PICTURE_MAX_AGE_S),
+            (ALERTS_STREAM, ALERTS_SUBJECT, PICTURE_MAX_AGE_S),
         ]
         deadline = self._loop.time() + timeout_s
         for name, subject, max_age in streams:

@@ -1,9 +1,11 @@
-"""Which detectors are up: each one says so every :data:`BEAT_S` on
-:data:`DETECTORS_SUBJECT`, and one not heard for :data:`ALIVE_S` is gone.
+"""Which detectors (or hotlines) are up: each one says so every :data:`BEAT_S` on
+:data:`DETECTORS_SUBJECT` (:data:`HOTLINES_SUBJECT`), and one not heard for
+:data:`ALIVE_S` is gone.
 
 Every detector and the active recorder follow the heartbeats; the detectors share the
 area among the names alive (:class:`~deconflict.detect.partition.Partition`), and the
-recorder detects itself while none is. A detector that stops on purpose says so, and
+recorder detects itself while none is; the hotlines share the alerts the same way
+(:mod:`~deconflict.cluster.dueclock`). One that stops on purpose says so, and
 is gone at once. Two processes may disagree about the members for up to ``ALIVE_S``;
 nothing depends on them agreeing (a finding reported twice is one alert, by its key; a
 finding nobody reports for a moment closes nothing).
@@ -17,9 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ALIVE_S", "BEAT_S", "DETECTORS_SUBJECT", "Members"]
+__all__ = ["ALIVE_S", "BEAT_S", "DETECTORS_SUBJECT", "HOTLINES_SUBJECT", "Members"]
 
 DETECTORS_SUBJECT = "deconflict.detectors"
+HOTLINES_SUBJECT = "deconflict.hotlines"
 BEAT_S = 0.5
 """How often a detector says it is up (seconds)."""
 ALIVE_S = 2.0
@@ -27,14 +30,18 @@ ALIVE_S = 2.0
 
 
 class Members:
-    """The detectors alive, as heard on ``bus`` (a :class:`~deconflict.cluster.bus.NatsBus`)."""
+    """The detectors (or the members beating on ``subject``) alive, as heard on ``bus``
+    (a :class:`~deconflict.cluster.bus.NatsBus`)."""
 
-    def __init__(self, bus: Any, *, alive_s: float = ALIVE_S) -> None:
+    def __init__(
+        self, bus: Any, *, alive_s: float = ALIVE_S, subject: str = DETECTORS_SUBJECT
+    ) -> None:
         self.bus = bus
         self.alive_s = alive_s
+        self.subject = subject
         self._heard: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._sub = bus.subscribe(DETECTORS_SUBJECT, self._heard_from)
+        self._sub = bus.subscribe(subject, self._heard_from)
         self._beating: threading.Event | None = None
 
     def _heard_from(self, data: bytes) -> None:
@@ -68,9 +75,9 @@ class Members:
         def loop() -> None:
             while not stop.is_set():
                 if working():
-                    self.bus.publish(DETECTORS_SUBJECT, data)
+                    self.bus.publish(self.subject, data)
                 stop.wait(BEAT_S)
-            self.bus.publish(DETECTORS_SUBJECT, json.dumps({"name": name, "up": False}).encode())
+            self.bus.publish(self.subject, json.dumps({"name": name, "up": False}).encode())
 
         threading.Thread(target=loop, name=f"beat-{name}", daemon=True).start()
 

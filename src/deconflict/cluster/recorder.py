@@ -7,7 +7,10 @@ escalation and the head cadence, serves the calls on
 :data:`~deconflict.cluster.bus.RPC_SUBJECT` and publishes the parties' events on the
 events stream. It publishes every change of the picture for the detectors, takes their
 findings (:class:`~deconflict.cluster.inbox.FindingsInbox`) and turns them into alerts;
-while no detector is alive it detects itself. Because the book is loaded from the
+while no detector is alive it detects itself. It publishes every live alert's due times
+for the hotlines, and while any is alive looks for late answers and ladder climbs only at
+the alerts they say are due (:class:`~deconflict.cluster.duebox.DueInbox`); while none
+is, at every alert itself. Because the book is loaded from the
 store, an alert raised before a takeover is the same alert after it (its stable key),
 never raised twice. A recorder
 that loses its lease stops serving at once and exits (status 4).
@@ -26,12 +29,21 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..service.core import Service
+from ..service.hotline import LiveAlert
 from ..service.runner import DetectionRunner
 from ..service.trackbatch import batch_of
-from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, RPC_SUBJECT, NatsBus
+from .bus import (
+    ALERTS_SUBJECT,
+    FINDINGS_SUBJECT,
+    HOTLINE_SUBJECT,
+    PICTURE_SUBJECT,
+    RPC_SUBJECT,
+    NatsBus,
+)
 from .calls import METHODS, PART
+from .duebox import DueInbox, timing
 from .inbox import FindingsInbox
-from .members import Members
+from .members import HOTLINES_SUBJECT, Members
 from .share import detection_settings
 from .wire import decode_call, encode_answer, principal_fields, principal_of
 
@@ -151,11 +163,10 @@ class Recorder:
         self.lease = lease
         self.open_service = open_service
 
-    def _detectors(self, service: Service) -> CallServer:
+    def _detectors(self, service: Service, me: str) -> CallServer:
         """What the detectors are served: the picture (whose every change this recorder
-        now publishes, tagged with its id) with the detection settings and borders, and
-        their findings, for the detection step."""
-        me = secrets.token_hex(8)
+        now publishes, tagged with its id ``me``) with the detection settings and
+        borders, and their findings, for the detection step."""
         settings = detection_settings(service.config, service.picture.countries)
 
         def changed(change: dict[str, Any]) -> None:
@@ -183,6 +194,38 @@ class Recorder:
         calls: dict[str, Callable[..., Any]] = {"picture": picture, "found": found}
         return CallServer(service, limit=lambda: self.bus.max_payload, calls=calls)
 
+    def _hotlines(self, service: Service, me: str) -> CallServer:
+        """What the hotlines are served: every live alert's due times (each alert the
+        book takes in from then on is published with its times, tagged ``me``), and the
+        alerts they say are due, for the detection step."""
+        inbox = DueInbox(
+            Members(self.bus, subject=HOTLINES_SUBJECT),
+            wake=service.changed.set,
+            clock=service.clock.now,
+        )
+        service.detection.due = inbox
+
+        def changed(alert: LiveAlert) -> None:
+            doc = {**timing(alert, service.ladder, service.clock.now()), "recorder": me}
+            self.bus.publish_event(json.dumps(doc, separators=(",", ":")).encode(), ALERTS_SUBJECT)
+
+        def alerts() -> dict[str, Any]:
+            # as with the picture: published from the first time a hotline takes them, set
+            # under the service's lock (which guards the book)
+            with service.lock:
+                service.book.observer = changed
+                now = service.clock.now()
+                live = [timing(a, service.ladder, now) for a in service.book.live()]
+            return {"recorder": me, "alerts": live}
+
+        def due(hotline: Any, items: Any, follows: Any) -> str:
+            if follows == me:  # times from another recorder's book are not taken
+                inbox.due(hotline, items)
+            return me
+
+        calls: dict[str, Callable[..., Any]] = {"alerts": alerts, "due": due}
+        return CallServer(service, limit=lambda: self.bus.max_payload, calls=calls)
+
     def run(self, stop: threading.Event, *, on_lost: Callable[[], None] | None = None) -> None:
         """Wait for the lease, then serve until ``stop`` (or exit if the lease is lost)."""
         if self.prepare is not None:
@@ -192,15 +235,18 @@ class Recorder:
             return
         service = self.open_service()
         service.publish = lambda party, event: self.bus.publish_event(event_bytes(party, event))
-        detectors = self._detectors(service)
+        me = secrets.token_hex(8)
+        detectors = self._detectors(service, me)
+        hotlines = self._hotlines(service, me)
         runner = DetectionRunner(service)
         runner.start()
         service.heads.start()
         server = CallServer(service, limit=lambda: self.bus.max_payload)
         sub = self.bus.serve(RPC_SUBJECT, "recorder", server.handle)
         detectors_sub = self.bus.serve(FINDINGS_SUBJECT, "recorder", detectors.handle)
+        hotlines_sub = self.bus.serve(HOTLINE_SUBJECT, "recorder", hotlines.handle)
         # the gateways send the officers they hold (presence is counted in memory)
-        self.bus.publish_event(json.dumps({"recorder": secrets.token_hex(8)}).encode())
+        self.bus.publish_event(json.dumps({"recorder": me}).encode())
         log.warning("recorder: active, serving calls")
         try:
             while not stop.wait(0.25):
@@ -209,6 +255,7 @@ class Recorder:
                     (on_lost or (lambda: os._exit(LOST_LEASE)))()
                     return
         finally:
+            self.bus.unserve(hotlines_sub)
             self.bus.unserve(detectors_sub)
             self.bus.unserve(sub)
             service.heads.stop()

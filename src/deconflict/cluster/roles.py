@@ -5,11 +5,10 @@
 - ``recorder``: a :class:`~deconflict.cluster.recorder.Recorder`; any number, one active.
 - ``detector``: a :class:`~deconflict.cluster.detector.Detector`, detection for a share
   of the area; any number (none: the active recorder detects itself).
-- ``all``: the three in one process.
-
-In this version the hotline (deadlines, escalation, the ladder) runs inside the active
-recorder; ``hotline`` is not yet a role of its own, and is refused by name rather than
-started as something it is not.
+- ``hotline``: a :class:`~deconflict.cluster.hotline.Hotline`, the deadlines and the
+  escalation ladder of a share of the live alerts; any number (none: the active recorder
+  watches them itself).
+- ``all``: the four in one process.
 """
 
 from __future__ import annotations
@@ -28,15 +27,23 @@ from ..service.core import Service
 from ..service.picture import warm_up
 from .bus import NatsBus
 from .detector import Detector
+from .hotline import Hotline
 from .lease import Lease
 from .recorder import Recorder
 from .remote import RemoteService
 
-__all__ = ["ROLES", "check_cluster", "gateway_app", "start_detector", "start_recorder"]
+__all__ = [
+    "ROLES",
+    "check_cluster",
+    "gateway_app",
+    "start_detector",
+    "start_hotline",
+    "start_recorder",
+]
 
 log = logging.getLogger("deconflict.cluster")
 
-ROLES = ("gateway", "recorder", "detector", "all")
+ROLES = ("gateway", "recorder", "detector", "hotline", "all")
 
 
 def check_cluster(urls: str, db: str | None, role: str | None) -> list[str]:
@@ -44,14 +51,11 @@ def check_cluster(urls: str, db: str | None, role: str | None) -> list[str]:
     servers = [u.strip() for u in urls.split(",") if u.strip()]
     if not servers or any(not u.startswith(("nats://", "tls://")) for u in servers):
         raise InvalidInput(f"--cluster: expected nats://HOST:PORT[,nats://...], not {urls!r}")
-    if role == "hotline":
-        raise InvalidInput(
-            "--role hotline: in this version the hotline runs inside the active recorder; "
-            "start --role recorder (or all)"
-        )
     if role not in ROLES:
         raise InvalidInput(f"--role: one of {', '.join(ROLES)}, not {role!r}")
-    if role != "detector" and (db is None or not db.startswith(("postgresql://", "postgres://"))):
+    if role not in ("detector", "hotline") and (
+        db is None or not db.startswith(("postgresql://", "postgres://"))
+    ):
         raise InvalidInput("--cluster needs --db postgresql://... (the cluster's store)")
     return servers
 
@@ -89,6 +93,19 @@ def start_detector(
     )
     thread.start()
     return detector, thread
+
+
+def start_hotline(
+    servers: Sequence[str], name: str, stop: threading.Event
+) -> tuple[Hotline, threading.Thread]:
+    """Hotline ``name`` on its own bus connection, running in a thread until ``stop``."""
+    bus = NatsBus(servers, name=f"deconflict-hotline-{name}").start()
+    hotline = Hotline(bus, name)
+    thread = threading.Thread(
+        target=hotline.run, args=(stop,), name=f"deconflict-hotline-{name}", daemon=True
+    )
+    thread.start()
+    return hotline, thread
 
 
 def gateway_app(

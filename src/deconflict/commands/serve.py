@@ -157,13 +157,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--role",
         default="all",
-        help="with --cluster: gateway, recorder, detector or all (default all)",
+        help="with --cluster: gateway, recorder, detector, hotline or all (default all)",
     )
     p.add_argument(
         "--name",
         metavar="NAME",
-        help="with --role detector or all: this detector's name, unique in the cluster "
-        "(default HOST-PID)",
+        help="with --role detector, hotline or all: this detector's or hotline's name, "
+        "unique among them in the cluster (default HOST-PID)",
     )
     p.set_defaults(func=run)
 
@@ -366,7 +366,13 @@ def run_cluster(args: argparse.Namespace) -> int:
 
     from ..api.app import MAX_BODY_BYTES
     from ..cluster.bus import shown
-    from ..cluster.roles import check_cluster, gateway_app, start_detector, start_recorder
+    from ..cluster.roles import (
+        check_cluster,
+        gateway_app,
+        start_detector,
+        start_hotline,
+        start_recorder,
+    )
     from ..service.core import Service
     from ..store import open_database
     from ..store.keys import open_log
@@ -386,9 +392,11 @@ def run_cluster(args: argparse.Namespace) -> int:
 
     if args.role in ("recorder", "all"):
         _, thread = start_recorder(servers, open_service, args.db, stop, config)
+    name = args.name or f"{socket.gethostname()}-{os.getpid()}"
     if args.role in ("detector", "all"):
-        name = args.name or f"{socket.gethostname()}-{os.getpid()}"
         _, detecting = start_detector(servers, name, stop)
+    if args.role in ("hotline", "all"):
+        _, watching = start_hotline(servers, name, stop)
     print(
         f"deconflict: cluster role {args.role} on {','.join(map(shown, servers))}",
         file=sys.stderr,
@@ -400,6 +408,9 @@ def run_cluster(args: argparse.Namespace) -> int:
             return 0
         if args.role == "detector":
             detecting.join()
+            return 0
+        if args.role == "hotline":
+            watching.join()
             return 0
         app = gateway_app(servers, config, basemap_file=basemap_file)
         uvicorn.run(

@@ -44,6 +44,9 @@ class AlertBook:
         self.alerts: dict[str, LiveAlert] = {}
         self.active: dict[str, str] = {}
         """Live alerts' ids by stable key."""
+        self.observer: Callable[[LiveAlert], None] | None = None
+        """Called with each alert taken in after the book was loaded (a cluster's
+        recorder tells its hotlines)."""
 
     def load(self) -> None:
         for rec in self.store.alerts():
@@ -87,6 +90,8 @@ class AlertBook:
             self.active[alert.key] = alert.id
         else:
             self.active.pop(alert.key, None)
+        if self.observer is not None:
+            self.observer(alert)
 
     def save(self, alert: LiveAlert, now: float) -> None:
         """Keep ``alert``'s record in the store (inside the write's transaction)."""

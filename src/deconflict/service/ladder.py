@@ -17,14 +17,14 @@ again, with a ``notification`` entry naming the rung).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from ..timefmt import parse_time
 from .clock import iso
 from .hotline import FINAL_RESPONSES, LiveAlert
 
-__all__ = ["REACH", "RUNGS", "Ladder", "ladder_view", "rung_of", "steps_of"]
+__all__ = ["REACH", "RUNGS", "Ladder", "due_times", "ladder_view", "rung_of", "steps_of"]
 
 RUNGS = ("duty", "supervisor", "all")
 """The rungs, in order: duty officers; and supervisors; every officer."""
@@ -86,6 +86,23 @@ def ladder_view(
     return {"reach": list(REACH[rung]), "unanswered": unanswered}
 
 
+def due_times(alert: LiveAlert, steps: tuple[float, float], rung: int) -> list[float]:
+    """When ``alert`` next needs its hotline (POSIX s, soonest first): each of its
+    ladder's steps above ``rung`` (the rung it was last pushed at), and its deadline
+    while a party could still be marked overdue there; none once closed or answered.
+    A time may be past (a party no longer suspended, after the deadline): due now."""
+    unanswered = alert.unanswered() if alert.active else []
+    if not unanswered:
+        return []
+    first, second = steps_of(alert, steps)
+    times = [alert.raised_at + s for r, s in ((1, first), (2, second)) if rung < r]
+    if alert.deadline is not None and any(
+        p not in alert.suspended and p not in alert.overdue for p in unanswered
+    ):
+        times.append(alert.deadline)
+    return sorted(times)
+
+
 class Ladder:
     """The rung each live alert was last pushed at (in memory: after a restart an
     alert starts where the clock puts it, without a push)."""
@@ -100,9 +117,31 @@ class Ladder:
         steps = steps_of(alert, self.steps(alert.kind))
         return max((rung_of(alert, p, steps, now) for p in alert.unanswered()), default=0)
 
-    def climbed(self, alerts: Iterable[LiveAlert], now: float) -> list[tuple[LiveAlert, int]]:
+    def __len__(self) -> int:
+        return len(self._pushed)
+
+    def seen(self, alert: LiveAlert, now: float) -> int:
+        """The rung ``alert`` was last pushed at; one not seen before is taken at its
+        rung now (a new alert at the first)."""
+        with self._lock:
+            rung = self._pushed.get(alert.id)
+            if rung is None:
+                rung = self._pushed[alert.id] = self.top(alert, now)
+            return rung
+
+    def prune(self, live: Collection[str]) -> None:
+        """Forget the alerts not in ``live`` (ids)."""
+        with self._lock:
+            for gone in set(self._pushed) - set(live):
+                del self._pushed[gone]
+
+    def climbed(
+        self, alerts: Iterable[LiveAlert], now: float, *, every: bool = True
+    ) -> list[tuple[LiveAlert, int]]:
         """The alerts whose unanswered parties reached a higher rung since last asked,
-        with the rung; alerts seen for the first time are taken at their rung."""
+        with the rung; alerts seen for the first time are taken at their rung. ``every``:
+        ``alerts`` are every live alert (the others are forgotten); otherwise some of them
+        (those a hotline said are due)."""
         out = []
         with self._lock:
             live = set()
@@ -118,8 +157,9 @@ class Ladder:
                 self._pushed[alert.id] = rung if before is None else max(before, rung)
                 if before is not None and rung > before:
                     out.append((alert, rung))
-            for gone in set(self._pushed) - live:
-                del self._pushed[gone]
+            if every:
+                for gone in set(self._pushed) - live:
+                    del self._pushed[gone]
         return out
 
     @staticmethod

@@ -5,7 +5,9 @@ as one transaction.
 The detectors run without the service's lock (reports keep coming in meanwhile); what
 they read is taken under it, and what they found is written under it. Where detection
 runs elsewhere (a cluster's detectors) a :class:`FindingsSource` gives the runs' findings
-instead, and the rest of the round is the same.
+instead, and the rest of the round is the same. Where the alerts' clocks are watched
+elsewhere (a cluster's hotlines) a :class:`DueSource` names the alerts due, and only they
+are looked at for late answers and the ladder; what is written is decided here either way.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .detection import run_detectors
 from .findings import Coverage, Found
 from .hotline import LiveAlert, alert_id, material_change
 
-__all__ = ["DetectionStep", "FindingsSource"]
+__all__ = ["DetectionStep", "DueSource", "FindingsSource"]
 
 
 class FindingsSource(Protocol):
@@ -34,6 +36,22 @@ class FindingsSource(Protocol):
 
     def take(self) -> list[tuple[list[Found], Coverage]]:
         """The runs completed since the last call."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """What ``status`` shows of it."""
+        ...
+
+
+class DueSource(Protocol):
+    """The alerts' deadlines and ladder watched elsewhere: which alerts are due."""
+
+    def active(self) -> bool:
+        """Whether they are watched there now (otherwise the step looks at every alert)."""
+        ...
+
+    def take(self, now: float) -> set[str]:
+        """The alerts (ids) said to be due by ``now`` (POSIX s) since the last call."""
         ...
 
     def stats(self) -> dict[str, Any]:
@@ -54,6 +72,8 @@ class DetectionStep:
         """Per stable key, the newest picture version a run found it on."""
         self.source: FindingsSource | None = None
         """Where findings come from when detection runs elsewhere (None: here)."""
+        self.due: DueSource | None = None
+        """Which alerts are due when their clocks are watched elsewhere (None: here)."""
 
     def run(self, full: bool = False) -> list[LiveAlert]:
         """One round (a full pass over every track when ``full``; otherwise the tracks
@@ -90,6 +110,15 @@ class DetectionStep:
             for c in covered.parts or (covered,)
         )
 
+    def _due(self, now: float) -> list[LiveAlert]:
+        """The live alerts the hotlines say are due (the service's lock held)."""
+        assert self.due is not None
+        book = self.service.book
+        alerts = [book.alerts[i] for i in self.due.take(now) if i in book.alerts]
+        if len(self.service.ladder) > 2 * len(book.active) + 1024:
+            self.service.ladder.prune(book.active.values())
+        return [a for a in alerts if a.active]
+
     def _run(self, full: bool) -> list[LiveAlert]:
         svc = self.service
         book = svc.book
@@ -104,8 +133,9 @@ class DetectionStep:
             if not elsewhere:
                 view, covered = svc.picture.begin(now, full=full)
                 covered.version = svc.picture.version
-        if self.source is not None:
-            self.stats.update(self.source.stats())
+        for source in (self.source, self.due):
+            if source is not None:
+                self.stats.update(source.stats())
         if elsewhere:
             assert self.source is not None
             runs = self.source.take()
@@ -158,6 +188,7 @@ class DetectionStep:
                         deadline_s=deadline_s,
                         suspended=suspended,
                     )
+                    svc.ladder.seen(new, now)  # on its first rung: each climb is pushed
                     changes.append((new, "raised"))
                     continue
                 if changes_alert(f):
@@ -172,13 +203,15 @@ class DetectionStep:
                     changes.append((closed, closed.close(now)))
             gone = svc.roster.gone()
             changed_ids = {a.id for a, _ in changes}
-            for alert in book.live():
+            every = self.due is None or not self.due.active()
+            due = book.live() if every else self._due(now)
+            for alert in due:
                 if alert.id in changed_ids or not alert.late(now, gone):
                     continue  # most alerts are not due: no copy made
                 probe = book.copy(alert)
                 if probe.escalate(now, gone):
                     changes.append((probe, "escalated"))
-            climbed = svc.ladder.climbed(book.live(), now)
+            climbed = svc.ladder.climbed(due, now, every=every)
             if not changes and not stale and not climbed:
                 return []
             entries: list[dict[str, Any]] = [
