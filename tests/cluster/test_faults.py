@@ -237,14 +237,31 @@ def live_separations(url: str, token: str) -> list[dict[str, Any]]:
     ]
 
 
+def wait_hotlines(url: str, token: str) -> None:
+    """Until the recorder leaves the alerts' clocks to the hotlines."""
+    deadline = time.monotonic() + 60
+    while status(url, token).get("deadlines") != "hotlines":
+        assert time.monotonic() < deadline, status(url, token)
+        time.sleep(0.2)
+
+
+def wait_escalated(url: str, token: str, ids: list[str], within_s: float) -> None:
+    """Until every live alert of ``ids`` shows both parties overdue."""
+    started = time.monotonic()
+    while True:
+        alerts = {a["id"]: a for a in live_separations(url, token)}
+        if all(alerts[a]["escalated"] for a in ids if a in alerts):
+            break
+        assert time.monotonic() - started < within_s, alerts
+        time.sleep(0.2)
+    assert all(sorted(alerts[a]["overdue"]) == ["blue", "red"] for a in ids if a in alerts)
+
+
 def test_kill_a_hotline_under_load(hotline_cluster):
     cluster = hotline_cluster
     urls = [g.url for g in cluster.gateways]
     blue = cluster.tokens["blue"]
-    deadline = time.monotonic() + 60
-    while status(urls[0], blue).get("deadlines") != "hotlines":
-        assert time.monotonic() < deadline, status(urls[0], blue)
-        time.sleep(0.2)
+    wait_hotlines(urls[0], blue)
     time.sleep(2.5)  # both hotlines hear each other (they share the alerts only then)
     names = ["hot0", "hot1"]
     with Load(urls, blue) as load:
@@ -276,26 +293,11 @@ def test_kill_a_hotline_under_load(hotline_cluster):
     assert all(climbed[(a, "all")] == 1 for a in ids), climbed
 
 
-def wait_escalated(url: str, token: str, ids: list[str], within_s: float) -> None:
-    """Until every live alert of ``ids`` shows both parties overdue."""
-    started = time.monotonic()
-    while True:
-        alerts = {a["id"]: a for a in live_separations(url, token)}
-        if all(alerts[a]["escalated"] for a in ids if a in alerts):
-            break
-        assert time.monotonic() - started < within_s, alerts
-        time.sleep(0.2)
-    assert all(sorted(alerts[a]["overdue"]) == ["blue", "red"] for a in ids if a in alerts)
-
-
 def test_the_hotlines_watch_the_alerts_of_a_recorder_that_took_over(hotline_cluster):
     cluster = hotline_cluster
     urls = [g.url for g in cluster.gateways]
     blue = cluster.tokens["blue"]
-    deadline = time.monotonic() + 60
-    while status(urls[0], blue).get("deadlines") != "hotlines":
-        assert time.monotonic() < deadline, status(urls[0], blue)
-        time.sleep(0.2)
+    wait_hotlines(urls[0], blue)
     active = cluster.active_recorder()
     active.kill()
     standby = next(r for r in cluster.recorders if r is not active)

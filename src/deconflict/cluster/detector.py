@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import secrets
 import threading
 import time
@@ -31,6 +30,7 @@ from ..errors import DeconflictError, InvalidInput
 from ..service.config import ServiceConfig
 from ..service.picture import Picture
 from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, NatsBus
+from .following import Followed, keep_running
 from .members import Members
 from .remote import RemoteService
 from .share import (
@@ -76,30 +76,14 @@ class Detector:
     def run(self, stop: threading.Event) -> None:
         """Detect until ``stop``."""
         try:
-            while not stop.is_set():
-                try:
-                    self._session(stop)
-                except DeconflictError as exc:  # no recorder now: wait for one
-                    log.warning("detector %s: %s; trying again", self.name, exc)
-                    stop.wait(1.0)
-                except Exception:  # a defect: said, and started over from a new picture
-                    log.exception("detector %s: a run failed; starting over", self.name)
-                    stop.wait(1.0)
+            keep_running(self._session, stop, f"detector {self.name}")
         finally:
             self.members.stop()
 
     def _session(self, stop: threading.Event) -> None:
         """One picture taken from the recorder, and detection on it until it must be
         taken again."""
-        changes: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        woken = threading.Event()
-
-        def received(data: bytes) -> None:
-            changes.put(data)
-            woken.set()
-
-        sub = self.bus.follow_events(received, subject=PICTURE_SUBJECT)
-        try:
+        with Followed(self.bus, PICTURE_SUBJECT) as changes:
             snapshot = self.recorder.call("picture")
             recorder = snapshot["recorder"]
             config, countries = settings_of(snapshot["settings"])
@@ -119,11 +103,7 @@ class Detector:
             share = Share(partition, self.name)
             full = True
             while not stop.is_set():
-                while True:
-                    try:
-                        change = json.loads(changes.get_nowait())
-                    except queue.Empty:
-                        break
+                for change in changes.take():
                     if change.get("recorder") != recorder:
                         log.warning("detector %s: the recorder changed", self.name)
                         return
@@ -153,10 +133,7 @@ class Detector:
                 full = False
                 if time.monotonic() - started > RESYNC_S:
                     return
-                woken.wait(self.idle_s)
-                woken.clear()
-        finally:
-            self.bus.unfollow(sub)
+                changes.wait(self.idle_s)
 
     def _working(self) -> bool:
         return time.monotonic() - self._last_run < WORKING_S

@@ -12,16 +12,15 @@ one alert for a moment, never escalates an alert twice, and one that inherits a 
 one's alerts sends the times it may have missed.
 
 It starts over from the recorder's alerts when the recorder changes (a takeover: it asks
-who the recorder is at least every :data:`CONFIRM_S`), every :data:`RESYNC_S`, and says it is alive (:class:`~deconflict.cluster.members.Members`)
-only once it holds the alerts and while its loop turns, so that the recorder stops
-watching the clocks itself only then.
+who the recorder is at least every :data:`CONFIRM_S`), every :data:`RESYNC_S`, and says
+it is alive (:class:`~deconflict.cluster.members.Members`) only once it holds the alerts
+and while its loop turns, so that the recorder stops watching the clocks itself only
+then.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import queue
 import threading
 import time
 from functools import partial
@@ -30,6 +29,7 @@ from ..errors import DeconflictError, InvalidInput
 from ..service.config import ServiceConfig
 from .bus import ALERTS_SUBJECT, HOTLINE_SUBJECT, NatsBus
 from .dueclock import DueClock, hotline_of
+from .following import Followed, keep_running
 from .members import HOTLINES_SUBJECT, Members
 from .remote import RemoteService
 
@@ -67,15 +67,7 @@ class Hotline:
     def run(self, stop: threading.Event) -> None:
         """Watch the clocks until ``stop``."""
         try:
-            while not stop.is_set():
-                try:
-                    self._session(stop)
-                except DeconflictError as exc:  # no recorder now: wait for one
-                    log.warning("hotline %s: %s; trying again", self.name, exc)
-                    stop.wait(1.0)
-                except Exception:  # a defect: said, and started over
-                    log.exception("hotline %s: failed; starting over", self.name)
-                    stop.wait(1.0)
+            keep_running(self._session, stop, f"hotline {self.name}")
         finally:
             self.members.stop()
 
@@ -88,15 +80,7 @@ class Hotline:
     def _session(self, stop: threading.Event) -> None:
         """Every live alert's times taken from the recorder, and watched until they
         must be taken again."""
-        changes: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        woken = threading.Event()
-
-        def received(data: bytes) -> None:
-            changes.put(data)
-            woken.set()
-
-        sub = self.bus.follow_events(received, subject=ALERTS_SUBJECT)
-        try:
+        with Followed(self.bus, ALERTS_SUBJECT) as changes:
             snapshot = self.recorder.call("alerts")
             recorder = snapshot["recorder"]
             clock = DueClock()
@@ -108,11 +92,7 @@ class Hotline:
             started = confirmed = time.monotonic()
             names: tuple[str, ...] = ()
             while not stop.is_set():
-                while True:
-                    try:
-                        doc = json.loads(changes.get_nowait())
-                    except queue.Empty:
-                        break
+                for doc in changes.take():
                     if doc.get("recorder") != recorder:
                         log.warning("hotline %s: the recorder changed", self.name)
                         return
@@ -133,10 +113,7 @@ class Hotline:
                     return
                 next_at = clock.next_at()
                 wait = self.idle_s if next_at is None else next_at - time.time()
-                woken.wait(min(self.idle_s, max(0.0, wait)))
-                woken.clear()
-        finally:
-            self.bus.unfollow(sub)
+                changes.wait(min(self.idle_s, max(0.0, wait)))
 
     def _send(
         self, due: list[tuple[str, float]], clock: DueClock, recorder: str, stop: threading.Event

@@ -86,26 +86,25 @@ def start_detector(
     it compiles the detectors first."""
     warm_up(ServiceConfig(), time.time())
     cell_radius_m()  # measured once over every cell
-    bus = NatsBus(servers, name=f"deconflict-detector-{name}").start()
-    detector = Detector(bus, name)
-    thread = threading.Thread(
-        target=detector.run, args=(stop,), name=f"deconflict-detector-{name}", daemon=True
-    )
-    thread.start()
-    return detector, thread
+    detector = Detector(NatsBus(servers, name=f"deconflict-detector-{name}").start(), name)
+    return detector, _running(detector.run, stop, f"deconflict-detector-{name}")
 
 
 def start_hotline(
     servers: Sequence[str], name: str, stop: threading.Event
 ) -> tuple[Hotline, threading.Thread]:
     """Hotline ``name`` on its own bus connection, running in a thread until ``stop``."""
-    bus = NatsBus(servers, name=f"deconflict-hotline-{name}").start()
-    hotline = Hotline(bus, name)
-    thread = threading.Thread(
-        target=hotline.run, args=(stop,), name=f"deconflict-hotline-{name}", daemon=True
-    )
+    hotline = Hotline(NatsBus(servers, name=f"deconflict-hotline-{name}").start(), name)
+    return hotline, _running(hotline.run, stop, f"deconflict-hotline-{name}")
+
+
+def _running(
+    run: Callable[[threading.Event], None], stop: threading.Event, name: str
+) -> threading.Thread:
+    """``run(stop)`` in a daemon thread ``name``, started."""
+    thread = threading.Thread(target=run, args=(stop,), name=name, daemon=True)
     thread.start()
-    return hotline, thread
+    return thread
 
 
 def gateway_app(
