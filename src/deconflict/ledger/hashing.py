@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["EMPTY_ROOT", "HASH_SIZE", "leaf_hash", "node_hash"]
+from ..errors import VerificationError
+
+__all__ = ["EMPTY_ROOT", "HASH_SIZE", "hash_from_hex", "leaf_hash", "node_hash"]
 
 HASH_SIZE = 32
 """Bytes in every hash of the log (SHA-256)."""
@@ -33,3 +35,20 @@ def leaf_hash(leaf: bytes) -> bytes:
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256 of ``0x01`` followed by the two child hashes (32 bytes)."""
     return hashlib.sha256(_NODE + left + right).digest()
+
+
+def hash_from_hex(text: str, what: str) -> bytes:
+    """The hash (32 bytes) written as ``text``, 64 lower-case hex digits.
+
+    Raises :class:`~deconflict.errors.VerificationError` naming ``what`` otherwise.
+
+    >>> hash_from_hex("ab" * 32, "root") == bytes([0xAB] * 32)
+    True
+    """
+    try:
+        value = bytes.fromhex(text)
+    except ValueError as exc:
+        raise VerificationError(f"{what} is not hex") from exc
+    if len(value) != HASH_SIZE or text != value.hex():
+        raise VerificationError(f"{what} is not 64 lower-case hex digits")
+    return value

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import VerificationError
-from .hashing import HASH_SIZE, leaf_hash
+from .hashing import hash_from_hex, leaf_hash
 from .proofs import verify_inclusion
 from .signing import SignedTreeHead, TreeHead
 from .verify import LogVerifier, verify_export
@@ -29,13 +29,7 @@ __all__ = ["Receipt", "verify_receipt_against"]
 def _hex(value: object, what: str) -> bytes:
     if not isinstance(value, str):
         raise VerificationError(f"receipt: {what} is not a hex string")
-    try:
-        out = bytes.fromhex(value)
-    except ValueError as exc:
-        raise VerificationError(f"receipt: {what} is not hex") from exc
-    if len(out) != HASH_SIZE or out.hex() != value:
-        raise VerificationError(f"receipt: {what} is not 64 lower-case hex digits")
-    return out
+    return hash_from_hex(value, f"receipt: {what}")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from ..errors import InvalidInput, VerificationError
 from .entry import canonical_json
-from .hashing import HASH_SIZE
+from .hashing import hash_from_hex
 
 __all__ = [
     "SignedTreeHead",
@@ -115,17 +115,7 @@ class TreeHead:
         assert isinstance(size, int) and isinstance(ts, int)
         if not isinstance(root, str):
             raise VerificationError("tree head: root_hash is not a string")
-        return cls(size, _hex_hash(root, "tree head: root_hash"), ts)
-
-
-def _hex_hash(text: str, what: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError as exc:
-        raise VerificationError(f"{what} is not hex") from exc
-    if len(value) != HASH_SIZE or text != value.hex():
-        raise VerificationError(f"{what} is not 64 lower-case hex digits")
-    return value
+        return cls(size, hash_from_hex(root, "tree head: root_hash"), ts)
 
 
 @dataclass(frozen=True)
