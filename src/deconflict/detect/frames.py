@@ -375,6 +375,16 @@ def _distance_to_time(d: F64, cum: F64, times_s: F64) -> F64:
     return np.asarray(times_s[seg] + frac * (times_s[seg + 1] - times_s[seg]))
 
 
+def _centre_cosines(lat_deg: F64, lon_deg: F64, track_deg: F64, centre_u: F64) -> tuple[F64, F64]:
+    """``A = u0.c`` and ``B = v.c`` of each path, shape (k,): along the great circle
+    ``u(θ) = u0 cos θ + v sin θ`` (``u0`` the position, ``v`` the unit heading), the
+    cosine of the angle to the centre ``c`` (unit vectors, (k, 3)) is
+    ``A cos θ + B sin θ``."""
+    u0 = unit_vectors(lat_deg, lon_deg)
+    v = velocity_vectors(lat_deg, lon_deg, np.ones_like(track_deg), track_deg)
+    return np.einsum("ij,ij->i", u0, centre_u), np.einsum("ij,ij->i", v, centre_u)
+
+
 def arc_near(
     lat_deg: F64,
     lon_deg: F64,
@@ -390,10 +400,7 @@ def arc_near(
     is at ``θ* = clip(atan2(v.c, u0.c), 0, gs T / R)``; all inputs of shape (k,) (the
     centres (k, 3)). Used to prune candidate pairs before exact geometry.
     """
-    u0 = unit_vectors(lat_deg, lon_deg)
-    v = velocity_vectors(lat_deg, lon_deg, np.ones_like(gs_mps), track_deg)
-    a = np.einsum("ij,ij->i", u0, centre_u)
-    b = np.einsum("ij,ij->i", v, centre_u)
+    a, b = _centre_cosines(lat_deg, lon_deg, track_deg, centre_u)
     theta = np.clip(np.arctan2(b, a), 0.0, gs_mps * lookahead_s / EARTH_RADIUS_M)
     reach = np.minimum((radius_m + 1.0) / EARTH_RADIUS_M, np.pi)
     return np.asarray(a * np.cos(theta) + b * np.sin(theta) >= np.cos(reach))
@@ -437,10 +444,7 @@ def circle_intervals(
     >>> round(float(t0[0]), 1), round(float(t1[0]), 1), bool(hit[0])
     (122.4, 300.0, True)
     """
-    u0 = unit_vectors(lat_deg, lon_deg)
-    v = velocity_vectors(lat_deg, lon_deg, np.ones_like(gs_mps), track_deg)
-    a = np.einsum("ij,ij->i", u0, centre_u)
-    b = np.einsum("ij,ij->i", v, centre_u)
+    a, b = _centre_cosines(lat_deg, lon_deg, track_deg, centre_u)
     amp = np.hypot(a, b)
     phi = np.arctan2(b, a)
     cos_rho = np.cos(np.minimum((radius_m + BOUNDARY_TOLERANCE_M) / EARTH_RADIUS_M, np.pi))
