@@ -35,6 +35,7 @@ __all__ = [
     "cap_boxes",
     "circle_intervals",
     "from_frame",
+    "inner_points",
     "lat_lon",
     "path_intervals",
     "path_samples",
@@ -143,6 +144,13 @@ def from_frame(x: ArrayLike, y: ArrayLike, frames: Frames) -> F64:
     direction = dx[:, None] * frames.east + dy[:, None] * frames.north
     u: F64 = np.cos(c)[:, None] * frames.u + np.sin(c)[:, None] * direction
     return u
+
+
+def inner_points(geoms: Geoms, frames: Frames) -> tuple[F64, F64]:
+    """A point inside each of k non-empty geometries given in their own frames (its
+    representative point), as latitude and longitude, degrees, shape (k,)."""
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    return lat_lon(from_frame(pts[:, 0], pts[:, 1], frames))
 
 
 def project_geometries(geoms: Geoms, frames: Frames) -> Geoms:

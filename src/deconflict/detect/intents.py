@@ -31,8 +31,7 @@ from .frames import (
     Frames,
     candidate_pairs,
     cap_boxes,
-    from_frame,
-    lat_lon,
+    inner_points,
     reproject,
     to_frame,
 )
@@ -181,9 +180,7 @@ def find_overlaps(vols: VolumeSet, *, now_s: float) -> Overlaps:
     area = shapely.area(common)
     hit = area > MIN_OVERLAP_M2
     a, b, t0, t1, h0, h1, area = a[hit], b[hit], t0[hit], t1[hit], h0[hit], h1[hit], area[hit]
-    pts = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
-    u = from_frame(pts[:, 0], pts[:, 1], fa.take(np.flatnonzero(hit)))
-    lat, lon = lat_lon(u)
+    lat, lon = inner_points(common[hit], fa.take(np.flatnonzero(hit)))
     order = np.lexsort((vols.id[b], vols.id[a]))
     return Overlaps(
         a=a[order],

@@ -43,7 +43,7 @@ from .frames import (
     Frames,
     candidate_pairs,
     cap_boxes,
-    from_frame,
+    inner_points,
     project_geometries,
     reproject,
 )
@@ -356,8 +356,7 @@ def movement_zones(
     fm = mframes.take(mi)
     common = shapely.intersection(mgeom[mi], reproject(zgeom[zi], zframes.take(zi), fm))
     hit = shapely.area(common) > MIN_OVERLAP_M2
-    pts = shapely.get_coordinates(shapely.point_on_surface(common[hit]))
-    lat, lon = lat_lon(from_frame(pts[:, 0], pts[:, 1], fm.take(np.flatnonzero(hit))))
+    lat, lon = inner_points(common[hit], fm.take(np.flatnonzero(hit)))
     return ZoneCrossings(
         movement=mi[hit],
         zone=zi[hit],
