@@ -56,8 +56,8 @@ def test_a_short_run_measures_both_and_cleans_up(postgres_url: str) -> None:
         assert figure(section, "probes") >= 1
     # every role is counted, and only the active recorder does the work
     for role in ("recorder (active) rec0", "recorder (standby) rec1", "detector det0",
-                 "detector det1", "gateway gw0", "gateway gw1", "nats n0", "nats n1", "nats n2",
-                 "postgres backends"):  # fmt: skip
+                 "detector det1", "hotline hot0", "gateway gw0", "gateway gw1", "nats n0",
+                 "nats n1", "nats n2", "postgres backends"):  # fmt: skip
         assert role in clustered, role
     active, standby = "recorder (active) rec0", "recorder (standby) rec1"
     assert figure(clustered, active) > figure(clustered, standby)  # CPU seconds
@@ -69,7 +69,8 @@ def test_a_short_run_measures_both_and_cleans_up(postgres_url: str) -> None:
     # nothing left behind: the databases dropped, every server and role stopped
     assert databases(postgres_url) == before
     pids = [int(p) for p in re.findall(r"=(\d+)", "".join(re.findall(r"^processes.*$", out, re.M)))]
-    assert len(pids) == 1 + 2 + 2 + 2 + 3, out[:2000]  # single; recorders, detectors, ...
+    # single; recorders, detectors, hotline, gateways, NATS servers
+    assert len(pids) == 1 + 2 + 2 + 1 + 2 + 3, out[:2000]
     assert not [p for p in pids if alive(p)]
 
 
