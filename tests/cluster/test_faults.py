@@ -302,13 +302,17 @@ def test_the_hotlines_watch_the_alerts_of_a_recorder_that_took_over(hotline_clus
     active.kill()
     standby = next(r for r in cluster.recorders if r is not active)
     standby.wait_log("recorder: active", timeout=30)
+    # a hotline waiting on the dead recorder stops beating for a moment (the new one
+    # watches the clocks itself meanwhile); once they beat again, the new recorder
+    # leaves the clocks to them: they must have taken its alerts
+    wait_hotlines(urls[1], blue)
     assert new_conflict(cluster, "taken-over", (urls[0], urls[1])) < TELL_WITHIN_S
     ids = [a["id"] for a in live_separations(urls[0], blue)]
     assert ids
-    # the hotlines still beat, so the new recorder leaves the clocks to them: they must
-    # have taken its alerts
-    assert status(urls[1], blue)["deadlines"] == "hotlines"
     wait_escalated(urls[1], blue, ids, 10.0 + TELL_WITHIN_S)
+    now = status(urls[1], blue)
+    assert now["deadlines"] == "hotlines", now
+    assert sum(h["due"] for h in now["hotlines"].values()) > 0, now  # sent to the new one
 
 
 def red_duty_present(url: str, blue: str) -> bool:
