@@ -156,5 +156,15 @@ def test_a_hotline_says_when_never_what(desk: Desk) -> None:
         with pytest.raises(InvalidInput, match="due times"):
             desk.inbox.due("h1", bad)
     assert desk.inbox.stats()["deadlines"] == "hotlines"
+    desk.inbox.due("made-up", [[alert.id, T0]])  # a name nobody heard beating: not counted
+    assert set(desk.inbox.stats()["hotlines"]) == {"h1"}
     desk.hotlines.names = ()
     assert desk.inbox.stats()["deadlines"] == "recorder"
+
+
+def test_a_flood_of_due_times_is_refused_whole(desk: Desk, monkeypatch) -> None:
+    monkeypatch.setattr("deconflict.cluster.duebox.MAX_WAITING", 3)
+    desk.inbox.due("h1", [[f"al-{i}", T0 + 60] for i in range(3)])
+    with pytest.raises(InvalidInput, match="too many"):
+        desk.inbox.due("h1", [["al-x", T0 + 60]])
+    assert desk.inbox.take(T0 + 61) == {"al-0", "al-1", "al-2"}  # the refused one is not

@@ -52,7 +52,8 @@ class DueInbox:
         self._waiting: dict[str, float] = {}
         self._lock = threading.Lock()
         self.received: dict[str, int] = {}
-        """Due times received, per hotline."""
+        """Due times received, per hotline heard alive (a name nobody heard beating is
+        not counted, so the table cannot be grown by made-up names)."""
 
     def active(self) -> bool:
         """Whether the alerts' clocks are the hotlines' (any is alive)."""
@@ -63,6 +64,7 @@ class DueInbox:
         if not isinstance(hotline, str) or not isinstance(items, list):
             raise InvalidInput("malformed due times")
         limit = self.clock() + AHEAD_S
+        alive = hotline in self.members.alive()
         taken: list[tuple[str, float]] = []
         for item in items:
             if not (
@@ -81,7 +83,8 @@ class DueInbox:
                 # the soonest time of an alert stands for it: once looked at, it is
                 # looked at again only when a hotline says so
                 self._waiting[alert_id] = min(t, self._waiting.get(alert_id, t))
-            self.received[hotline] = self.received.get(hotline, 0) + len(taken)
+            if alive:
+                self.received[hotline] = self.received.get(hotline, 0) + len(taken)
         if taken:
             self.wake()
 
