@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import InvalidInput, NotFound
 from ..service.core import Service
 from ..service.hotline import LiveAlert
+from ..service.interpreter import settle
 from ..service.runner import DetectionRunner
 from ..service.trackbatch import batch_of
 from .bus import (
@@ -234,6 +235,7 @@ class Recorder:
         if not self.lease.wait(stop=stop):
             return
         service = self.open_service()
+        settle()  # what the takeover loaded lives as long as the process
         service.publish = lambda party, event: self.bus.publish_event(event_bytes(party, event))
         me = secrets.token_hex(8)
         detectors = self._detectors(service, me)

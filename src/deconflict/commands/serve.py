@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..service.config import ServiceConfig, parse_ladder
+from ..service.interpreter import settle
 
 __all__ = ["DEMO_SCENARIO", "register"]
 
@@ -282,7 +283,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 countries=countries,
             )
             service.warm_up()
-            sys.setswitchinterval(0.001)  # as in run(): no thread waits long for the GIL
+            settle()
             base = f"{scheme}://{args.host}:{args.port}/"
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
@@ -333,13 +334,11 @@ def run(args: argparse.Namespace) -> int:
     basemap_file = _basemap(args)
     countries = _countries(args)
     db = open_database(args.db or "deconflict.db", create=True)
-    # handlers, the commit thread and the detection thread share one interpreter lock:
-    # hand it over every millisecond (not 5) so that no one waits long for it
-    sys.setswitchinterval(0.001)
     with db:
         service = Service(db, open_log(db, args.key_dir), config=config, countries=countries)
         service.warm_up()
         app = create_app(service, basemap_file=basemap_file)
+        settle()  # start-up is done: the lock handed over often, its objects frozen
         print(
             f"deconflict: serving {db.target} on {'https' if tls else 'http'}://"
             f"{args.host}:{args.port}/ "
@@ -383,7 +382,6 @@ def run_cluster(args: argparse.Namespace) -> int:
     basemap_file = _basemap(args)
     countries = _countries(args)
     logging.basicConfig(level=args.log_level.upper())
-    sys.setswitchinterval(0.001)
     stop = threading.Event()
 
     def open_service() -> Service:
@@ -397,6 +395,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         _, detecting = start_detector(servers, name, stop)
     if args.role in ("hotline", "all"):
         _, watching = start_hotline(servers, name, stop)
+    settle()  # a recorder settles again once it has taken over and loaded its store
     print(
         f"deconflict: cluster role {args.role} on {','.join(map(shown, servers))}",
         file=sys.stderr,

@@ -123,7 +123,7 @@ class ServiceConfig:
     material_t_s: float = 15.0
     material_m: float = 1000.0
     full_pass_s: float = 10.0
-    detect_interval_s: float = 0.02
+    detect_interval_s: float = 0.005
     max_batch: int = 10_000
     rate_per_s: float = 200.0
     burst: int = 400

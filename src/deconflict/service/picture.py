@@ -69,6 +69,9 @@ class Picture:
         self.reports: dict[str, tuple[str, TrackReport]] = {}
         self._held: dict[str, set[str]] = {}
         """Each party's track ids in ``reports`` (for the per-party cap)."""
+        self._oldest_s = math.inf
+        """At most the oldest report time in ``reports`` (POSIX s): no track is stale
+        before it is ``track_max_age_s`` old."""
         self._live: Any = None
         self.changed: set[str] = set()
         self.countries: tuple[Any, ...] = ()
@@ -115,6 +118,8 @@ class Picture:
                 if held is None or r.time_s >= held[1].time_s:
                     self.reports[q] = (party, r)
                     fresh.append(r)
+                    if r.time_s < self._oldest_s:
+                        self._oldest_s = r.time_s
             if not fresh:
                 return
             self._held.setdefault(party, set()).update(r.id for r in fresh)
@@ -184,10 +189,22 @@ class Picture:
         return tracks_at(self.reports, now, qids)
 
     def drop_stale(self, now: float) -> list[str]:
-        """Qualified ids of tracks not reported for longer than the maximum age."""
+        """Qualified ids of tracks not reported for longer than the maximum age.
+
+        The tracks are looked at only once the oldest report time seen could be stale:
+        re-reported tracks cost a detection round nothing here."""
         with self.lock:
             limit = now - self.config.track_max_age_s
-            return [q for q, (_, r) in self.reports.items() if r.time_s < limit]
+            if limit <= self._oldest_s:
+                return []
+            stale, oldest = [], math.inf
+            for q, (_, r) in self.reports.items():
+                if r.time_s < limit:
+                    stale.append(q)
+                if r.time_s < oldest:
+                    oldest = r.time_s
+            self._oldest_s = oldest
+            return stale
 
     def unheld(self, party: str, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` that ``party`` holds no track of: what a report of ``ids``
