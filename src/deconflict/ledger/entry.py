@@ -31,9 +31,12 @@ confirmed by hashing guesses of its contents.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgspec
+import numpy as np
 
 from ..errors import InvalidInput
 from ..timefmt import iso_ms
@@ -42,8 +45,10 @@ __all__ = [
     "NO_PREVIOUS",
     "REQUIRED_FIELDS",
     "SALT_FIELD",
+    "FloatRecords",
     "canonical_json",
     "epoch_ms",
+    "float_records",
     "format_time",
     "parse_entry",
 ]
@@ -63,8 +68,64 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+_ALIKE_LO, _ALIKE_HI = 1e-4, 1e16
+"""Nonzero floats of magnitude in [1e-4, 1e16) are written alike by Python's json module
+and msgspec (shortest round-trip digits, no exponent); outside it Python writes
+``1e-05`` and ``1e+16`` where msgspec writes ``0.00001`` and ``1e16``."""
+
+_INT_LIMIT = 2**63
+
+
+class FloatRecords(list[dict[str, Any]]):
+    """JSON objects whose values are printable strings and floats that msgspec writes as
+    Python's json module does, made by :func:`float_records`: :func:`canonical_json`
+    writes an entry holding them in C, with the same bytes."""
+
+
+def float_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` as :class:`FloatRecords` when each is an object of printable string
+    keys whose values are printable strings or floats that are 0 or of magnitude in
+    [1e-4, 1e16); otherwise as a plain list, which the json module writes."""
+    floats: list[float] = []
+    for r in records:
+        for k, v in r.items():
+            if type(k) is not str or not k.isprintable():
+                return list(records)
+            if type(v) is float:
+                floats.append(v)
+            elif type(v) is not str or not v.isprintable():
+                return list(records)
+    x = np.abs(np.array(floats, dtype=np.float64))
+    if np.all((x == 0.0) | ((x >= _ALIKE_LO) & (x < _ALIKE_HI))):
+        return FloatRecords(records)
+    return list(records)
+
+
+def _written_alike(obj: Mapping[str, Any]) -> bool:
+    """Whether msgspec writes ``obj`` as the json module does: its values printable
+    strings, 64-bit integers, booleans, null, or :class:`FloatRecords`."""
+    for k, v in obj.items():
+        if not isinstance(k, str) or not k.isprintable():
+            return False
+        if isinstance(v, str):
+            if not v.isprintable():
+                return False
+        elif isinstance(v, int):
+            if not -_INT_LIMIT < v < _INT_LIMIT:
+                return False
+        elif v is not None and not isinstance(v, FloatRecords):
+            return False
+    return True
+
+
 def canonical_json(obj: Mapping[str, Any]) -> str:
-    """The canonical JSON text of ``obj`` (sorted keys, compact, UTF-8, no NaN)."""
+    """The canonical JSON text of ``obj`` (sorted keys, compact, UTF-8, no NaN).
+
+    An entry of plain values and :class:`FloatRecords` (a batch of tracks) is written by
+    msgspec in C, everything else by the json module: the same text either way."""
+    if _written_alike(obj):
+        out: bytes = msgspec.json.encode(obj, order="sorted")
+        return out.decode("utf-8")
     try:
         return _ENCODER.encode(obj)
     except (TypeError, ValueError) as exc:

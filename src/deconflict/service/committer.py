@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Conflict, DeconflictError
+from ..ledger.entry import float_records
 from .clock import iso
 from .reports import TrackReport
 
@@ -162,7 +163,7 @@ class TrackCommitter:
                     "kind": "tracks",
                     "party": batch[k].party,
                     "time": stamp,
-                    "tracks": [r.to_json() for r in batch[k].reports],
+                    "tracks": float_records([r.to_json() for r in batch[k].reports]),
                 }
                 for k in fresh
             ]
