@@ -57,3 +57,16 @@ def test_not_a_number_is_still_refused():
 
     with pytest.raises(InvalidInput, match="not representable"):
         canonical_json({"kind": "tracks", "tracks": float_records([{"x": float("nan")}])})
+
+
+def test_a_track_id_made_to_look_like_json_cannot_forge_a_field():
+    from deconflict.ledger.entry import parse_entry
+
+    forged = 'x","party":"red","y":"'
+    tracks = float_records([{"id": forged, "lat": 31.5, "time": "2026-12-04T10:00:00Z"}])
+    assert isinstance(tracks, FloatRecords)  # printable: written in C
+    entry = {"kind": "tracks", "party": "blue", "time": "T", "tracks": tracks}
+    text = canonical_json(entry)
+    assert text == ENCODER.encode(entry)
+    back = parse_entry(text.encode())
+    assert back["party"] == "blue" and back["tracks"][0]["id"] == forged

@@ -283,7 +283,6 @@ def run_demo(args: argparse.Namespace) -> int:
                 countries=countries,
             )
             service.warm_up()
-            settle()
             base = f"{scheme}://{args.host}:{args.port}/"
             for name, language in scenario.parties:
                 token = service.add_party(name, language)
@@ -295,6 +294,7 @@ def run_demo(args: argparse.Namespace) -> int:
             service.officers.refresh()
             sys.stdout.flush()
             app = create_app(service, basemap_file=basemap_file)
+            settle()  # as in run(): start-up is done
             demo = LiveDemo(scenario, service, recorder, clock)
             print(
                 f"deconflict: demo {scenario.name!r} at {args.speed:g}x real time, looping, "
@@ -412,6 +412,7 @@ def run_cluster(args: argparse.Namespace) -> int:
             watching.join()
             return 0
         app = gateway_app(servers, config, basemap_file=basemap_file)
+        settle()  # the gateway's app is built: freeze it too
         uvicorn.run(
             app, host=args.host, port=args.port, log_level=args.log_level,
             ws_max_size=MAX_BODY_BYTES, **tls,
