@@ -7,6 +7,7 @@ import inspect
 import json
 import re
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,48 @@ def test_the_core_and_the_service_read_the_registry() -> None:
     for name, k in KINDS.items():
         # a conflict 40 s away shortens the deadline of a kind that is shortened only
         assert (config.deadline_s(name, 40.0) < k.deadline_s) == k.shortened, name
+
+
+def _table(**change: object) -> str:
+    """``kinds.toml``'s text with its first table changed as ``change`` says (None: left
+    out)."""
+    first = dict(tomllib.loads((SRC / "kinds.toml").read_text(encoding="utf-8"))["separation"])
+    for key, value in change.items():
+        if value is None:
+            first.pop(key)
+        else:
+            first[key] = value
+    lines = ["[separation]"]
+    for key, value in first.items():
+        pairs = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, v in pairs:
+            lines.append(f"{key}{'.' + sub if sub else ''} = {json.dumps(v, ensure_ascii=False)}")
+    return "\n".join(lines)
+
+
+def test_the_registry_file_loads_as_it_is() -> None:
+    assert kinds._load((SRC / "kinds.toml").read_text(encoding="utf-8")) == dict(KINDS)
+    assert kinds._load(_table()) == {"separation": KINDS["separation"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"deadline_s": 0}, "deadline_s"),
+        ({"ladder_s": [20.0]}, "ladder_s"),
+        ({"audience": "everyone"}, "audience"),
+        ({"needs_answer": None}, "needs_answer"),
+        ({"labels": {"en": "Separation", "ru": "Сближение"}}, "labels"),
+        ({"templates": {"en": "x", "ru": "x", "ar": "x", "fr": "x"}}, "templates"),
+        ({"escalates": True}, "escalates"),
+    ],
+)
+def test_a_table_that_lacks_or_mistypes_a_part_is_refused_naming_it(
+    change: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"'separation'.*{named}"):
+        kinds._load(_table(**change))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -55,6 +55,7 @@ def test_an_installed_wheel_plays_the_demo_from_an_empty_directory(tmp_path: Pat
         "deconflict/scenario/geo/zones.geojson",
         "deconflict/web/index.html",
         "deconflict/web/static/js/main.js",
+        "deconflict/kinds.toml",
     ):
         assert shipped in names
 
