@@ -16,10 +16,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +27,24 @@ import numpy as np
 import websockets
 
 from deconflict.geo import dead_reckon
+from deconflict.timefmt import iso_ms
 
 __all__ = [
     "BATCH",
     "PARTIES",
     "Served",
     "Traffic",
+    "bearer",
     "cli",
     "free_port",
-    "iso",
+    "paced",
     "percentile",
+    "probe_pair",
     "proc_stats",
     "run_load",
     "served",
+    "state",
 ]
-
-
-def iso(t: float) -> str:
-    """POSIX seconds as ISO 8601 UTC with milliseconds and ``Z``."""
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def free_port() -> int:
@@ -152,6 +150,57 @@ PARTIES = 10
 BATCH = 250
 
 
+def state(tid: str, lat: float, lon: float, track_deg: float = 90.0) -> dict[str, Any]:
+    """One report of a track at 5,000 m, 200 m/s, level, now."""
+    return {
+        "id": tid,
+        "time": iso_ms(time.time()),
+        "lat": lat,
+        "lon": lon,
+        "alt_m": 5000.0,
+        "gs_mps": 200.0,
+        "track_deg": track_deg,
+        "vs_mps": 0.0,
+    }
+
+
+def probe_pair(k: int, columns: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Probe ``k``: two new tracks 0.05° of longitude apart flying at each other (a
+    separation conflict about 14 s ahead), in cell ``k`` of a grid of 0.5° cells ``columns``
+    wide south-west of 30°S 60°W, far from other traffic."""
+    lat = -30.0 - (k % columns) * 0.5
+    lon = -60.0 - (k // columns % columns) * 0.5
+    pid = f"probe{k}-{uuid.uuid4().hex[:6]}"
+    return state(f"{pid}a", lat, lon), state(f"{pid}b", lat, lon + 0.05, 270.0)
+
+
+async def paced(
+    batch: Callable[[int, float], bytes],
+    n: int,
+    size: int,
+    rate: float,
+    stop_at: float,
+    rng: random.Random,
+) -> AsyncIterator[bytes]:
+    """``batch(start, t)`` of ``size`` tracks out of ``n``, in turn, ``rate`` tracks/s at an
+    even pace (a random phase first) until ``stop_at`` (``time.monotonic`` seconds)."""
+    interval = size / rate
+    start = 0
+    next_t = time.monotonic() + rng.uniform(0, interval)
+    while time.monotonic() < stop_at:
+        delay = next_t - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        next_t += interval
+        yield batch(start, time.time())
+        start = (start + size) % n
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Headers of a JSON request made with ``token``."""
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 class Traffic:
     """Tracks of one party flying straight at 220 m/s from random places, headings and
     flight levels (300 m apart); each report is where the track really is at its time,
@@ -167,7 +216,7 @@ class Traffic:
         self.gs = np.full(n, 220.0)
 
     def batch(self, start: int, t: float) -> bytes:
-        when = iso(t)
+        when = iso_ms(t)
         rows = slice(start, min(start + BATCH, len(self.ids)))
         zero = np.zeros(len(self.ids))[rows]
         lat, lon, alt, trk = dead_reckon(
@@ -218,19 +267,9 @@ async def run_load(
 
     async def reporter(k: int, client: httpx.AsyncClient) -> None:
         nonlocal accepted, rejected
-        tr = traffic[k]
-        # this party's share of the rate, in batches per second
-        interval = BATCH / (args.rate / PARTIES)
-        start = 0
-        next_t = time.monotonic() + rng.uniform(0, interval)
-        headers = {"Authorization": f"Bearer {tokens[f'p{k}']}", "Content-Type": "application/json"}
-        while time.monotonic() < stop_at:
-            delay = next_t - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            next_t += interval
-            body = tr.batch(start, time.time())
-            start = (start + BATCH) % per_party
+        tr, headers = traffic[k], bearer(tokens[f"p{k}"])
+        # this party's share of the rate
+        async for body in paced(tr.batch, per_party, BATCH, args.rate / PARTIES, stop_at, rng):
             t0 = time.perf_counter()
             r = await client.post("/v1/tracks", content=body, headers=headers)
             post_ms.append((time.perf_counter() - t0) * 1000)
@@ -262,28 +301,15 @@ async def run_load(
         await asyncio.sleep(1.0)
         while time.monotonic() < stop_at - 1:
             k += 1
-            lat = -30.0 - (k % 50) * 0.5
-            lon = -60.0 - (k // 50) * 0.5
-            pid = f"probe{k}-{uuid.uuid4().hex[:6]}"
-            a = {
-                "id": f"{pid}a",
-                "time": iso(time.time()),
-                "lat": lat,
-                "lon": lon,
-                "alt_m": 5000.0,
-                "gs_mps": 200.0,
-                "track_deg": 90.0,
-                "vs_mps": 0.0,
-            }
-            b = dict(a, id=f"{pid}b", lon=lon + 0.05, track_deg=270.0)
+            a, b = probe_pair(k, 50)
             await first.post(
                 "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}
             )
-            sent_probes[f"{pid}a"] = time.perf_counter()
+            sent_probes[a["id"]] = time.perf_counter()
             r = await second.post(
                 "/v1/tracks", json=[b], headers={"Authorization": f"Bearer {tokens['probe-b']}"}
             )
-            sent_probes[f"{pid}a"] = time.perf_counter() - r.elapsed.total_seconds()
+            sent_probes[a["id"]] = time.perf_counter() - r.elapsed.total_seconds()
             await asyncio.sleep(args.probe_every)
 
     async with AsyncExitStack() as stack:

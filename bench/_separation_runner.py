@@ -47,16 +47,11 @@ def _deconflict(
     from deconflict.detect.separation import detect
     from deconflict.model import Tracks
 
-    n = data["lat"].shape[0]
+    n = data["lat_deg"].shape[0]
     tracks = Tracks(
         id=np.char.add("T", np.char.zfill(np.arange(n).astype(str), 7)),
         party=np.full(n, "p"),
-        lat_deg=data["lat"],
-        lon_deg=data["lon"],
-        alt_m=data["alt_m"],
-        gs_mps=data["gs_mps"],
-        track_deg=data["track_deg"],
-        vs_mps=data["vs_mps"],
+        **data,
     )
 
     def run() -> tuple[np.ndarray, np.ndarray]:
@@ -86,13 +81,13 @@ def _bluesky(
         def detect(own, intr, rpz, hpz, dtlook):  # type: ignore[no-untyped-def]
             return statebased.StateBased.detect(None, own, intr, rpz, hpz, dtlook)
 
-    n = data["lat"].shape[0]
+    n = data["lat_deg"].shape[0]
     # The traffic attributes BlueSky's detectors read (SI units, degrees for angles).
     traf = SimpleNamespace(
         ntraf=n,
         id=list(range(n)),
-        lat_deg=data["lat"],
-        lon_deg=data["lon"],
+        lat_deg=data["lat_deg"],
+        lon_deg=data["lon_deg"],
         alt=data["alt_m"],
         gs=data["gs_mps"],
         trk=data["track_deg"],
@@ -143,7 +138,7 @@ def main() -> None:
         cap = _status_bytes("VmSize") + args.mem_cap
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
-    result: dict[str, object] = {"engine": args.engine, "n": int(data["lat"].shape[0])}
+    result: dict[str, object] = {"engine": args.engine, "n": int(data["lat_deg"].shape[0])}
     if args.engine == "deconflict":
         from deconflict.detect import separation
 

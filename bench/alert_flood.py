@@ -26,29 +26,14 @@ import json
 import random
 import sys
 import time
-import uuid
 from typing import Any
 
 import httpx
 import websockets
 
-from _loopback import iso, percentile, proc_stats, served
+from _loopback import percentile, probe_pair, proc_stats, served, state
 
 BATCH = 1000
-
-
-def state(tid: str, lat: float, lon: float, track_deg: float = 90.0) -> dict[str, Any]:
-    """One report of a track at 5,000 m, 200 m/s, now."""
-    return {
-        "id": tid,
-        "time": iso(time.time()),
-        "lat": lat,
-        "lon": lon,
-        "alt_m": 5000.0,
-        "gs_mps": 200.0,
-        "track_deg": track_deg,
-        "vs_mps": 0.0,
-    }
 
 
 async def run(base: str, tokens: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
@@ -120,12 +105,11 @@ async def run(base: str, tokens: dict[str, str], args: argparse.Namespace) -> di
         await asyncio.sleep(3.0)
         while time.monotonic() < stop_at - 2:
             k += 1
-            lat, lon = -30.0 - (k % 50) * 0.5, -60.0 - (k // 50) * 0.5
-            pid = f"probe{k}-{uuid.uuid4().hex[:6]}"
-            await client.post("/v1/tracks", json=[state(pid, lat, lon)], headers=auth["victim"])
+            a, b = probe_pair(k, 50)
+            await client.post("/v1/tracks", json=[a], headers=auth["victim"])
             t0 = time.perf_counter()
-            b = state(f"{pid}b", lat, lon + 0.05, 270.0)
             await client.post("/v1/tracks", json=[b], headers=auth["third"])
+            pid = a["id"]
             sent[pid] = t0
             await asyncio.sleep(args.probe_every)
 

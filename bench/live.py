@@ -41,16 +41,7 @@ def run_live(
     start = time.perf_counter()
     live = LivePairs()  # loads the compiled code (once per process)
     warm_s = time.perf_counter() - start
-    picture = Tracks(
-        id=ids,
-        party=party,
-        lat_deg=data["lat"],
-        lon_deg=data["lon"],
-        alt_m=data["alt_m"],
-        gs_mps=data["gs_mps"],
-        track_deg=data["track_deg"],
-        vs_mps=data["vs_mps"],
-    )
+    picture = Tracks(id=ids, party=party, **data)
     start = time.perf_counter()
     live.upsert(picture, reported)
     load_s = time.perf_counter() - start
@@ -63,7 +54,7 @@ def run_live(
         now += 1.0
         pick = rng.choice(n, changed, replace=False)
         lat, lon, alt, trk = dead_reckon(
-            data["lat"][pick], data["lon"][pick], data["alt_m"][pick], data["gs_mps"][pick],
+            data["lat_deg"][pick], data["lon_deg"][pick], data["alt_m"][pick], data["gs_mps"][pick],
             data["track_deg"][pick], data["vs_mps"][pick], now - t0,
         )  # fmt: skip
         batch = Tracks(

@@ -23,17 +23,18 @@ import os
 import platform
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from _loopback import cli, free_port, percentile
+from deconflict.timefmt import iso_ms
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -75,24 +76,6 @@ MEASURE = """async ([seconds, every]) => {
 }"""
 
 
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 class Fleet:
     """N tracks flying straight; ``reports(t)`` gives their states at time t."""
 
@@ -122,7 +105,7 @@ class Fleet:
             out.append(
                 {
                     "id": id_,
-                    "time": iso(t),
+                    "time": iso_ms(t),
                     "lat": round(max(-89.0, min(89.0, lat2)), 6),
                     "lon": round((lon2 + 180.0) % 360.0 - 180.0, 6),
                     "alt_m": alt,
@@ -132,17 +115,6 @@ class Fleet:
                 }
             )
         return out
-
-
-def cli(*args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout
 
 
 def main() -> int:
@@ -265,17 +237,17 @@ def main() -> int:
     )
     print(
         f"reports: {len(post_s)} of {args.tracks} tracks, "
-        f"median {percentile([p * 1000 for p in post_s], 50):.0f} ms each"
+        f"median {percentile([p * 1000 for p in post_s], 0.50):.0f} ms each"
     )
     ok = True
     for mode, r in results.items():
         deltas = r["deltas"][1:]
         draws = r["draws"]
-        p50, p95 = percentile(deltas, 50), percentile(deltas, 95)
+        p50, p95 = percentile(deltas, 0.50), percentile(deltas, 0.95)
         line = (
             f"{mode:12s} frames {len(deltas):4d}  frame p50 {p50:5.1f} ms  p95 {p95:5.1f} ms"
             f"  max {max(deltas):6.1f} ms  |  draws {len(draws):4d}  draw p50 "
-            f"{percentile(draws, 50):5.1f} ms  p95 {percentile(draws, 95):5.1f} ms  "
+            f"{percentile(draws, 0.50):5.1f} ms  p95 {percentile(draws, 0.95):5.1f} ms  "
             f"({r['drawn']} of {r['total']} tracks in view)"
         )
         print(line)

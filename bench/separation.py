@@ -91,8 +91,8 @@ def make_traffic(n: int, seed: int = SEED, side_m: float = 600e3) -> dict[str, n
     moving = streams[6].random(n) < 0.2
     vs = np.where(moving, streams[7].choice([-1.0, 1.0], n) * streams[7].uniform(2.5, 15.0, n), 0)
     return {
-        "lat": lat,
-        "lon": lon,
+        "lat_deg": lat,
+        "lon_deg": lon,
         "alt_m": alt,
         "gs_mps": gs,
         "track_deg": trk,
@@ -354,7 +354,7 @@ def _great_circle(
 
 def _separation_ratio(data: dict[str, np.ndarray], i: np.ndarray, j: np.ndarray, t: np.ndarray):
     """g(t) = max(horizontal / Rh, vertical / Rv) for pairs (k,) at times (k, m)."""
-    lat, lon = np.radians(data["lat"]), np.radians(data["lon"])
+    lat, lon = np.radians(data["lat_deg"]), np.radians(data["lon_deg"])
     trk = np.radians(data["track_deg"])
     gs, alt, vs = data["gs_mps"], data["alt_m"], data["vs_mps"]
     la, oa = _great_circle(lat[i, None], lon[i, None], trk[i, None], gs[i, None] * t)

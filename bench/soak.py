@@ -30,7 +30,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,9 @@ from typing import Any
 import httpx
 import websockets
 
-from _loopback import iso, served
+from _loopback import bearer, paced, probe_pair, served
 from _loopback import percentile as pct
+from deconflict.timefmt import iso_ms
 
 PARTIES = 10
 BATCH = 250
@@ -83,7 +83,7 @@ class Traffic:
         self.trk = [rng.uniform(0.0, 360.0) for _ in range(n)]
 
     def batch(self, start: int, t: float) -> bytes:
-        when = iso(t)
+        when = iso_ms(t)
         return json.dumps(
             [
                 {
@@ -123,18 +123,8 @@ async def soak(
         return windows[index()]
 
     async def reporter(k: int, client: httpx.AsyncClient) -> None:
-        tr = traffic[k]
-        interval = BATCH / (args.rate / PARTIES)
-        start = 0
-        next_t = time.monotonic() + rng.uniform(0, interval)
-        headers = {"Authorization": f"Bearer {tokens[f'p{k}']}", "Content-Type": "application/json"}
-        while time.monotonic() < stop_at:
-            delay = next_t - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            next_t += interval
-            body = tr.batch(start, time.time())
-            start = (start + BATCH) % per_party
+        tr, headers = traffic[k], bearer(tokens[f"p{k}"])
+        async for body in paced(tr.batch, per_party, BATCH, args.rate / PARTIES, stop_at, rng):
             t0 = time.perf_counter()
             try:
                 r = await client.post("/v1/tracks", content=body, headers=headers)
@@ -171,20 +161,7 @@ async def soak(
         await asyncio.sleep(1.0)
         while time.monotonic() < stop_at - 2:
             k += 1
-            lat = -30.0 - (k % 60) * 0.5
-            lon = -60.0 - (k // 60 % 60) * 0.5
-            pid_ = f"probe{k}-{uuid.uuid4().hex[:6]}"
-            a = {
-                "id": f"{pid_}a",
-                "time": iso(time.time()),
-                "lat": lat,
-                "lon": lon,
-                "alt_m": 5000.0,
-                "gs_mps": 200.0,
-                "track_deg": 90.0,
-                "vs_mps": 0.0,
-            }
-            b = dict(a, id=f"{pid_}b", lon=lon + 0.05, track_deg=270.0)
+            a, b = probe_pair(k, 60)
             await client.post(
                 "/v1/tracks", json=[a], headers={"Authorization": f"Bearer {tokens['probe-a']}"}
             )
