@@ -52,10 +52,11 @@ Instants in details are POSIX seconds; open bounds are ``None`` (JSON has no inf
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .detect.borders import BorderSet, Crossings, predict_crossings
 from .detect.inputs import check_lookahead, check_now
@@ -100,6 +101,8 @@ __all__ = [
     "strike_movement_alerts",
     "zone_entry_alerts",
 ]
+
+_T = TypeVar("_T")
 
 
 def _point(lat: float, lon: float) -> dict[str, Any]:
@@ -302,14 +305,23 @@ def strike_alerts(
     """One ``strike-proximity`` alert per pair of :func:`~deconflict.detect.strikes.
     strike_proximity`; ``t_s`` runs until the strike's start."""
     now_s = check_now(now_s)
-    out = []
+    return [
+        _strike_near(st, pos.party, pos.id, pos.kind, pos.radius_m, distance, gap, now_s)
+        for st, pos, distance, gap in _near(strikes, positions, proximity, proximity.position)
+    ]
+
+
+def _near(
+    strikes: Sequence[Strike],
+    others: Sequence[_T],
+    proximity: Proximity | MovementProximity,
+    other: NDArray[np.int64],
+) -> Iterator[tuple[Strike, _T, float, float]]:
+    """Each pair of ``proximity`` as ``(strike, the other, distance_m, gap_m)``; ``other``
+    is its column of indices into ``others``."""
     for k in range(len(proximity)):
-        st, pos = strikes[int(proximity.strike[k])], positions[int(proximity.position[k])]
-        distance, gap = float(proximity.distance_m[k]), float(proximity.gap_m[k])
-        out.append(
-            _strike_near(st, pos.party, pos.id, pos.kind, pos.radius_m, distance, gap, now_s)
-        )
-    return out
+        st, near = strikes[int(proximity.strike[k])], others[int(other[k])]
+        yield st, near, float(proximity.distance_m[k]), float(proximity.gap_m[k])
 
 
 def border_alerts(
@@ -386,14 +398,10 @@ def strike_movement_alerts(
     ``position_radius_m`` half the corridor's width); ``t_s`` runs until the strike's
     start."""
     now_s = check_now(now_s)
-    out = []
-    for k in range(len(proximity)):
-        st, mv = strikes[int(proximity.strike[k])], movements[int(proximity.movement[k])]
-        distance, gap = float(proximity.distance_m[k]), float(proximity.gap_m[k])
-        out.append(
-            _strike_near(st, mv.party, mv.id, "movement", mv.width_m / 2, distance, gap, now_s)
-        )
-    return out
+    return [
+        _strike_near(st, mv.party, mv.id, "movement", mv.width_m / 2, distance, gap, now_s)
+        for st, mv, distance, gap in _near(strikes, movements, proximity, proximity.movement)
+    ]
 
 
 def movement_zone_alerts(

@@ -26,13 +26,10 @@ import time
 from typing import Any
 
 from ..detect.partition import Partition
-from ..errors import DeconflictError, InvalidInput
-from ..service.config import ServiceConfig
+from ..errors import DeconflictError
 from ..service.picture import Picture
 from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, NatsBus
-from .following import Followed, keep_running
-from .members import Members
-from .remote import RemoteService
+from .following import Followed, Worker
 from .share import (
     Share,
     apply_change,
@@ -56,29 +53,18 @@ PIECE_BYTES = 256 * 1024
 """About how much of a run one message carries."""
 
 
-class Detector:
+class Detector(Worker):
     """Detector ``name`` on ``bus``. Its detection settings and borders are the
     recorder's (:func:`~deconflict.cluster.share.detection_settings`), taken with the
     picture."""
 
+    role = "detector"
+
     def __init__(self, bus: NatsBus, name: str, *, idle_s: float = 0.25) -> None:
-        if not name:
-            raise InvalidInput("a detector needs a name")
-        self.bus = bus
-        self.name = name
-        self.idle_s = idle_s
-        self.recorder = RemoteService(bus, ServiceConfig(), subject=FINDINGS_SUBJECT)
-        self.members = Members(bus)
+        super().__init__(bus, name, idle_s=idle_s, subject=FINDINGS_SUBJECT)
         self.runs = 0
         self.found = 0
         self._last_run = -float("inf")
-
-    def run(self, stop: threading.Event) -> None:
-        """Detect until ``stop``."""
-        try:
-            keep_running(self._session, stop, f"detector {self.name}")
-        finally:
-            self.members.stop()
 
     def _session(self, stop: threading.Event) -> None:
         """One picture taken from the recorder, and detection on it until it must be

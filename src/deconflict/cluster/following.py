@@ -1,5 +1,6 @@
 """What the detectors and hotlines share: a stream followed into a queue while they work
-from the recorder's copy of something, and that work begun again until told to stop."""
+from the recorder's copy of something, that work begun again until told to stop, and
+the :class:`Worker` they both are."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from ..errors import DeconflictError
+from ..errors import DeconflictError, InvalidInput
+from ..service.config import ServiceConfig
 from .bus import NatsBus
+from .members import DETECTORS_SUBJECT, Members
+from .remote import RemoteService
 
-__all__ = ["Followed", "keep_running"]
+__all__ = ["Followed", "Worker", "keep_running"]
 
 log = logging.getLogger("deconflict.cluster")
 
@@ -67,3 +71,39 @@ def keep_running(
         except Exception:  # a defect: said, and started over from a new copy
             log.exception("%s: failed; starting over", who)
             stop.wait(1.0)
+
+
+class Worker:
+    """A ``role`` (``detector`` or ``hotline``) ``name`` on ``bus``: it calls the recorder
+    on ``subject`` (:attr:`recorder`), beats on ``beat_subject`` (:attr:`members`) and
+    runs its ``_session`` again and again until stopped, waiting at most ``idle_s``
+    between looks."""
+
+    role: ClassVar[str]
+
+    def __init__(
+        self,
+        bus: NatsBus,
+        name: str,
+        *,
+        idle_s: float,
+        subject: str,
+        beat_subject: str = DETECTORS_SUBJECT,
+    ) -> None:
+        if not name:
+            raise InvalidInput(f"a {self.role} needs a name")
+        self.bus = bus
+        self.name = name
+        self.idle_s = idle_s
+        self.recorder = RemoteService(bus, ServiceConfig(), subject=subject)
+        self.members = Members(bus, subject=beat_subject)
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop``."""
+        try:
+            keep_running(self._session, stop, f"{self.role} {self.name}")
+        finally:
+            self.members.stop()
+
+    def _session(self, stop: threading.Event) -> None:
+        raise NotImplementedError

@@ -25,13 +25,11 @@ import threading
 import time
 from functools import partial
 
-from ..errors import DeconflictError, InvalidInput
-from ..service.config import ServiceConfig
+from ..errors import DeconflictError
 from .bus import ALERTS_SUBJECT, HOTLINE_SUBJECT, NatsBus
 from .dueclock import DueClock, hotline_of
-from .following import Followed, keep_running
-from .members import HOTLINES_SUBJECT, Members
-from .remote import RemoteService
+from .following import Followed, Worker
+from .members import HOTLINES_SUBJECT
 
 __all__ = ["RESYNC_S", "WORKING_S", "Hotline"]
 
@@ -49,27 +47,18 @@ call), so that it takes a new recorder's alerts within about a second of a takeo
 even when none of its alerts is due (seconds)."""
 
 
-class Hotline:
+class Hotline(Worker):
     """Hotline ``name`` on ``bus``; it looks at its clock every ``idle_s`` at most."""
 
+    role = "hotline"
+
     def __init__(self, bus: NatsBus, name: str, *, idle_s: float = 0.1) -> None:
-        if not name:
-            raise InvalidInput("a hotline needs a name")
-        self.bus = bus
-        self.name = name
-        self.idle_s = idle_s
-        self.recorder = RemoteService(bus, ServiceConfig(), subject=HOTLINE_SUBJECT)
-        self.members = Members(bus, subject=HOTLINES_SUBJECT)
+        super().__init__(
+            bus, name, idle_s=idle_s, subject=HOTLINE_SUBJECT, beat_subject=HOTLINES_SUBJECT
+        )
         self.sent = 0
         """Due times sent to the recorder."""
         self._turned = -float("inf")
-
-    def run(self, stop: threading.Event) -> None:
-        """Watch the clocks until ``stop``."""
-        try:
-            keep_running(self._session, stop, f"hotline {self.name}")
-        finally:
-            self.members.stop()
 
     def _mine(self, names: tuple[str, ...], alert_id: str) -> bool:
         return hotline_of(alert_id, names) == self.name

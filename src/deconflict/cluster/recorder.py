@@ -25,6 +25,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
@@ -145,6 +146,7 @@ class CallServer:
         return part
 
 
+@dataclass(eq=False)
 class Recorder:
     """One recorder process: standby until it holds the lease, then the writer.
 
@@ -152,17 +154,10 @@ class Recorder:
     ``open_service()`` builds the service on the store once the lease is held.
     """
 
-    def __init__(
-        self,
-        bus: NatsBus,
-        lease: Any,
-        open_service: Callable[[], Service],
-        prepare: Callable[[], None] | None = None,
-    ) -> None:
-        self.prepare = prepare
-        self.bus = bus
-        self.lease = lease
-        self.open_service = open_service
+    bus: NatsBus
+    lease: Any
+    open_service: Callable[[], Service]
+    prepare: Callable[[], None] | None = None
 
     def _detectors(self, service: Service, me: str) -> CallServer:
         """What the detectors are served: the picture (whose every change this recorder

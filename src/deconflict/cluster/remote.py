@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from ..errors import InvalidInput, Unavailable
@@ -90,6 +91,7 @@ class _Heads:
         log.debug("gateway: the signed head's cadence runs in the recorder")
 
 
+@dataclass(eq=False)
 class RemoteService:
     """The API's service in another process, reached over ``bus``.
 
@@ -99,20 +101,14 @@ class RemoteService:
     sets to reach its streams; :meth:`deliver` feeds it the events of the events stream.
     """
 
-    def __init__(
-        self,
-        bus: NatsBus,
-        config: ServiceConfig,
-        *,
-        failover_s: float = FAILOVER_S,
-        call_timeout_s: float = CALL_TIMEOUT_S,
-        subject: str = RPC_SUBJECT,
-    ) -> None:
-        self.bus = bus
-        self.subject = subject
-        self.config = config
-        self.failover_s = failover_s
-        self.call_timeout_s = call_timeout_s
+    bus: NatsBus
+    config: ServiceConfig
+    _: KW_ONLY
+    failover_s: float = FAILOVER_S
+    call_timeout_s: float = CALL_TIMEOUT_S
+    subject: str = RPC_SUBJECT
+
+    def __post_init__(self) -> None:
         self.officers = _Officers(self.call)
         self.heads = _Heads()
         self.publish: Callable[[str, dict[str, Any]], None] = lambda party, event: None

@@ -12,9 +12,10 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypedDict, TypeVar
 
 from ..errors import InvalidInput
+from ._flags import add_number
 
 TOKEN_ENV = "DECONFLICT_TOKEN"
 SERVICE_HELP = (
@@ -42,18 +43,22 @@ def add_stats_flags(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print a JSON stats line every --stats-every seconds and at the end",
     )
-    p.add_argument(
-        "--stats-every",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="seconds between --json stats lines (default 10)",
-    )
+    add_number(p, "--stats-every", 10.0, "seconds between --json stats lines")
 
 
-def stats_every(args: argparse.Namespace) -> float | None:
-    """Seconds between stats lines, None without ``--json``."""
-    return float(args.stats_every) if args.json else None
+class RunOptions(TypedDict):
+    """The fields of a run's options that :func:`add_stats_flags` sets (s)."""
+
+    duration_s: float | None
+    stats_every_s: float | None
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The run's options from the flags of :func:`add_stats_flags`: ``duration_s`` (None:
+    until stopped) and ``stats_every_s``, seconds between stats lines (None without
+    ``--json``)."""
+    every = float(args.stats_every) if args.json else None
+    return RunOptions(duration_s=args.duration, stats_every_s=every)
 
 
 def outputs(args: argparse.Namespace) -> dict[str, TextIO | None]:
@@ -81,3 +86,12 @@ def run_until_signal(main: Callable[[asyncio.Event], Awaitable[T]]) -> T | None:
         return asyncio.run(wrapped())
     except KeyboardInterrupt:
         return None
+
+
+def run_client(
+    args: argparse.Namespace, main: Callable[..., Awaitable[T]], *positional: Any
+) -> T | None:
+    """Run ``main(*positional, stop=stop, stats_out=..., status_out=...)`` (the outputs of
+    :func:`outputs`) until it returns or SIGINT or SIGTERM sets ``stop``; None as for
+    :func:`run_until_signal`."""
+    return run_until_signal(lambda stop: main(*positional, stop=stop, **outputs(args)))

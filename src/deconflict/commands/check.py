@@ -25,6 +25,7 @@ from ..movement import Movement
 from ..service.alertshape import check_json
 from ..timefmt import format_time, parse_time
 from ..zoneformats import DEFAULT_IMPORTER
+from ._flags import add_number
 
 DEFAULT_LOOKAHEAD_S = 300.0
 
@@ -53,13 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--intents", metavar="F", action="append", default=[], help="GeoJSON intents")
     p.add_argument("--borders", metavar="F", help="GeoJSON countries (polygons with an id)")
-    p.add_argument(
-        "--lookahead",
-        type=float,
-        default=DEFAULT_LOOKAHEAD_S,
-        metavar="S",
-        help=f"seconds to look ahead for tracks (default {DEFAULT_LOOKAHEAD_S:g})",
-    )
+    add_number(p, "--lookahead", DEFAULT_LOOKAHEAD_S, "seconds to look ahead for tracks")
     p.add_argument("--at", metavar="ISO8601", help="the present (default: now)")
     p.add_argument(
         "--party",

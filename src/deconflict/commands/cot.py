@@ -4,19 +4,17 @@ events (its token in ``DECONFLICT_TOKEN``), so its duty officers see it on their
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-from collections.abc import Awaitable
 
 from ..errors import InvalidInput
-from ..feeds.cotlink import CotLinkOptions, CotLinkStats, TakTarget, run_link
+from ..feeds.cotlink import CotLinkOptions, TakTarget, run_link
+from ._flags import add_number
 from ._partyclient import (
     SERVICE_HELP,
     add_stats_flags,
-    outputs,
     party_token,
-    run_until_signal,
-    stats_every,
+    run_client,
+    run_options,
 )
 
 KEY_PASSWORD_ENV = "DECONFLICT_TAK_KEY_PASSWORD"
@@ -56,27 +54,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="xml",
         help="CoT XML (default) or TAK protocol v1 (protobuf)",
     )
-    p.add_argument(
-        "--poll",
-        type=float,
-        default=2.0,
-        metavar="S",
-        help="read the party's own tracks every S seconds (default 2)",
-    )
-    p.add_argument(
-        "--shapes",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="read zones and positions every S seconds, and on a zone event (default 30)",
-    )
-    p.add_argument(
+    add_number(p, "--poll", 2.0, "read the party's own tracks every S seconds")
+    add_number(p, "--shapes", 30.0, "read zones and positions every S seconds, and on a zone event")
+    add_number(
+        p,
         "--stale",
-        type=float,
-        default=120.0,
-        metavar="S",
-        help="events go stale S seconds after they are sent; live ones are sent again "
-        "every S/2 (default 120)",
+        120.0,
+        "events go stale S seconds after they are sent; live ones are sent again every S/2",
     )
     add_stats_flags(p)
     p.set_defaults(func=run)
@@ -101,18 +85,6 @@ def run(args: argparse.Namespace) -> int:
         poll_s=args.poll,
         shapes_s=args.shapes,
         stale_s=args.stale,
-        duration_s=args.duration,
-        stats_every_s=stats_every(args),
+        **run_options(args),
     )
-
-    def link(stop: asyncio.Event) -> Awaitable[CotLinkStats]:
-        return run_link(
-            args.service,
-            token,
-            target,
-            options,
-            stop=stop,
-            **outputs(args),
-        )
-
-    return 130 if run_until_signal(link) is None else 0
+    return 130 if run_client(args, run_link, args.service, token, target, options) is None else 0

@@ -23,6 +23,7 @@ from ..detect.separation import (
 from ..errors import InvalidInput
 from ..model import Tracks
 from ..trackio import parse_time, read_history, read_states
+from ._flags import add_number
 
 OUTPUT_KEYS = ("a", "b", "t_in", "t_out", "tcpa", "dcpa_m")
 
@@ -40,27 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("states", metavar="STATES.csv", help="states file (.csv or .csv.gz)")
-    p.add_argument(
-        "--lookahead",
-        type=float,
-        default=DEFAULT_LOOKAHEAD_S,
-        metavar="S",
-        help=f"seconds to look ahead (default {DEFAULT_LOOKAHEAD_S:g})",
-    )
-    p.add_argument(
-        "--h-sep",
-        type=float,
-        default=DEFAULT_H_SEP_M,
-        metavar="M",
-        help=f"horizontal separation, metres (default {DEFAULT_H_SEP_M:g})",
-    )
-    p.add_argument(
-        "--v-sep",
-        type=float,
-        default=DEFAULT_V_SEP_M,
-        metavar="M",
-        help=f"vertical separation, metres (default {DEFAULT_V_SEP_M:g})",
-    )
+    add_number(p, "--lookahead", DEFAULT_LOOKAHEAD_S, "seconds to look ahead")
+    add_number(p, "--h-sep", DEFAULT_H_SEP_M, "horizontal separation, metres", metavar="M")
+    add_number(p, "--v-sep", DEFAULT_V_SEP_M, "vertical separation, metres", metavar="M")
     p.add_argument(
         "--between-parties", action="store_true", help="only pairs of tracks from different parties"
     )
@@ -76,13 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--at", metavar="TIME", help="history mode: check the picture at this ISO 8601 time"
     )
-    p.add_argument(
-        "--max-age",
-        type=float,
-        default=60.0,
-        metavar="S",
-        help="history mode: ignore states older than this (default 60)",
-    )
+    add_number(p, "--max-age", 60.0, "history mode: ignore states older than this")
     p.add_argument("--summary", action="store_true", help="print a one-line summary on stderr")
     p.set_defaults(func=run)
 

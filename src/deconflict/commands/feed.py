@@ -4,21 +4,18 @@ to the service as the tracks of one party (its token in ``DECONFLICT_TOKEN``).""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable
 
 from ..feeds.run import FeedOptions, run_feed
 from ..feeds.state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT
-from ..feeds.stats import FeedStats
+from ._flags import add_number
 from ._partyclient import (
     SERVICE_HELP,
     TOKEN_ENV,
     add_stats_flags,
-    outputs,
     party_token,
-    run_until_signal,
-    stats_every,
+    run_client,
+    run_options,
 )
 
 __all__ = ["TOKEN_ENV", "register", "run"]
@@ -47,34 +44,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("source", metavar="SOURCE", help="receiver URL, state-vector URL or file")
     p.add_argument("--service", required=True, metavar="URL[,URL...]", help=SERVICE_HELP)
-    p.add_argument(
-        "--batch-interval",
-        type=float,
-        default=1.0,
-        metavar="S",
-        help="post changed tracks every S seconds (default 1)",
-    )
-    p.add_argument(
-        "--batch-updates",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="post sooner once N messages have come in (default 1000)",
-    )
-    p.add_argument(
+    add_number(p, "--batch-interval", 1.0, "post changed tracks every S seconds")
+    add_number(p, "--batch-updates", 1000, "post sooner once N messages have come in", metavar="N")
+    add_number(
+        p,
         "--max-aircraft",
-        type=int,
-        default=DEFAULT_MAX_AIRCRAFT,
+        DEFAULT_MAX_AIRCRAFT,
+        "keep at most N aircraft, dropping the least recently heard",
         metavar="N",
-        help=f"keep at most N aircraft, dropping the least recently heard "
-        f"(default {DEFAULT_MAX_AIRCRAFT})",
     )
-    p.add_argument(
-        "--max-age",
-        type=float,
-        default=DEFAULT_MAX_AGE_S,
-        metavar="S",
-        help=f"forget fields and aircraft not heard for S seconds (default {DEFAULT_MAX_AGE_S:g})",
+    add_number(
+        p, "--max-age", DEFAULT_MAX_AGE_S, "forget fields and aircraft not heard for S seconds"
     )
     p.add_argument(
         "--receiver",
@@ -94,19 +74,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="report a replayed file's recorded times instead of the replay's",
     )
-    p.add_argument(
-        "--poll",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="poll a state-vector URL every S seconds (default 10)",
-    )
-    p.add_argument(
-        "--drain",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="when stopping, keep trying to deliver what is pending for S seconds (default 30)",
+    add_number(p, "--poll", 10.0, "poll a state-vector URL every S seconds")
+    add_number(
+        p, "--drain", 30.0, "when stopping, keep trying to deliver what is pending for S seconds"
     )
     add_stats_flags(p)
     p.set_defaults(func=run)
@@ -123,23 +93,11 @@ def run(args: argparse.Namespace) -> int:
         original_time=args.original_time,
         poll_s=args.poll,
         receiver=args.receiver,
-        duration_s=args.duration,
         drain_s=args.drain,
-        stats_every_s=stats_every(args),
+        **run_options(args),
     )
-
-    def feed(stop: asyncio.Event) -> Awaitable[FeedStats]:
-        # Ctrl-C and SIGTERM stop the feed cleanly: what is pending is still posted.
-        return run_feed(
-            args.source,
-            args.service,
-            token,
-            options,
-            stop=stop,
-            **outputs(args),
-        )
-
-    stats = run_until_signal(feed)
+    # Ctrl-C and SIGTERM stop the feed cleanly: what is pending is still posted.
+    stats = run_client(args, run_feed, args.source, args.service, token, options)
     if stats is None:
         return 130
     if stats.unsent:

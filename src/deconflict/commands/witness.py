@@ -39,7 +39,8 @@ from ..ledger.witness import (
     proof_request,
 )
 from ..store.keys import load_signer, sync_dir, write_key
-from .feed import TOKEN_ENV
+from ._flags import add_number
+from ._partyclient import TOKEN_ENV, party_token
 
 __all__ = [
     "EXIT_INCONSISTENT",
@@ -449,24 +450,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the service's public key (base64, or a file holding it) to pin on the first "
         "run; later runs refuse another key (a rotation recorded in the log moves the pin)",
     )
-    p.add_argument(
-        "--interval",
-        type=float,
-        default=DEFAULT_INTERVAL_S,
-        metavar="S",
-        help=f"seconds between rounds (default {DEFAULT_INTERVAL_S:g})",
-    )
+    add_number(p, "--interval", DEFAULT_INTERVAL_S, "seconds between rounds")
     p.add_argument("--once", action="store_true", help="one round, then exit")
-    p.add_argument(
-        "--timeout", type=float, default=30.0, metavar="S", help="HTTP timeout (default 30)"
-    )
+    add_number(p, "--timeout", 30.0, "HTTP timeout")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise InvalidInput(f"no token: set {TOKEN_ENV} to the party's token")
+    token = party_token()
     if not args.interval > 0:
         raise InvalidInput("--interval: a number of seconds above 0")
     services = ServiceUrls.parse(args.url, "URL")

@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 import shapely
 import shapely.ops
-from numpy.typing import NDArray
 
 from ..bounds import MIN_LENGTH_M
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M, unit_vectors
 from ..model import Country, Geometry, Volume, Zone
+from .arrays import F64, Geoms
 from .frames import Frames, project_geometries, to_frame
 
 __all__ = [
@@ -63,9 +63,6 @@ _END_CHORD_M = 50_000.0
 """A side-of-a-line zone's line is extended along the chord of its last (and first)
 50 km (or tenth of its length), so a wiggle at an end does not decide the direction."""
 _CACHE_SIZE = 4096
-
-F64 = NDArray[np.float64]
-Geoms = NDArray[np.object_]
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from ..model import Country, Tracks
 from .areas import country_shape
-from .frames import lat_lon, path_intervals, path_samples, segments_for, track_path
+from .arrays import F64, I64, Geoms, Rows, Strs, columns
+from .frames import lat_lon, path_columns, path_intervals, path_samples, segments_for, track_path
 from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_tracks
 
 __all__ = ["BORDER_GAP_M", "DEFAULT_LOOKAHEAD_S", "BorderSet", "Crossings", "predict_crossings"]
-
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 BORDER_GAP_M = 2000.0
 """Largest flight distance between leaving one country and entering the next that still
@@ -42,28 +39,24 @@ counts as one crossing, metres."""
 
 
 @dataclass(frozen=True)
-class BorderSet:
+class BorderSet(Rows):
     """c countries: ``id``, ``name`` (str, shape (c,)), ``geom`` (lon/lat, shape (c,))."""
 
-    id: NDArray[np.str_]
-    name: NDArray[np.str_]
-    geom: NDArray[np.object_]
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
+    id: Strs
+    name: Strs
+    geom: Geoms
 
     @classmethod
     def from_countries(cls, countries: Sequence[Country]) -> BorderSet:
         """The arrays of :class:`~deconflict.model.Country` records, in their order."""
         return cls(
-            id=np.array([c.id for c in countries], dtype=np.str_),
-            name=np.array([c.name for c in countries], dtype=np.str_),
+            **columns(countries, np.str_, "id", "name"),
             geom=np.array([country_shape(c) for c in countries], dtype=object).reshape(-1),
         )
 
 
 @dataclass(frozen=True)
-class Crossings:
+class Crossings(Rows):
     """Predicted crossings, sorted by (track, t_s).
 
     Attributes
@@ -85,9 +78,6 @@ class Crossings:
     from_country: I64
     to_country: I64
 
-    def __len__(self) -> int:
-        return int(self.track.shape[0])
-
 
 def _empty() -> Crossings:
     i = np.zeros(0, dtype=np.int64)
@@ -103,15 +93,7 @@ def _pieces(
     The paths are sampled at ``times`` (seconds, shape (s,)) and worked in degrees, with
     copies shifted by 360 degrees where they leave [-180, 180].
     """
-    lat, lon = lat_lon(
-        path_samples(
-            tracks.lat_deg[idx],
-            tracks.lon_deg[idx],
-            tracks.gs_mps[idx],
-            tracks.track_deg[idx],
-            times,
-        )
-    )
+    lat, lon = lat_lon(path_samples(*path_columns(tracks, idx), times))
     lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0
     lon0 = (tracks.lon_deg[idx] + 180.0) % 360.0 - 180.0
     lon = lon - lon[:, :1] + lon0[:, None]
@@ -197,13 +179,7 @@ def predict_crossings(
     trk = track[e]
     order = np.lexsort((t_cross, trk))
     e, x, t_cross, trk = e[order], x[order], t_cross[order], trk[order]
-    where = path_samples(
-        tracks.lat_deg[trk],
-        tracks.lon_deg[trk],
-        tracks.gs_mps[trk],
-        tracks.track_deg[trk],
-        t_cross[:, None],
-    )[:, 0]
+    where = path_samples(*path_columns(tracks, trk), t_cross[:, None])[:, 0]
     clat, clon = lat_lon(where)
     return Crossings(
         track=trk.astype(np.int64),

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M
 from . import engine
 from . import kernels as kn
+from .arrays import F32, F64, I64
 from .engine import (
     MAX_DOUBLINGS,
     V_MARGIN_M,
@@ -60,9 +60,6 @@ __all__ = [
     "threads",
 ]
 
-F32 = NDArray[np.float32]
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 MAX_ENTRIES_PER_BOX = 64
 """Cells a box may be entered in on average before the grid is made coarser."""
@@ -138,7 +135,7 @@ class Grid:
     of boxes (``keyed`` false) or, when the cells far outnumber the entries, the cells of
     one range whose key has one residue modulo a prime ``modulus`` (``keyed`` true: ``key`` holds
     each entry's cell, and entries of other cells in the bucket are skipped). An entry
-    is one int64 (:func:`~deconflict.detect.kernels.grid_fill`): the altitude step
+    is one int64 (:func:`~deconflict.detect.kernels.grid_enter`): the altitude step
     (``quantum`` m from ``alt_origin``) of its box's lower altitude edge, its ``first``
     bits and its box; inside a bucket entries are in altitude-step order, or, for a
     grid built ``inline``, each entry has a copy of its box in ``coord`` (e, 8).
@@ -262,30 +259,27 @@ def build_grid(
     ]
     hist = np.zeros(per_range * len(ranges) + 1, dtype=np.int64)
 
-    def histogram(t: int, _: int) -> int:
-        a, b, k0, k1 = tasks[t]
-        base = (k0 // per_range) * per_range
-        total: int = kn.grid_count(
-            a, b, rows, box, origin, cell, dims, stride, base, modulus, k0, k1, hist
-        )
-        return total
+    def enter(cursor: I64, pack: I64, key: I64, coord: F32) -> int:
+        """Every task's entries, as :func:`~deconflict.detect.kernels.grid_enter` enters them."""
 
-    entries = int(sum(parallel(histogram, range(len(tasks) + 1))))
+        def task(t: int, _: int) -> int:
+            a, b, k0, k1 = tasks[t]
+            base = (k0 // per_range) * per_range
+            total: int = kn.grid_enter(
+                a, b, rows, box, origin, cell, dims, stride, base, modulus, k0, k1, cursor,
+                alt_origin, quantum, pack, key, coord,
+            )  # fmt: skip
+            return total
+
+        return int(sum(parallel(task, range(len(tasks) + 1))))
+
+    none = np.empty(0, dtype=np.int64)
+    entries = enter(hist[1:], none, none, np.empty((0, 8), dtype=np.float32))
     bstart = np.cumsum(hist)
-    cursor = bstart[:-1].copy()
     pack = np.empty(entries, dtype=np.int64)
     key = np.empty(entries if modulus else 0, dtype=np.int64)
     coord = np.empty((entries if inline else 0, 8), dtype=np.float32)
-
-    def fill(t: int, _: int) -> None:
-        a, b, k0, k1 = tasks[t]
-        base = (k0 // per_range) * per_range
-        kn.grid_fill(
-            a, b, rows, box, origin, cell, dims, stride, base, modulus, k0, k1, cursor,
-            alt_origin, quantum, pack, key, coord,
-        )  # fmt: skip
-
-    parallel(fill, range(len(tasks) + 1))
+    enter(bstart[:-1].copy(), pack, key, coord)
 
     def sort(a: int, b: int) -> None:
         kn.sort_buckets(a, b, bstart, pack, key, modulus > 0)
@@ -542,13 +536,7 @@ class NumbaBackend:
         return order_pairs(parts, n)
 
     def solve(
-        self,
-        state: TrackState,
-        i: I64,
-        j: I64,
-        lookahead_s: float,
-        h_sep_m: float,
-        v_sep_m: float,
+        self, state: TrackState, i: I64, j: I64, lookahead_s: float, h_sep_m: float, v_sep_m: float
     ) -> Solved:
         """The exact test on pairs (``i[k]``, ``j[k]``), compiled."""
         hit, t = kn.solve_list(

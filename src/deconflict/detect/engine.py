@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
+from .arrays import F64, I64, B
 
 __all__ = [
     "SLICES",
@@ -39,8 +39,6 @@ __all__ = [
     "fewest_doublings",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 SLICES = 2
 """Time slices of the lookahead in the swept boxes: shorter sweeps, smaller boxes, but
@@ -181,7 +179,7 @@ class Solved(NamedTuple):
     """The exact test on given pairs, k rows: ``conflict`` (bool) and, meaningful where
     it is true, ``t_in_s``, ``t_out_s``, ``tcpa_s`` and ``dcpa_m`` (m)."""
 
-    conflict: NDArray[np.bool_]
+    conflict: B
     t_in_s: F64
     t_out_s: F64
     tcpa_s: F64
@@ -218,13 +216,7 @@ class Backend(Protocol):
         ...
 
     def solve(
-        self,
-        state: TrackState,
-        i: I64,
-        j: I64,
-        lookahead_s: float,
-        h_sep_m: float,
-        v_sep_m: float,
+        self, state: TrackState, i: I64, j: I64, lookahead_s: float, h_sep_m: float, v_sep_m: float
     ) -> Solved:
         """The exact test on the pairs (``i[k]``, ``j[k]``), each shaped (k,).
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M
+from .arrays import I64
 from .engine import Solved, TrackState
 
 __all__ = ["solve_pairs"]
 
-I64 = NDArray[np.int64]
-
 
 def solve_pairs(
-    state: TrackState,
-    i: I64,
-    j: I64,
-    lookahead_s: float,
-    h_sep_m: float,
-    v_sep_m: float,
+    state: TrackState, i: I64, j: I64, lookahead_s: float, h_sep_m: float, v_sep_m: float
 ) -> Solved:
     """The exact test on the pairs (``i[k]``, ``j[k]``).
 

@@ -23,9 +23,11 @@ import math
 
 import numpy as np
 import shapely
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from ..geo import EARTH_RADIUS_M, east_north_up, lat_lon, unit_vectors, velocity_vectors
+from ..model import Tracks
+from .arrays import F64, I64, B, Geoms
 
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
@@ -37,6 +39,7 @@ __all__ = [
     "from_frame",
     "inner_points",
     "lat_lon",
+    "path_columns",
     "path_intervals",
     "path_samples",
     "polygon_edges",
@@ -47,10 +50,6 @@ __all__ = [
     "to_frame",
     "track_path",
 ]
-
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-Geoms = NDArray[np.object_]
 
 BOUNDARY_TOLERANCE_M = 1e-3
 """Circles are closed with this much slack, metres, so rounding never loses a graze."""
@@ -254,6 +253,12 @@ def candidate_pairs(a_boxes: Geoms, a_owner: I64, b_boxes: Geoms, b_owner: I64) 
     return (key // nb).astype(np.int64), (key % nb).astype(np.int64)
 
 
+def path_columns(tracks: Tracks, rows: I64) -> tuple[F64, F64, F64, F64]:
+    """``lat_deg``, ``lon_deg``, ``gs_mps``, ``track_deg`` of the tracks at ``rows``: the
+    first four arguments of :func:`path_samples`, :func:`arc_near`, :func:`circle_intervals`."""
+    return tracks.lat_deg[rows], tracks.lon_deg[rows], tracks.gs_mps[rows], tracks.track_deg[rows]
+
+
 def path_samples(lat_deg: F64, lon_deg: F64, gs_mps: F64, track_deg: F64, times_s: F64) -> F64:
     """Positions along each track's great circle at the given times.
 
@@ -401,7 +406,7 @@ def arc_near(
     centre_u: F64,
     radius_m: F64,
     lookahead_s: float,
-) -> NDArray[np.bool_]:
+) -> B:
     """Whether each path comes within ``radius_m`` of ``centre_u`` (one pair per row).
 
     The closest point of the arc ``u0 cos θ + v sin θ``, θ in [0, gs T / R], to ``c``
@@ -422,7 +427,7 @@ def circle_intervals(
     centre_u: F64,
     radius_m: F64,
     lookahead_s: float,
-) -> tuple[F64, F64, NDArray[np.bool_]]:
+) -> tuple[F64, F64, B]:
     """When great-circle paths are within spherical circles, exactly; one pair per row.
 
     On the sphere, the cosine of the angular distance from a centre ``c`` along a great

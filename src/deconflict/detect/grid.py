@@ -17,12 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InvalidInput
+from .arrays import F64, I64
 from .engine import fewest_doublings
 
 __all__ = ["Grid", "build_grid", "candidate_pairs"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 MAX_ENTRIES_PER_BOX = 64
 """Cells a box may be entered in on average before the grid is made coarser."""

@@ -25,11 +25,11 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..bounds import MAX_ALTITUDE_M, MAX_LENGTH_M, MAX_SECONDS, MAX_SPEED_MPS
 from ..errors import InvalidInput
 from ..model import Tracks
+from .arrays import F64
 
 __all__ = [
     "DEFAULT_LOOKAHEAD_S",
@@ -41,6 +41,7 @@ __all__ = [
     "check_states",
     "check_tracks",
     "no_nan",
+    "no_nan_in",
 ]
 
 DEFAULT_LOOKAHEAD_S = 300.0
@@ -81,7 +82,7 @@ def check_length(name: str, metres: float) -> float:
     return metres
 
 
-def check_lengths(what: str, **columns: NDArray[np.float64]) -> None:
+def check_lengths(what: str, **columns: F64) -> None:
     """Raise :class:`InvalidInput` naming the first column holding a length (m) beyond
     :data:`~deconflict.bounds.MAX_LENGTH_M`."""
     for name, arr in columns.items():
@@ -93,9 +94,7 @@ def check_lengths(what: str, **columns: NDArray[np.float64]) -> None:
             )
 
 
-def _beyond(
-    alt_m: NDArray[np.float64], gs_mps: NDArray[np.float64], vs_mps: NDArray[np.float64]
-) -> tuple[int, str, float, str] | None:
+def _beyond(alt_m: F64, gs_mps: F64, vs_mps: F64) -> tuple[int, str, float, str] | None:
     """The first row (and column, value, bound) outside the detectors' domain, if any."""
     for name, values, limit, unit in (
         ("alt_m", alt_m, MAX_ALTITUDE_M, "m"),
@@ -130,9 +129,8 @@ def check_tracks(tracks: Tracks) -> Tracks:
 
 
 def check_states(
-    id_of: Callable[[int], str], lat: NDArray[np.float64], lon: NDArray[np.float64],
-    track_deg: NDArray[np.float64], alt_m: NDArray[np.float64], gs_mps: NDArray[np.float64],
-    vs_mps: NDArray[np.float64], when: str,
+    id_of: Callable[[int], str], lat: F64, lon: F64, track_deg: F64, alt_m: F64, gs_mps: F64,
+    vs_mps: F64, when: str,
 ) -> None:  # fmt: skip
     """Refuse states made by dead reckoning (``when``: to what time) that left the
     detectors' domain or are not finite; the error names the track (``id_of(k)``, k its
@@ -149,7 +147,7 @@ def check_states(
         )
 
 
-def no_nan(what: str, **columns: NDArray[np.float64]) -> None:
+def no_nan(what: str, **columns: F64) -> None:
     """Raise :class:`InvalidInput` naming the first column holding NaN.
 
     >>> no_nan("zone set", radius_m=np.array([1.0, np.nan]))
@@ -160,3 +158,8 @@ def no_nan(what: str, **columns: NDArray[np.float64]) -> None:
     for name, arr in columns.items():
         if np.isnan(arr).any():
             raise InvalidInput(f"{what}: column {name!r} holds NaN")
+
+
+def no_nan_in(what: str, record: object, *names: str) -> None:
+    """:func:`no_nan` on the attributes ``names`` of ``record``, in that order."""
+    no_nan(what, **{name: getattr(record, name) for name in names})

@@ -11,8 +11,7 @@ A track is **non-conforming** when its party has declared volume intents and it 
 ``now``, inside none of that party's intents active at ``now`` (area and altitude band
 as closed sets).
 
-Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
-out): :mod:`deconflict.detect.inputs`.
+Conventions (``now_s`` required, indices, no NaN, empty inputs): :mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -22,20 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from ..geo import unit_vectors
 from ..model import Tracks, Volume
 from .areas import area_arrays, volume_area
-from .frames import (
-    Frames,
-    candidate_pairs,
-    cap_boxes,
-    inner_points,
-    reproject,
-    to_frame,
-)
-from .inputs import check_now, check_tracks, no_nan
+from .arrays import F64, I64, Geoms, Rows, Strs, columns
+from .frames import Frames, candidate_pairs, cap_boxes, inner_points, reproject, to_frame
+from .inputs import check_now, check_tracks, no_nan_in
 
 __all__ = ["MIN_OVERLAP_M2", "Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
 
@@ -43,12 +35,9 @@ MIN_OVERLAP_M2 = 1.0
 """Areas sharing less than this, square metres, only touch (edges drawn straight in two
 frames differ by slivers far thinner than a millimetre)."""
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-
 
 @dataclass(frozen=True)
-class VolumeSet:
+class VolumeSet(Rows):
     """m volume intents as arrays (areas in their own local frames, metres).
 
     Attributes
@@ -63,10 +52,10 @@ class VolumeSet:
         POSIX seconds.
     """
 
-    id: NDArray[np.str_]
-    party: NDArray[np.str_]
+    id: Strs
+    party: Strs
     frames: Frames
-    geom: NDArray[np.object_]
+    geom: Geoms
     radius_m: F64
     alt_min_m: F64
     alt_max_m: F64
@@ -74,17 +63,7 @@ class VolumeSet:
     end_s: F64
 
     def __post_init__(self) -> None:
-        no_nan(
-            "volume set",
-            radius_m=self.radius_m,
-            alt_min_m=self.alt_min_m,
-            alt_max_m=self.alt_max_m,
-            start_s=self.start_s,
-            end_s=self.end_s,
-        )
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
+        no_nan_in("volume set", self, "radius_m", "alt_min_m", "alt_max_m", "start_s", "end_s")
 
     @classmethod
     def from_volumes(cls, volumes: Sequence[Volume]) -> VolumeSet:
@@ -94,20 +73,16 @@ class VolumeSet:
         """
         frames, geom, radius_m = area_arrays([volume_area(v) for v in volumes])
         return cls(
-            id=np.array([v.id for v in volumes], dtype=np.str_),
-            party=np.array([v.party for v in volumes], dtype=np.str_),
+            **columns(volumes, np.str_, "id", "party"),
+            **columns(volumes, np.float64, "alt_min_m", "alt_max_m", "start_s", "end_s"),
             frames=frames,
             geom=geom,
             radius_m=radius_m,
-            alt_min_m=np.array([v.alt_min_m for v in volumes], dtype=np.float64),
-            alt_max_m=np.array([v.alt_max_m for v in volumes], dtype=np.float64),
-            start_s=np.array([v.start_s for v in volumes], dtype=np.float64),
-            end_s=np.array([v.end_s for v in volumes], dtype=np.float64),
         )
 
 
 @dataclass(frozen=True)
-class Overlaps:
+class Overlaps(Rows):
     """Overlapping pairs of intents, sorted by (a, b), ``id[a] < id[b]``.
 
     Attributes
@@ -134,11 +109,8 @@ class Overlaps:
     lat_deg: F64
     lon_deg: F64
 
-    def __len__(self) -> int:
-        return int(self.a.shape[0])
 
-
-def _boxes(vols: VolumeSet) -> tuple[NDArray[np.object_], I64]:
+def _boxes(vols: VolumeSet) -> tuple[Geoms, I64]:
     return cap_boxes(vols.frames.lat_deg, vols.frames.lon_deg, vols.radius_m)
 
 

@@ -185,13 +185,14 @@ def box_bounds(box: Any) -> tuple[Any, Any]:
 
 
 @njit(cache=True, nogil=True)
-def overlap(box: Any, p: int, q: int) -> bool:
-    """Whether boxes p and q overlap (touching counts) on all four axes."""
+def boxes_overlap(a: Any, i: int, b: Any, j: int) -> bool:
+    """Whether row i of boxes ``a`` and row j of boxes ``b`` overlap (touching counts) on
+    all four axes."""
     return bool(
-        box[p, 0] <= box[q, 1] and box[q, 0] <= box[p, 1]
-        and box[p, 2] <= box[q, 3] and box[q, 2] <= box[p, 3]
-        and box[p, 4] <= box[q, 5] and box[q, 4] <= box[p, 5]
-        and box[p, 6] <= box[q, 7] and box[q, 6] <= box[p, 7]
+        a[i, 0] <= b[j, 1] and b[j, 0] <= a[i, 1]
+        and a[i, 2] <= b[j, 3] and b[j, 2] <= a[i, 3]
+        and a[i, 4] <= b[j, 5] and b[j, 4] <= a[i, 5]
+        and a[i, 6] <= b[j, 7] and b[j, 6] <= a[i, 7]
     )  # fmt: skip
 
 
@@ -234,73 +235,60 @@ def entry_count(m: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any)
     return total
 
 
-@njit(cache=True, nogil=True)
-def grid_count(
-    b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
-    stride: Any, base: int, modulus: int, k0: int, k1: int, hist: Any,
-) -> int:  # fmt: skip
-    """Count the entries of boxes ``b0 .. b1 - 1`` per bucket into ``hist[bucket + 1]``
-    for the buckets ``k0 .. k1 - 1`` only; returns them.
-
-    Box p is row ``which[p]`` of ``box``, or row p when ``which`` is empty. Tasks with
-    disjoint bucket ranges write disjoint parts of ``hist``.
-
-    A box is entered in every cell its corners span along the axes with ``dims > 1``
-    (x, y, z, altitude). Cell keys are ``sum(index * stride)``; a key's bucket is
-    ``base`` plus the key, or the key modulo ``modulus`` when that is > 0.
-    """
-    total = 0
-    for p in range(b0, b1):
-        b = which[p] if which.shape[0] else p
-        x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
-        for ia in range(a0, a1 + 1):
-            for iz in range(z0, z1 + 1):
-                for iy in range(y0, y1 + 1):
-                    for ix in range(x0, x1 + 1):
-                        k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
-                        bk = base + (k % modulus if modulus > 0 else k)
-                        if k0 <= bk < k1:
-                            hist[bk + 1] += 1
-                            total += 1
-    return total
-
-
 _Q_SHIFT = 36
 _FIRST_SHIFT = 32
 _BOX_MASK = (1 << 32) - 1
 
 
 @njit(cache=True, nogil=True)
-def grid_fill(
+def cell_bucket(
+    ix: int, iy: int, iz: int, ia: int, stride: Any, base: int, modulus: int
+) -> tuple[int, int]:
+    """The key ``sum(index * stride)`` of a cell and its bucket: ``base`` plus the key,
+    or plus the key modulo ``modulus`` when that is > 0."""
+    k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
+    return k, base + (k % modulus if modulus > 0 else k)
+
+
+@njit(cache=True, nogil=True)
+def grid_enter(
     b0: int, b1: int, which: Any, box: Any, origin: Any, cell: Any, dims: Any,
     stride: Any, base: int, modulus: int, k0: int, k1: int, cursor: Any,
     alt_origin: float, quantum: float, e_pack: Any, e_key: Any, e_coord: Any,
-) -> None:  # fmt: skip
-    """Write the entries of boxes ``b0 .. b1 - 1`` in buckets ``k0 .. k1 - 1`` at
-    ``cursor[bucket]`` (advanced).
+) -> int:  # fmt: skip
+    """Enter boxes ``b0 .. b1 - 1`` in the buckets ``k0 .. k1 - 1`` only: each entry
+    advances ``cursor[bucket]`` and, when ``e_pack`` has rows, is written at the place
+    the cursor gave. Returns the entries. With ``e_pack`` empty this only counts: given
+    ``hist[1:]`` as ``cursor``, it is the histogram that places the entries.
 
-    Boxes are chosen by ``which`` as in :func:`grid_count`; an entry names the row.
-    When ``e_coord`` has rows, each entry also gets a copy of its box there.
+    Box p is row ``which[p]`` of ``box``, or row p when ``which`` is empty; an entry
+    names the row. Tasks with disjoint bucket ranges write disjoint places.
 
-    Cells and buckets as in :func:`grid_count`. An entry is packed in one int64: the
-    altitude step of the box's lower altitude edge (``quantum`` m from ``alt_origin``,
-    bits 36 up), the ``first`` bits (bit d: the cell is the box's first along axis d)
-    and the box (bits 0-31). ``e_key`` receives the cell key when ``modulus`` > 0.
+    A box is entered in every cell its corners span along the axes with ``dims > 1``
+    (x, y, z, altitude), in the bucket of :func:`cell_bucket`. An entry is packed in one
+    int64: the altitude step of the box's lower altitude edge (``quantum`` m from
+    ``alt_origin``, bits 36 up), the ``first`` bits (bit d: the cell is the box's first
+    along axis d) and the box (bits 0-31). ``e_key`` receives the cell key when
+    ``modulus`` > 0; when ``e_coord`` has rows, each entry also gets a copy of its box.
     """
+    write = e_pack.shape[0] > 0
+    total = 0
     for p in range(b0, b1):
         b = which[p] if which.shape[0] else p
         x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(box, b, origin, cell, dims)
-        q = math.floor((box[b, 6] - alt_origin) / quantum)
+        q = math.floor((box[b, 6] - alt_origin) / quantum) if write else 0
         for ia in range(a0, a1 + 1):
             for iz in range(z0, z1 + 1):
                 for iy in range(y0, y1 + 1):
                     for ix in range(x0, x1 + 1):
-                        k = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
-                        bk = base + (k % modulus if modulus > 0 else k)
+                        k, bk = cell_bucket(ix, iy, iz, ia, stride, base, modulus)
                         if bk < k0 or bk >= k1:
                             continue
                         e = cursor[bk]
                         cursor[bk] = e + 1
+                        total += 1
+                        if not write:
+                            continue
                         bits = 0
                         if ix == x0:
                             bits |= 1
@@ -316,6 +304,7 @@ def grid_fill(
                         if e_coord.shape[0]:
                             for d in range(8):
                                 e_coord[e, d] = box[b, d]
+    return total
 
 
 @njit(cache=True, nogil=True)
@@ -466,7 +455,7 @@ def scan_buckets(
                 # Taken in the first slice where the boxes overlap.
                 earlier = False
                 for s2 in range(sl):
-                    if overlap(box, s2 * n + p, s2 * n + q):
+                    if boxes_overlap(box, s2 * n + p, box, s2 * n + q):
                         earlier = True
                         break
                 if earlier:

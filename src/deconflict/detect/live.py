@@ -34,12 +34,13 @@ import math
 import threading
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M, dead_reckon
 from ..model import Tracks
 from . import livescan
+from .arrays import F64, I64
 from .compiled import (
     MAX_ENTRIES_PER_BOX,
     Cells,
@@ -64,10 +65,6 @@ from .separation import (
 
 __all__ = ["LivePairs"]
 
-B = NDArray[np.bool_]
-F32 = NDArray[np.float32]
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 DEFAULT_SLACK_S = 60.0
 """How long a standing box serves queries after its epoch, seconds."""

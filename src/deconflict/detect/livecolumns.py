@@ -6,14 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import NDArray
+
+from .arrays import F32, F64, I64, B
 
 __all__ = ["SlotColumns"]
-
-B = NDArray[np.bool_]
-F32 = NDArray[np.float32]
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -19,20 +19,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .kernels import _BOX_MASK, _FIRST_SHIFT, _cell
+from .kernels import _BOX_MASK, _FIRST_SHIFT, boxes_overlap, cell_bucket, cell_range
 
 __all__: list[str] = []
-
-
-@njit(cache=True, nogil=True)
-def _box_overlap(a: Any, i: int, b: Any, j: int) -> bool:
-    """Whether row i of boxes ``a`` and row j of boxes ``b`` overlap on all four axes."""
-    return bool(
-        a[i, 0] <= b[j, 1] and b[j, 0] <= a[i, 1]
-        and a[i, 2] <= b[j, 3] and b[j, 2] <= a[i, 3]
-        and a[i, 4] <= b[j, 5] and b[j, 4] <= a[i, 5]
-        and a[i, 6] <= b[j, 7] and b[j, 6] <= a[i, 7]
-    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -77,20 +66,12 @@ def _lookup(
     """Append to ``out_m``, ``out_s`` (from row k) the candidates of query m in one grid."""
     full = 15
     me = q_slot[m]
-    x0 = _cell(q_box[m, 0], origin[0], cell[0], dims[0])
-    x1 = _cell(q_box[m, 1], origin[0], cell[0], dims[0])
-    y0 = _cell(q_box[m, 2], origin[1], cell[1], dims[1])
-    y1 = _cell(q_box[m, 3], origin[1], cell[1], dims[1])
-    z0 = _cell(q_box[m, 4], origin[2], cell[2], dims[2])
-    z1 = _cell(q_box[m, 5], origin[2], cell[2], dims[2])
-    a0 = _cell(q_box[m, 6], origin[3], cell[3], dims[3])
-    a1 = _cell(q_box[m, 7], origin[3], cell[3], dims[3])
+    x0, x1, y0, y1, z0, z1, a0, a1 = cell_range(q_box, m, origin, cell, dims)
     for ia in range(a0, a1 + 1):
         for iz in range(z0, z1 + 1):
             for iy in range(y0, y1 + 1):
                 for ix in range(x0, x1 + 1):
-                    c_key = ix * stride[0] + iy * stride[1] + iz * stride[2] + ia * stride[3]
-                    bk = c_key % modulus if modulus > 0 else c_key
+                    c_key, bk = cell_bucket(ix, iy, iz, ia, stride, 0, modulus)
                     bits_q = (
                         (1 if ix == x0 else 0) | (2 if iy == y0 else 0)
                         | (4 if iz == z0 else 0) | (8 if ia == a0 else 0)
@@ -103,7 +84,7 @@ def _lookup(
                             continue
                         if keyed and key[e] != c_key:
                             continue
-                        if not _box_overlap(q_box, m, coord, e):
+                        if not boxes_overlap(q_box, m, coord, e):
                             continue
                         j = pk & _BOX_MASK
                         if not live[j] or j == me or (is_query[j] and j < me):

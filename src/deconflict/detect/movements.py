@@ -21,8 +21,7 @@ a local frame centred on it) is also checked against other parties' volume inten
 ground's height is not known) and against the zones whose rules forbid the movement's
 party or ask it for notice (:func:`movement_zones`).
 
-Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
-out): :mod:`deconflict.detect.inputs`.
+Conventions (``now_s`` required, indices, no NaN, empty inputs): :mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -33,21 +32,14 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from ..geo import EARTH_RADIUS_M, lat_lon, unit_vectors
 from ..model import Volume, Zone
 from ..movement import Movement
 from .areas import Area, area_arrays, volume_area, zone_area
-from .frames import (
-    Frames,
-    candidate_pairs,
-    cap_boxes,
-    inner_points,
-    project_geometries,
-    reproject,
-)
-from .inputs import check_now, no_nan
+from .arrays import F64, I64, Rows, Strs, columns
+from .frames import Frames, candidate_pairs, cap_boxes, inner_points, project_geometries, reproject
+from .inputs import check_now, no_nan_in
 from .intents import MIN_OVERLAP_M2, Overlaps, VolumeSet, find_overlaps
 from .strikes import StrikeSet
 
@@ -62,12 +54,9 @@ __all__ = [
     "strike_movements",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-
 
 @dataclass(frozen=True)
-class MovementSet:
+class MovementSet(Rows):
     """m movements as arrays, their routes cut into g segments.
 
     Attributes
@@ -83,8 +72,8 @@ class MovementSet:
         Unit vectors of each segment's ends.
     """
 
-    id: NDArray[np.str_]
-    party: NDArray[np.str_]
+    id: Strs
+    party: Strs
     half_width_m: F64
     start_s: F64
     end_s: F64
@@ -93,17 +82,7 @@ class MovementSet:
     seg_b: F64
 
     def __post_init__(self) -> None:
-        no_nan(
-            "movement set",
-            half_width_m=self.half_width_m,
-            start_s=self.start_s,
-            end_s=self.end_s,
-            seg_a=self.seg_a,
-            seg_b=self.seg_b,
-        )
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
+        no_nan_in("movement set", self, "half_width_m", "start_s", "end_s", "seg_a", "seg_b")
 
     @classmethod
     def from_movements(cls, movements: Sequence[Movement]) -> MovementSet:
@@ -115,11 +94,9 @@ class MovementSet:
             b.append(u[1:])
             owner.append(np.full(len(u) - 1, k, dtype=np.int64))
         return cls(
-            id=np.array([m.id for m in movements], dtype=np.str_),
-            party=np.array([m.party for m in movements], dtype=np.str_),
+            **columns(movements, np.str_, "id", "party"),
+            **columns(movements, np.float64, "start_s", "end_s"),
             half_width_m=np.array([m.width_m / 2 for m in movements], dtype=np.float64),
-            start_s=np.array([m.start_s for m in movements], dtype=np.float64),
-            end_s=np.array([m.end_s for m in movements], dtype=np.float64),
             seg_owner=np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64),
             seg_a=np.concatenate(a) if a else np.zeros((0, 3)),
             seg_b=np.concatenate(b) if b else np.zeros((0, 3)),
@@ -127,7 +104,7 @@ class MovementSet:
 
 
 @dataclass(frozen=True)
-class MovementProximity:
+class MovementProximity(Rows):
     """(strike, movement) pairs, sorted by (strike, movement).
 
     Attributes
@@ -145,9 +122,6 @@ class MovementProximity:
     movement: I64
     distance_m: F64
     gap_m: F64
-
-    def __len__(self) -> int:
-        return int(self.strike.shape[0])
 
 
 def _angle(u: F64, v: F64) -> F64:
@@ -274,15 +248,13 @@ def movement_overlaps(
     records: list[Movement | Volume] = [*movements, *volumes]
     inf = np.full(len(movements), np.inf)
     both = VolumeSet(
-        id=np.array([r.id for r in records], dtype=np.str_),
-        party=np.array([r.party for r in records], dtype=np.str_),
+        **columns(records, np.str_, "id", "party"),
+        **columns(records, np.float64, "start_s", "end_s"),
         frames=frames,
         geom=geom,
         radius_m=radius,
         alt_min_m=np.concatenate([-inf, [v.alt_min_m for v in volumes]]),
         alt_max_m=np.concatenate([inf, [v.alt_max_m for v in volumes]]),
-        start_s=np.array([r.start_s for r in records], dtype=np.float64),
-        end_s=np.array([r.end_s for r in records], dtype=np.float64),
     )
     found = find_overlaps(both, now_s=now_s)
     m = len(movements)
@@ -291,7 +263,7 @@ def movement_overlaps(
 
 
 @dataclass(frozen=True)
-class ZoneCrossings:
+class ZoneCrossings(Rows):
     """(movement, zone) pairs, sorted by (movement, zone): the route's corridor meets a
     zone whose rule for the movement's party is ``forbid`` or ``notify`` while the zone is
     valid during the movement's window.
@@ -309,13 +281,10 @@ class ZoneCrossings:
 
     movement: I64
     zone: I64
-    action: NDArray[np.str_]
+    action: Strs
     lead_s: F64
     lat_deg: F64
     lon_deg: F64
-
-    def __len__(self) -> int:
-        return int(self.movement.shape[0])
 
 
 def _rule_for(zone: Zone, party: str) -> tuple[str, float] | None:

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
+from .arrays import F64, I64, B, Strs
 from .engine import TrackState
 from .grid import candidate_pairs
 from .intents import Overlaps, VolumeSet
@@ -73,9 +74,6 @@ HALO_MARGIN_M = 1.0
 earth's radius rounds at the micrometre; the margin only ever adds tracks)."""
 
 U64 = NDArray[np.uint64]
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
-B = NDArray[np.bool_]
 
 
 def cells_of(lat_deg: ArrayLike, lon_deg: ArrayLike, *, resolution: int = RESOLUTION) -> U64:
@@ -220,7 +218,7 @@ class Partition:
         owners = np.array([self._owner(int(u)) for u in uniq.tolist()], dtype=np.int64)
         return owners[inverse.reshape(-1)] if c.size else np.empty(0, dtype=np.int64)
 
-    def owner_of(self, cells: ArrayLike) -> NDArray[np.str_]:
+    def owner_of(self, cells: ArrayLike) -> Strs:
         """Name of each cell's owner, str shape (n,)."""
         return np.array(self.detectors, dtype=np.str_)[self.owner_index(cells)]
 
@@ -364,10 +362,8 @@ def reaching(
 
     Parameters
     ----------
-    tracks : Tracks
-        The whole picture, n tracks.
-    owned : array_like of bool, shape (n,)
-        Whether the detector owns each track's cell.
+    tracks, owned
+        The whole picture and the detector's cells, as in :func:`needed_tracks`.
     lat_deg, lon_deg, radius_m : array_like, shape (m,)
         Each area's centre (degrees) and the largest great-circle distance of the area
         from it (m): for zones, ``ZoneSet.frames.lat_deg``, ``.lon_deg``, ``.radius_m``.

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..errors import InvalidInput
 from ..geo import EARTH_RADIUS_M
 from ..model import Tracks
 from . import engine
+from .arrays import F64, I64, Rows, Strs
 from .engine import V_MARGIN_M, Backend, RawPairs, Solved, TrackState, box_growth, facing
 from .exact import solve_pairs
 from .grid import candidate_pairs
@@ -65,12 +65,9 @@ DEFAULT_H_SEP_M = 9260.0
 DEFAULT_V_SEP_M = 304.8
 """Default vertical separation Rv, metres (1,000 ft)."""
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-
 
 @dataclass(frozen=True)
-class Conflicts:
+class Conflicts(Rows):
     """Conflicting pairs, one row each: every pair once, sorted by (``a``, ``b``).
 
     Rows are indexed one way everywhere: ``i`` and ``j`` are positions in ``ids``. From
@@ -99,22 +96,19 @@ class Conflicts:
 
     i: I64
     j: I64
-    ids: NDArray[np.str_]
+    ids: Strs
     t_in_s: F64
     t_out_s: F64
     tcpa_s: F64
     dcpa_m: F64
 
-    def __len__(self) -> int:
-        return int(self.i.shape[0])
-
     @cached_property
-    def a(self) -> NDArray[np.str_]:
+    def a(self) -> Strs:
         """Ids of the first track of each pair, shape (k,)."""
         return self.ids[self.i]
 
     @cached_property
-    def b(self) -> NDArray[np.str_]:
+    def b(self) -> Strs:
         """Ids of the second track of each pair, shape (k,)."""
         return self.ids[self.j]
 
@@ -135,7 +129,7 @@ class Conflicts:
         ]
 
     @classmethod
-    def empty(cls, ids: NDArray[np.str_]) -> Conflicts:
+    def empty(cls, ids: Strs) -> Conflicts:
         """No pairs among tracks of the given ids."""
         none, nothing = np.empty(0, dtype=np.int64), np.empty(0)
         return cls(none, none, ids, nothing, nothing, nothing, nothing)
@@ -241,17 +235,8 @@ class NumpyBackend:
         )
         return order_by_rank(i[hit], j[hit], kept, rank)
 
-    def solve(
-        self,
-        state: TrackState,
-        i: I64,
-        j: I64,
-        lookahead_s: float,
-        h_sep_m: float,
-        v_sep_m: float,
-    ) -> Solved:
-        """The exact test on pairs (``i[k]``, ``j[k]``): :func:`solve_pairs`."""
-        return solve_pairs(state, i, j, lookahead_s, h_sep_m, v_sep_m)
+    solve = staticmethod(solve_pairs)
+    """The exact test on pairs (``i[k]``, ``j[k]``): :func:`solve_pairs`."""
 
 
 numpy_backend = NumpyBackend()
@@ -339,7 +324,7 @@ def _check_parameters(lookahead: float, h_sep: float, v_sep: float) -> None:
     check_length("v_sep", v_sep)
 
 
-def id_ranks(ids: NDArray[np.str_]) -> I64:
+def id_ranks(ids: Strs) -> I64:
     """Each id's position in sorted order, int64 shape (n,) (O(n) when already sorted)."""
     n = int(ids.shape[0])
     if n < 2 or bool(np.all(ids[1:] > ids[:-1])):

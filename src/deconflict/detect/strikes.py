@@ -13,8 +13,7 @@ circle (point, radius) over its validity. A pair is reported when
 between the two circles' edges, ``max(0, distance_m - r_strike - r_position)`` (0 when
 they overlap). Candidates come from an STRtree over lon/lat boxes; nothing is O(S x P).
 
-Conventions (``now_s`` required, indices into the inputs, no NaN, empty in gives empty
-out): :mod:`deconflict.detect.inputs`.
+Conventions (``now_s`` required, indices, no NaN, empty inputs): :mod:`deconflict.detect.inputs`.
 """
 
 from __future__ import annotations
@@ -23,23 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..geo import haversine_m
 from ..model import Position, Strike
+from .arrays import F64, I64, Rows, Strs, columns
 from .frames import candidate_pairs, cap_boxes
-from .inputs import check_lengths, check_now, no_nan
+from .inputs import check_lengths, check_now, no_nan_in
 
-__all__ = [
-    "DEFAULT_MARGIN_M",
-    "PositionSet",
-    "Proximity",
-    "StrikeSet",
-    "strike_proximity",
-]
-
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
+__all__ = ["DEFAULT_MARGIN_M", "PositionSet", "Proximity", "StrikeSet", "strike_proximity"]
 
 DEFAULT_MARGIN_M = 1000.0
 """Margin between a strike's effects circle and a position circle when the strike names
@@ -47,12 +37,12 @@ none (``margin_m``), metres."""
 
 
 @dataclass(frozen=True)
-class StrikeSet:
+class StrikeSet(Rows):
     """s strikes: ``id``, ``party`` (str), ``lat_deg``, ``lon_deg``, ``radius_m``,
     ``margin_m`` (metres), ``start_s``, ``end_s`` (POSIX s); each of shape (s,)."""
 
-    id: NDArray[np.str_]
-    party: NDArray[np.str_]
+    id: Strs
+    party: Strs
     lat_deg: F64
     lon_deg: F64
     radius_m: F64
@@ -61,84 +51,54 @@ class StrikeSet:
     end_s: F64
 
     def __post_init__(self) -> None:
-        no_nan(
-            "strike set",
-            lat_deg=self.lat_deg,
-            lon_deg=self.lon_deg,
-            radius_m=self.radius_m,
-            margin_m=self.margin_m,
-            start_s=self.start_s,
-            end_s=self.end_s,
+        no_nan_in(
+            "strike set", self, "lat_deg", "lon_deg", "radius_m", "margin_m", "start_s", "end_s"
         )
         check_lengths("strike set", radius_m=self.radius_m, margin_m=self.margin_m)
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
 
     @classmethod
     def from_strikes(cls, strikes: Sequence[Strike]) -> StrikeSet:
         """The arrays of strike records, in their order (margin defaults to
         :data:`DEFAULT_MARGIN_M`)."""
+        margin = [DEFAULT_MARGIN_M if s.margin_m is None else s.margin_m for s in strikes]
         return cls(
-            id=np.array([s.id for s in strikes], dtype=np.str_),
-            party=np.array([s.party for s in strikes], dtype=np.str_),
-            lat_deg=np.array([s.lat_deg for s in strikes], dtype=np.float64),
-            lon_deg=np.array([s.lon_deg for s in strikes], dtype=np.float64),
-            radius_m=np.array([s.radius_m for s in strikes], dtype=np.float64),
-            margin_m=np.array(
-                [DEFAULT_MARGIN_M if s.margin_m is None else s.margin_m for s in strikes],
-                dtype=np.float64,
-            ),
-            start_s=np.array([s.start_s for s in strikes], dtype=np.float64),
-            end_s=np.array([s.end_s for s in strikes], dtype=np.float64),
+            **columns(strikes, np.str_, "id", "party"),
+            **columns(strikes, np.float64, "lat_deg", "lon_deg", "radius_m", "start_s", "end_s"),
+            margin_m=np.array(margin, dtype=np.float64),
         )
 
 
 @dataclass(frozen=True)
-class PositionSet:
+class PositionSet(Rows):
     """p positions: ``id``, ``party``, ``kind`` (str), ``lat_deg``, ``lon_deg``,
     ``radius_m``, ``valid_from_s``, ``valid_to_s`` (POSIX s, +-inf when open); shape (p,)."""
 
-    id: NDArray[np.str_]
-    party: NDArray[np.str_]
-    kind: NDArray[np.str_]
+    id: Strs
+    party: Strs
+    kind: Strs
     lat_deg: F64
     lon_deg: F64
     radius_m: F64
     valid_from_s: F64
     valid_to_s: F64
 
-    def __post_init__(self) -> None:
-        no_nan(
-            "position set",
-            lat_deg=self.lat_deg,
-            lon_deg=self.lon_deg,
-            radius_m=self.radius_m,
-            valid_from_s=self.valid_from_s,
-            valid_to_s=self.valid_to_s,
-        )
-        check_lengths("position set", radius_m=self.radius_m)
+    _FLOATS = ("lat_deg", "lon_deg", "radius_m", "valid_from_s", "valid_to_s")
 
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
+    def __post_init__(self) -> None:
+        no_nan_in("position set", self, *self._FLOATS)
+        check_lengths("position set", radius_m=self.radius_m)
 
     @classmethod
     def from_positions(cls, positions: Sequence[Position]) -> PositionSet:
         """The arrays of position records, in their order."""
         return cls(
-            id=np.array([p.id for p in positions], dtype=np.str_),
-            party=np.array([p.party for p in positions], dtype=np.str_),
-            kind=np.array([p.kind for p in positions], dtype=np.str_),
-            lat_deg=np.array([p.lat_deg for p in positions], dtype=np.float64),
-            lon_deg=np.array([p.lon_deg for p in positions], dtype=np.float64),
-            radius_m=np.array([p.radius_m for p in positions], dtype=np.float64),
-            valid_from_s=np.array([p.valid_from_s for p in positions], dtype=np.float64),
-            valid_to_s=np.array([p.valid_to_s for p in positions], dtype=np.float64),
+            **columns(positions, np.str_, "id", "party", "kind"),
+            **columns(positions, np.float64, *cls._FLOATS),
         )
 
 
 @dataclass(frozen=True)
-class Proximity:
+class Proximity(Rows):
     """(strike, position) pairs, sorted by (strike, position).
 
     Attributes
@@ -155,9 +115,6 @@ class Proximity:
     position: I64
     distance_m: F64
     gap_m: F64
-
-    def __len__(self) -> int:
-        return int(self.strike.shape[0])
 
 
 def strike_proximity(strikes: StrikeSet, positions: PositionSet, *, now_s: float) -> Proximity:

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from ..model import ACTIONS, Tracks, Zone
 from .areas import area_arrays, zone_area
+from .arrays import F64, I8, I64, B, Geoms, Rows, Strs, columns
 from .frames import (
     Frames,
     arc_near,
@@ -38,6 +38,7 @@ from .frames import (
     cap_boxes,
     circle_intervals,
     lat_lon,
+    path_columns,
     path_intervals,
     path_samples,
     polygon_edges,
@@ -46,7 +47,7 @@ from .frames import (
     to_frame,
     track_path,
 )
-from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_now, check_tracks, no_nan
+from .inputs import DEFAULT_LOOKAHEAD_S, check_lookahead, check_now, check_tracks, no_nan_in
 
 __all__ = [
     "ADVISORY",
@@ -59,10 +60,6 @@ __all__ = [
     "predict_entries",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-I8 = NDArray[np.int8]
-
 SMALL_POLYGON_EDGES = 64
 """Polygons with at most this many edges are intersected in numpy, larger by shapely."""
 
@@ -71,7 +68,7 @@ ADVISORY, NOTIFY, FORBID = 1, 2, 3
 
 
 @dataclass(frozen=True)
-class ZoneSet:
+class ZoneSet(Rows):
     """m zones as arrays.
 
     Attributes
@@ -103,39 +100,30 @@ class ZoneSet:
         omitted).
     """
 
-    id: NDArray[np.str_]
+    id: Strs
     frames: Frames
-    geom: NDArray[np.object_]
+    geom: Geoms
     radius_m: F64
     alt_min_m: F64
     alt_max_m: F64
     valid_from_s: F64
     valid_to_s: F64
     rule_zone: I64
-    rule_party: NDArray[np.str_]
+    rule_party: Strs
     rule_action: I8
     rule_lead_s: F64
     circle_m: F64 | None = None
     edges: tuple[F64, F64, I64] | None = None
 
+    _BANDS = ("alt_min_m", "alt_max_m", "valid_from_s", "valid_to_s")
+
     def __post_init__(self) -> None:
-        no_nan(
-            "zone set",
-            alt_min_m=self.alt_min_m,
-            alt_max_m=self.alt_max_m,
-            valid_from_s=self.valid_from_s,
-            valid_to_s=self.valid_to_s,
-            radius_m=self.radius_m,
-            rule_lead_s=self.rule_lead_s,
-        )
+        no_nan_in("zone set", self, *self._BANDS, "radius_m", "rule_lead_s")
         if self.circle_m is None:
             object.__setattr__(self, "circle_m", np.full(len(self), np.nan))
         if self.edges is None:
             object.__setattr__(self, "edges", polygon_edges(self.geom))
         shapely.prepare(self.geom)
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
 
     @classmethod
     def from_zones(cls, zones: Sequence[Zone]) -> ZoneSet:
@@ -148,14 +136,11 @@ class ZoneSet:
         areas = [zone_area(z) for z in zones]
         frames, geom, radius_m = area_arrays(areas)
         return cls(
-            id=np.array([z.id for z in zones], dtype=np.str_),
+            **columns(zones, np.str_, "id"),
+            **columns(zones, np.float64, *cls._BANDS),
             frames=frames,
             geom=geom,
             radius_m=radius_m,
-            alt_min_m=np.array([z.alt_min_m for z in zones], dtype=np.float64),
-            alt_max_m=np.array([z.alt_max_m for z in zones], dtype=np.float64),
-            valid_from_s=np.array([z.valid_from_s for z in zones], dtype=np.float64),
-            valid_to_s=np.array([z.valid_to_s for z in zones], dtype=np.float64),
             rule_zone=np.array([k for k, _ in rules], dtype=np.int64),
             rule_party=np.array([r.party for _, r in rules], dtype=np.str_),
             rule_action=np.array([ACTIONS.index(r.action) + 1 for _, r in rules], dtype=np.int8),
@@ -165,7 +150,7 @@ class ZoneSet:
             ),
         )
 
-    def rule_matrix(self, parties: NDArray[np.str_]) -> tuple[I8, F64]:
+    def rule_matrix(self, parties: Strs) -> tuple[I8, F64]:
         """Action code and lead time of the rule applying to each (zone, party).
 
         Parameters
@@ -197,7 +182,7 @@ class ZoneSet:
 
 
 @dataclass(frozen=True)
-class ZoneEntries:
+class ZoneEntries(Rows):
     """Predicted entries, one row per (track, zone), sorted by (track, zone).
 
     Attributes
@@ -225,10 +210,7 @@ class ZoneEntries:
     alt_m: F64
     action: I8
     lead_s: F64
-    lead_met: NDArray[np.bool_]
-
-    def __len__(self) -> int:
-        return int(self.track.shape[0])
+    lead_met: B
 
     def action_names(self) -> list[str]:
         """The rule actions as names."""
@@ -278,13 +260,7 @@ def _pieces(
     radius = zones.circle_m[zi]
     circ = np.flatnonzero(np.isfinite(radius))
     c0, c1, hit = circle_intervals(
-        tracks.lat_deg[ti[circ]],
-        tracks.lon_deg[ti[circ]],
-        tracks.gs_mps[ti[circ]],
-        tracks.track_deg[ti[circ]],
-        zones.frames.u[zi[circ]],
-        radius[circ],
-        horizon,
+        *path_columns(tracks, ti[circ]), zones.frames.u[zi[circ]], radius[circ], horizon
     )
     pairs, starts, ends = [circ[hit]], [c0[hit]], [c1[hit]]
     start, end, offset = zones.edges
@@ -294,13 +270,7 @@ def _pieces(
         times = track_path(int(n), horizon)
         group = ~np.isfinite(radius) & (n_seg == n)
         used, back = np.unique(ti[group], return_inverse=True)
-        u_used = path_samples(
-            tracks.lat_deg[used],
-            tracks.lon_deg[used],
-            tracks.gs_mps[used],
-            tracks.track_deg[used],
-            times,
-        )
+        u_used = path_samples(*path_columns(tracks, used), times)
         at = np.full(ti.size, -1, dtype=np.int64)
         at[np.flatnonzero(group)] = back
         for small in (True, False):
@@ -325,11 +295,7 @@ def _pieces(
 
 
 def predict_entries(
-    tracks: Tracks,
-    zones: ZoneSet,
-    *,
-    now_s: float,
-    lookahead_s: float = DEFAULT_LOOKAHEAD_S,
+    tracks: Tracks, zones: ZoneSet, *, now_s: float, lookahead_s: float = DEFAULT_LOOKAHEAD_S
 ) -> ZoneEntries:
     """Every (track, zone) pair whose straight path enters the zone under an applying rule.
 
@@ -389,15 +355,7 @@ def predict_entries(
     hi = np.minimum.reduce([np.full_like(alt_hi, horizon), alt_hi, zones.valid_to_s[zi] - now_s])
     keep = (act > 0) & (lo <= hi)
     ti, zi, lo, hi = ti[keep], zi[keep], lo[keep], hi[keep]
-    near = arc_near(
-        tracks.lat_deg[ti],
-        tracks.lon_deg[ti],
-        tracks.gs_mps[ti],
-        tracks.track_deg[ti],
-        zones.frames.u[zi],
-        zones.radius_m[zi],
-        horizon,
-    )
+    near = arc_near(*path_columns(tracks, ti), zones.frames.u[zi], zones.radius_m[zi], horizon)
     ti, zi, lo, hi = ti[near], zi[near], lo[near], hi[near]
     if ti.size == 0:
         return _empty()
@@ -409,13 +367,7 @@ def predict_entries(
     first_pair, first = np.unique(pair, return_index=True)
     t_entry = start[first]
     rows = ti[first_pair]
-    where = path_samples(
-        tracks.lat_deg[rows],
-        tracks.lon_deg[rows],
-        tracks.gs_mps[rows],
-        tracks.track_deg[rows],
-        t_entry[:, None],
-    )[:, 0]
+    where = path_samples(*path_columns(tracks, rows), t_entry[:, None])[:, 0]
     lat, lon = lat_lon(where)
     zrows = zi[first_pair]
     acts = action[zrows, code[rows]]

@@ -24,6 +24,7 @@ from ..model import (
     Zone,
     shown,
 )
+from ..model.checks import check_unique_ids
 from ..movement import Movement
 from ..zoneformats import DEFAULT_IMPORTER, as_geojson
 from .props import _B, _OWN, _Feature
@@ -63,14 +64,7 @@ class FeatureSet:
             self.movements,
         )
         for group in groups:
-            seen: dict[str, str] = {}
-            for item in group:
-                if item.id in seen:
-                    raise InvalidInput(
-                        f"{item.where}: property 'id': duplicate id {item.id!r} "
-                        f"(first at {seen[item.id]})"
-                    )
-                seen[item.id] = item.where
+            check_unique_ids(group)
 
 
 _LINES = ("LineString", "MultiLineString")
@@ -111,39 +105,35 @@ def _zone(f: _Feature) -> Zone:
     return zone
 
 
-def _position(f: _Feature, kind: str) -> Position:
-    f.others(f.props, _OWN["position"])
+def _circle(
+    f: _Feature, own: str, start: str, end: str, *, required: bool
+) -> tuple[dict[str, Any], float, float]:
+    """What a position and a strike share: their properties checked against ``own``'s,
+    the ``id``, ``party``, point and ``radius_m`` (as record fields), and the window from
+    ``start`` to ``end``, in the order they are checked."""
+    f.others(f.props, _OWN[own])
     lat, lon = f.point()
-    v0, v1 = f.window("valid_from", "valid_to", required=False)
-    return Position(
-        id=f.text("id"),
-        party=f.text("party"),
-        kind=kind,
-        lat_deg=lat,
-        lon_deg=lon,
-        radius_m=f.number("radius_m", bound=_B["radius_m"]),
-        name=f.name(""),
-        valid_from_s=v0,
-        valid_to_s=v1,
-        where=f.where,
-    )
+    t0, t1 = f.window(start, end, required=required)
+    fields = {
+        "id": f.text("id"),
+        "party": f.text("party"),
+        "lat_deg": lat,
+        "lon_deg": lon,
+        "radius_m": f.number("radius_m", bound=_B["radius_m"]),
+        "where": f.where,
+    }
+    return fields, t0, t1
+
+
+def _position(f: _Feature, kind: str) -> Position:
+    fields, v0, v1 = _circle(f, "position", "valid_from", "valid_to", required=False)
+    return Position(**fields, kind=kind, name=f.name(""), valid_from_s=v0, valid_to_s=v1)
 
 
 def _strike(f: _Feature) -> Strike:
-    f.others(f.props, _OWN["strike"])
-    lat, lon = f.point()
-    t0, t1 = f.window("start", "end", required=True)
-    return Strike(
-        id=f.text("id"),
-        party=f.text("party"),
-        lat_deg=lat,
-        lon_deg=lon,
-        radius_m=f.number("radius_m", bound=_B["radius_m"]),
-        start_s=t0,
-        end_s=t1,
-        margin_m=f.optional_number("margin_m", _B["margin_m"]),
-        where=f.where,
-    )
+    fields, t0, t1 = _circle(f, "strike", "start", "end", required=True)
+    margin = f.optional_number("margin_m", _B["margin_m"])
+    return Strike(**fields, start_s=t0, end_s=t1, margin_m=margin)
 
 
 def _volume(f: _Feature) -> Volume:

@@ -42,7 +42,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .state import AircraftTable
+from .state import AircraftTable, TableDecoder
 from .units import FPM_MPS, FT_M
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class AsterixReport(NamedTuple):
 NAN = math.nan
 
 
-class AsterixDecoder:
+class AsterixDecoder(TableDecoder):
     """Decodes ASTERIX data blocks into an :class:`AircraftTable`.
 
     Counters: ``messages`` (records, and blocks that could not be read), ``bad`` (blocks
@@ -189,9 +189,7 @@ class AsterixDecoder:
         self._base = base
         self._cat021 = gen.Cat_021_2_7
         self._cat062 = gen.Cat_062_1_21
-        self.table = table
-        self.messages = 0
-        self.bad = 0
+        super().__init__(table)
         self.ignored = 0
         self.reports = 0
 
@@ -277,6 +275,26 @@ class AsterixDecoder:
 
 
 # -- record contents (libasterix items to SI) ---------------------------------------------
+def _report(
+    ident: str,
+    category: int,
+    track: tuple[int, int, int],
+    tod: float,
+    kinematics: tuple[float, float, float, float, float, float, float],
+    callsign: str,
+) -> AsterixReport:
+    """An :class:`AsterixReport` with every measured value as a float.
+
+    ``track``: (SAC, SIC, track number); ``kinematics``: (lat °, lon °, baro m, gnss m,
+    ground speed m/s, track °, vertical speed m/s).
+    """
+    lat, lon, baro, gnss, gs, trk, vs = (float(v) for v in kinematics)
+    sac, sic, tn = track
+    return AsterixReport(
+        ident, category, sac, sic, tn, float(tod), lat, lon, baro, gnss, gs, trk, vs, callsign
+    )
+
+
 def _cat021_report(r: gen.Record_7) -> AsterixReport | None:
     adr = r.get_item("080")
     i131 = r.get_item("131")
@@ -333,22 +351,8 @@ def _cat021_report(r: gen.Record_7) -> AsterixReport | None:
         tn = i161.variation.get_item("TRNUM").as_uint()
     i170 = r.get_item("170")
     callsign = "" if i170 is None else i170.variation.content.as_string().strip()
-    return AsterixReport(
-        f"{adr.as_uint():06x}",
-        21,
-        sac,
-        sic,
-        tn,
-        tod,
-        float(lat),
-        float(lon),
-        float(baro),
-        float(gnss),
-        float(gs),
-        float(trk),
-        float(vs),
-        callsign,
-    )
+    ident = f"{adr.as_uint():06x}"
+    return _report(ident, 21, (sac, sic, tn), tod, (lat, lon, baro, gnss, gs, trk, vs), callsign)
 
 
 def _cat062_report(r: gen.Record_48) -> AsterixReport | None:
@@ -397,19 +401,4 @@ def _cat062_report(r: gen.Record_48) -> AsterixReport | None:
     gnss = NAN if i130 is None else i130.variation.content.as_quantity("ft") * FT_M
     i220 = r.get_item("220")
     vs = NAN if i220 is None else i220.variation.content.as_quantity("ft/min") * FPM_MPS
-    return AsterixReport(
-        ident,
-        62,
-        sac,
-        sic,
-        tn,
-        tod,
-        float(lat),
-        float(lon),
-        float(baro),
-        float(gnss),
-        float(gs),
-        float(trk),
-        float(vs),
-        callsign,
-    )
+    return _report(ident, 62, (sac, sic, tn), tod, (lat, lon, baro, gnss, gs, trk, vs), callsign)

@@ -42,7 +42,9 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from ..errors import Forbidden, InvalidInput
 from . import cotout
 from .failover import ServiceUrls, moves_on
+from .hostport import host_port
 from .poster import Backoff
+from .reporting import Reporting
 
 __all__ = ["CotLinkOptions", "CotLinkStats", "Shown", "TakTarget", "alert_closed", "run_link"]
 
@@ -76,12 +78,7 @@ class TakTarget:
             raise InvalidInput(
                 f"--to {self.url!r}: expected tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT"
             )
-        try:
-            port = parts.port
-        except ValueError:
-            raise InvalidInput(f"--to {self.url!r}: bad port") from None
-        if not parts.hostname or port is None:
-            raise InvalidInput(f"--to {self.url!r}: needs HOST:PORT")
+        host_port(parts, f"--to {self.url!r}")
         if self.scheme == "tls" and not self.cert:
             raise InvalidInput("--to tls://...: needs --cert (the client certificate)")
         if self.scheme != "tls" and (self.cert or self.key or self.ca):
@@ -261,28 +258,22 @@ def alert_events(alert: Mapping[str, Any], party: str, now: float, stale: float)
     return events
 
 
-class _Link:
-    def __init__(
-        self,
-        service: ServiceUrls,
-        token: str,
-        target: TakTarget,
-        options: CotLinkOptions,
-        stats_out: TextIO | None,
-        status_out: TextIO | None,
-    ) -> None:
-        self.services = service
-        self.token = token
-        self.target = target
-        self.o = options
-        self.stats_out = stats_out
-        self.status_out = status_out
-        self.shown = Shown()
+@dataclass(eq=False)
+class _Link(Reporting[CotLinkStats]):
+    """One link: follows ``services`` as the party of ``token``, shows it on ``target``."""
+
+    services: ServiceUrls
+    token: str
+    target: TakTarget
+    o: CotLinkOptions
+
+    def __post_init__(self) -> None:
         self.stats = CotLinkStats()
+        self.shown = Shown()
         self.party: str | None = None
         self.alerts: dict[str, Mapping[str, Any]] = {}
         self.shapes_now = asyncio.Event()
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers = {"Authorization": f"Bearer {self.token}"}
 
     # -- the service -----------------------------------------------------------------
     def _alerts(self, alerts: list[Any], *, whole: bool) -> None:
@@ -469,24 +460,6 @@ class _Link:
             self.stats.tak = "reconnecting"
             await asyncio.sleep(backoff.next_delay())
 
-    # -- reporting -------------------------------------------------------------------
-    def emit_json(self) -> None:
-        if self.stats_out is not None:
-            self.stats_out.write(json.dumps(self.stats.as_json()) + "\n")
-            self.stats_out.flush()
-
-    async def report(self) -> None:
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(1.0)
-            if self.status_out is not None:
-                self.status_out.write("\r\x1b[K" + self.stats.status_line())
-                self.status_out.flush()
-            every = self.o.stats_every_s
-            if every is not None and time.monotonic() - last >= every:
-                last = time.monotonic()
-                self.emit_json()
-
 
 async def _drain(reader: Any) -> None:
     """Read and drop what a TCP peer sends until it closes (UDP: wait forever)."""
@@ -527,7 +500,8 @@ async def run_link(
     target.check()
     if not token:
         raise InvalidInput("no token: set DECONFLICT_TOKEN to the party's token")
-    link = _Link(ServiceUrls.parse(service), token, target, o, stats_out, status_out)
+    services = ServiceUrls.parse(service)
+    link = _Link(services, token, target, o, stats_out=stats_out, status_out=status_out)
     stop = stop or asyncio.Event()
     ready = asyncio.Event()
     async with httpx.AsyncClient(timeout=o.http_timeout_s) as client:
@@ -535,7 +509,7 @@ async def run_link(
             asyncio.create_task(link.follow_stream(ready)),
             asyncio.create_task(link.poll(client, ready)),
             asyncio.create_task(link.send()),
-            asyncio.create_task(link.report()),
+            asyncio.create_task(link.report(o.stats_every_s)),
         ]
         enders: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
         if o.duration_s is not None:
@@ -551,7 +525,5 @@ async def run_link(
                 exc = task.exception()
                 assert exc is not None
                 raise exc
-    if status_out is not None:
-        status_out.write("\r\x1b[K" + link.stats.status_line() + "\n")
-    link.emit_json()
+    link.report_last()
     return link.stats

@@ -130,6 +130,38 @@ def _motion(detail: Element, gs_mps: float, track_deg: float, vs_mps: float) -> 
     )
 
 
+def _aircraft(
+    uid: str,
+    cot_type: str,
+    now: float,
+    start: float,
+    stale: float,
+    state: Mapping[str, Any],
+    how: str = "m-g",
+) -> tuple[Element, Element]:
+    """An air atom (event and its detail) placed and moving as ``state`` (a track object
+    of the service: ``lat``, ``lon`` in degrees, ``alt_m``, ``gs_mps``, ``track_deg``,
+    ``vs_mps``) says; a missing number counts as 0."""
+    event, detail = _event(
+        uid,
+        cot_type,
+        now,
+        start,
+        stale,
+        _num(state.get("lat")),
+        _num(state.get("lon")),
+        hae=_num(state.get("alt_m")),
+        how=how,
+    )
+    _motion(
+        detail,
+        _num(state.get("gs_mps")),
+        _num(state.get("track_deg")),
+        _num(state.get("vs_mps")),
+    )
+    return event, detail
+
+
 def _text(detail: Element, callsign: str, remarks: str) -> None:
     SubElement(detail, "contact", {"callsign": callsign[:64]})
     if remarks:
@@ -140,22 +172,7 @@ def own_track(track: Mapping[str, Any], now: float, stale_s: float) -> Element:
     """One of the party's own tracks (``GET /v1/tracks``) as a friendly air atom."""
     tid = str(track["id"])
     fix = parse_time(track.get("time"), now)
-    event, detail = _event(
-        tid,
-        "a-f-A",
-        now,
-        fix,
-        now + stale_s,
-        _num(track.get("lat")),
-        _num(track.get("lon")),
-        hae=_num(track.get("alt_m")),
-    )
-    _motion(
-        detail,
-        _num(track.get("gs_mps")),
-        _num(track.get("track_deg")),
-        _num(track.get("vs_mps")),
-    )
+    event, detail = _aircraft(tid, "a-f-A", now, fix, now + stale_s, track)
     _text(detail, tid, "")
     return event
 
@@ -173,23 +190,8 @@ def other_aircraft(
     unknown air atom: never friendly, whatever the party."""
     party = str(state.get("party", "?"))
     at = parse_time(alert.get("updated_at"), now)
-    event, detail = _event(
-        f"{alert['id']}.{party}.{track_id}",
-        "a-u-A",
-        now,
-        at,
-        stale,
-        _num(state.get("lat")),
-        _num(state.get("lon")),
-        hae=_num(state.get("alt_m")),
-        how="m-r",
-    )
-    _motion(
-        detail,
-        _num(state.get("gs_mps")),
-        _num(state.get("track_deg")),
-        _num(state.get("vs_mps")),
-    )
+    uid = f"{alert['id']}.{party}.{track_id}"
+    event, detail = _aircraft(uid, "a-u-A", now, at, stale, state, how="m-r")
     _text(detail, f"{party} {track_id}", f"{_summary(alert)}; its state at {iso(at)}")
     return event
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pyModeS
 from pyModeS.position import airborne_position_pair, airborne_position_with_ref
 
-from .state import AircraftTable
+from .state import AircraftTable, TableDecoder
 from .units import FPM_MPS, FT_M, KT_MPS
 
 __all__ = ["ModeSDecoder"]
@@ -54,7 +54,7 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_R * math.asin(min(1.0, math.sqrt(a)))
 
 
-class ModeSDecoder:
+class ModeSDecoder(TableDecoder):
     """Decodes Mode S frames (hex strings) into an :class:`AircraftTable`.
 
     ``receiver``: (lat, lon) degrees of the receiver, for local decoding of first frames.
@@ -68,10 +68,8 @@ class ModeSDecoder:
     """
 
     def __init__(self, table: AircraftTable, receiver: tuple[float, float] | None = None) -> None:
-        self.table = table
+        super().__init__(table)
         self.receiver = receiver
-        self.messages = 0
-        self.bad = 0
         self.ignored = 0
         self.positions = 0
         self.implausible = 0

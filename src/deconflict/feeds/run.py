@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from .asterix_read import read_asterix_udp
 from .failover import ServiceUrls
 from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
 from .readers import Pacer, read_file, read_poll, read_tcp, read_udp
+from .reporting import Reporting
 from .sources import Intake, SourceSpec, parse_source
 from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable, TrackState
 from .stats import FeedStats
@@ -86,25 +86,17 @@ class FeedOptions:
             raise InvalidInput(f"stats interval must be > 0 s, got {self.stats_every_s}")
 
 
-class _Feed:
-    def __init__(
-        self,
-        spec: SourceSpec,
-        service: str,
-        token: str,
-        options: FeedOptions,
-        stats_out: TextIO | None,
-        status_out: TextIO | None,
-    ) -> None:
-        self.spec = spec
-        self.service = service
-        self.token = token
-        self.o = options
-        self.stats_out = stats_out
-        self.status_out = status_out
-        self.table = AircraftTable(options.max_aircraft, options.max_age_s)
-        self.intake = Intake(self.table, options.receiver)
+@dataclass(eq=False)
+class _Feed(Reporting[FeedStats]):
+    """One feed: reads ``spec`` into its table, and posts what changed."""
+
+    spec: SourceSpec
+    o: FeedOptions
+
+    def __post_init__(self) -> None:
         self.stats = FeedStats()
+        self.table = AircraftTable(self.o.max_aircraft, self.o.max_age_s)
+        self.intake = Intake(self.table, self.o.receiver)
         self.flush = asyncio.Event()
         self.pending: dict[str, TrackState] = {}
         self._sent_at_messages = 0
@@ -244,7 +236,7 @@ class _Feed:
         return True
 
     # -- reporting ------------------------------------------------------------------
-    def refresh(self) -> None:
+    def tally(self) -> None:
         s = self.stats
         s.aircraft = len(self.table)
         s.complete = len(self.table.ready())
@@ -253,25 +245,7 @@ class _Feed:
         s.skipped = self.intake.skipped
         s.evicted = self.table.evicted
         s.expired = self.table.expired
-
-    def emit_json(self) -> None:
-        if self.stats_out is not None:
-            self.stats_out.write(json.dumps(self.stats.as_json()) + "\n")
-            self.stats_out.flush()
-
-    async def report_loop(self) -> None:
-        every = self.o.stats_every_s
-        last_json = time.monotonic()
-        while True:
-            await asyncio.sleep(1.0)
-            self.refresh()
-            self.stats.tick()
-            if self.status_out is not None:
-                self.status_out.write("\r\x1b[K" + self.stats.status_line())
-                self.status_out.flush()
-            if every is not None and time.monotonic() - last_json >= every:
-                last_json = time.monotonic()
-                self.emit_json()
+        s.tick()
 
 
 async def _wait_first(*aws: asyncio.Task[Any]) -> None:
@@ -302,13 +276,13 @@ async def run_feed(
     if not token:
         raise InvalidInput("no token: set DECONFLICT_TOKEN to the party's token")
     services = ServiceUrls.parse(service)
-    feed = _Feed(parse_source(source), str(services), token, o, stats_out, status_out)
+    feed = _Feed(parse_source(source), o, stats_out=stats_out, status_out=status_out)
     stop = stop or asyncio.Event()
     async with httpx.AsyncClient(timeout=o.http_timeout_s) as client:
         poster = TrackPoster(client, services, token)
         reader = asyncio.create_task(feed.read(client))
         posting = asyncio.create_task(feed.post_loop(poster))
-        reporting = asyncio.create_task(feed.report_loop())
+        reporting = asyncio.create_task(feed.report(o.stats_every_s))
         stopper = asyncio.create_task(stop.wait())
         ender: list[asyncio.Task[Any]] = [reader, posting, stopper]
         if o.duration_s is not None:
@@ -330,11 +304,7 @@ async def run_feed(
             if not task.cancelled() and task.exception() is not None:
                 raise _exception(task)
         await feed.send(poster, Backoff(o.backoff_initial_s, o.backoff_max_s), deadline)
-    feed.refresh()
-    feed.stats.tick()
-    if status_out is not None:
-        status_out.write("\r\x1b[K" + feed.stats.status_line() + "\n")
-    feed.emit_json()
+    feed.report_last()
     return feed.stats
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from .state import AircraftTable
+from .state import TableDecoder
 from .units import FPM_MPS, FT_M, KT_MPS
 
 __all__ = ["SbsDecoder", "sbs_line", "sbs_time"]
@@ -49,16 +49,11 @@ def _num(text: str) -> float | None:
     return value
 
 
-class SbsDecoder:
+class SbsDecoder(TableDecoder):
     """Merges SBS lines into an :class:`AircraftTable`, counting what it could not read.
 
     ``messages``: lines read; ``bad``: lines that are not valid SBS (never fatal).
     """
-
-    def __init__(self, table: AircraftTable) -> None:
-        self.table = table
-        self.messages = 0
-        self.bad = 0
 
     @staticmethod
     def recorded_time(line: str) -> float | None:

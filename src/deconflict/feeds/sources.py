@@ -22,6 +22,7 @@ from ..errors import InvalidInput
 from .asterix import AsterixDecoder, BlockStream
 from .cot import CotDecoder
 from .framing import MLAT_HZ, BeastDeframer, avr_record
+from .hostport import host_port
 from .modes import ModeSDecoder
 from .sbs import SbsDecoder
 from .state import AircraftTable
@@ -88,13 +89,8 @@ def parse_source(text: str) -> SourceSpec:
                 f"source {text!r}: unknown scheme {scheme!r} "
                 "(sbs, avr, beast, cot, cotudp, asterix, http, https)"
             )
-        try:
-            port = parts.port
-        except ValueError:
-            raise InvalidInput(f"source {text!r}: bad port") from None
-        if not parts.hostname or port is None:
-            raise InvalidInput(f"source {text!r}: needs HOST:PORT, e.g. {scheme}://127.0.0.1")
-        return SourceSpec(kind, host=parts.hostname, port=port)
+        host, port = host_port(parts, f"source {text!r}", f", e.g. {scheme}://127.0.0.1")
+        return SourceSpec(kind, host=host, port=port)
     base = text[:-3] if text.endswith(".gz") else text
     kind_ = _SUFFIXES.get(os.path.splitext(base)[1].lower())
     if kind_ is None:

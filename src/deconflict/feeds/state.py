@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from ..errors import InvalidInput
 
-__all__ = ["Aircraft", "AircraftTable", "TrackState"]
+__all__ = ["Aircraft", "AircraftTable", "TableDecoder", "TrackState"]
 
 NEVER = -math.inf
 DEFAULT_MAX_AGE_S = 60.0
@@ -230,3 +230,13 @@ class AircraftTable:
     def changed(self) -> int:
         """How many aircraft are marked changed."""
         return len(self._dirty)
+
+
+class TableDecoder:
+    """Base of a decoder merging what it reads into ``table``: ``messages`` counts what it
+    read, ``bad`` what it could not read (never fatal)."""
+
+    def __init__(self, table: AircraftTable) -> None:
+        self.table = table
+        self.messages = 0
+        self.bad = 0

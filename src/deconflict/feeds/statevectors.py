@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .state import AircraftTable
+from .state import TableDecoder
 
 __all__ = ["StateVectorDecoder"]
 
@@ -30,17 +30,12 @@ def _opt(value: Any) -> float | None:
     return v
 
 
-class StateVectorDecoder:
+class StateVectorDecoder(TableDecoder):
     """Merges state-vector documents into an :class:`AircraftTable`.
 
     ``messages`` counts state rows, ``bad`` the rows (or documents) that do not fit.
     ``shift_s`` is added to every time (0 for live data; a replay moves times to now).
     """
-
-    def __init__(self, table: AircraftTable) -> None:
-        self.table = table
-        self.messages = 0
-        self.bad = 0
 
     @staticmethod
     def recorded_time(doc: Any) -> float | None:

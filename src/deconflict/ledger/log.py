@@ -22,7 +22,7 @@ a store end to end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +74,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(eq=False)
 class Log:
     """An append-only, verifiable log kept in ``store`` and signed by ``signer``.
 
@@ -102,21 +103,13 @@ class Log:
     key: the log then takes it and signs on.
     """
 
-    def __init__(
-        self,
-        store: LedgerStore,
-        signer: Signer | None = None,
-        *,
-        clock: Callable[[], datetime] = _utcnow,
-        key_loader: KeyLoader | None = None,
-        salt: Callable[[], str] | None = None,
-    ) -> None:
-        self.store = store
-        self.signer = signer
-        self.clock = clock
-        self.key_loader = key_loader
-        self.salt = salt
-        self._frontier_cache: Frontier | None = None
+    store: LedgerStore
+    signer: Signer | None = None
+    _: KW_ONLY
+    clock: Callable[[], datetime] = _utcnow
+    key_loader: KeyLoader | None = None
+    salt: Callable[[], str] | None = None
+    _frontier_cache: Frontier | None = field(default=None, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------
 

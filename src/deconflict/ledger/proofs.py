@@ -51,13 +51,7 @@ def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     start, end, m = 0, size, index
     while end - start > 1:
         k = split_point(end - start)
-        if m < k:
-            ranges.append((start + k, end))
-            end = start + k
-        else:
-            ranges.append((start, start + k))
-            start += k
-            m -= k
+        start, end, m = _descend(ranges, start, end, m, k, left=m < k)
     ranges.reverse()
     return ranges
 
@@ -85,16 +79,24 @@ def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
                 ranges.append((start, end))
             break
         k = split_point(n)
-        if m <= k:
-            ranges.append((start + k, end))
-            end = start + k
-        else:
-            ranges.append((start, start + k))
-            start += k
-            m -= k
-            whole = False
+        left = m <= k
+        start, end, m = _descend(ranges, start, end, m, k, left=left)
+        whole = whole and left
     ranges.reverse()
     return ranges
+
+
+def _descend(
+    ranges: list[tuple[int, int]], start: int, end: int, m: int, k: int, *, left: bool
+) -> tuple[int, int, int]:
+    """One step from the subtree of leaves ``[start, end)``, split after its first ``k``,
+    down to its ``left`` or right child: the other child's range is added to ``ranges``;
+    returns the child's range and ``m`` counted from the child's first leaf."""
+    if left:
+        ranges.append((start + k, end))
+        return start, start + k, m
+    ranges.append((start, start + k))
+    return start + k, end, m - k
 
 
 def _check_hashes(what: str, hashes: Sequence[bytes]) -> None:

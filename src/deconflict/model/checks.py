@@ -4,8 +4,8 @@ number checks, and the check that names the record and property at fault."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterable, Sequence
+from typing import NoReturn, Protocol
 
 from ..bounds import (
     DECLARATION_BOUNDS,
@@ -137,6 +137,27 @@ class _Check:
             self.fail(prop, f"party {dup[0]!r} listed twice")
         if required and not values:
             self.fail(prop, "must name at least one party")
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def where(self) -> str: ...
+
+
+def check_unique_ids(items: Iterable[_Identified], name: str = "", earlier: str = "") -> None:
+    """Raise :class:`InvalidInput` at the second of two ``items`` sharing an id, naming
+    where both were (``name`` and ``earlier`` stand in for a ``where`` that is empty)."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.id in seen:
+            raise InvalidInput(
+                f"{item.where or name}: property 'id': duplicate id {item.id!r} "
+                f"(first at {seen[item.id] or earlier})"
+            )
+        seen[item.id] = item.where
 
 
 def _where(where: str, kind: str, ident: object) -> _Check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..errors import InvalidInput
+from .checks import check_unique_ids
 from .declarations import Country, Position, Strike, Volume, Zone
 from .tracks import Tracks
 
@@ -35,11 +35,4 @@ class Picture:
         }
         for name, group in groups.items():
             object.__setattr__(self, name, tuple(group))
-            seen: dict[str, str] = {}
-            for item in group:
-                if item.id in seen:
-                    raise InvalidInput(
-                        f"{item.where or name}: property 'id': duplicate id {item.id!r} "
-                        f"(first at {seen[item.id] or 'an earlier one'})"
-                    )
-                seen[item.id] = item.where
+            check_unique_ids(group, name, "an earlier one")

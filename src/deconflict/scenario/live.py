@@ -12,6 +12,7 @@ forward; the declarations' times move with it.
 from __future__ import annotations
 
 import logging
+from dataclasses import KW_ONLY, dataclass
 
 from ..service.background import Background
 from ..service.clock import ScaledClock
@@ -25,6 +26,7 @@ __all__ = ["LiveDemo"]
 log = logging.getLogger("deconflict.scenario")
 
 
+@dataclass(eq=False)
 class LiveDemo:
     """Plays ``scenario`` into ``service`` on ``clock``, looping until :meth:`stop`.
 
@@ -32,22 +34,15 @@ class LiveDemo:
     alerts to answer).
     """
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        service: Service,
-        recorder: Recorder,
-        clock: ScaledClock,
-        *,
-        loop: bool = True,
-        tick_s: float = 0.1,
-    ) -> None:
-        self.scenario = scenario
-        self.service = service
-        self.recorder = recorder
-        self.clock = clock
-        self.loop = loop
-        self.tick_s = tick_s
+    scenario: Scenario
+    service: Service
+    recorder: Recorder
+    clock: ScaledClock
+    _: KW_ONLY
+    loop: bool = True
+    tick_s: float = 0.1
+
+    def __post_init__(self) -> None:
         self.loops = 0
         self._worker = Background(self._run, "deconflict-demo")
         self._stop = self._worker.stopping

@@ -12,6 +12,7 @@ import heapq
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from ..errors import DeconflictError, InvalidInput
@@ -50,6 +51,11 @@ def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
     }
 
 
+def _nothing() -> None:
+    pass
+
+
+@dataclass(eq=False)
 class Player:
     """Plays ``scenario`` into ``service``, ``shift_s`` seconds later than written.
 
@@ -61,28 +67,18 @@ class Player:
     the file; otherwise it is logged and skipped (a looping demo).
     """
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        service: Service,
-        recorder: Recorder,
-        *,
-        wait: Callable[[float], bool],
-        steps: bool,
-        shift_s: float = 0.0,
-        strict: bool = True,
-        on_step: Callable[[], None] = lambda: None,
-        stop: threading.Event | None = None,
-    ) -> None:
-        self.scenario = scenario
-        self.service = service
-        self.recorder = recorder
-        self.wait = wait
-        self.steps = steps
-        self.shift_s = shift_s
-        self.strict = strict
-        self.on_step = on_step
-        self.stop = stop or threading.Event()
+    scenario: Scenario
+    service: Service
+    recorder: Recorder
+    _: KW_ONLY
+    wait: Callable[[float], bool]
+    steps: bool
+    shift_s: float = 0.0
+    strict: bool = True
+    on_step: Callable[[], None] = _nothing
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
         self.queue: list[tuple[float, int, int, Any]] = []
         self.flights: list[tuple[Flight, FlightStates]] = []
         self.declared: list[tuple[str, dict[str, Any]]] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Protocol
 
 from ..errors import Conflict, InvalidInput, NotFound, VerificationError
@@ -69,6 +70,7 @@ class RecordStore(Protocol):
     def latest_cosigned(self) -> tuple[int, str, str, str] | None: ...
 
 
+@dataclass(eq=False)
 class Record:
     """The record of ``log`` as published by ``heads``.
 
@@ -77,24 +79,14 @@ class Record:
     database's write transaction, while a witness key is registered.
     """
 
-    def __init__(
-        self,
-        db: Database,
-        log: Log,
-        heads: HeadCadence,
-        store: RecordStore,
-        *,
-        lock: threading.RLock,
-        clock: Clock,
-        involved: Callable[[str, Any], bool],
-    ) -> None:
-        self.db = db
-        self.log = log
-        self.heads = heads
-        self.store = store
-        self.lock = lock
-        self.clock = clock
-        self.involved = involved
+    db: Database
+    log: Log
+    heads: HeadCadence
+    store: RecordStore
+    _: KW_ONLY
+    lock: threading.RLock
+    clock: Clock
+    involved: Callable[[str, Any], bool]
 
     def receipt(self, index: int, signed: SignedTreeHead) -> dict[str, Any]:
         """The receipt of entry ``index`` under ``signed`` (JSON-ready)."""

@@ -11,41 +11,19 @@ gets the same alert.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..entropy import Entropy
 from ..errors import Conflict, InvalidInput, NotFound
 from ..kinds import KINDS
 from ..model import alert_key
-from .alertbook import AlertBook
-from .channel import Channel
-from .clock import Clock
-from .config import ServiceConfig
 from .hotline import LiveAlert, alert_id
-from .picture import Picture
-from .record import Record
+from .raising import RaisingService
 
 
-class Service(Protocol):
+class Service(RaisingService, Protocol):
     """What a stop request needs of the service (:class:`~deconflict.service.core.Service`)."""
 
-    lock: Any
-    book: AlertBook
-    picture: Picture
-    clock: Clock
-    config: ServiceConfig
-    entropy: Entropy
-    channel: Channel
-    record: Record
-
-    def write(
-        self, entries: Sequence[Mapping[str, Any]], effect: Callable[[], None] | None = None
-    ) -> tuple[list[int], Any]: ...
-
     def alert_view(self, alert: LiveAlert, party: str) -> dict[str, Any]: ...
-
-    def push_alert(self, alert: LiveAlert) -> None: ...
 
 
 __all__ = ["MAX_TEXT", "STOP_KIND", "request_stop"]

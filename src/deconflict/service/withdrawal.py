@@ -13,20 +13,14 @@ The alert is :func:`declaration_alert`, the one a declaration raises too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..entropy import Entropy
 from ..errors import NotFound
-from .alertbook import AlertBook
-from .channel import Channel
-from .clock import Clock
-from .config import ServiceConfig
 from .declared import KINDS_BY_ENDPOINT, Declared
 from .hotline import LiveAlert, alert_id
 from .idempotency import digest
-from .picture import Picture
-from .record import Record
+from .raising import RaisingService
 
 __all__ = ["WITHDRAWAL_KIND", "declaration_alert", "withdraw"]
 
@@ -44,28 +38,14 @@ assert set(_KINDS) == set(KINDS_BY_ENDPOINT)
 Effect = Callable[[], None]
 
 
-class Service(Protocol):
+class Service(RaisingService, Protocol):
     """What a declaration alert and a withdrawal need of the service
     (:class:`~deconflict.service.core.Service`)."""
 
-    lock: Any
     changed: Any
-    book: AlertBook
-    picture: Picture
-    clock: Clock
-    config: ServiceConfig
-    entropy: Entropy
-    channel: Channel
-    record: Record
     store: Any
 
-    def write(
-        self, entries: Sequence[Mapping[str, Any]], effect: Effect | None = None
-    ) -> tuple[list[int], Any]: ...
-
     def active_parties(self) -> list[str]: ...
-
-    def push_alert(self, alert: LiveAlert) -> None: ...
 
     def publish(self, party: str, event: dict[str, Any]) -> None: ...
 

@@ -48,19 +48,12 @@ CREATE TABLE IF NOT EXISTS ledger_meta (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS ledger_leaves_no_update BEFORE UPDATE ON ledger_leaves
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_leaves_no_delete BEFORE DELETE ON ledger_leaves
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_heads_no_update BEFORE UPDATE ON ledger_heads
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_heads_no_delete BEFORE DELETE ON ledger_heads
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-"""
+""" + "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op} BEFORE {op.upper()} ON {table}\n"
+    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;\n"
+    for table in ("ledger_leaves", "ledger_nodes", "ledger_heads")
+    for op in ("update", "delete")
+)
 
 _SCHEMA_OBJECTS = _LEDGER_SCHEMA.count("CREATE ")
 """Tables and triggers the schema holds (all present: nothing to create)."""

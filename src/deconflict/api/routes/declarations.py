@@ -1,11 +1,13 @@
 """Declarations: positions, intents and zones (GeoJSON), and a party's consent to a zone."""
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ...service.core import Service
 from ..context import ApiContext, Ctx, IdemKey, Officer, Party
 from ..jsontext import parse_json
 from ..schemas import DECLARATION_BODY
@@ -13,6 +15,9 @@ from ..schemas import DECLARATION_BODY
 __all__ = ["router"]
 
 router = APIRouter()
+
+Features = Callable[[Service, str], list[dict[str, Any]]]
+"""What ``GET /v1/{endpoint}`` lists for a party."""
 
 
 async def _declare(
@@ -46,75 +51,76 @@ async def _withdraw(
     return result
 
 
-@router.post("/v1/positions", tags=["declarations"], openapi_extra=DECLARATION_BODY)
-async def post_positions(
-    request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Declare forces positions or protected sites (GeoJSON Points with radius_m)."""
-    return await _declare(ctx, "positions", party, request, idem)
+def _add_routes(
+    endpoint: str, tag: str, features: Features, *, declare: str, read: str, withdraw: str
+) -> None:
+    """``POST /v1/{endpoint}`` (declare), ``GET /v1/{endpoint}`` (the ``features``, as a
+    FeatureCollection) and ``DELETE /v1/{endpoint}/{decl_id}`` (withdraw), documented by
+    ``declare``, ``read`` and ``withdraw``."""
+
+    async def post(
+        request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
+    ) -> dict[str, Any]:
+        return await _declare(ctx, endpoint, party, request, idem)
+
+    def get(ctx: Ctx, party: Party) -> dict[str, Any]:
+        return {"type": "FeatureCollection", "features": features(ctx.service, party)}
+
+    async def delete(
+        ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
+    ) -> dict[str, Any]:
+        return await _withdraw(ctx, endpoint, party, officer, decl_id, idem)
+
+    path, one = f"/v1/{endpoint}", endpoint.removesuffix("s")
+    for route, method, at, name, doc, extra in (
+        (post, "POST", path, f"post_{endpoint}", declare, DECLARATION_BODY),
+        (get, "GET", path, f"get_{endpoint}", read, None),
+        (delete, "DELETE", path + "/{decl_id}", f"delete_{one}", withdraw, None),
+    ):
+        router.add_api_route(
+            at,
+            route,
+            methods=[method],
+            name=name,
+            tags=[tag],
+            description=doc,
+            openapi_extra=extra,
+        )
 
 
-@router.get("/v1/positions", tags=["declarations"])
-def get_positions(ctx: Ctx, party: Party) -> dict[str, Any]:
-    """The caller's own declared positions."""
-    features = ctx.service.own_declarations(party, ["position"])
-    return {"type": "FeatureCollection", "features": features}
-
-
-@router.delete("/v1/positions/{decl_id}", tags=["declarations"])
-async def delete_position(
-    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Withdraw one of the caller's positions; every other party is told (a
-    ``declaration`` alert, ``"action": "withdrawn"``). Another's or an unknown id: 404."""
-    return await _withdraw(ctx, "positions", party, officer, decl_id, idem)
-
-
-@router.post("/v1/intents", tags=["declarations"], openapi_extra=DECLARATION_BODY)
-async def post_intents(
-    request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Declare plans: 4D volumes, strikes and ground movements (GeoJSON)."""
-    return await _declare(ctx, "intents", party, request, idem)
-
-
-@router.get("/v1/intents", tags=["declarations"])
-def get_intents(ctx: Ctx, party: Party) -> dict[str, Any]:
-    """The caller's own declared intents."""
-    features = ctx.service.own_declarations(party, ["strike", "volume", "movement"])
-    return {"type": "FeatureCollection", "features": features}
-
-
-@router.delete("/v1/intents/{decl_id}", tags=["declarations"])
-async def delete_intent(
-    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Withdraw one of the caller's intents (a strike, volume or movement); every other
-    party is told. Another's or an unknown id: 404."""
-    return await _withdraw(ctx, "intents", party, officer, decl_id, idem)
-
-
-@router.post("/v1/zones", tags=["zones"], openapi_extra=DECLARATION_BODY)
-async def post_zones(
-    request: Request, ctx: Ctx, party: Party, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Claim zones (GeoJSON); each named party consents on its own."""
-    return await _declare(ctx, "zones", party, request, idem)
-
-
-@router.get("/v1/zones", tags=["zones"])
-def get_zones(ctx: Ctx, party: Party) -> dict[str, Any]:
-    """Every zone, with its status and who has not consented."""
-    return {"type": "FeatureCollection", "features": ctx.service.zones()}
-
-
-@router.delete("/v1/zones/{decl_id}", tags=["zones"])
-async def delete_zone(
-    ctx: Ctx, party: Party, officer: Officer, decl_id: str, idem: IdemKey = None
-) -> dict[str, Any]:
-    """Withdraw a zone the caller claimed; every other party is told. Another's or an
-    unknown id: 404."""
-    return await _withdraw(ctx, "zones", party, officer, decl_id, idem)
+_add_routes(
+    "positions",
+    "declarations",
+    lambda service, party: service.own_declarations(party, ["position"]),
+    declare="Declare forces positions or protected sites (GeoJSON Points with radius_m).",
+    read="The caller's own declared positions.",
+    withdraw=(
+        "Withdraw one of the caller's positions; every other party is told (a\n"
+        '``declaration`` alert, ``"action": "withdrawn"``). Another\'s or an unknown id: 404.'
+    ),
+)
+_add_routes(
+    "intents",
+    "declarations",
+    lambda service, party: service.own_declarations(party, ["strike", "volume", "movement"]),
+    declare="Declare plans: 4D volumes, strikes and ground movements (GeoJSON).",
+    read="The caller's own declared intents.",
+    withdraw=(
+        "Withdraw one of the caller's intents (a strike, volume or movement); every other\n"
+        "party is told. Another's or an unknown id: 404."
+    ),
+)
+_add_routes(
+    "zones",
+    "zones",
+    lambda service, party: service.zones(),
+    declare="Claim zones (GeoJSON); each named party consents on its own.",
+    read="Every zone, with its status and who has not consented.",
+    withdraw=(
+        "Withdraw a zone the caller claimed; every other party is told. Another's or an\n"
+        "unknown id: 404."
+    ),
+)
 
 
 @router.post("/v1/zones/{zone_id}/consent", tags=["zones"])
