@@ -22,7 +22,8 @@ import pytest
 from deconflict.feeds.asterix import AsterixDecoder
 from deconflict.feeds.asterix_encode import cat021_block, cat021_record, history_blocks
 from deconflict.feeds.run import FeedOptions
-from deconflict.feeds.state import AircraftTable, TrackState
+from deconflict.feeds.state import AircraftTable
+from deconflict.model import TrackReport
 from deconflict.trackio import History
 
 from .standins import StandInService, feed_until
@@ -100,9 +101,9 @@ def test_ast_file_with_hostile_blocks_between_good_ones(
 
 
 def test_out_of_bounds_reports_are_counted_and_left_out(tmp_path: Path) -> None:
-    good = cat021_record(TrackState("4ca001", 100.0, 47.0, 8.0, 10_000.0, 200.0, 90.0, 0.0))
+    good = cat021_record(TrackReport("4ca001", 100.0, 47.0, 8.0, 10_000.0, 200.0, 90.0, 0.0))
     # 2,000 m/s: beyond the service's track bounds (> 1,500 m/s)
-    fast = cat021_record(TrackState("4ca002", 100.0, 47.0, 8.1, 10_000.0, 2_000.0, 90.0, 0.0))
+    fast = cat021_record(TrackReport("4ca002", 100.0, 47.0, 8.1, 10_000.0, 2_000.0, 90.0, 0.0))
     path = tmp_path / "bounds.ast"
     path.write_bytes(cat021_block([good, fast]))
     service, stats = replay(path)

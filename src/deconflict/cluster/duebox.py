@@ -14,6 +14,7 @@ or climbed: a hotline says when, never what.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,9 @@ class DueInbox:
         self.wake = wake
         self.clock = clock
         self._waiting: dict[str, float] = {}
+        self._soonest: list[tuple[float, str]] = []
+        """A heap of ``(time, alert id)``: every alert's waiting time, and times since
+        lowered or taken (passed over when they come up)."""
         self._lock = threading.Lock()
         self.received: dict[str, int] = {}
         """Due times received, per hotline heard alive (a name nobody heard beating is
@@ -82,18 +86,28 @@ class DueInbox:
             for alert_id, t in taken:
                 # the soonest time of an alert stands for it: once looked at, it is
                 # looked at again only when a hotline says so
-                self._waiting[alert_id] = min(t, self._waiting.get(alert_id, t))
+                if t < self._waiting.get(alert_id, float("inf")):
+                    self._waiting[alert_id] = t
+                    heapq.heappush(self._soonest, (t, alert_id))
+            if len(self._soonest) > 2 * len(self._waiting) + 1024:
+                self._soonest = [(t, a) for a, t in self._waiting.items()]
+                heapq.heapify(self._soonest)
             if alive:
                 self.received[hotline] = self.received.get(hotline, 0) + len(taken)
         if taken:
             self.wake()
 
     def take(self, now: float) -> set[str]:
-        """The alerts due by ``now``, taken out (the others wait)."""
+        """The alerts due by ``now``, taken out (the others wait); the cost is that of
+        the times come due, not of every time waiting."""
+        ready: set[str] = set()
         with self._lock:
-            ready = {a for a, t in self._waiting.items() if t <= now}
-            for a in ready:
-                del self._waiting[a]
+            soonest, waiting = self._soonest, self._waiting
+            while soonest and soonest[0][0] <= now:
+                t, a = heapq.heappop(soonest)
+                if waiting.get(a) == t:
+                    del waiting[a]
+                    ready.add(a)
         return ready
 
     def stats(self) -> dict[str, Any]:

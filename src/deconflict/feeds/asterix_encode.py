@@ -15,8 +15,8 @@ from typing import Any, cast
 
 import asterix.generated as gen
 
+from ..model.tracks import TrackReport
 from ..trackio import History
-from .state import TrackState
 from .units import FPM_MPS, FT_M
 
 __all__ = ["cat021_block", "cat021_record", "cat062_block", "cat062_record", "history_blocks"]
@@ -34,7 +34,7 @@ def _tod(t: float) -> float:
 
 
 def cat021_record(
-    s: TrackState,
+    s: TrackReport,
     *,
     sac: int = 0,
     sic: int = 1,
@@ -67,7 +67,7 @@ def cat021_record(
 
 
 def cat062_record(
-    s: TrackState,
+    s: TrackReport,
     *,
     sac: int = 0,
     sic: int = 1,
@@ -139,7 +139,8 @@ def history_blocks(
         t = float(history.time_s[k])
         if pending and (t != pending_t or len(pending) >= max_records):
             yield flush()
-        state = TrackState(str(history.id[k]), t, *(float(v) for v in history.values[k]))
+        lat, lon, alt, gs, trk, vs = (float(v) for v in history.values[k])
+        state = TrackReport(str(history.id[k]), t, lat, lon, alt, gs, trk, vs)
         tn = numbers[state.id]
         if category == 21:
             rec = cat021_record(state, sac=sac, sic=sic, track_number=tn)

@@ -22,9 +22,9 @@ import httpx
 
 from ..bounds import TRACK_BOUNDS
 from ..errors import Forbidden
+from ..model.tracks import TrackReport
 from ..timefmt import iso_ms
 from .failover import ServiceUrls, moves_on
-from .state import TrackState
 
 __all__ = [
     "MAX_TRACKS_PER_POST",
@@ -38,10 +38,10 @@ __all__ = [
 MAX_TRACKS_PER_POST = 10_000
 
 
-def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
+def track_json(s: TrackReport, time_shift_s: float = 0.0) -> dict[str, Any]:
     """A track as the service takes it (ISO 8601 UTC time with milliseconds, SI units).
 
-    >>> track_json(TrackState("4ca2d6", 0.25, 51.5, -0.25, 11000.0, 230.0, 90.0, 0.0))["time"]
+    >>> track_json(TrackReport("4ca2d6", 0.25, 51.5, -0.25, 11000.0, 230.0, 90.0, 0.0))["time"]
     '1970-01-01T00:00:00.250Z'
     """
     return {
@@ -56,7 +56,7 @@ def track_json(s: TrackState, time_shift_s: float = 0.0) -> dict[str, Any]:
     }
 
 
-def within_bounds(s: TrackState) -> bool:
+def within_bounds(s: TrackReport) -> bool:
     """Whether every number of ``s`` is inside the service's track bounds (a report with
     one outside them would be refused, with the rest of its batch)."""
     values = {

@@ -22,13 +22,14 @@ from typing import Any, TextIO
 import httpx
 
 from ..errors import InvalidInput
+from ..model.tracks import TrackReport
 from .asterix_read import read_asterix_udp
 from .failover import ServiceUrls
 from .poster import MAX_TRACKS_PER_POST, Backoff, TrackPoster, track_json, within_bounds
 from .readers import Pacer, read_file, read_poll, read_tcp, read_udp
 from .reporting import Reporting
 from .sources import Intake, SourceSpec, parse_source
-from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable, TrackState
+from .state import DEFAULT_MAX_AGE_S, DEFAULT_MAX_AIRCRAFT, AircraftTable
 from .stats import FeedStats
 
 __all__ = ["FeedOptions", "run_feed"]
@@ -98,13 +99,13 @@ class _Feed(Reporting[FeedStats]):
         self.table = AircraftTable(self.o.max_aircraft, self.o.max_age_s)
         self.intake = Intake(self.table, self.o.receiver)
         self.flush = asyncio.Event()
-        self.pending: dict[str, TrackState] = {}
+        self.pending: dict[str, TrackReport] = {}
         self._sent_at_messages = 0
-        self._last_sig: tuple[TrackState, ...] | None = None
+        self._last_sig: tuple[TrackReport, ...] | None = None
         self._last_key = ""
         # the last batch tried and its key (kept while it is tried unchanged), and whether
         # it may have been applied without an answer (then it is sent again as it is)
-        self._tried_sig: tuple[TrackState, ...] | None = None
+        self._tried_sig: tuple[TrackReport, ...] | None = None
         self._tried_key = ""
         self._in_doubt = False
         self.stopping = False

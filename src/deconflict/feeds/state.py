@@ -17,32 +17,15 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ..errors import InvalidInput
+from ..model.tracks import TrackReport
 
-__all__ = ["Aircraft", "AircraftTable", "TableDecoder", "TrackState"]
+__all__ = ["Aircraft", "AircraftTable", "TableDecoder"]
 
 NEVER = -math.inf
 DEFAULT_MAX_AGE_S = 60.0
 DEFAULT_MAX_AIRCRAFT = 10_000
-
-
-class TrackState(NamedTuple):
-    """One aircraft's complete state: what a feed posts as a track.
-
-    ``time_s`` is the time of the position fix (epoch seconds); ``lat_deg``/``lon_deg`` WGS84,
-    ``alt_m`` barometric where known (else GNSS), speeds in m/s, ``track_deg`` true.
-    """
-
-    id: str
-    time_s: float
-    lat_deg: float
-    lon_deg: float
-    alt_m: float
-    gs_mps: float
-    track_deg: float
-    vs_mps: float
 
 
 @dataclass(slots=True)
@@ -180,7 +163,7 @@ class AircraftTable:
         self.expired += dropped
         return dropped
 
-    def state(self, ac: Aircraft) -> TrackState | None:
+    def state(self, ac: Aircraft) -> TrackReport | None:
         """The aircraft's complete track, or None if position, altitude or velocity is
         missing or stale (older than ``max_age_s`` before the aircraft was last heard).
         The altitude is barometric if fresh, else GNSS (made barometric with a fresh
@@ -198,11 +181,11 @@ class AircraftTable:
         else:
             return None
         vs = ac.vs_mps if ac.t_vs >= limit else 0.0
-        return TrackState(
+        return TrackReport(
             ac.icao, ac.t_pos, ac.lat_deg, ac.lon_deg, alt, ac.gs_mps, ac.track_deg, vs
         )
 
-    def ready(self) -> list[TrackState]:
+    def ready(self) -> list[TrackReport]:
         """Every aircraft's complete track, in order of last heard."""
         out = []
         for ac in self._aircraft.values():
@@ -211,7 +194,7 @@ class AircraftTable:
                 out.append(s)
         return out
 
-    def take_changed(self) -> list[TrackState]:
+    def take_changed(self) -> list[TrackReport]:
         """The complete tracks of the aircraft changed since the last call; clears the mark.
 
         An aircraft changed but not yet complete is left out and waits for its next update.

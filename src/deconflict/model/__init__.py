@@ -24,7 +24,7 @@ from .checks import as_real, outside, shown
 from .declarations import Country, Party, Position, Rule, Strike, Volume, Zone
 from .geometry import Geometry
 from .picture import Picture
-from .tracks import Tracks
+from .tracks import TrackReport, Tracks
 from .vocab import (
     ACTIONS,
     ALERT_KINDS,
@@ -53,6 +53,7 @@ __all__ = [
     "Position",
     "Rule",
     "Strike",
+    "TrackReport",
     "Tracks",
     "Volume",
     "Zone",

@@ -1,4 +1,5 @@
-""":class:`Tracks`: the structure-of-arrays form every detector takes (one row per asset)."""
+""":class:`Tracks`: the structure-of-arrays form every detector takes (one row per asset);
+:class:`TrackReport`: one track as a party or a feed reports it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InvalidInput
 from ..geo import dead_reckon
+from ..timefmt import iso_ms
 from .vocab import F64, TRACK_COLUMNS
 
 
@@ -240,3 +242,54 @@ class Tracks:
             row_labels=table.labels,
             **{name: table.numbers[column] for name, column in numbers.items()},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TrackReport:
+    """One track as reported: id, time (POSIX s) and state (degrees, m, m/s, track true).
+
+    The service makes it from a party's report once every number is checked
+    (:func:`deconflict.service.reports.parse_track_reports`); a feed from a decoder's
+    table (:mod:`deconflict.feeds.state`), checking its bounds before it posts.
+    """
+
+    id: str
+    time_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    gs_mps: float
+    track_deg: float
+    vs_mps: float
+    time_text: str | None = None
+    """The time as reported (ISO 8601), kept for the record; None: made from ``time_s``."""
+
+    def row(self) -> tuple[str, float, float, float, float, float, float, float]:
+        """``(id, time_s, lat_deg, lon_deg, alt_m, gs_mps, track_deg, vs_mps)``."""
+        return (
+            self.id,
+            self.time_s,
+            self.lat_deg,
+            self.lon_deg,
+            self.alt_m,
+            self.gs_mps,
+            self.track_deg,
+            self.vs_mps,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The track object as logged: the reported time text and the numbers.
+
+        >>> TrackReport("4ca2d6", 0.25, 51.5, -0.25, 11000.0, 230.0, 90.0, 0.0).to_json()["time"]
+        '1970-01-01T00:00:00.250Z'
+        """
+        return {
+            "id": self.id,
+            "time": self.time_text if self.time_text is not None else iso_ms(self.time_s),
+            "lat": self.lat_deg,
+            "lon": self.lon_deg,
+            "alt_m": self.alt_m,
+            "gs_mps": self.gs_mps,
+            "track_deg": self.track_deg,
+            "vs_mps": self.vs_mps,
+        }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -19,8 +18,8 @@ import numpy as np
 
 from ..bounds import TRACK_BOUNDS, Range
 from ..errors import InvalidInput
+from ..model.tracks import TrackReport
 from ..timefmt import parse_time
-from .clock import iso
 from .trackbatch import TrackBatch
 
 __all__ = ["TrackReport", "parse_track_reports", "qid", "tracks_at"]
@@ -34,47 +33,6 @@ _FIELDS = ("lat_deg", "lon_deg", "alt_m", "gs_mps", "track_deg", "vs_mps")
 def qid(party: str, id: str) -> str:
     """The qualified id of ``party``'s track ``id`` (two parties may use the same id)."""
     return f"{party}/{id}"
-
-
-@dataclass(frozen=True)
-class TrackReport:
-    """One track as reported: id, time (POSIX s) and state (degrees, m, m/s)."""
-
-    id: str
-    time_s: float
-    lat_deg: float
-    lon_deg: float
-    alt_m: float
-    gs_mps: float
-    track_deg: float
-    vs_mps: float
-    time_text: str | None = None
-    """The time as reported (ISO 8601), kept for the record; None: made from ``time_s``."""
-
-    def row(self) -> tuple[str, float, float, float, float, float, float, float]:
-        return (
-            self.id,
-            self.time_s,
-            self.lat_deg,
-            self.lon_deg,
-            self.alt_m,
-            self.gs_mps,
-            self.track_deg,
-            self.vs_mps,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The track object as logged: the reported time text and the numbers."""
-        return {
-            "id": self.id,
-            "time": self.time_text if self.time_text is not None else iso(self.time_s),
-            "lat": self.lat_deg,
-            "lon": self.lon_deg,
-            "alt_m": self.alt_m,
-            "gs_mps": self.gs_mps,
-            "track_deg": self.track_deg,
-            "vs_mps": self.vs_mps,
-        }
 
 
 def parse_track_reports(
