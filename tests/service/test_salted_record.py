@@ -28,6 +28,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from deconflict.api.app import create_app
+from deconflict.kinds import RESPONSES
 from deconflict.ledger.hashing import leaf_hash
 from deconflict.ledger.log import PUBLIC_KEY_META, Log
 from deconflict.ledger.proofs import verify_consistency
@@ -36,7 +37,6 @@ from deconflict.ledger.signing import Signer, b64encode
 from deconflict.service.clock import SimClock, iso, to_datetime
 from deconflict.service.config import ServiceConfig
 from deconflict.service.core import Service
-from deconflict.service.hotline import RESPONSES
 from deconflict.store import open_database
 from deconflict.timefmt import parse_time
 from servicekit import StoreTarget, Stream, add_party, alert_event, cli, client, track

@@ -4,8 +4,9 @@ them without looking at every track each round, and finds exactly those a scan w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deconflict.model import TrackReport
 from deconflict.service.config import ServiceConfig
-from deconflict.service.picture import Picture, TrackReport
+from deconflict.service.picture import Picture
 
 T0 = 1.8e9
 AGE_S = 10.0

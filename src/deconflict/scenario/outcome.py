@@ -22,10 +22,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..kinds import KINDS
+from ..kinds import FINAL_RESPONSES, KINDS
 from ..service.alertshape import alert_from_json, public_details
 from ..service.clock import iso
-from ..service.hotline import FINAL_RESPONSES
 from ..trackio import parse_time
 from .player import NO_OFFICER
 from .recorder import AlertTrace

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..service.hotline import ACTIVE_STATES
+from ..kinds import ACTIVE_STATES
 from ..trackio import parse_time
 
 __all__ = ["AlertTrace", "Recorder", "TimelineRow"]

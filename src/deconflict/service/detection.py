@@ -1,5 +1,5 @@
 """One detection run over the live picture: the core's detectors and alert builders
-applied to what changed, in the service's terms (:class:`~deconflict.service.picture.Found`).
+applied to what changed, in the service's terms (:class:`~deconflict.service.findings.Found`).
 
 Separation comes from the incremental detector (:class:`~deconflict.detect.live.LivePairs`):
 the pairs involving a changed track, or every pair on a full pass. Zone entries, border

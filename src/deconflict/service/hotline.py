@@ -21,9 +21,6 @@ from ..kinds import ACTIVE_STATES, FINAL_RESPONSES, RESPONSES
 from .clock import iso
 
 __all__ = [
-    "ACTIVE_STATES",
-    "FINAL_RESPONSES",
-    "RESPONSES",
     "LiveAlert",
     "alert_id",
     "check_response",

@@ -20,9 +20,10 @@ import threading
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
+from ..kinds import FINAL_RESPONSES
 from ..timefmt import parse_time
 from .clock import iso
-from .hotline import FINAL_RESPONSES, LiveAlert
+from .hotline import LiveAlert
 
 __all__ = ["REACH", "RUNGS", "Ladder", "due_times", "ladder_view", "rung_of", "steps_of"]
 

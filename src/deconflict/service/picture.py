@@ -25,18 +25,9 @@ from .config import ServiceConfig
 from .declared import Declared, anchor, parse_declarations
 from .detection import run_detectors
 from .findings import Coverage, Found
-from .reports import TrackReport, parse_track_reports, qid, tracks_at
+from .reports import TrackReport, qid, tracks_at
 
-__all__ = [
-    "Coverage",
-    "Declared",
-    "Found",
-    "Picture",
-    "PictureView",
-    "TrackReport",
-    "parse_track_reports",
-    "warm_up",
-]
+__all__ = ["Picture", "PictureView", "warm_up"]
 
 
 @dataclass

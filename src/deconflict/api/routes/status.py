@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...service.hotline import ACTIVE_STATES
+from ...kinds import ACTIVE_STATES
 from ..context import Ctx, Party
 
 __all__ = ["router"]
