@@ -12,7 +12,7 @@ from deconflict.cluster.share import coverage_json, found_json
 from deconflict.errors import InvalidInput
 from deconflict.service.config import ServiceConfig
 from deconflict.service.findings import Coverage
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 from deconflict.service.reports import TrackReport
 
 T0 = 1577836800.0
@@ -29,7 +29,7 @@ class Alive:
 
 
 def findings(n: int) -> list[dict]:
-    picture = Picture(ServiceConfig())
+    picture = LivePicture(ServiceConfig())
     picture.upsert_tracks(
         "blue", [TrackReport(f"b{k}", T0, 35.0 + 0.3 * k, 40.0, 9e3, 200, 90, 0) for k in range(n)]
     )

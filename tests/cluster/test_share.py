@@ -29,7 +29,7 @@ from deconflict.cluster.share import (
 )
 from deconflict.detect.partition import Partition, cells_of
 from deconflict.service.config import ServiceConfig
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 from deconflict.service.reports import TrackReport
 from zones.zonekit import box, feature, point, polygon, zone
 
@@ -120,8 +120,8 @@ def scene(draw: st.DrawFn) -> dict[str, Any]:
     return {"reports": reports, "features": feats, "moved": moved, "n": draw(st.integers(1, 4))}
 
 
-def recorder_picture(sc: dict[str, Any], changes: list[dict[str, Any]]) -> Picture:
-    picture = Picture(CONFIG)
+def recorder_picture(sc: dict[str, Any], changes: list[dict[str, Any]]) -> LivePicture:
+    picture = LivePicture(CONFIG)
     picture.observer = lambda change: changes.append(wire(change))
     for party, reports in sc["reports"].items():
         picture.upsert_tracks(party, reports)
@@ -130,8 +130,8 @@ def recorder_picture(sc: dict[str, Any], changes: list[dict[str, Any]]) -> Pictu
     return picture
 
 
-def copy_of(snapshot: dict[str, Any]) -> Picture:
-    picture = Picture(CONFIG)
+def copy_of(snapshot: dict[str, Any]) -> LivePicture:
+    picture = LivePicture(CONFIG)
     load_snapshot(picture, wire(snapshot))
     return picture
 
@@ -141,7 +141,7 @@ def keys(found: list[Any]) -> dict[str, Any]:
 
 
 def shared_run(
-    pictures: dict[str, Picture], shares: dict[str, Share], now: float, full: bool
+    pictures: dict[str, LivePicture], shares: dict[str, Share], now: float, full: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     partition = next(iter(shares.values())).partition
     by_key: dict[str, Any] = {}

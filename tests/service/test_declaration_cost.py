@@ -8,7 +8,7 @@ import pytest
 
 from deconflict import features
 from deconflict.service.config import ServiceConfig
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 
 
 def _position(k: int) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def _position(k: int) -> dict[str, Any]:
 
 
 def test_a_new_declaration_parses_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    picture = Picture(ServiceConfig())
+    picture = LivePicture(ServiceConfig())
     for k in range(50):
         picture.set_feature("blue", f"p{k}", "position", _position(k), [], float(k))
     assert len(picture.records().positions) == 50

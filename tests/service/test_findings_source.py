@@ -13,7 +13,7 @@ from deconflict.service.clock import SimClock
 from deconflict.service.config import ServiceConfig
 from deconflict.service.core import Service
 from deconflict.service.findings import Coverage, Found
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 from deconflict.service.reports import TrackReport
 from deconflict.store import open_database
 from deconflict.store.keys import open_log
@@ -54,7 +54,7 @@ def service(store: StoreTarget) -> Iterator[tuple[Service, SimClock, Runs]]:
 
 def head_on() -> list[Found]:
     """A separation finding between blue/a and red/b, made at T0 (as a detector would)."""
-    picture = Picture(ServiceConfig())
+    picture = LivePicture(ServiceConfig())
     picture.upsert_tracks("blue", [TrackReport("a", T0, 35.0, 40.0, 9e3, 200.0, 90.0, 0.0)])
     picture.upsert_tracks("red", [TrackReport("b", T0, 35.0, 40.5, 9e3, 200.0, 270.0, 0.0)])
     found, _ = picture.evaluate(T0, full=True)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from deconflict.model import TrackReport
 from deconflict.service.config import ServiceConfig
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 
 T0 = 1.8e9
 AGE_S = 10.0
@@ -27,7 +27,7 @@ def report(id: str, t: float) -> TrackReport:
 @settings(max_examples=200, deadline=None)
 @given(steps)
 def test_stale_tracks_are_those_a_scan_of_every_track_finds(script):
-    picture = Picture(ServiceConfig(track_max_age_s=AGE_S))
+    picture = LivePicture(ServiceConfig(track_max_age_s=AGE_S))
     picture.detects = False  # only the tracks are under test here
     for op, k, dt in script:
         if op == "report":
@@ -42,7 +42,7 @@ def test_stale_tracks_are_those_a_scan_of_every_track_finds(script):
 
 
 def test_a_report_with_an_old_time_is_found_stale():
-    picture = Picture(ServiceConfig(track_max_age_s=AGE_S))
+    picture = LivePicture(ServiceConfig(track_max_age_s=AGE_S))
     picture.detects = False
     picture.upsert_tracks("p", [report("a", T0)])
     assert picture.drop_stale(T0 + 5) == []

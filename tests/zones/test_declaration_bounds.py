@@ -31,7 +31,7 @@ from deconflict.model import Geometry, Position, Rule, Strike, Volume, Zone
 from deconflict.scenario.loader import load_scenario
 from deconflict.scenario.replay import build_config
 from deconflict.service.config import ServiceConfig
-from deconflict.service.picture import Picture
+from deconflict.service.picture import LivePicture
 from deconflict.timefmt import parse_time
 
 T0, T1 = "2020-01-01T00:00:00Z", "2020-01-01T01:00:00Z"
@@ -398,12 +398,12 @@ def test_a_scenario_plays_the_zones_it_declares() -> None:
     config = build_config(scenario)
     assert config.max_zone_area_m2 > ServiceConfig().max_zone_area_m2
     for action in declares:
-        Picture(config).parse_declarations(
+        LivePicture(config).parse_declarations(
             action.data["doc"], action.party, expect=action.data["endpoint"], now=0.0
         )
     zones = [a for a in declares if a.data["endpoint"] == "zones"]
     with pytest.raises(InvalidInput, match=r"properties\.within: an area of [\d,]+ km²"):
         for action in zones:
-            Picture(ServiceConfig()).parse_declarations(
+            LivePicture(ServiceConfig()).parse_declarations(
                 action.data["doc"], action.party, expect="zones", now=0.0
             )

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..detect.partition import Partition
 from ..errors import DeconflictError
-from ..service.picture import Picture
+from ..service.picture import LivePicture
 from .bus import FINDINGS_SUBJECT, PICTURE_SUBJECT, NatsBus
 from .following import Followed, Worker
 from .share import (
@@ -73,7 +73,7 @@ class Detector(Worker):
             snapshot = self.recorder.call("picture")
             recorder = snapshot["recorder"]
             config, countries = settings_of(snapshot["settings"])
-            picture = Picture(config)
+            picture = LivePicture(config)
             picture.countries = countries
             load_snapshot(picture, snapshot)
             version = int(snapshot["version"])  # of the recorder's picture this copy is
@@ -124,7 +124,7 @@ class Detector(Worker):
     def _working(self) -> bool:
         return time.monotonic() - self._last_run < WORKING_S
 
-    def _send(self, found: list[Any], covered: Any, recorder: str, picture: Picture) -> bool:
+    def _send(self, found: list[Any], covered: Any, recorder: str, picture: LivePicture) -> bool:
         """Send one run to the recorder; False when it must start over (another
         recorder answers). A run not delivered is looked at again next time."""
         docs = [found_json(f) for f in found]

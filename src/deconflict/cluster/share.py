@@ -31,7 +31,7 @@ from ..model import Alert, Country, Geometry
 from ..service.config import ServiceConfig
 from ..service.detection import run_detectors
 from ..service.findings import Coverage, Found
-from ..service.picture import Picture
+from ..service.picture import LivePicture
 from ..service.reports import TrackReport
 
 __all__ = [
@@ -150,7 +150,7 @@ class Share:
 
 
 def detect_share(
-    picture: Picture,
+    picture: LivePicture,
     now: float,
     *,
     full: bool,
@@ -269,8 +269,8 @@ def coverage_of(doc: Mapping[str, Any]) -> Coverage:
     )
 
 
-def apply_change(picture: Picture, change: Mapping[str, Any]) -> None:
-    """Apply one change of the recorder's picture (:meth:`Picture.observer`'s shape)."""
+def apply_change(picture: LivePicture, change: Mapping[str, Any]) -> None:
+    """Apply one change of the recorder's picture (:meth:`LivePicture.observer`'s shape)."""
     op = change["op"]
     if op == "tracks":
         picture.upsert_tracks(change["party"], [TrackReport(*row) for row in change["rows"]])
@@ -291,8 +291,8 @@ def apply_change(picture: Picture, change: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown picture change {op!r}")
 
 
-def load_snapshot(picture: Picture, snapshot: Mapping[str, Any]) -> None:
-    """Fill an empty ``picture`` with :meth:`Picture.snapshot`'s ``snapshot``."""
+def load_snapshot(picture: LivePicture, snapshot: Mapping[str, Any]) -> None:
+    """Fill an empty ``picture`` with :meth:`LivePicture.snapshot`'s ``snapshot``."""
     by_party: dict[str, list[TrackReport]] = {}
     for party, *row in snapshot["tracks"]:
         by_party.setdefault(party, []).append(TrackReport(*row))

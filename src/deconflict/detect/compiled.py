@@ -45,8 +45,8 @@ from .engine import (
 )
 
 __all__ = [
+    "BucketGrid",
     "Cells",
-    "Grid",
     "NumbaBackend",
     "build_grid",
     "build_self_grid",
@@ -128,7 +128,7 @@ def weighted_bounds(cum: I64, parts: int) -> list[int]:
 
 
 @dataclass(frozen=True)
-class Grid:
+class BucketGrid:
     """Boxes entered in the cells they cover, grouped by bucket.
 
     ``bstart`` (nb + 1) gives each bucket's entries. A bucket is one cell of one range
@@ -228,7 +228,7 @@ def build_grid(
     expected: int,
     which: I64 | None = None,
     inline: bool = False,
-) -> Grid:
+) -> BucketGrid:
     """Enter the boxes ``box`` (b, 8) in ``cells`` (only rows ``which``, if given).
 
     ``parts`` cuts the boxes (positions in ``which``, if given) into ranges with buckets
@@ -236,7 +236,7 @@ def build_grid(
     task reads its range's boxes and writes the entries of its buckets only, so tasks
     never write to one place and every bucket holds its entries in box order. The
     entries of a bucket are then sorted by altitude step, unless ``inline``: then each
-    entry carries a copy of its box (``Grid.coord``), for lookups that read the boxes of
+    entry carries a copy of its box (``BucketGrid.coord``), for lookups that read the boxes of
     a cell in a row, and no order. ``expected`` estimates the entries: when the cells
     far outnumber them, buckets are cells modulo a prime of about that size.
     """
@@ -286,7 +286,7 @@ def build_grid(
 
     if not inline:
         parallel(sort, weighted_bounds(bstart[1:], threads() if entries >= _MIN_PARALLEL else 1))
-    return Grid(bstart, pack, key, modulus > 0, alt_origin, quantum, modulus, coord)
+    return BucketGrid(bstart, pack, key, modulus > 0, alt_origin, quantum, modulus, coord)
 
 
 def entries_within(cells: Cells, box: F32, limit: float, which: I64 | None = None) -> bool:
@@ -307,7 +307,7 @@ def entries_within(cells: Cells, box: F32, limit: float, which: I64 | None = Non
     return total <= limit
 
 
-def build_self_grid(box: F32, n: int, v_sep_m: float) -> Grid:
+def build_self_grid(box: F32, n: int, v_sep_m: float) -> BucketGrid:
     """Enter the boxes ``box`` ((slices * n, 8), row ``s * n + k``) in a grid.
 
     Cells are 1.5 median horizontal box sizes (from a sample); boxes too large for them

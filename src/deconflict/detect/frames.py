@@ -33,12 +33,12 @@ __all__ = [
     "BOUNDARY_TOLERANCE_M",
     "Frames",
     "arc_near",
-    "candidate_pairs",
     "cap_boxes",
     "circle_intervals",
     "from_frame",
     "inner_points",
     "lat_lon",
+    "overlapping_owners",
     "path_columns",
     "path_intervals",
     "path_samples",
@@ -235,7 +235,9 @@ def cap_boxes(lat_deg: F64, lon_deg: F64, radius_m: F64) -> tuple[Geoms, I64]:
     return np.asarray(boxes, dtype=object), np.concatenate(owners).astype(np.int64)
 
 
-def candidate_pairs(a_boxes: Geoms, a_owner: I64, b_boxes: Geoms, b_owner: I64) -> tuple[I64, I64]:
+def overlapping_owners(
+    a_boxes: Geoms, a_owner: I64, b_boxes: Geoms, b_owner: I64
+) -> tuple[I64, I64]:
     """Unique pairs (a, b) of owners whose boxes intersect (an STRtree over ``b``).
 
     Returns two int64 arrays of shape (k,), sorted by (a, b).

@@ -26,7 +26,7 @@ from ..geo import unit_vectors
 from ..model import Tracks, Volume
 from .areas import area_arrays, volume_area
 from .arrays import F64, I64, Geoms, Rows, Strs, columns
-from .frames import Frames, candidate_pairs, cap_boxes, inner_points, reproject, to_frame
+from .frames import Frames, cap_boxes, inner_points, overlapping_owners, reproject, to_frame
 from .inputs import check_now, check_tracks, no_nan_in
 
 __all__ = ["MIN_OVERLAP_M2", "Overlaps", "VolumeSet", "find_overlaps", "non_conforming"]
@@ -133,7 +133,7 @@ def find_overlaps(vols: VolumeSet, *, now_s: float) -> Overlaps:
     """
     now_s = check_now(now_s)
     boxes, owner = _boxes(vols)
-    a, b = candidate_pairs(boxes, owner, boxes, owner)
+    a, b = overlapping_owners(boxes, owner, boxes, owner)
     t0 = np.maximum(vols.start_s[a], vols.start_s[b])
     t1 = np.minimum(vols.end_s[a], vols.end_s[b])
     h0 = np.maximum(vols.alt_min_m[a], vols.alt_min_m[b])
@@ -192,7 +192,7 @@ def non_conforming(tracks: Tracks, vols: VolumeSet, *, now_s: float) -> I64:
     declared = np.isin(tracks.party, vols.party)
     tb, to = cap_boxes(tracks.lat_deg, tracks.lon_deg, np.zeros(len(tracks)))
     vb, vo = _boxes(vols)
-    ti, vi = candidate_pairs(tb, to, vb, vo)
+    ti, vi = overlapping_owners(tb, to, vb, vo)
     alt = tracks.alt_m[ti]
     keep = (
         (tracks.party[ti] == vols.party[vi])

@@ -43,8 +43,8 @@ from . import livescan
 from .arrays import F64, I64
 from .compiled import (
     MAX_ENTRIES_PER_BOX,
+    BucketGrid,
     Cells,
-    Grid,
     build_grid,
     entries_within,
     plan_cells,
@@ -147,8 +147,8 @@ class LivePairs:
         self._party_code: dict[str, int] = {}
         self._free: list[int] = []
         self._pending: set[int] = set()
-        self._pending_grid: Grid | None = None
-        self._grid: Grid | None = None
+        self._pending_grid: BucketGrid | None = None
+        self._grid: BucketGrid | None = None
         self._cells: Cells | None = None
         self._rot: F64 | None = None
         self._speed_cap = _SPEED_FLOOR_MPS
@@ -530,7 +530,7 @@ def _warm_up(backend: Backend) -> None:
         _warmed.add(id(backend))
 
 
-_EMPTY_GRID = Grid(
+_EMPTY_GRID = BucketGrid(
     bstart=np.zeros(2, dtype=np.int64),
     pack=np.empty(0, dtype=np.int64),
     key=np.empty(0, dtype=np.int64),

@@ -38,7 +38,14 @@ from ..model import Volume, Zone
 from ..movement import Movement
 from .areas import Area, area_arrays, volume_area, zone_area
 from .arrays import F64, I64, Rows, Strs, columns
-from .frames import Frames, candidate_pairs, cap_boxes, inner_points, project_geometries, reproject
+from .frames import (
+    Frames,
+    cap_boxes,
+    inner_points,
+    overlapping_owners,
+    project_geometries,
+    reproject,
+)
 from .inputs import check_now, no_nan_in
 from .intents import MIN_OVERLAP_M2, Overlaps, VolumeSet, find_overlaps
 from .strikes import StrikeSet
@@ -188,7 +195,7 @@ def strike_movements(strikes: StrikeSet, moves: MovementSet, *, now_s: float) ->
     sb, so = cap_boxes(strikes.lat_deg, strikes.lon_deg, strikes.radius_m + strikes.margin_m)
     lat, lon, reach = _segment_caps(moves)
     gb, go = cap_boxes(lat, lon, reach)
-    si, gi = candidate_pairs(sb, so, gb, go)
+    si, gi = overlapping_owners(sb, so, gb, go)
     mi = moves.seg_owner[gi]
     live = (
         (strikes.party[si] != moves.party[mi])
@@ -308,7 +315,7 @@ def movement_zones(
     zframes, zgeom, zrad = area_arrays([zone_area(z) for z in zones])
     mb, mo = cap_boxes(mframes.lat_deg, mframes.lon_deg, mrad)
     zb, zo = cap_boxes(zframes.lat_deg, zframes.lon_deg, zrad)
-    mi, zi = candidate_pairs(mb, mo, zb, zo)
+    mi, zi = overlapping_owners(mb, mo, zb, zo)
     rows = []
     for k in range(mi.shape[0]):
         m, z = movements[int(mi[k])], zones[int(zi[k])]

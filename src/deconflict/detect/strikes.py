@@ -26,7 +26,7 @@ import numpy as np
 from ..geo import haversine_m
 from ..model import Position, Strike
 from .arrays import F64, I64, Rows, Strs, columns
-from .frames import candidate_pairs, cap_boxes
+from .frames import cap_boxes, overlapping_owners
 from .inputs import check_lengths, check_now, no_nan_in
 
 __all__ = ["DEFAULT_MARGIN_M", "PositionSet", "Proximity", "StrikeSet", "strike_proximity"]
@@ -137,7 +137,7 @@ def strike_proximity(strikes: StrikeSet, positions: PositionSet, *, now_s: float
     now_s = check_now(now_s)
     sb, so = cap_boxes(strikes.lat_deg, strikes.lon_deg, strikes.radius_m + strikes.margin_m)
     pb, po = cap_boxes(positions.lat_deg, positions.lon_deg, positions.radius_m)
-    si, pi = candidate_pairs(sb, so, pb, po)
+    si, pi = overlapping_owners(sb, so, pb, po)
     d = haversine_m(
         strikes.lat_deg[si], strikes.lon_deg[si], positions.lat_deg[pi], positions.lon_deg[pi]
     )

@@ -34,10 +34,10 @@ from .arrays import F64, I8, I64, B, Geoms, Rows, Strs, columns
 from .frames import (
     Frames,
     arc_near,
-    candidate_pairs,
     cap_boxes,
     circle_intervals,
     lat_lon,
+    overlapping_owners,
     path_columns,
     path_intervals,
     path_samples,
@@ -346,7 +346,7 @@ def predict_entries(
     mlat, mlon = lat_lon(mid)
     tb, to = cap_boxes(mlat, mlon, length / 2)
     zb, zo = cap_boxes(zones.frames.lat_deg, zones.frames.lon_deg, zones.radius_m)
-    ti, zi = candidate_pairs(tb, to, zb, zo)
+    ti, zi = overlapping_owners(tb, to, zb, zo)
     act = action[zi, code[ti]]
     alt_lo, alt_hi = altitude_window(
         tracks.alt_m[ti], tracks.vs_mps[ti], zones.alt_min_m[zi], zones.alt_max_m[zi]

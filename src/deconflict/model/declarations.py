@@ -227,10 +227,12 @@ class Country:
 
 @dataclass(frozen=True)
 class Party:
-    """An organisation connected to the service; ``language`` in :data:`LANGUAGES`."""
+    """An organisation connected to the service; ``language`` in :data:`LANGUAGES`;
+    ``active`` false once its token is revoked."""
 
     name: str
     language: str = "en"
+    active: bool = True
 
     def __post_init__(self) -> None:
         c = _where("", "party", self.name)

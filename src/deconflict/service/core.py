@@ -2,7 +2,7 @@
 
 :class:`Service` wires the parts, each holding one thing — the parties
 (:class:`~deconflict.service.roster.Roster`), the picture
-(:class:`~deconflict.service.picture.Picture`), the alert book
+(:class:`~deconflict.service.picture.LivePicture`), the alert book
 (:class:`~deconflict.service.alertbook.AlertBook`), the channel
 (:class:`~deconflict.service.channel.Channel`), the messages
 (:class:`~deconflict.service.messages.Messages`), idempotent answers
@@ -27,6 +27,7 @@ from ..errors import Conflict, NotFound
 from ..ledger.log import Log
 from ..ledger.rotation import SERVICE_PARTY
 from ..ledger.signing import SignedTreeHead
+from ..model import Party
 from ..store.base import Database
 from ..store.records import ServiceStore
 from .alertbook import AlertBook
@@ -43,12 +44,12 @@ from .ladder import Ladder, ladder_view, steps_of
 from .messages import Messages, check_message
 from .officers import Officers, Principal
 from .parties import PartyAdmin, salted
-from .picture import Picture, warm_up
+from .picture import LivePicture, warm_up
 from .ratelimit import RateLimiter
 from .readback import answer_readback, mismatch_event
 from .record import RECENT_HEADS, Record
 from .reports import TrackReport, parse_track_reports
-from .roster import Party, Roster
+from .roster import Roster
 from .step import DetectionStep
 from .stops import request_stop
 from .trackbatch import TrackBatch
@@ -99,7 +100,7 @@ class Service:
         self.officers = Officers(self.admin.officer_store, self.roster, self.clock)
         self.limiter = RateLimiter(self.config.rate_per_s, self.config.burst)
         self.ladder = Ladder(self.config.ladder_steps)
-        self.picture = Picture(self.config)
+        self.picture = LivePicture(self.config)
         self.picture.countries = tuple(countries)
         self.book = AlertBook(self.store)
         self.channel = Channel(self.store)

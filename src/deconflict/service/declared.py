@@ -68,7 +68,7 @@ def parse_declarations(
     1,000 features a request, ``max_zone_vertices`` vertices a zone and
     ``max_intent_vertices`` a volume (counted before anything is built from them), and
     ``max_zone_area_m2`` a zone. The per-party cap is the picture's
-    (:meth:`~deconflict.service.picture.Picture.check_room`).
+    (:meth:`~deconflict.service.picture.LivePicture.check_room`).
     """
     from ..bounds import MOVEMENT_MAX_VERTICES
     from ..detect.areas import declared_area_m2

@@ -98,7 +98,7 @@ def _among(conflicts: Conflicts, known: Container[str]) -> Conflicts:
 
 
 def run_detectors(picture: Any, now: float, coverage: Coverage) -> list[Found]:
-    """Every alert of this run over ``picture`` (a :class:`~deconflict.service.picture.Picture`;
+    """Every alert of this run over ``picture`` (a :class:`~deconflict.service.picture.LivePicture`;
     see the module docstring)."""
     config = picture.config
     out: list[Found] = []

@@ -44,7 +44,7 @@ class Coverage:
     features: bool = False
     owned: frozenset[str] | None = None
     version: int | None = None
-    """The version of the recorder's picture the run saw (:attr:`Picture.version`):
+    """The version of the recorder's picture the run saw (:attr:`LivePicture.version`):
     a run made on an older picture than the one an alert was last found on does not
     close it (a detector lagging behind another)."""
     parts: tuple[Coverage, ...] = ()

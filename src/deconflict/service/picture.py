@@ -3,7 +3,7 @@
 Tracks are kept per party under a qualified id ``party/id`` (two parties may use the same
 id for different things); alerts show each party's own ids. Detection is incremental: the
 tracks reported since the last run are checked against the standing picture, and a full
-pass runs as a safety net. :meth:`Picture.evaluate` says which alerts it found and what
+pass runs as a safety net. :meth:`LivePicture.evaluate` says which alerts it found and what
 it covered, so that an alert it covered and did not find again can be closed. What a
 report or a declaration must be is :mod:`~deconflict.service.reports`' and
 :mod:`~deconflict.service.declared`'s.
@@ -27,7 +27,7 @@ from .detection import run_detectors
 from .findings import Coverage, Found
 from .reports import TrackReport, qid, tracks_at
 
-__all__ = ["Picture", "PictureView", "warm_up"]
+__all__ = ["LivePicture", "PictureView", "warm_up"]
 
 
 @dataclass
@@ -49,7 +49,7 @@ class PictureView:
         return tracks_at(self.reports, now, qids)
 
 
-class Picture:
+class LivePicture:
     """Tracks and declarations of every party, with detection over them."""
 
     def __init__(self, config: ServiceConfig) -> None:
@@ -414,7 +414,7 @@ def warm_up(config: ServiceConfig, now: float) -> None:
     """Load and compile the detectors on a throwaway picture at ``now`` (POSIX s), so
     that the first real report is not slowed by it (the compiled code is cached on disk
     after one run). Needs no store: a standby recorder does it before it takes over."""
-    scratch = Picture(config)
+    scratch = LivePicture(config)
     reports = [
         TrackReport("a", now, 0.0, 0.0, 9000.0, 200.0, 90.0, 0.0),
         TrackReport("b", now, 0.0, 0.5, 9000.0, 200.0, 270.0, 0.0),

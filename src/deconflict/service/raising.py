@@ -11,7 +11,7 @@ from .channel import Channel
 from .clock import Clock
 from .config import ServiceConfig
 from .hotline import LiveAlert
-from .picture import Picture
+from .picture import LivePicture
 from .record import Record
 
 __all__ = ["RaisingService"]
@@ -23,7 +23,7 @@ class RaisingService(Protocol):
 
     lock: Any
     book: AlertBook
-    picture: Picture
+    picture: LivePicture
     clock: Clock
     config: ServiceConfig
     entropy: Entropy

@@ -116,7 +116,7 @@ def answer_readback(
 ) -> dict[str, Any]:
     """What an answer adds to its ack and ledger entry: ``{"understood": the geometry,
     "readback": {"distance_m", "mismatch"}}``; ``picture`` gives the zones as they stand
-    (:class:`~deconflict.service.picture.Picture`)."""
+    (:class:`~deconflict.service.picture.LivePicture`)."""
     if response != "wilco":
         raise InvalidInput("understood: only with the response 'wilco'")
 

@@ -10,22 +10,14 @@ ledger entry, is :class:`~deconflict.service.parties.PartyAdmin`'s.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Protocol
 
+from ..model import Party
 from ..store.records import PartyRow
 from .auth import Unauthenticated, hash_token, same_hash
 
-__all__ = ["Party", "PartyStore", "Roster"]
-
-
-@dataclass
-class Party:
-    """A connected organisation."""
-
-    name: str
-    language: str
-    active: bool = True
+__all__ = ["PartyStore", "Roster"]
 
 
 class PartyStore(Protocol):
@@ -70,7 +62,7 @@ class Roster:
         """``name``'s token was revoked: it is no longer active."""
         with self._lock:
             if name in self.parties:
-                self.parties[name].active = False
+                self.parties[name] = replace(self.parties[name], active=False)
 
     def authenticate(self, token: str | None) -> str:
         """The party a bearer token belongs to; :class:`Unauthenticated` otherwise.
