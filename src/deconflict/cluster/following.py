@@ -8,6 +8,7 @@ import json
 import logging
 import queue
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -73,7 +74,7 @@ def keep_running(
             stop.wait(1.0)
 
 
-class Worker:
+class Worker(ABC):
     """A ``role`` (``detector`` or ``hotline``) ``name`` on ``bus``: it calls the recorder
     on ``subject`` (:attr:`recorder`), beats on ``beat_subject`` (:attr:`members`) and
     runs its ``_session`` again and again until stopped, waiting at most ``idle_s``
@@ -105,5 +106,7 @@ class Worker:
         finally:
             self.members.stop()
 
+    @abstractmethod
     def _session(self, stop: threading.Event) -> None:
-        raise NotImplementedError
+        """One session of work: from a new copy of the recorder's state until ``stop`` or
+        a failure (:func:`keep_running` begins the next)."""

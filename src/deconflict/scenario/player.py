@@ -51,10 +51,6 @@ def _track(flight: Flight, states: FlightStates, k: int) -> dict[str, Any]:
     }
 
 
-def _nothing() -> None:
-    pass
-
-
 @dataclass(eq=False)
 class Player:
     """Plays ``scenario`` into ``service``, ``shift_s`` seconds later than written.
@@ -75,7 +71,7 @@ class Player:
     steps: bool
     shift_s: float = 0.0
     strict: bool = True
-    on_step: Callable[[], None] = _nothing
+    on_step: Callable[[], None] = lambda: None
     stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
